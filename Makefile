@@ -1,0 +1,61 @@
+# Funnelboard. `make run` sets everything up and serves; `make test` runs the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# The newest Python >= 3.12 on this machine (pyenv shims that point nowhere are skipped).
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 \
+	$$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.13 /usr/local/bin/python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+PYTEST_ARGS ?=
+
+.PHONY: help install run serve migrate demo static test test-unit test-e2e lint format bench clean
+
+help:
+	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)/"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make lint   ruff + mypy;  make bench: the benchmarks"
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Funnelboard needs Python >= 3.12 (python3.13 or python3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+static: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: demo static
+	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets --no-access-log
+
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy config funnel leads
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m pytest -q -s -p no:randomly tests/benchmarks $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts *.sqlite3 *.sqlite3-*

@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from .models import (
+    Board,
+    BoardEvent,
+    BoardMembership,
+    Campaign,
+    Lead,
+    LeadFeedback,
+    Stage,
+    StageTransition,
+)
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = BoardMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "last_seq", "created_at"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["last_seq"]
+    inlines = [StageInline, MembershipInline]
+
+
+@admin.register(BoardMembership)
+class BoardMembershipAdmin(admin.ModelAdmin):
+    list_display = ["board", "user", "role", "team"]
+    list_filter = ["role", "team", "board"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "board", "position", "kind", "team", "sla_days", "wip_limit"]
+    list_filter = ["board", "kind", "team"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "board", "channel", "cost", "starts_on", "ends_on"]
+    list_filter = ["board", "channel"]
+    search_fields = ["name", "external_id"]
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "board", "stage", "campaign", "score", "value", "version"]
+    list_filter = ["board", "stage", "campaign"]
+    search_fields = ["name", "email", "company", "external_id"]
+    raw_id_fields = ["owner"]
+    list_select_related = ["board", "stage", "campaign"]
+    # Writes go through leads.services so that every change is a transition and an event.
+    readonly_fields = ["stage", "position", "version", "stage_entered_at", "created_at"]
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(admin.ModelAdmin):
+    list_display = ["lead", "from_stage", "to_stage", "actor", "at", "source", "batch"]
+    list_filter = ["board", "source"]
+    raw_id_fields = ["lead", "actor", "reverts"]
+    list_select_related = ["lead", "from_stage", "to_stage", "actor"]
+
+
+@admin.register(LeadFeedback)
+class LeadFeedbackAdmin(admin.ModelAdmin):
+    list_display = ["lead", "verdict", "reason", "actor", "at"]
+    list_filter = ["verdict", "reason"]
+    raw_id_fields = ["lead", "actor"]
+
+
+@admin.register(BoardEvent)
+class BoardEventAdmin(admin.ModelAdmin):
+    list_display = ["board", "seq", "type", "actor", "at"]
+    list_filter = ["board", "type"]
+    raw_id_fields = ["actor"]

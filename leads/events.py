@@ -1,0 +1,112 @@
+"""Board events: the log row a service writes, and its publication after commit.
+
+A service appends an event inside its transaction (``event_append``); the
+event is handed to the channel layer only once that transaction commits
+(``publish_on_commit``), so a rolled-back change publishes nothing and every
+published event is in the log. The message is encoded to JSON once here; the
+consumers send that text to every socket as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Board, BoardEvent, BoardMembership
+
+logger = logging.getLogger(__name__)
+
+# Stored event types (carry a seq) and ephemeral ones (no seq).
+STORED_TYPES = (
+    "lead.created",
+    "lead.updated",
+    "lead.moved",
+    "campaign.created",
+    "campaign.moved",
+    "leads.moved",
+    "lead.feedback",
+    "stage.updated",
+)
+EPHEMERAL_TYPES = ("presence.joined", "presence.left", "meeting.follow")
+
+# The channel-layer message type the fan-out in ``funnel.consumers`` handles.
+LAYER_MESSAGE_TYPE = "board.event"
+
+
+def board_group(board_id: int) -> str:
+    return f"board_{board_id}"
+
+
+def actor_summary(user: Any, membership: BoardMembership | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "team": membership.team if membership else None,
+    }
+
+
+def event_message(event: BoardEvent) -> dict[str, Any]:
+    """The wire form of a stored event: ``{"type", "seq", "at", "actor", ...payload}``."""
+    return {"type": event.type, "seq": event.seq, "at": event.at, **event.payload}
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def event_append(
+    *,
+    board: Board,
+    type: str,
+    payload: dict[str, Any],
+    actor: Any = None,
+    membership: BoardMembership | None = None,
+) -> BoardEvent:
+    """Store the board's next event and publish it after commit.
+
+    Precondition: the caller holds the board row lock inside ``transaction.atomic``,
+    so ``last_seq + 1`` is the next gapless seq.
+    """
+    assert type in STORED_TYPES, type
+    board.last_seq += 1
+    board.save(update_fields=["last_seq"])
+    event = BoardEvent.objects.create(
+        board=board,
+        seq=board.last_seq,
+        type=type,
+        payload={"actor": actor_summary(actor, membership), **payload},
+        actor=actor,
+        at=timezone.now(),
+    )
+    # Round-trip through JSON now so the payload stored and the text sent agree.
+    text = encode(event_message(event))
+    publish_on_commit(board.pk, text)
+    return event
+
+
+def publish_on_commit(board_id: int, text: str) -> None:
+    transaction.on_commit(lambda: publish(board_id, text))
+
+
+def publish(board_id: int, text: str) -> None:
+    """Hand an encoded message to the board's group. A layer that is down costs
+    no data: clients see the gap in seq and heal from ``/events/?after=``."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            board_group(board_id), {"type": LAYER_MESSAGE_TYPE, "text": text}
+        )
+    except Exception:
+        logger.exception("publishing to board %s failed; clients will heal from the log", board_id)

@@ -1,0 +1,276 @@
+"""The records of a funnel board. Every write goes through ``leads.services``."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class Team(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    MANAGEMENT = "management", "Management"
+
+
+class StageKind(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class StageTeam(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+
+
+class TransitionSource(models.TextChoices):
+    CREATE = "create", "Created"
+    DRAG = "drag", "Drag"
+    CAMPAIGN = "campaign", "Campaign move"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+    UNDO = "undo", "Undo"
+    SEED = "seed", "Seed"
+
+
+class Verdict(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Board(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoardMembership(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    team = models.CharField(max_length=12, choices=Team.choices, default=Team.MARKETING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["board", "user"], name="membership_unique_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(condition=Q(team__in=Team.values), name="membership_team_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.board} ({self.role}, {self.team})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.OWNER, Role.EDITOR)
+
+
+class Stage(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=StageKind.choices, default=StageKind.OPEN)
+    team = models.CharField(max_length=12, choices=StageTeam.choices, default=StageTeam.MARKETING)
+    sla_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    wip_limit = models.PositiveIntegerField(null=True, blank=True)
+    color = models.CharField(max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["board", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "position"], name="stage_unique_position"),
+            models.UniqueConstraint(fields=["board", "name"], name="stage_unique_name"),
+            # Target of the composite foreign key that keeps a lead's stage on its board.
+            models.UniqueConstraint(fields=["board", "id"], name="stage_board_id"),
+            models.CheckConstraint(condition=Q(kind__in=StageKind.values), name="stage_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=60, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    color = models.CharField(max_length=7, default="#6366f1")
+    external_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["board", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "name"], name="campaign_unique_name"),
+            models.UniqueConstraint(fields=["board", "id"], name="campaign_board_id"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="campaign_cost_non_negative"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="leads")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+    )
+    score = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    attributes = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    crm_id = models.CharField(max_length=200, blank=True)
+    # Rank inside the stage: cards are shown by (position, id). Floats leave room
+    # to drop a card between two others without renumbering the column.
+    position = models.FloatField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    stage_entered_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stage__position", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="lead_score_0_100"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="lead_value_non_negative"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="lead_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["board", "stage", "position", "id"], name="lead_stage_order"),
+            models.Index(fields=["board", "campaign", "stage"], name="lead_campaign_stage"),
+            models.Index(fields=["board", "external_id"], name="lead_external_id"),
+            models.Index(fields=["board", "email"], name="lead_email"),
+            models.Index(fields=["board", "created_at"], name="lead_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageTransition(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="transitions")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=TransitionSource.choices)
+    batch = models.UUIDField(null=True, blank=True)
+    # Set on an undo's reverse transition: the transition it takes back. Both
+    # are left out of every figure (the mistake never happened).
+    reverts = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reverted_by"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=TransitionSource.values), name="transition_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_stage__isnull=True) | ~Q(from_stage=models.F("to_stage")),
+                name="transition_changes_stage",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["board", "at"], name="transition_board_at"),
+            models.Index(fields=["lead", "at"], name="transition_lead_at"),
+            models.Index(fields=["batch"], name="transition_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class LeadFeedback(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="feedback")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    valuable_fields = models.JSONField(default=list, blank=True)
+    useless_fields = models.JSONField(default=list, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(verdict__in=Verdict.values), name="feedback_verdict_valid"),
+        ]
+        indexes = [models.Index(fields=["lead", "at"], name="feedback_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} {self.lead_id}"
+
+
+class BoardEvent(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["board", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "seq"], name="event_unique_seq"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="event_seq_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board_id}#{self.seq} {self.type}"
+
+
+def new_batch() -> uuid.UUID:
+    return uuid.uuid4()

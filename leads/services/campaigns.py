@@ -1,0 +1,153 @@
+"""Campaigns, and moving a campaign's leads as one batch."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..errors import InvalidInput, NotFound
+from ..events import event_append
+from ..models import Campaign, Lead, StageTransition, TransitionSource
+from .access import board_lock, membership_for_write, stage_of_board
+from .leads import move_entry
+from .ordering import shift_on_top
+
+# One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
+CAMPAIGN_COLORS = (
+    "#6366f1", "#f59e0b", "#10b981", "#ef4444", "#06b6d4", "#8b5cf6",
+    "#ec4899", "#84cc16", "#f97316", "#14b8a6", "#a855f7", "#eab308",
+)
+
+
+@dataclass(frozen=True)
+class CampaignMoveResult:
+    moved: int
+    batch: uuid.UUID | None
+    seq: int
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    board_id: int,
+    actor: Any,
+    name: str,
+    channel: str = "",
+    cost: Decimal | int | float = 0,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    color: str = "",
+    external_id: str = "",
+) -> Campaign:
+    board = board_lock(board_id)
+    membership = membership_for_write(board, actor)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A campaign needs a name.", field="name")
+    if Campaign.objects.filter(board=board, name__iexact=name).exists():
+        raise InvalidInput(f"This board already has a campaign named {name!r}.", field="name")
+    if Decimal(str(cost)) < 0:
+        raise InvalidInput("Cost cannot be negative.", field="cost")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise InvalidInput("A campaign cannot end before it starts.", field="ends_on")
+    count = Campaign.objects.filter(board=board).count()
+    campaign = Campaign.objects.create(
+        board=board,
+        name=name,
+        channel=channel,
+        cost=Decimal(str(cost)),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        color=color or CAMPAIGN_COLORS[count % len(CAMPAIGN_COLORS)],
+        external_id=external_id,
+    )
+    event_append(
+        board=board,
+        type="campaign.created",
+        payload={"campaign": campaign_summary(campaign)},
+        actor=actor,
+        membership=membership,
+    )
+    return campaign
+
+
+def campaign_summary(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "channel": campaign.channel,
+        "color": campaign.color,
+        "cost": float(campaign.cost),
+    }
+
+
+@transaction.atomic
+def campaign_move(
+    *, campaign_id: int, from_stage_id: int, to_stage_id: int, actor: Any
+) -> CampaignMoveResult:
+    """Move all of a campaign's leads in one stage to another: one batch, one event.
+
+    The moved cards keep their order and land on top of the target stage.
+    """
+    try:
+        board_id = Campaign.objects.values_list("board_id", flat=True).get(pk=campaign_id)
+    except Campaign.DoesNotExist:
+        raise NotFound("Campaign not found.") from None
+    board = board_lock(board_id)
+    membership = membership_for_write(board, actor)
+    from_stage = stage_of_board(board, from_stage_id, field="from_stage")
+    to_stage = stage_of_board(board, to_stage_id, field="to_stage")
+    if from_stage.pk == to_stage.pk:
+        raise InvalidInput("From and to are the same stage.", field="to_stage")
+
+    leads = list(
+        Lead.objects.select_for_update()
+        .filter(board=board, campaign_id=campaign_id, stage=from_stage)
+        .order_by("position", "id")
+        .only("id", "position")
+    )
+    if not leads:
+        return CampaignMoveResult(moved=0, batch=None, seq=board.last_seq)
+    ids = [lead.pk for lead in leads]
+    now = timezone.now()
+    shift = shift_on_top(board, to_stage, [lead.position for lead in leads], exclude=ids)
+    Lead.objects.filter(pk__in=ids).update(
+        stage=to_stage,
+        stage_entered_at=now,
+        updated_at=now,
+        position=F("position") + shift,
+        version=F("version") + 1,
+    )
+    batch = uuid.uuid4()
+    StageTransition.objects.bulk_create(
+        StageTransition(
+            board=board, lead_id=lead_id, from_stage=from_stage, to_stage=to_stage,
+            actor=actor, at=now, source=TransitionSource.CAMPAIGN, batch=batch,
+        )
+        for lead_id in ids
+    )
+    moved = Lead.objects.filter(pk__in=ids).order_by("position", "id").only(
+        "id", "stage_id", "position", "version"
+    )
+    event = event_append(
+        board=board,
+        type="campaign.moved",
+        payload={
+            "campaign": campaign_id,
+            "from_stage": from_stage.pk,
+            "to_stage": to_stage.pk,
+            "batch": str(batch),
+            "source": TransitionSource.CAMPAIGN,
+            "moves": [move_entry(lead, from_stage.pk) for lead in moved],
+        },
+        actor=actor,
+        membership=membership,
+    )
+    return CampaignMoveResult(moved=len(ids), batch=batch, seq=event.seq)

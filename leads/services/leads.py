@@ -1,0 +1,292 @@
+"""Writes to one lead: create, update, move, feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..cards import card
+from ..errors import Conflict, InvalidInput, NotFound
+from ..events import event_append
+from ..models import (
+    Board,
+    Lead,
+    LeadFeedback,
+    Stage,
+    StageTransition,
+    TransitionSource,
+    Verdict,
+)
+from .access import board_lock, campaign_of_board, membership_for_write, stage_of_board
+from .ordering import rank_at
+
+# Fields a lead_update may change; the stage changes only through a move.
+UPDATABLE_FIELDS = (
+    "name",
+    "email",
+    "company",
+    "title",
+    "source",
+    "owner",
+    "score",
+    "value",
+    "attributes",
+    "campaign",
+    "external_id",
+    "crm_id",
+)
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    lead: Lead
+    transition: StageTransition | None
+    seq: int
+
+
+def lead_board_id(lead_id: Any) -> int:
+    try:
+        return Lead.objects.values_list("board_id", flat=True).get(pk=int(lead_id))
+    except (Lead.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Lead not found.") from None
+
+
+def lead_locked(lead_id: int) -> Lead:
+    """Precondition: holds the lead's board row lock (always taken first)."""
+    return Lead.objects.select_for_update().get(pk=lead_id)
+
+
+def move_entry(lead: Lead, from_stage_id: int | None) -> dict[str, Any]:
+    """One lead's part of a move event: enough for a client to place the card."""
+    return {
+        "lead": lead.pk,
+        "from_stage": from_stage_id,
+        "to_stage": lead.stage_id,
+        "position": lead.position,
+        "version": lead.version,
+    }
+
+
+def stale(lead: Lead) -> Conflict:
+    return Conflict(
+        "This lead was changed by someone else; reload it and try again.",
+        extra={"lead": card(lead)},
+    )
+
+
+def first_stage(board: Board) -> Stage:
+    stage = Stage.objects.filter(board=board).order_by("position").first()
+    if stage is None:
+        raise InvalidInput("The board has no stages.", field="stage")
+    return stage
+
+
+def check_numbers(fields: dict[str, Any]) -> None:
+    try:
+        score = fields.get("score")
+        if score is not None and not 0 <= int(score) <= 100:
+            raise InvalidInput("Score must be between 0 and 100.", field="score")
+        value = fields.get("value")
+        if value is not None and Decimal(str(value)) < 0:
+            raise InvalidInput("Value cannot be negative.", field="value")
+    except (TypeError, ValueError, ArithmeticError):
+        raise InvalidInput("Score and value must be numbers.") from None
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    board_id: int,
+    actor: Any,
+    name: str,
+    stage_id: int | None = None,
+    campaign_id: int | None = None,
+    email: str = "",
+    company: str = "",
+    title: str = "",
+    source: str = "",
+    owner: Any = None,
+    score: int = 0,
+    value: Decimal | int | float = 0,
+    attributes: dict[str, Any] | None = None,
+    external_id: str = "",
+    crm_id: str = "",
+    transition_source: str = TransitionSource.CREATE,
+) -> Lead:
+    board = board_lock(board_id)
+    membership = membership_for_write(board, actor)
+    stage = stage_of_board(board, stage_id) if stage_id is not None else first_stage(board)
+    campaign = campaign_of_board(board, campaign_id) if campaign_id is not None else None
+    check_numbers({"score": score, "value": value})
+    now = timezone.now()
+    lead = Lead.objects.create(
+        board=board,
+        stage=stage,
+        campaign=campaign,
+        name=name,
+        email=email,
+        company=company,
+        title=title,
+        source=source,
+        owner=owner,
+        score=score,
+        value=Decimal(str(value)),
+        attributes=attributes or {},
+        external_id=external_id,
+        crm_id=crm_id,
+        position=rank_at(board, stage, 0, exclude=[]),
+        stage_entered_at=now,
+        created_at=now,
+    )
+    transition = StageTransition.objects.create(
+        board=board, lead=lead, from_stage=None, to_stage=stage, actor=actor, at=now,
+        source=transition_source,
+    )
+    event_append(
+        board=board,
+        type="lead.created",
+        payload={"lead": card(lead), "transition": transition.pk},
+        actor=actor,
+        membership=membership,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **fields: Any) -> Lead:
+    unknown = set(fields) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Cannot update {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
+    board = board_lock(lead_board_id(lead_id))
+    membership = membership_for_write(board, actor)
+    lead = lead_locked(lead_id)
+    if version is not None and lead.version != version:
+        raise stale(lead)
+    if "campaign" in fields and fields["campaign"] is not None:
+        campaign = fields["campaign"]
+        fields["campaign"] = campaign_of_board(board, getattr(campaign, "pk", campaign))
+    check_numbers(fields)
+    if not fields:
+        return lead
+    updated = Lead.objects.filter(pk=lead.pk, version=lead.version).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated == 0:  # cannot happen under the board lock; kept as the contract's guard
+        raise stale(lead)
+    lead.refresh_from_db()
+    event_append(
+        board=board,
+        type="lead.updated",
+        payload={"lead": card(lead), "fields": sorted(fields)},
+        actor=actor,
+        membership=membership,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_move(
+    *,
+    lead_id: int,
+    to_stage_id: int,
+    actor: Any,
+    position: int | None = None,
+    version: int | None = None,
+    source: str = TransitionSource.DRAG,
+    note: str = "",
+) -> MoveResult:
+    """Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top).
+
+    A move inside the same stage reorders the card and writes no transition.
+    """
+    board = board_lock(lead_board_id(lead_id))
+    membership = membership_for_write(board, actor)
+    lead = lead_locked(lead_id)
+    to_stage = stage_of_board(board, to_stage_id, field="to_stage")
+    expected = lead.version if version is None else version
+    if lead.version != expected:
+        raise stale(lead)
+    from_stage_id = lead.stage_id
+    changes_stage = to_stage.pk != from_stage_id
+    if not changes_stage and position is None:
+        raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
+
+    now = timezone.now()
+    rank = rank_at(board, to_stage, position, exclude=[lead.pk])
+    update: dict[str, Any] = {"position": rank, "version": F("version") + 1, "updated_at": now}
+    if changes_stage:
+        update |= {"stage": to_stage, "stage_entered_at": now}
+    if Lead.objects.filter(pk=lead.pk, version=expected).update(**update) == 0:
+        raise stale(lead)
+    lead.refresh_from_db()
+
+    transition = None
+    if changes_stage:
+        transition = StageTransition.objects.create(
+            board=board, lead=lead, from_stage_id=from_stage_id, to_stage=to_stage,
+            actor=actor, at=now, source=source, note=note,
+        )
+    event = event_append(
+        board=board,
+        type="lead.moved",
+        payload={
+            "lead": card(lead),
+            "from_stage": from_stage_id,
+            "to_stage": to_stage.pk,
+            "transition": transition.pk if transition else None,
+            "batch": None,
+            "source": source,
+            "moves": [move_entry(lead, from_stage_id)],
+        },
+        actor=actor,
+        membership=membership,
+    )
+    return MoveResult(lead=lead, transition=transition, seq=event.seq)
+
+
+@transaction.atomic
+def lead_feedback_record(
+    *,
+    lead_id: int,
+    actor: Any,
+    verdict: str,
+    reason: str = "",
+    valuable_fields: list[str] | None = None,
+    useless_fields: list[str] | None = None,
+) -> LeadFeedback:
+    if verdict not in Verdict.values:
+        raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
+    if verdict == Verdict.REJECTED and not reason.strip():
+        raise InvalidInput("A rejection needs a reason.", field="reason")
+    board = board_lock(lead_board_id(lead_id))
+    membership = membership_for_write(board, actor)
+    lead = lead_locked(lead_id)
+    feedback = LeadFeedback.objects.create(
+        lead=lead,
+        actor=actor,
+        verdict=verdict,
+        reason=reason.strip(),
+        valuable_fields=list(valuable_fields or []),
+        useless_fields=list(useless_fields or []),
+        at=timezone.now(),
+    )
+    event_append(
+        board=board,
+        type="lead.feedback",
+        payload={
+            "lead": lead.pk,
+            "feedback": feedback.pk,
+            "verdict": feedback.verdict,
+            "reason": feedback.reason,
+            "valuable_fields": feedback.valuable_fields,
+            "useless_fields": feedback.useless_fields,
+        },
+        actor=actor,
+        membership=membership,
+    )
+    return feedback

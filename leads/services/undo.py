@@ -1,0 +1,141 @@
+"""Undo: take back a transition or a whole batch by writing reverse transitions.
+
+Nothing is deleted: each reverse transition points at the one it takes back
+(``reverts``), so the log stays complete and analytics can leave both out.
+A lead that has moved on since is skipped (its later move wins); when every
+lead has moved on, the undo is refused with 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..cards import card
+from ..errors import Conflict, InvalidInput, NotFound
+from ..events import event_append
+from ..models import Lead, StageTransition, TransitionSource
+from .access import board_lock, membership_for_write, stage_of_board
+from .leads import move_entry
+from .ordering import shift_on_top
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    undone: int
+    transitions: list[int]
+    batch: uuid.UUID | None
+    seq: int
+    skipped: list[int] = field(default_factory=list)
+
+
+def transitions_to_undo(board_id: int, batch: Any, transition_id: Any) -> list[StageTransition]:
+    if (batch is None) == (transition_id is None):
+        raise InvalidInput("Give either a batch or a transition to undo.")
+    found = StageTransition.objects.filter(board_id=board_id).order_by("id")
+    found = found.filter(batch=batch) if batch is not None else found.filter(pk=transition_id)
+    transitions = list(found)
+    if not transitions:
+        raise NotFound("Nothing to undo: no such transition or batch on this board.")
+    if any(t.source == TransitionSource.UNDO for t in transitions):
+        raise InvalidInput("An undo cannot be undone; move the lead back instead.")
+    if any(t.from_stage_id is None for t in transitions):
+        raise InvalidInput("Creating a lead cannot be undone.")
+    return transitions
+
+
+def moved_on_since(transitions: list[StageTransition]) -> set[int]:
+    """Leads with a transition later than the one to undo."""
+    first = transitions[0].pk
+    latest: dict[int, int] = {}
+    for lead_id, pk in StageTransition.objects.filter(
+        lead_id__in=[t.lead_id for t in transitions], pk__gte=first
+    ).values_list("lead_id", "pk"):
+        latest[lead_id] = max(pk, latest.get(lead_id, 0))
+    return {t.lead_id for t in transitions if latest.get(t.lead_id, 0) > t.pk}
+
+
+@transaction.atomic
+def transition_undo(
+    *, board_id: int, actor: Any, batch: uuid.UUID | None = None, transition_id: int | None = None
+) -> UndoResult:
+    board = board_lock(board_id)
+    membership = membership_for_write(board, actor)
+    transitions = transitions_to_undo(board.pk, batch, transition_id)
+    if StageTransition.objects.filter(reverts__in=transitions).exists():
+        raise Conflict("This was already undone.")
+    moved_on = moved_on_since(transitions)
+    todo = [t for t in transitions if t.lead_id not in moved_on]
+    if not todo:
+        raise Conflict(
+            "The leads have moved on since; there is nothing left to undo.",
+            extra={"skipped": sorted(moved_on)},
+        )
+
+    now = timezone.now()
+    new_batch = uuid.uuid4() if batch is not None else None
+    list(Lead.objects.select_for_update().filter(pk__in=[t.lead_id for t in todo]).values_list("id"))
+    by_target: dict[int, list[StageTransition]] = defaultdict(list)
+    for t in todo:
+        assert t.from_stage_id is not None
+        by_target[t.from_stage_id].append(t)
+    for stage_id, group in by_target.items():
+        stage = stage_of_board(board, stage_id)
+        ids = [t.lead_id for t in group]
+        ranks = sorted(Lead.objects.filter(pk__in=ids).values_list("position", flat=True))
+        Lead.objects.filter(pk__in=ids).update(
+            stage=stage,
+            position=F("position") + shift_on_top(board, stage, ranks, exclude=ids),
+            version=F("version") + 1,
+            updated_at=now,
+        )
+    reverses = StageTransition.objects.bulk_create(
+        StageTransition(
+            board=board, lead_id=t.lead_id, from_stage_id=t.to_stage_id, to_stage_id=t.from_stage_id,
+            actor=actor, at=now, source=TransitionSource.UNDO, batch=new_batch, reverts=t,
+        )
+        for t in todo
+    )
+    # Days in stage continue from when the lead really entered the stage it is back in:
+    # the undone move never happened.
+    ids = [t.lead_id for t in todo]
+    entered = (
+        StageTransition.objects.filter(
+            lead=OuterRef("pk"), to_stage=OuterRef("stage"), reverts__isnull=True,
+            reverted_by__isnull=True,
+        )
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    Lead.objects.filter(pk__in=ids).update(stage_entered_at=Coalesce(Subquery(entered), now))
+
+    leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=ids)}
+    moves = [move_entry(leads[t.lead_id], t.to_stage_id) for t in todo]
+    payload: dict[str, Any] = {"source": TransitionSource.UNDO, "moves": moves}
+    if batch is None:
+        lead = leads[todo[0].lead_id]
+        event_type = "lead.moved"
+        payload |= {
+            "lead": card(lead), "from_stage": todo[0].to_stage_id, "to_stage": lead.stage_id,
+            "transition": reverses[0].pk, "batch": None, "undoes": {"transition": todo[0].pk},
+        }
+    else:
+        event_type = "leads.moved"
+        payload |= {"batch": str(new_batch), "undoes": {"batch": str(batch)}}
+    event = event_append(
+        board=board, type=event_type, payload=payload, actor=actor, membership=membership
+    )
+    return UndoResult(
+        undone=len(todo),
+        transitions=[r.pk for r in reverses],
+        batch=new_batch,
+        seq=event.seq,
+        skipped=sorted(moved_on),
+    )

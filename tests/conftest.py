@@ -1,0 +1,83 @@
+"""Shared fixtures: a board with the default funnel, its people, and API clients."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from leads.models import Role, Stage, Team
+from leads.services import board_member_add, campaign_create
+from tests.factories import BoardFactory, UserFactory
+
+# In CI a missing PostgreSQL or Redis is a failure, never a silent skip.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layers():
+    """Each test gets fresh channel layers: no messages leak between tests."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="olivia", first_name="Olivia", last_name="Owner")
+
+
+@pytest.fixture
+def board(owner):
+    return BoardFactory(name="Q4 Pipeline", created_by=owner)
+
+
+@pytest.fixture
+def stages(board):
+    """The board's stages by name: stages.New, stages.MQL, ..."""
+    return SimpleNamespace(**{s.name: s for s in Stage.objects.filter(board=board)})
+
+
+@pytest.fixture
+def editor(board, owner):
+    user = UserFactory(username="dana", first_name="Dana", last_name="Sales")
+    board_member_add(board_id=board.pk, actor=owner, username=user.username, role=Role.EDITOR, team=Team.SALES)
+    return user
+
+
+@pytest.fixture
+def viewer(board, owner):
+    user = UserFactory(username="vic", first_name="Vic", last_name="Viewer")
+    board_member_add(board_id=board.pk, actor=owner, username=user.username, role=Role.VIEWER, team=Team.MANAGEMENT)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="mallory")
+
+
+@pytest.fixture
+def campaign(board, owner):
+    return campaign_create(board_id=board.pk, actor=owner, name="Webinar", channel="webinar", cost=5000)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(owner):
+    return client_for(owner)
