@@ -17,6 +17,13 @@ from tests.factories import BoardFactory, UserFactory
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing passwords properly costs ~0.3 s per user; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -8,9 +8,9 @@ from django.db import migrations
 
 POSTGRES_UP = """
 ALTER TABLE leads_lead ADD CONSTRAINT lead_stage_on_board
-    FOREIGN KEY (board_id, stage_id) REFERENCES leads_stage (board_id, id) DEFERRABLE INITIALLY DEFERRED;
+    FOREIGN KEY (board_id, stage_id) REFERENCES leads_stage (board_id, id);
 ALTER TABLE leads_lead ADD CONSTRAINT lead_campaign_on_board
-    FOREIGN KEY (board_id, campaign_id) REFERENCES leads_campaign (board_id, id) DEFERRABLE INITIALLY DEFERRED;
+    FOREIGN KEY (board_id, campaign_id) REFERENCES leads_campaign (board_id, id);
 """
 POSTGRES_DOWN = """
 ALTER TABLE leads_lead DROP CONSTRAINT lead_stage_on_board;
