@@ -8,7 +8,9 @@ from typing import Any
 class ServiceError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None):
+    def __init__(
+        self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.field = field

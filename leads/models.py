@@ -131,7 +131,9 @@ class Campaign(models.Model):
             models.UniqueConstraint(fields=["board", "id"], name="campaign_board_id"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="campaign_cost_non_negative"),
             models.CheckConstraint(
-                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
                 name="campaign_dates_ordered",
             ),
         ]
@@ -152,7 +154,11 @@ class Lead(models.Model):
     title = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=100, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
     )
     score = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -172,7 +178,9 @@ class Lead(models.Model):
     class Meta:
         ordering = ["stage__position", "position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="lead_score_0_100"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="lead_score_0_100"
+            ),
             models.CheckConstraint(condition=Q(value__gte=0), name="lead_value_non_negative"),
             models.CheckConstraint(condition=Q(version__gte=1), name="lead_version_positive"),
         ]
@@ -243,7 +251,9 @@ class LeadFeedback(models.Model):
     class Meta:
         ordering = ["at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(verdict__in=Verdict.values), name="feedback_verdict_valid"),
+            models.CheckConstraint(
+                condition=Q(verdict__in=Verdict.values), name="feedback_verdict_valid"
+            ),
         ]
         indexes = [models.Index(fields=["lead", "at"], name="feedback_lead_at")]
 

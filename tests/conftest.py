@@ -57,14 +57,22 @@ def stages(board):
 @pytest.fixture
 def editor(board, owner):
     user = UserFactory(username="dana", first_name="Dana", last_name="Sales")
-    board_member_add(board_id=board.pk, actor=owner, username=user.username, role=Role.EDITOR, team=Team.SALES)
+    board_member_add(
+        board_id=board.pk, actor=owner, username=user.username, role=Role.EDITOR, team=Team.SALES
+    )
     return user
 
 
 @pytest.fixture
 def viewer(board, owner):
     user = UserFactory(username="vic", first_name="Vic", last_name="Viewer")
-    board_member_add(board_id=board.pk, actor=owner, username=user.username, role=Role.VIEWER, team=Team.MANAGEMENT)
+    board_member_add(
+        board_id=board.pk,
+        actor=owner,
+        username=user.username,
+        role=Role.VIEWER,
+        team=Team.MANAGEMENT,
+    )
     return user
 
 
@@ -75,7 +83,9 @@ def outsider(db):
 
 @pytest.fixture
 def campaign(board, owner):
-    return campaign_create(board_id=board.pk, actor=owner, name="Webinar", channel="webinar", cost=5000)
+    return campaign_create(
+        board_id=board.pk, actor=owner, name="Webinar", channel="webinar", cost=5000
+    )
 
 
 def client_for(user) -> APIClient:

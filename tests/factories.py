@@ -61,7 +61,9 @@ class LeadFactory(factory.django.DjangoModelFactory):
         model = Lead
 
     board = factory.SubFactory(BoardFactory)
-    stage = factory.LazyAttribute(lambda o: Stage.objects.filter(board=o.board).order_by("position").first())
+    stage = factory.LazyAttribute(
+        lambda o: Stage.objects.filter(board=o.board).order_by("position").first()
+    )
     campaign = factory.SubFactory(CampaignFactory, board=factory.SelfAttribute("..board"))
     name = factory.Faker("name")
     company = factory.Faker("company")

@@ -31,7 +31,7 @@ DEFAULT_STAGES: list[StageSpec] = [
     {"name": "Lost", "kind": StageKind.LOST, "team": StageTeam.SALES},
 ]
 
-STAGE_COLORS = {
+STAGE_COLORS: dict[str, str] = {
     StageKind.WON: "#16a34a",
     StageKind.LOST: "#94a3b8",
     StageTeam.MARKETING: "#7c3aed",
@@ -65,7 +65,11 @@ def check_stages(stages: list[StageSpec]) -> None:
 
 @transaction.atomic
 def board_create(
-    *, name: str, created_by: Any, stages: list[StageSpec] | None = None, team: str = Team.MANAGEMENT
+    *,
+    name: str,
+    created_by: Any,
+    stages: list[StageSpec] | None = None,
+    team: str = Team.MANAGEMENT,
 ) -> Board:
     """A board with its stages (the default funnel when none are given); the creator owns it."""
     name = name.strip()

@@ -21,8 +21,18 @@ from .ordering import shift_on_top
 
 # One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
 CAMPAIGN_COLORS = (
-    "#6366f1", "#f59e0b", "#10b981", "#ef4444", "#06b6d4", "#8b5cf6",
-    "#ec4899", "#84cc16", "#f97316", "#14b8a6", "#a855f7", "#eab308",
+    "#6366f1",
+    "#f59e0b",
+    "#10b981",
+    "#ef4444",
+    "#06b6d4",
+    "#8b5cf6",
+    "#ec4899",
+    "#84cc16",
+    "#f97316",
+    "#14b8a6",
+    "#a855f7",
+    "#eab308",
 )
 
 
@@ -128,13 +138,21 @@ def campaign_move(
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(
         StageTransition(
-            board=board, lead_id=lead_id, from_stage=from_stage, to_stage=to_stage,
-            actor=actor, at=now, source=TransitionSource.CAMPAIGN, batch=batch,
+            board=board,
+            lead_id=lead_id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            actor=actor,
+            at=now,
+            source=TransitionSource.CAMPAIGN,
+            batch=batch,
         )
         for lead_id in ids
     )
-    moved = Lead.objects.filter(pk__in=ids).order_by("position", "id").only(
-        "id", "stage_id", "position", "version"
+    moved = (
+        Lead.objects.filter(pk__in=ids)
+        .order_by("position", "id")
+        .only("id", "stage_id", "position", "version")
     )
     event = event_append(
         board=board,

@@ -144,7 +144,12 @@ def lead_create(
         created_at=now,
     )
     transition = StageTransition.objects.create(
-        board=board, lead=lead, from_stage=None, to_stage=stage, actor=actor, at=now,
+        board=board,
+        lead=lead,
+        from_stage=None,
+        to_stage=stage,
+        actor=actor,
+        at=now,
         source=transition_source,
     )
     event_append(
@@ -161,7 +166,9 @@ def lead_create(
 def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **fields: Any) -> Lead:
     unknown = set(fields) - set(UPDATABLE_FIELDS)
     if unknown:
-        raise InvalidInput(f"Cannot update {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0])
+        raise InvalidInput(
+            f"Cannot update {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0]
+        )
     board = board_lock(lead_board_id(lead_id))
     membership = membership_for_write(board, actor)
     lead = lead_locked(lead_id)
@@ -228,8 +235,14 @@ def lead_move(
     transition = None
     if changes_stage:
         transition = StageTransition.objects.create(
-            board=board, lead=lead, from_stage_id=from_stage_id, to_stage=to_stage,
-            actor=actor, at=now, source=source, note=note,
+            board=board,
+            lead=lead,
+            from_stage_id=from_stage_id,
+            to_stage=to_stage,
+            actor=actor,
+            at=now,
+            source=source,
+            note=note,
         )
     event = event_append(
         board=board,

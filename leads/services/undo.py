@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
@@ -81,7 +81,9 @@ def transition_undo(
 
     now = timezone.now()
     new_batch = uuid.uuid4() if batch is not None else None
-    list(Lead.objects.select_for_update().filter(pk__in=[t.lead_id for t in todo]).values_list("id"))
+    list(
+        Lead.objects.select_for_update().filter(pk__in=[t.lead_id for t in todo]).values_list("id")
+    )
     by_target: dict[int, list[StageTransition]] = defaultdict(list)
     for t in todo:
         assert t.from_stage_id is not None
@@ -98,8 +100,15 @@ def transition_undo(
         )
     reverses = StageTransition.objects.bulk_create(
         StageTransition(
-            board=board, lead_id=t.lead_id, from_stage_id=t.to_stage_id, to_stage_id=t.from_stage_id,
-            actor=actor, at=now, source=TransitionSource.UNDO, batch=new_batch, reverts=t,
+            board=board,
+            lead_id=t.lead_id,
+            from_stage_id=t.to_stage_id,
+            to_stage_id=cast(int, t.from_stage_id),
+            actor=actor,
+            at=now,
+            source=TransitionSource.UNDO,
+            batch=new_batch,
+            reverts=t,
         )
         for t in todo
     )
@@ -108,7 +117,9 @@ def transition_undo(
     ids = [t.lead_id for t in todo]
     entered = (
         StageTransition.objects.filter(
-            lead=OuterRef("pk"), to_stage=OuterRef("stage"), reverts__isnull=True,
+            lead=OuterRef("pk"),
+            to_stage=OuterRef("stage"),
+            reverts__isnull=True,
             reverted_by__isnull=True,
         )
         .order_by("-at", "-id")
@@ -123,8 +134,12 @@ def transition_undo(
         lead = leads[todo[0].lead_id]
         event_type = "lead.moved"
         payload |= {
-            "lead": card(lead), "from_stage": todo[0].to_stage_id, "to_stage": lead.stage_id,
-            "transition": reverses[0].pk, "batch": None, "undoes": {"transition": todo[0].pk},
+            "lead": card(lead),
+            "from_stage": todo[0].to_stage_id,
+            "to_stage": lead.stage_id,
+            "transition": reverses[0].pk,
+            "batch": None,
+            "undoes": {"transition": todo[0].pk},
         }
     else:
         event_type = "leads.moved"

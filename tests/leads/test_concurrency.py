@@ -73,8 +73,13 @@ def test_many_writers_lose_nothing(board, stages, owner):
             current = Lead.objects.get(pk=lead.pk)
             target = rng.choice([s for s in open_stages if s.pk != current.stage_id])
             try:
-                lead_move(lead_id=lead.pk, to_stage_id=target.pk, actor=owner,
-                          version=current.version, position=rng.randint(0, 3))
+                lead_move(
+                    lead_id=lead.pk,
+                    to_stage_id=target.pk,
+                    actor=owner,
+                    version=current.version,
+                    position=rng.randint(0, 3),
+                )
                 done += 1
             except Conflict:
                 pass
@@ -85,7 +90,9 @@ def test_many_writers_lose_nothing(board, stages, owner):
     moves = sum(results)
     assert moves > 0
     assert StageTransition.objects.filter(board=board, source="drag").count() == moves
-    seqs = list(BoardEvent.objects.filter(board=board).order_by("seq").values_list("seq", flat=True))
+    seqs = list(
+        BoardEvent.objects.filter(board=board).order_by("seq").values_list("seq", flat=True)
+    )
     assert seqs == list(range(1, len(leads) + moves + 1))
     board.refresh_from_db()
     assert board.last_seq == seqs[-1]

@@ -30,7 +30,8 @@ def replay(board) -> dict[int, int]:
     """Each lead's stage after applying its transitions in order, starting from nowhere."""
     stage_of: dict[int, int] = {}
     for lead_id, from_stage, to_stage in (
-        StageTransition.objects.filter(board=board).order_by("at", "id")
+        StageTransition.objects.filter(board=board)
+        .order_by("at", "id")
         .values_list("lead_id", "from_stage_id", "to_stage_id")
     ):
         assert stage_of.get(lead_id) == from_stage, "a transition starts where the lead was"
@@ -47,19 +48,27 @@ class ReplayTests(TestCase):
         stages = list(board.stages.order_by("position"))
         campaigns = [campaign_create(board_id=board.pk, actor=owner, name=n) for n in ("A", "B")]
         leads = [
-            lead_create(board_id=board.pk, actor=owner, name=f"L{n}", campaign_id=campaigns[n % 2].pk)
+            lead_create(
+                board_id=board.pk, actor=owner, name=f"L{n}", campaign_id=campaigns[n % 2].pk
+            )
             for n in range(6)
         ]
         undoable: list[dict] = []
         for kind, a, b, c in operations:
             try:
                 if kind == "move":
-                    result = lead_move(lead_id=leads[a].pk, to_stage_id=stages[b].pk, actor=owner, position=c)
+                    result = lead_move(
+                        lead_id=leads[a].pk, to_stage_id=stages[b].pk, actor=owner, position=c
+                    )
                     if result.transition:
                         undoable.append({"transition_id": result.transition.pk})
                 elif kind == "campaign":
-                    moved = campaign_move(campaign_id=campaigns[a].pk, from_stage_id=stages[b].pk,
-                                          to_stage_id=stages[c].pk, actor=owner)
+                    moved = campaign_move(
+                        campaign_id=campaigns[a].pk,
+                        from_stage_id=stages[b].pk,
+                        to_stage_id=stages[c].pk,
+                        actor=owner,
+                    )
                     if moved.batch:
                         undoable.append({"batch": moved.batch})
                 elif undoable:

@@ -24,11 +24,15 @@ from tests.factories import BoardFactory, UserFactory
 
 
 def names_in(stage: Stage) -> list[str]:
-    return list(Lead.objects.filter(stage=stage).order_by("position", "id").values_list("name", flat=True))
+    return list(
+        Lead.objects.filter(stage=stage).order_by("position", "id").values_list("name", flat=True)
+    )
 
 
 def seqs(board) -> list[int]:
-    return list(BoardEvent.objects.filter(board=board).order_by("seq").values_list("seq", flat=True))
+    return list(
+        BoardEvent.objects.filter(board=board).order_by("seq").values_list("seq", flat=True)
+    )
 
 
 @pytest.fixture
@@ -88,12 +92,20 @@ class TestBoardCreate:
 
 
 class TestLeadCreate:
-    def test_first_stage_transition_and_event(self, board, stages, owner, campaign, published, django_capture_on_commit_callbacks):
+    def test_first_stage_transition_and_event(
+        self, board, stages, owner, campaign, published, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
-            lead = lead_create(board_id=board.pk, actor=owner, name="Ada", campaign_id=campaign.pk, value=1200)
+            lead = lead_create(
+                board_id=board.pk, actor=owner, name="Ada", campaign_id=campaign.pk, value=1200
+            )
         assert lead.stage == stages.New and lead.version == 1
         transition = StageTransition.objects.get(lead=lead)
-        assert (transition.from_stage, transition.to_stage, transition.source) == (None, stages.New, "create")
+        assert (transition.from_stage, transition.to_stage, transition.source) == (
+            None,
+            stages.New,
+            "create",
+        )
         group, message = published[-1]
         assert group == board_group(board.pk)
         assert message["type"] == "lead.created" and message["lead"]["name"] == "Ada"
@@ -140,17 +152,29 @@ class TestLeadMove:
         # New [c b a]
         return {n: lead_create(board_id=board.pk, actor=owner, name=n) for n in ["a", "b", "c"]}
 
-    def test_move_writes_transition_event_and_bumps_version(self, board, stages, owner, leads, published, django_capture_on_commit_callbacks):
+    def test_move_writes_transition_event_and_bumps_version(
+        self, board, stages, owner, leads, published, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
-            result = lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=owner, version=1)
+            result = lead_move(
+                lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=owner, version=1
+            )
         assert result.lead.stage_id == stages.MQL.pk and result.lead.version == 2
-        assert (result.transition.from_stage_id, result.transition.to_stage_id) == (stages.New.pk, stages.MQL.pk)
+        assert (result.transition.from_stage_id, result.transition.to_stage_id) == (
+            stages.New.pk,
+            stages.MQL.pk,
+        )
         assert result.transition.source == TransitionSource.DRAG
         _, message = published[-1]
         assert message["type"] == "lead.moved" and message["seq"] == result.seq
         assert message["moves"] == [
-            {"lead": leads["a"].pk, "from_stage": stages.New.pk, "to_stage": stages.MQL.pk,
-             "position": result.lead.position, "version": 2}
+            {
+                "lead": leads["a"].pk,
+                "from_stage": stages.New.pk,
+                "to_stage": stages.MQL.pk,
+                "position": result.lead.position,
+                "version": 2,
+            }
         ]
         assert seqs(board) == list(range(1, result.seq + 1))
 
@@ -178,7 +202,9 @@ class TestLeadMove:
 
     def test_reorder_inside_a_stage_writes_no_transition(self, board, stages, owner, leads):
         # New [c b a]   move c to 2 -> New [b a c]
-        result = lead_move(lead_id=leads["c"].pk, to_stage_id=stages.New.pk, actor=owner, position=2)
+        result = lead_move(
+            lead_id=leads["c"].pk, to_stage_id=stages.New.pk, actor=owner, position=2
+        )
         assert result.transition is None
         assert names_in(stages.New) == ["b", "a", "c"]
         assert StageTransition.objects.filter(lead=leads["c"]).count() == 1
@@ -216,16 +242,23 @@ class TestLeadMove:
         with pytest.raises(PermissionDenied):
             lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=viewer)
 
-    def test_rollback_publishes_nothing(self, board, stages, owner, leads, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            with pytest.raises(RuntimeError), transaction.atomic():
-                lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=owner)
-                raise RuntimeError("the surrounding work failed")
+    def test_rollback_publishes_nothing(
+        self, board, stages, owner, leads, django_capture_on_commit_callbacks
+    ):
+        with (
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=owner)
+            raise RuntimeError("the surrounding work failed")
         assert callbacks == []
         assert Lead.objects.get(pk=leads["a"].pk).stage_id == stages.New.pk
         assert not BoardEvent.objects.filter(type="lead.moved").exists()
 
-    def test_publication_waits_for_commit(self, stages, owner, leads, published, django_capture_on_commit_callbacks):
+    def test_publication_waits_for_commit(
+        self, stages, owner, leads, published, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=owner)
         assert published == []
@@ -237,7 +270,9 @@ class TestLeadMove:
 class TestLeadUpdate:
     def test_update_bumps_version_and_emits(self, board, owner, campaign):
         lead = lead_create(board_id=board.pk, actor=owner, name="Ada")
-        updated = lead_update(lead_id=lead.pk, actor=owner, version=1, score=80, campaign=campaign.pk)
+        updated = lead_update(
+            lead_id=lead.pk, actor=owner, version=1, score=80, campaign=campaign.pk
+        )
         assert (updated.score, updated.campaign_id, updated.version) == (80, campaign.pk, 2)
         event = board.events.get(type="lead.updated")
         assert event.payload["fields"] == ["campaign", "score"]
@@ -265,20 +300,32 @@ class TestCampaignMove:
     @pytest.fixture
     def setup(self, board, stages, owner, campaign):
         other = campaign_create(board_id=board.pk, actor=owner, name="Ads", channel="paid")
-        ours = [lead_create(board_id=board.pk, actor=owner, name=f"w{n}", campaign_id=campaign.pk) for n in range(3)]
+        ours = [
+            lead_create(board_id=board.pk, actor=owner, name=f"w{n}", campaign_id=campaign.pk)
+            for n in range(3)
+        ]
         theirs = lead_create(board_id=board.pk, actor=owner, name="ad", campaign_id=other.pk)
         already = lead_create(board_id=board.pk, actor=owner, name="m0", stage_id=stages.MQL.pk)
         return ours, theirs, already
 
-    def test_one_batch_one_event(self, board, stages, owner, campaign, setup, published, django_capture_on_commit_callbacks):
-        ours, theirs, already = setup
+    def test_one_batch_one_event(
+        self, board, stages, owner, campaign, setup, published, django_capture_on_commit_callbacks
+    ):
+        _ours, _theirs, _already = setup
         before = board.events.count()
         with django_capture_on_commit_callbacks(execute=True):
-            result = campaign_move(campaign_id=campaign.pk, from_stage_id=stages.New.pk, to_stage_id=stages.MQL.pk, actor=owner)
+            result = campaign_move(
+                campaign_id=campaign.pk,
+                from_stage_id=stages.New.pk,
+                to_stage_id=stages.MQL.pk,
+                actor=owner,
+            )
         assert result.moved == 3
         assert board.events.count() == before + 1
         transitions = StageTransition.objects.filter(batch=result.batch)
-        assert transitions.count() == 3 and set(transitions.values_list("source", flat=True)) == {"campaign"}
+        assert transitions.count() == 3 and set(transitions.values_list("source", flat=True)) == {
+            "campaign"
+        }
         # MQL [m0] -> MQL [w2 w1 w0 m0]: the campaign's cards keep their order, on top
         assert names_in(stages.MQL) == ["w2", "w1", "w0", "m0"]
         assert names_in(stages.New) == ["ad"]
@@ -288,16 +335,31 @@ class TestCampaignMove:
 
     def test_nothing_to_move(self, board, stages, owner, campaign, setup):
         before = board.events.count()
-        result = campaign_move(campaign_id=campaign.pk, from_stage_id=stages.SQL.pk, to_stage_id=stages.Won.pk, actor=owner)
+        result = campaign_move(
+            campaign_id=campaign.pk,
+            from_stage_id=stages.SQL.pk,
+            to_stage_id=stages.Won.pk,
+            actor=owner,
+        )
         assert (result.moved, result.batch) == (0, None)
         assert board.events.count() == before
 
     def test_same_stage_and_foreign_stage(self, stages, owner, campaign, setup):
         with pytest.raises(InvalidInput):
-            campaign_move(campaign_id=campaign.pk, from_stage_id=stages.New.pk, to_stage_id=stages.New.pk, actor=owner)
+            campaign_move(
+                campaign_id=campaign.pk,
+                from_stage_id=stages.New.pk,
+                to_stage_id=stages.New.pk,
+                actor=owner,
+            )
         other = BoardFactory(created_by=owner)
         with pytest.raises(InvalidInput):
-            campaign_move(campaign_id=campaign.pk, from_stage_id=stages.New.pk, to_stage_id=other.stages.first().pk, actor=owner)
+            campaign_move(
+                campaign_id=campaign.pk,
+                from_stage_id=stages.New.pk,
+                to_stage_id=other.stages.first().pk,
+                actor=owner,
+            )
         assert not StageTransition.objects.filter(source="campaign").exists()
 
 
@@ -314,12 +376,19 @@ class TestUndo:
         reverse = StageTransition.objects.get(pk=result.transitions[0])
         assert (reverse.source, reverse.reverts_id) == ("undo", move.transition.pk)
         event = board.events.order_by("-seq").first()
-        assert event.type == "lead.moved" and event.payload["undoes"] == {"transition": move.transition.pk}
+        assert event.type == "lead.moved" and event.payload["undoes"] == {
+            "transition": move.transition.pk
+        }
 
     def test_undo_batch(self, board, stages, owner, campaign):
         for n in range(3):
             lead_create(board_id=board.pk, actor=owner, name=f"w{n}", campaign_id=campaign.pk)
-        moved = campaign_move(campaign_id=campaign.pk, from_stage_id=stages.New.pk, to_stage_id=stages.SQL.pk, actor=owner)
+        moved = campaign_move(
+            campaign_id=campaign.pk,
+            from_stage_id=stages.New.pk,
+            to_stage_id=stages.SQL.pk,
+            actor=owner,
+        )
         result = transition_undo(board_id=board.pk, actor=owner, batch=moved.batch)
         assert result.undone == 3 and result.skipped == []
         assert names_in(stages.New) == ["w2", "w1", "w0"]
@@ -328,7 +397,12 @@ class TestUndo:
     def test_lead_that_moved_on_is_skipped(self, board, stages, owner, campaign):
         a = lead_create(board_id=board.pk, actor=owner, name="a", campaign_id=campaign.pk)
         b = lead_create(board_id=board.pk, actor=owner, name="b", campaign_id=campaign.pk)
-        moved = campaign_move(campaign_id=campaign.pk, from_stage_id=stages.New.pk, to_stage_id=stages.MQL.pk, actor=owner)
+        moved = campaign_move(
+            campaign_id=campaign.pk,
+            from_stage_id=stages.New.pk,
+            to_stage_id=stages.MQL.pk,
+            actor=owner,
+        )
         lead_move(lead_id=a.pk, to_stage_id=stages.SQL.pk, actor=owner)
         result = transition_undo(board_id=board.pk, actor=owner, batch=moved.batch)
         assert result.undone == 1 and result.skipped == [a.pk]
@@ -367,8 +441,12 @@ class TestFeedback:
         with pytest.raises(InvalidInput):
             lead_feedback_record(lead_id=lead.pk, actor=owner, verdict="maybe")
         feedback = lead_feedback_record(
-            lead_id=lead.pk, actor=owner, verdict="rejected", reason="No budget",
-            valuable_fields=["email"], useless_fields=["title"],
+            lead_id=lead.pk,
+            actor=owner,
+            verdict="rejected",
+            reason="No budget",
+            valuable_fields=["email"],
+            useless_fields=["title"],
         )
         assert feedback.reason == "No budget"
         event = board.events.get(type="lead.feedback")
@@ -377,10 +455,14 @@ class TestFeedback:
 
 def test_seq_is_gapless_across_services(board, stages, owner, campaign):
     user = UserFactory()
-    lead = lead_create(board_id=board.pk, actor=owner, name="Ada", campaign_id=campaign.pk, owner=user)
+    lead = lead_create(
+        board_id=board.pk, actor=owner, name="Ada", campaign_id=campaign.pk, owner=user
+    )
     lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=owner)
     lead_update(lead_id=lead.pk, actor=owner, score=5)
-    campaign_move(campaign_id=campaign.pk, from_stage_id=stages.MQL.pk, to_stage_id=stages.SQL.pk, actor=owner)
+    campaign_move(
+        campaign_id=campaign.pk, from_stage_id=stages.MQL.pk, to_stage_id=stages.SQL.pk, actor=owner
+    )
     assert seqs(board) == list(range(1, board.events.count() + 1))
     board.refresh_from_db()
     assert board.last_seq == board.events.count()

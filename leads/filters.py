@@ -1,0 +1,106 @@
+"""Query-string filters over leads and campaigns (django-filter FilterSets).
+
+The selectors apply them; an invalid value is a 400 that names the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import BoardMembership, Campaign, Lead, Team
+
+MAX_ID = 2**63 - 1
+
+
+class IdListWidget(django_filters.widgets.BaseCSVWidget, forms.TextInput):
+    """Ids given repeated (``?campaign=1&campaign=2``), as a comma list
+    (``?campaign=1,2``), or both."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str] | None:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        ids = [part.strip() for value in values if value for part in str(value).split(",")]
+        ids = [part for part in ids if part]
+        return ids or None
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
+class IdInFilter(django_filters.BaseInFilter, IdFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "in")
+        kwargs.setdefault("widget", IdListWidget)
+        kwargs.setdefault("help_text", "Ids, repeated or separated by commas.")
+        super().__init__(*args, **kwargs)
+
+
+def text_search(queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(
+        Q(name__icontains=value) | Q(email__icontains=value) | Q(company__icontains=value)
+    )
+
+
+class ScoreFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class LeadStateFilter(django_filters.FilterSet):
+    """The board view's filters (``/state/``). Stage counts, values and campaign
+    figures are computed over the filtered leads."""
+
+    campaign = IdInFilter(field_name="campaign_id")
+    owner = IdFilter(field_name="owner_id")
+    team = django_filters.ChoiceFilter(
+        choices=Team.choices, method="owner_team", help_text="The lead owner's team on the board."
+    )
+    score_min = ScoreFilter(field_name="score", lookup_expr="gte", min_value=0, max_value=100)
+    score_max = ScoreFilter(field_name="score", lookup_expr="lte", min_value=0, max_value=100)
+    q = django_filters.CharFilter(
+        method=text_search, max_length=200, help_text="Name, email or company contains."
+    )
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def owner_team(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
+        in_team = BoardMembership.objects.filter(
+            board_id=OuterRef("board_id"), user_id=OuterRef("owner_id"), team=value
+        )
+        return queryset.filter(Exists(in_team))
+
+
+class LeadListFilter(django_filters.FilterSet):
+    board = IdFilter(field_name="board_id")
+    stage = IdInFilter(field_name="stage_id")
+    campaign = IdInFilter(field_name="campaign_id")
+    q = django_filters.CharFilter(
+        method=text_search, max_length=200, help_text="Name, email or company contains."
+    )
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+
+class CampaignListFilter(django_filters.FilterSet):
+    board = IdFilter(field_name="board_id")
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []

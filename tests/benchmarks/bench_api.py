@@ -1,0 +1,117 @@
+"""Issue 2 figures: board state, moves per second, fan-out to 200 sockets."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.benchmarks.conftest import ROOT, Server, report
+
+CLIENTS = str(Path(__file__).with_name("clients.py"))
+
+
+def board_ids(server: Server, token: str) -> dict[str, int]:
+    request = urllib.request.Request(
+        f"{server.url}/api/boards/", headers={"Authorization": f"Token {token}"}
+    )
+    with urllib.request.urlopen(request) as response:
+        body = json.loads(response.read())
+    boards = body["results"] if isinstance(body, dict) else body
+    return {board["name"]: board["id"] for board in boards}
+
+
+def timed_get(server: Server, token: str, path: str) -> tuple[float, float, int]:
+    """(server ms from Server-Timing, wall ms, SQL queries)."""
+    request = urllib.request.Request(
+        f"{server.url}{path}", headers={"Authorization": f"Token {token}"}
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request) as response:
+        response.read()
+        timing = response.headers["Server-Timing"]
+    wall = (time.perf_counter() - started) * 1000
+    parts = dict(part.strip().split(";", 1) for part in timing.split(","))
+    app_ms = float(parts["app"].split("=")[1])
+    queries = int(parts["db"].split('desc="')[1].split()[0])
+    return app_ms, wall, queries
+
+
+def test_board_state_10k(seeded_server: Server):
+    token = seeded_server.token()
+    boards = board_ids(seeded_server, token)
+    board = boards["Q4 Pipeline"]
+    path = f"/api/boards/{board}/state/?per_stage=50"
+    for _ in range(5):
+        timed_get(seeded_server, token, path)
+    runs = [timed_get(seeded_server, token, path) for _ in range(40)]
+    server_ms = [r[0] for r in runs]
+
+    seeded_server.manage("seed_demo", "--leads", "300", "--board-name", "Small", "--quiet")
+    small = board_ids(seeded_server, token)["Small"]
+    small_queries = timed_get(seeded_server, token, f"/api/boards/{small}/state/?per_stage=50")[2]
+    report(
+        "state 10k leads per_stage=50",
+        server_median_ms=round(statistics.median(server_ms), 2),
+        server_p90_ms=round(sorted(server_ms)[int(0.9 * len(server_ms))], 2),
+        wall_median_ms=round(statistics.median(r[1] for r in runs), 2),
+        queries_10k=runs[0][2],
+        queries_300=small_queries,
+    )
+    assert runs[0][2] == small_queries, "query count must not grow with the number of leads"
+
+
+def run_clients(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, CLIENTS, *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_moves_per_second(seeded_server: Server):
+    token = seeded_server.token()
+    board = board_ids(seeded_server, token)["Q4 Pipeline"]
+    result = run_clients(
+        "moves",
+        "--url",
+        seeded_server.url,
+        "--token",
+        token,
+        "--board",
+        str(board),
+        "--clients",
+        "8",
+        "--seconds",
+        "10",
+    )
+    report("POST /move/ 8 concurrent clients", **result)
+    assert result["errors"] == 0
+
+
+def test_fanout_200(seeded_server: Server):
+    token = seeded_server.token()
+    board = board_ids(seeded_server, token)["Q4 Pipeline"]
+    result = run_clients(
+        "fanout",
+        "--url",
+        seeded_server.url,
+        "--token",
+        token,
+        "--board",
+        str(board),
+        "--clients",
+        "200",
+        "--moves",
+        "40",
+    )
+    report("fan-out 200 sockets", **result)
+    assert result["moves"] > 0
