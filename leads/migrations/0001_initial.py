@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,241 +16,546 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=220, unique=True)),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=220, unique=True)),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('channel', models.CharField(blank=True, max_length=60)),
-                ('cost', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('color', models.CharField(default='#6366f1', max_length=7)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaigns', to='leads.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("channel", models.CharField(blank=True, max_length=60)),
+                ("cost", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                ("color", models.CharField(default="#6366f1", max_length=7)),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaigns",
+                        to="leads.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['board', 'name'],
+                "ordering": ["board", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Lead',
+            name="Lead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('company', models.CharField(blank=True, max_length=200)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('source', models.CharField(blank=True, max_length=100)),
-                ('score', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('value', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('crm_id', models.CharField(blank=True, max_length=200)),
-                ('position', models.FloatField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('stage_entered_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leads', to='leads.board')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='leads.campaign')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_leads', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("company", models.CharField(blank=True, max_length=200)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("source", models.CharField(blank=True, max_length=100)),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("crm_id", models.CharField(blank=True, max_length=200)),
+                ("position", models.FloatField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("stage_entered_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leads",
+                        to="leads.board",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leads",
+                        to="leads.campaign",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_leads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stage__position', 'position', 'id'],
+                "ordering": ["stage__position", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LeadFeedback',
+            name="LeadFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('accepted', 'Accepted'), ('rejected', 'Rejected')], max_length=10)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('valuable_fields', models.JSONField(blank=True, default=list)),
-                ('useless_fields', models.JSONField(blank=True, default=list)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='leads.lead')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("accepted", "Accepted"), ("rejected", "Rejected")], max_length=10
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("valuable_fields", models.JSONField(blank=True, default=list)),
+                ("useless_fields", models.JSONField(blank=True, default=list)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="leads.lead",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('open', 'Open'), ('won', 'Won'), ('lost', 'Lost')], default='open', max_length=8)),
-                ('team', models.CharField(choices=[('marketing', 'Marketing'), ('sales', 'Sales')], default='marketing', max_length=12)),
-                ('sla_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wip_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('color', models.CharField(default='#64748b', max_length=7)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='leads.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("open", "Open"), ("won", "Won"), ("lost", "Lost")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "team",
+                    models.CharField(
+                        choices=[("marketing", "Marketing"), ("sales", "Sales")],
+                        default="marketing",
+                        max_length=12,
+                    ),
+                ),
+                ("sla_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wip_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("color", models.CharField(default="#64748b", max_length=7)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stages",
+                        to="leads.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['board', 'position'],
+                "ordering": ["board", "position"],
             },
         ),
         migrations.AddField(
-            model_name='lead',
-            name='stage',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leads', to='leads.stage'),
+            model_name="lead",
+            name="stage",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="leads", to="leads.stage"
+            ),
         ),
         migrations.CreateModel(
-            name='StageTransition',
+            name="StageTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('source', models.CharField(choices=[('create', 'Created'), ('drag', 'Drag'), ('campaign', 'Campaign move'), ('import', 'Import'), ('api', 'API'), ('undo', 'Undo'), ('seed', 'Seed')], max_length=10)),
-                ('batch', models.UUIDField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='leads.board')),
-                ('from_stage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='leads.stage')),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='leads.lead')),
-                ('reverts', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reverted_by', to='leads.stagetransition')),
-                ('to_stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='leads.stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("drag", "Drag"),
+                            ("campaign", "Campaign move"),
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("undo", "Undo"),
+                            ("seed", "Seed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("batch", models.UUIDField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="leads.board",
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="leads.stage",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "reverts",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reverted_by",
+                        to="leads.stagetransition",
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="leads.stage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BoardEvent',
+            name="BoardEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField()),
-                ('type', models.CharField(max_length=40)),
-                ('payload', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='leads.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField()),
+                ("type", models.CharField(max_length=40)),
+                (
+                    "payload",
+                    models.JSONField(
+                        default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="leads.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['board', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('board', 'seq'), name='event_unique_seq'), models.CheckConstraint(condition=models.Q(('seq__gte', 1)), name='event_seq_positive')],
+                "ordering": ["board", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("board", "seq"), name="event_unique_seq"),
+                    models.CheckConstraint(
+                        condition=models.Q(("seq__gte", 1)), name="event_seq_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BoardMembership',
+            name="BoardMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('editor', 'Editor'), ('viewer', 'Viewer')], default='editor', max_length=10)),
-                ('team', models.CharField(choices=[('marketing', 'Marketing'), ('sales', 'Sales'), ('management', 'Management')], default='marketing', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='leads.board')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='board_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("editor", "Editor"), ("viewer", "Viewer")],
+                        default="editor",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "team",
+                    models.CharField(
+                        choices=[
+                            ("marketing", "Marketing"),
+                            ("sales", "Sales"),
+                            ("management", "Management"),
+                        ],
+                        default="marketing",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="leads.board",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="board_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('board', 'user'), name='membership_unique_user'), models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'editor', 'viewer'])), name='membership_role_valid'), models.CheckConstraint(condition=models.Q(('team__in', ['marketing', 'sales', 'management'])), name='membership_team_valid')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("board", "user"), name="membership_unique_user"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["owner", "editor", "viewer"])),
+                        name="membership_role_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("team__in", ["marketing", "sales", "management"])),
+                        name="membership_team_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('board', 'name'), name='campaign_unique_name'),
+            model_name="campaign",
+            constraint=models.UniqueConstraint(
+                fields=("board", "name"), name="campaign_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('board', 'id'), name='campaign_board_id'),
+            model_name="campaign",
+            constraint=models.UniqueConstraint(fields=("board", "id"), name="campaign_board_id"),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0)), name='campaign_cost_non_negative'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost__gte", 0)), name="campaign_cost_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_on__isnull', True), ('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='campaign_dates_ordered'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("starts_on__isnull", True),
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="campaign_dates_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='leadfeedback',
-            index=models.Index(fields=['lead', 'at'], name='feedback_lead_at'),
+            model_name="leadfeedback",
+            index=models.Index(fields=["lead", "at"], name="feedback_lead_at"),
         ),
         migrations.AddConstraint(
-            model_name='leadfeedback',
-            constraint=models.CheckConstraint(condition=models.Q(('verdict__in', ['accepted', 'rejected'])), name='feedback_verdict_valid'),
+            model_name="leadfeedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("verdict__in", ["accepted", "rejected"])),
+                name="feedback_verdict_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(fields=('board', 'position'), name='stage_unique_position'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                fields=("board", "position"), name="stage_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(fields=('board', 'name'), name='stage_unique_name'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(fields=("board", "name"), name="stage_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(fields=('board', 'id'), name='stage_board_id'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(fields=("board", "id"), name="stage_board_id"),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['open', 'won', 'lost'])), name='stage_kind_valid'),
+            model_name="stage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["open", "won", "lost"])), name="stage_kind_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['board', 'stage', 'position', 'id'], name='lead_stage_order'),
+            model_name="lead",
+            index=models.Index(
+                fields=["board", "stage", "position", "id"], name="lead_stage_order"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['board', 'campaign', 'stage'], name='lead_campaign_stage'),
+            model_name="lead",
+            index=models.Index(fields=["board", "campaign", "stage"], name="lead_campaign_stage"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['board', 'external_id'], name='lead_external_id'),
+            model_name="lead",
+            index=models.Index(fields=["board", "external_id"], name="lead_external_id"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['board', 'email'], name='lead_email'),
+            model_name="lead",
+            index=models.Index(fields=["board", "email"], name="lead_email"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['board', 'created_at'], name='lead_created'),
+            model_name="lead",
+            index=models.Index(fields=["board", "created_at"], name="lead_created"),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 100)), name='lead_score_0_100'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0), ("score__lte", 100)), name="lead_score_0_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='lead_value_non_negative'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="lead_value_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lead',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='lead_version_positive'),
+            model_name="lead",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="lead_version_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagetransition',
-            index=models.Index(fields=['board', 'at'], name='transition_board_at'),
+            model_name="stagetransition",
+            index=models.Index(fields=["board", "at"], name="transition_board_at"),
         ),
         migrations.AddIndex(
-            model_name='stagetransition',
-            index=models.Index(fields=['lead', 'at'], name='transition_lead_at'),
+            model_name="stagetransition",
+            index=models.Index(fields=["lead", "at"], name="transition_lead_at"),
         ),
         migrations.AddIndex(
-            model_name='stagetransition',
-            index=models.Index(fields=['batch'], name='transition_batch'),
+            model_name="stagetransition",
+            index=models.Index(fields=["batch"], name="transition_batch"),
         ),
         migrations.AddConstraint(
-            model_name='stagetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['create', 'drag', 'campaign', 'import', 'api', 'undo', 'seed'])), name='transition_source_valid'),
+            model_name="stagetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("source__in", ["create", "drag", "campaign", "import", "api", "undo", "seed"])
+                ),
+                name="transition_source_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('from_stage__isnull', True), models.Q(('from_stage', models.F('to_stage')), _negated=True), _connector='OR'), name='transition_changes_stage'),
+            model_name="stagetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_stage__isnull", True),
+                    models.Q(("from_stage", models.F("to_stage")), _negated=True),
+                    _connector="OR",
+                ),
+                name="transition_changes_stage",
+            ),
         ),
     ]
