@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("leads.urls")),
+    path("api/", include("funnel.api_urls")),
     path("", include("funnel.urls")),
 ]

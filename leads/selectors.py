@@ -12,8 +12,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from .cards import CARD_FIELDS, card_from_row
 from .errors import InvalidInput, NotFound
@@ -297,3 +298,56 @@ def board_events_after(
         "seq": seq,
         "has_more": len(events) > limit,
     }
+
+
+# --- Frames for the funnel numbers (funnel.analytics works on these, never on models) ---
+
+
+def stages_frame(board_id: int) -> pd.DataFrame:
+    rows = Stage.objects.filter(board_id=board_id).values("id", "name", "position", "kind", "team")
+    return pd.DataFrame.from_records(list(rows), columns=["id", "name", "position", "kind", "team"])
+
+
+def campaigns_frame(board_id: int) -> pd.DataFrame:
+    rows = Campaign.objects.filter(board_id=board_id).values_list("id", "name", "channel", "cost")
+    frame = pd.DataFrame.from_records(list(rows), columns=["id", "name", "channel", "cost"])
+    frame["cost"] = frame["cost"].astype("float64")
+    return frame
+
+
+def leads_frame(board_id: int, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The board's leads (after the board's filters): id, stage, campaign, created, value."""
+    leads = board_leads_filtered(board_id=board_id, filters=filters)
+    rows = leads.values_list("id", "stage_id", "campaign_id", "created_at", "value").iterator(
+        chunk_size=20000
+    )
+    frame = pd.DataFrame.from_records(
+        rows, columns=["id", "stage_id", "campaign_id", "created_at", "value"]
+    )
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
+    """Every transition of the board in order; ``undone`` marks an undone transition
+    and its reversal (both are left out of the numbers). ``until``: only those at or
+    before that moment, so an undo made later does not rewrite what stood then."""
+    transitions = StageTransition.objects.filter(board_id=board_id)
+    if until is not None:
+        transitions = transitions.filter(at__lte=until)
+        reverted = StageTransition.objects.filter(reverts_id=OuterRef("pk"), at__lte=until)
+    else:
+        reverted = StageTransition.objects.filter(reverts_id=OuterRef("pk"))
+    rows = (
+        transitions.annotate(undone=Q(reverts__isnull=False) | Exists(reverted))
+        .order_by("at", "id")
+        .values_list("id", "lead_id", "from_stage_id", "to_stage_id", "at", "undone")
+        .iterator(chunk_size=50000)
+    )
+    frame = pd.DataFrame.from_records(
+        rows, columns=["id", "lead_id", "from_stage_id", "to_stage_id", "at", "undone"]
+    )
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame["undone"] = frame["undone"].astype(bool)
+    return frame
