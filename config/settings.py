@@ -102,7 +102,9 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py caps a pool at 100 connections by default; a busy board has more.
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                # socket_timeout: channels_redis blocks 5 s on BZPOPMIN, exactly redis-py 8's
+                # default read timeout; without headroom an idle board's feed errors out.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 15}],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "funnelboard"),
                 "capacity": 1000,
             },

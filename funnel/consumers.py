@@ -1,0 +1,159 @@
+"""The live board socket ``/ws/boards/<id>/``: authenticate, join, relay.
+
+On connect the server sends ``{"type": "hello", "seq": N, "presence": [...],
+"you": {...}}`` and then every stored event with seq > N, as the text
+``leads.events`` encoded, plus ephemeral presence changes (no seq). The socket
+joins the board's feed before it reads N, so nothing published around the
+hello is lost or sent twice (see ``funnel.fanout``).
+
+From the client the socket takes only ``{"type": "ping"}`` (answered with
+``{"type": "pong"}``): writes go through REST. A message that is not a JSON
+object closes the socket (4400, a client bug); a JSON object of an unknown
+type is answered with ``{"type": "error", "detail": ...}`` and the socket stays
+open, so a newer client does not lose its board on an older server.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from leads.events import actor_summary, encode
+from leads.models import Board, BoardMembership
+
+from .fanout import Subscription, hub
+
+
+class Close(IntEnum):
+    TOO_BIG = 1009
+    BAD_MESSAGE = 4400
+    UNAUTHENTICATED = 4401
+    NOT_FOUND = 4404
+    RESYNC = 4408
+
+
+# What each close code tells the client to do.
+CLOSE_CODES: dict[Close, str] = {
+    Close.TOO_BIG: "Message over WS_MAX_MESSAGE_BYTES. Do not resend it.",
+    Close.BAD_MESSAGE: "Message is not a JSON object. Fix the client.",
+    Close.UNAUTHENTICATED: "No session and no valid ?token=. Log in, then reconnect.",
+    Close.NOT_FOUND: "No such board, or you are not a member. Do not retry.",
+    Close.RESYNC: (
+        "The socket fell behind (or the server lost its feed). Reconnect and fetch "
+        "/api/boards/<id>/events/?after=<last seq>."
+    ),
+}
+
+PONG = encode({"type": "pong"})
+MAX_ID = 2**63 - 1  # ids past a bigint are no board's
+
+
+@database_sync_to_async
+def membership_get(board_id: int, user: Any) -> BoardMembership | None:
+    return BoardMembership.objects.filter(board_id=board_id, user_id=user.pk).first()
+
+
+@database_sync_to_async
+def board_seq(board_id: int) -> int | None:
+    return Board.objects.filter(pk=board_id).values_list("last_seq", flat=True).first()
+
+
+def text_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: the board feed listens for every socket of the
+    # board in this process. An alias that is not configured gives no layer
+    # (get_channel_layer returns None), hence no per-socket channel or receive.
+    channel_layer_alias = "funnel.board-socket.no-layer"
+
+    subscription: Subscription | None = None
+    accepted = False
+    closed = False
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(Close.UNAUTHENTICATED)
+            return
+        board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        membership = await membership_get(board_id, user) if board_id <= MAX_ID else None
+        if membership is None:
+            await self.refuse(Close.NOT_FOUND)
+            return
+        me = actor_summary(user, membership)
+        assert me is not None
+        await self.accept()
+        self.accepted = True
+        # Join first, then read the seq: an event committed after the read
+        # reaches the queue; one the seq covers is dropped there.
+        self.subscription = await hub().join(board_id, me, send=self.send_text, resync=self.resync)
+        seq = await board_seq(board_id)
+        if self.closed:  # told to resync while we read
+            return
+        if seq is None:  # deleted while we joined
+            await self.refuse(Close.NOT_FOUND)
+            return
+        hello = {
+            "type": "hello",
+            "seq": seq,
+            "presence": self.subscription.presence(),
+            "you": {**me, "role": membership.role},
+        }
+        # No await between the presence above and start(): see Subscription.start.
+        self.subscription.start(encode(hello), after_seq=seq)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
+        size = text_size(text_data) if text_data is not None else len(bytes_data or b"")
+        if size > settings.WS_MAX_MESSAGE_BYTES:
+            await self.refuse(Close.TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.refuse(Close.BAD_MESSAGE)
+            return
+        if message.get("type") == "ping":
+            self.reply(PONG)
+        else:
+            self.reply(encode({"type": "error", "detail": "Unknown message type; expected ping."}))
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    async def send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    def reply(self, text: str) -> None:
+        # Through the queue, so a reply never overtakes the hello or an event.
+        if self.subscription is not None:
+            self.subscription.push(text)
+
+    async def resync(self) -> None:
+        await self.refuse(Close.RESYNC)
+
+    async def refuse(self, code: Close) -> None:
+        """Close with ``code``. Accepting first makes the code reach a browser
+        (a socket closed during the handshake shows only 1006)."""
+        if self.closed:
+            return
+        self.closed = True
+        if not self.accepted:
+            await self.accept()
+            self.accepted = True
+        await self.close(code=int(code))
+        await self.leave()
+
+    async def leave(self) -> None:
+        if self.subscription is not None:
+            await self.subscription.leave()

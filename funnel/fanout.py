@@ -1,0 +1,415 @@
+"""Process-local fan-out: one channel-layer listener per board, many sockets.
+
+Stock Channels makes every consumer a group member; on the in-memory layer
+that costs O(N²) per event (~800 ms for 1,000 sockets, see MACHINE.md). Here
+each process (one ``Hub`` per running event loop) keeps one ``BoardFeed`` per
+board that has at least one local socket. The feed owns ONE layer channel in
+``board_group(id)`` and one reader task; it hands each message's text, encoded
+once by ``leads.events``, to every local ``Subscription``. A subscription is a
+bounded queue drained by its own task, so a slow socket never holds up the
+others: when its queue overflows it is told to resync (the consumer closes it
+with 4408) instead of silently losing events.
+
+Presence is kept per feed: the process's own sockets, counted per user, plus
+what other processes announce through the group, keyed by their feed channel
+(the *origin*) so one process leaving does not hide a user still connected
+through another. Announcements carry the client text (encoded once) and the
+structured fields the feeds need, so no feed ever parses or re-encodes them.
+
+Layer messages on ``board_<id>`` (``origin`` is the sending feed's channel):
+  ``{"type": "board.event", "text": ...}``  from ``leads.events.publish``;
+  ``{"type": "board.presence", "op": "joined"|"left", "user", "text", "origin"}``
+  when a user's first socket in a process opens or its last one closes;
+  ``{"type": "board.presence", "op": "sync", "origin"}`` from a feed that just
+  opened, which the other feeds answer on its channel with
+  ``{"type": "board.presence", "op": "present", "users": [...], "origin"}``.
+A process that dies without its "left" leaves its users present elsewhere:
+expiring them (periodic "present" from each feed) is issue 6.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, NamedTuple
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
+
+logger = logging.getLogger(__name__)
+
+PRESENCE_MESSAGE_TYPE = "board.presence"
+# Texts a socket may have waiting before it counts as fallen behind.
+DEFAULT_SEND_QUEUE_SIZE = 500
+
+Send = Callable[[str], Awaitable[None]]
+Resync = Callable[[], Coroutine[Any, Any, None]]
+
+
+class Item(NamedTuple):
+    """One text for a socket. ``seq`` is set for stored events only; ``presence``
+    marks presence changes, which a hello's presence list already covers."""
+
+    seq: int | None
+    text: str
+    presence: bool = False
+
+
+def stored_seq(text: str) -> int | None:
+    """The seq of an encoded message (``None`` for an ephemeral one). Parsed once per
+    message per process, never per socket."""
+    try:
+        seq = json.loads(text).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) else None
+
+
+class Presence:
+    """Who is on one board, as one process sees it."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, dict[str, Any]] = {}
+        self.local: dict[int, int] = {}  # user id -> open sockets in this process
+        self.remote: dict[int, set[str]] = {}  # user id -> origins (other processes' feeds)
+
+    def present(self, user_id: int) -> bool:
+        return user_id in self.local or bool(self.remote.get(user_id))
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [user for user_id, user in self.users.items() if self.present(user_id)]
+
+    def local_join(self, user: dict[str, Any]) -> bool:
+        """Count a local socket; True when it is the user's first one here."""
+        self.users[user["id"]] = user
+        self.local[user["id"]] = self.local.get(user["id"], 0) + 1
+        return self.local[user["id"]] == 1
+
+    def local_leave(self, user_id: int) -> bool:
+        """Uncount a local socket; True when it was the user's last one here."""
+        left = self.local.get(user_id, 0) - 1
+        if left > 0:
+            self.local[user_id] = left
+            return False
+        self.local.pop(user_id, None)
+        self._forget(user_id)
+        return True
+
+    def remote_join(self, user: dict[str, Any], origin: str) -> None:
+        self.users[user["id"]] = user
+        self.remote.setdefault(user["id"], set()).add(origin)
+
+    def remote_leave(self, user_id: int, origin: str) -> None:
+        origins = self.remote.get(user_id)
+        if origins is not None:
+            origins.discard(origin)
+            if not origins:
+                del self.remote[user_id]
+        self._forget(user_id)
+
+    def _forget(self, user_id: int) -> None:
+        if not self.present(user_id):
+            self.users.pop(user_id, None)
+
+
+class Subscription:
+    """One socket on a board feed: a bounded queue of texts, drained in order by
+    its own task once ``start`` has queued the hello.
+
+    Texts that arrive before ``start`` wait in the queue; ``start`` drops the
+    stored events the hello's seq already covers and the presence changes its
+    presence list already shows, and sends the rest after the hello.
+    """
+
+    def __init__(self, feed: BoardFeed, user: dict[str, Any], send: Send, resync: Resync):
+        self.feed = feed
+        self.user = user
+        self._send = send
+        self._resync = resync
+        self.queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=send_queue_size())
+        self.stopped = False
+        self._task: asyncio.Task[None] | None = None
+
+    def presence(self) -> list[dict[str, Any]]:
+        return self.feed.presence.snapshot()
+
+    def start(self, hello: str, *, after_seq: int) -> None:
+        """Send ``hello`` then everything queued with seq > ``after_seq``. Take the
+        presence for the hello and call this with no ``await`` in between."""
+        if self.stopped:
+            return
+        backlog = self.queue.qsize()
+        self._task = asyncio.create_task(self._drain(hello, after_seq, backlog))
+
+    def push(self, text: str) -> None:
+        """A reply to this socket only (pong, error), in order after the hello."""
+        self.offer(Item(None, text))
+
+    def offer(self, item: Item) -> None:
+        if self.stopped:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.fell_behind()
+
+    def fell_behind(self) -> None:
+        """Stop sending and have the consumer close the socket (the client heals
+        from the event log). Runs in the feed's reader, so it must not wait."""
+        self._stop()
+        self.feed.spawn(self._resync())
+
+    async def leave(self) -> None:
+        """Idempotent: the consumer calls it on every way out."""
+        self._stop()
+        await self.feed.remove(self)
+
+    def _stop(self) -> None:
+        self.stopped = True
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+
+    async def _drain(self, hello: str, after_seq: int, backlog: int) -> None:
+        try:
+            await self._send(hello)
+            while True:
+                item = await self.queue.get()
+                if backlog:
+                    backlog -= 1
+                    if item.presence:
+                        continue
+                # Also drops a stored event published late by a slow writer.
+                if item.seq is not None and item.seq <= after_seq:
+                    continue
+                await self._send(item.text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket is gone; its disconnect cleans up
+            logger.info("sending to a board %s socket failed", self.feed.board_id, exc_info=True)
+            self.stopped = True
+
+
+class BoardFeed:
+    """A board's one listener in this process and its local subscriptions."""
+
+    def __init__(self, hub: Hub, board_id: int):
+        self.hub = hub
+        self.board_id = board_id
+        self.group = board_group(board_id)
+        layer = get_channel_layer()
+        if layer is None:
+            raise ImproperlyConfigured("The live board needs CHANNEL_LAYERS.")
+        self.layer = layer
+        self.channel = ""
+        self.subscriptions: set[Subscription] = set()
+        self.pending = 0  # joins waiting for the feed to open
+        self.presence = Presence()
+        self.opening: asyncio.Future[None] | None = None
+        self.failed = False
+        self.background: set[asyncio.Task[Any]] = set()
+        self._publish_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def idle(self) -> bool:
+        return not self.subscriptions and not self.pending
+
+    async def open(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._keep())]
+        # Ask the board's other feeds who is already there (they answer "present").
+        await self._publish({"type": PRESENCE_MESSAGE_TYPE, "op": "sync", "origin": self.channel})
+        if self.idle:  # every join that waited for us was cancelled
+            await self.close()
+
+    async def add(self, user: dict[str, Any], send: Send, resync: Resync) -> Subscription:
+        subscription = Subscription(self, user, send, resync)
+        self.subscriptions.add(subscription)
+        if self.failed:  # the reader died while this socket was joining
+            subscription.fell_behind()
+        was_present = self.presence.present(user["id"])
+        first_here = self.presence.local_join(user)
+        text = encode({"type": "presence.joined", "user": user})
+        if not was_present:
+            self.deliver(Item(None, text, presence=True))
+        if first_here:
+            await self._announce("joined", user, text)
+        return subscription
+
+    async def remove(self, subscription: Subscription) -> None:
+        if subscription not in self.subscriptions:
+            return
+        self.subscriptions.discard(subscription)
+        user = subscription.user
+        if self.presence.local_leave(user["id"]):
+            text = encode({"type": "presence.left", "user": user})
+            if not self.presence.present(user["id"]):
+                self.deliver(Item(None, text, presence=True))
+            await self._announce("left", user, text)
+        if self.idle:
+            await self.close()
+
+    def deliver(self, item: Item) -> None:
+        """Hand one text to every local socket. No ``await``: nothing can join or
+        leave half way, and no socket waits for another."""
+        for subscription in self.subscriptions:
+            subscription.offer(item)
+
+    async def close(self) -> None:
+        if self.hub.feeds.get(self.board_id) is self:
+            del self.hub.feeds[self.board_id]
+        for task in self._tasks:
+            task.cancel()
+        if self.channel:
+            try:
+                await self.layer.group_discard(self.group, self.channel)
+            except Exception:
+                logger.warning("leaving %s failed", self.group, exc_info=True)
+
+    def receive(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == LAYER_MESSAGE_TYPE:
+            text = message["text"]
+            self.deliver(Item(stored_seq(text), text))
+        elif kind == PRESENCE_MESSAGE_TYPE:
+            if message["origin"] != self.channel:  # ours were counted when they happened
+                self.receive_presence(message)
+        else:
+            logger.warning("%s: ignoring a layer message of type %r", self.group, kind)
+
+    def receive_presence(self, message: dict[str, Any]) -> None:
+        op, origin = message["op"], message["origin"]
+        if op == "sync":
+            self.spawn(self._answer_sync(origin))
+        elif op == "present":
+            for user in message["users"]:
+                if not self.presence.present(user["id"]):
+                    text = encode({"type": "presence.joined", "user": user})
+                    self.deliver(Item(None, text, presence=True))
+                self.presence.remote_join(user, origin)
+        else:
+            user = message["user"]
+            was_present = self.presence.present(user["id"])
+            if op == "joined":
+                self.presence.remote_join(user, origin)
+            else:
+                self.presence.remote_leave(user["id"], origin)
+            if was_present != self.presence.present(user["id"]):
+                self.deliver(Item(None, message["text"], presence=True))
+
+    async def _announce(self, op: str, user: dict[str, Any], text: str) -> None:
+        await self._publish(
+            {
+                "type": PRESENCE_MESSAGE_TYPE,
+                "text": text,
+                "op": op,
+                "user": user,
+                "origin": self.channel,
+            }
+        )
+
+    async def _answer_sync(self, origin: str) -> None:
+        users = [self.presence.users[user_id] for user_id in self.presence.local]
+        if users:
+            message = {"type": PRESENCE_MESSAGE_TYPE, "op": "present", "users": users}
+            await self._publish({**message, "origin": self.channel}, to=origin)
+
+    async def _publish(self, message: dict[str, Any], *, to: str | None = None) -> None:
+        # One at a time, so other processes see a user's joined before its left.
+        async with self._publish_lock:
+            try:
+                if to is None:
+                    await self.layer.group_send(self.group, message)
+                else:
+                    await self.layer.send(to, message)
+            except Exception:  # presence is ephemeral; the board still works
+                logger.warning("presence on %s failed", self.group, exc_info=True)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Events may be lost from here on: every socket must resync.
+                logger.exception("%s: the layer failed; closing its sockets", self.group)
+                self.failed = True
+                if self.hub.feeds.get(self.board_id) is self:
+                    del self.hub.feeds[self.board_id]
+                for subscription in list(self.subscriptions):
+                    subscription.fell_behind()
+                return
+            try:
+                self.receive(message)
+            except Exception:
+                logger.exception("%s: bad layer message %r", self.group, message)
+
+    async def _keep(self) -> None:
+        # Layers drop group members after group_expiry (a day by default); a
+        # board left open on a wall screen outlives that.
+        interval = getattr(self.layer, "group_expiry", 86400) / 2
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.layer.group_add(self.group, self.channel)
+            except Exception:
+                logger.warning("refreshing %s failed", self.group, exc_info=True)
+
+
+class Hub:
+    """The board feeds of one process (one event loop)."""
+
+    def __init__(self) -> None:
+        self.feeds: dict[int, BoardFeed] = {}
+
+    async def join(
+        self, board_id: int, user: dict[str, Any], *, send: Send, resync: Resync
+    ) -> Subscription:
+        """Subscribe a socket. When this returns the board's group reaches the
+        socket's queue: read the board's seq only after it."""
+        feed = self.feeds.get(board_id)
+        if feed is None:
+            feed = self.feeds[board_id] = BoardFeed(self, board_id)
+            feed.opening = asyncio.ensure_future(feed.open())
+        assert feed.opening is not None
+        feed.pending += 1
+        try:
+            await asyncio.shield(feed.opening)
+        except BaseException:
+            feed.pending -= 1
+            opened = feed.opening.done() and not feed.opening.cancelled()
+            if opened and (feed.opening.exception() is not None or feed.idle):
+                await feed.close()
+            raise
+        feed.pending -= 1
+        return await feed.add(user, send, resync)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """This process's hub. Keyed by event loop: a server runs one loop, while
+    tests start a new one per test and must not inherit feeds from a dead loop."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        found = _hubs[loop] = Hub()
+    return found
+
+
+def send_queue_size() -> int:
+    return int(getattr(settings, "WS_SEND_QUEUE_SIZE", DEFAULT_SEND_QUEUE_SIZE))

@@ -1,0 +1,80 @@
+"""Helpers for the live board socket: connect through the whole ASGI stack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+
+from config.asgi import application
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@pytest.fixture(autouse=True)
+async def _empty_redis_layer():
+    """On Redis, start from an empty layer (REDIS_URL names a db of our own)."""
+    if settings.REDIS_URL:
+        await get_channel_layer().flush()
+    yield
+
+
+@database_sync_to_async
+def token_key(user) -> str:
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+async def open_socket(
+    board_id: int,
+    *,
+    user=None,
+    token: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> WebsocketCommunicator:
+    """A communicator, connected (accepted) but with nothing read yet."""
+    if user is not None:
+        token = await token_key(user)
+    path = f"/ws/boards/{board_id}/" + (f"?token={token}" if token is not None else "")
+    socket = WebsocketCommunicator(application, path, headers=headers or [ORIGIN])
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+async def join(board_id: int, user) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    """A connected socket and its hello."""
+    socket = await open_socket(board_id, user=user)
+    hello = await socket.receive_json_from()
+    assert hello["type"] == "hello", hello
+    return socket, hello
+
+
+async def close_code(socket: WebsocketCommunicator) -> int:
+    """Read up to the server's close frame and return its code."""
+    while True:
+        output = await socket.receive_output(1)
+        if output["type"] == "websocket.close":
+            return output.get("code", 1000)
+
+
+async def receive_until_seq(socket: WebsocketCommunicator, seq: int) -> list[dict[str, Any]]:
+    """Every message up to and including the stored event ``seq``."""
+    messages = []
+    while True:
+        message = json.loads(await socket.receive_from(timeout=3))
+        messages.append(message)
+        if message.get("seq", 0) >= seq:
+            return messages
+
+
+async def settle() -> None:
+    """Let the feed's reader and the sockets' senders run."""
+    for _ in range(5):
+        await asyncio.sleep(0.01)
