@@ -143,7 +143,8 @@ class Campaign(models.Model):
 
 
 class Lead(models.Model):
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="leads")
+    # Every lead index starts with board: no single-column index.
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="leads", db_index=False)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="leads")
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
@@ -197,8 +198,13 @@ class Lead(models.Model):
 
 
 class StageTransition(models.Model):
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="transitions")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    # (board, at) and (lead, at) indexes lead with these columns: no single-column index.
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     from_stage = models.ForeignKey(
         Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -262,7 +268,10 @@ class LeadFeedback(models.Model):
 
 
 class BoardEvent(models.Model):
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="events")
+    # (board, seq) is unique, hence indexed.
+    board = models.ForeignKey(
+        Board, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)

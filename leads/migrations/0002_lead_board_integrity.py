@@ -2,6 +2,8 @@
 
 PostgreSQL: composite foreign keys onto the (board_id, id) unique constraints.
 SQLite cannot add constraints to a table, so triggers do the same check there.
+A later migration that makes SQLite rebuild leads_lead drops these triggers: it
+must create them again (tests/leads/test_constraints.py fails until it does).
 """
 
 from django.db import migrations

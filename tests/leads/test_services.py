@@ -37,15 +37,15 @@ def seqs(board) -> list[int]:
 
 @pytest.fixture
 def published(monkeypatch):
-    """What the services hand to the channel layer, decoded."""
+    """What the services hand to the channel layer (whichever is configured), decoded."""
+    from channels.layers import get_channel_layer
+
     sent: list[tuple[str, dict]] = []
 
-    async def group_send(self, group, message):
+    async def group_send(group, message):
         sent.append((group, json.loads(message["text"])))
 
-    from channels.layers import InMemoryChannelLayer
-
-    monkeypatch.setattr(InMemoryChannelLayer, "group_send", group_send)
+    monkeypatch.setattr(get_channel_layer(), "group_send", group_send)
     return sent
 
 
