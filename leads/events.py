@@ -16,7 +16,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Board, BoardEvent, BoardMembership
@@ -64,33 +64,43 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
+def next_seq(board_id: int) -> int:
+    """Take the board's next seq. The UPDATE locks the board row until the commit, so
+    seqs are gapless and events commit in seq order; it comes last in a service
+    (see ``leads.services.access``) to keep that lock short."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Board._meta.db_table} SET last_seq = last_seq + 1"
+            " WHERE id = %s RETURNING last_seq",
+            [board_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Board.DoesNotExist(board_id)
+    return int(row[0])
+
+
 def event_append(
     *,
-    board: Board,
+    board_id: int,
     type: str,
     payload: dict[str, Any],
     actor: Any = None,
     membership: BoardMembership | None = None,
 ) -> BoardEvent:
-    """Store the board's next event and publish it after commit.
-
-    Precondition: the caller holds the board row lock inside ``transaction.atomic``,
-    so ``last_seq + 1`` is the next gapless seq.
-    """
+    """Store the board's next event and publish it after commit. Call it inside the
+    service's transaction, after the service's other writes."""
     assert type in STORED_TYPES, type
-    board.last_seq += 1
-    board.save(update_fields=["last_seq"])
     event = BoardEvent.objects.create(
-        board=board,
-        seq=board.last_seq,
+        board_id=board_id,
+        seq=next_seq(board_id),
         type=type,
         payload={"actor": actor_summary(actor, membership), **payload},
         actor=actor,
         at=timezone.now(),
     )
     # Round-trip through JSON now so the payload stored and the text sent agree.
-    text = encode(event_message(event))
-    publish_on_commit(board.pk, text)
+    publish_on_commit(board_id, encode(event_message(event)))
     return event
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.text import slugify
 
 from ..errors import InvalidInput, NotFound
 from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
 from .access import board_lock, membership_for_owner
+from .tx import write_transaction
 
 
 class StageSpec(TypedDict, total=False):
@@ -63,7 +63,7 @@ def check_stages(stages: list[StageSpec]) -> None:
         raise InvalidInput("A board has at most one won and one lost stage.", field="stages")
 
 
-@transaction.atomic
+@write_transaction
 def board_create(
     *,
     name: str,
@@ -98,13 +98,13 @@ def board_create(
     return board
 
 
-@transaction.atomic
+@write_transaction
 def board_member_add(
     *, board_id: int, actor: Any, username: str, role: str, team: str
 ) -> BoardMembership:
     """Add a member, or change an existing member's role and team (owner only)."""
     board = board_lock(board_id)
-    membership_for_owner(board, actor)
+    membership_for_owner(board.pk, actor)
     if role not in Role.values:
         raise InvalidInput(f"Role must be one of {', '.join(Role.values)}.", field="role")
     if team not in Team.values:

@@ -8,16 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ..errors import InvalidInput, NotFound
 from ..events import event_append
-from ..models import Campaign, Lead, StageTransition, TransitionSource
-from .access import board_lock, membership_for_write, stage_of_board
+from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
+from .access import board_lock, leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
+from .tx import write_transaction
 
 # One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
 CAMPAIGN_COLORS = (
@@ -43,7 +43,7 @@ class CampaignMoveResult:
     seq: int
 
 
-@transaction.atomic
+@write_transaction
 def campaign_create(
     *,
     board_id: int,
@@ -56,8 +56,9 @@ def campaign_create(
     color: str = "",
     external_id: str = "",
 ) -> Campaign:
+    # The board lock makes the unique-name check and the colour count race-free.
     board = board_lock(board_id)
-    membership = membership_for_write(board, actor)
+    membership = membership_for_write(board.pk, actor)
     name = name.strip()
     if not name:
         raise InvalidInput("A campaign needs a name.", field="name")
@@ -79,7 +80,7 @@ def campaign_create(
         external_id=external_id,
     )
     event_append(
-        board=board,
+        board_id=board.pk,
         type="campaign.created",
         payload={"campaign": campaign_summary(campaign)},
         actor=actor,
@@ -98,7 +99,7 @@ def campaign_summary(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@write_transaction
 def campaign_move(
     *, campaign_id: int, from_stage_id: int, to_stage_id: int, actor: Any
 ) -> CampaignMoveResult:
@@ -107,27 +108,26 @@ def campaign_move(
     The moved cards keep their order and land on top of the target stage.
     """
     try:
-        board_id = Campaign.objects.values_list("board_id", flat=True).get(pk=campaign_id)
-    except Campaign.DoesNotExist:
+        campaign = Campaign.objects.get(pk=int(campaign_id))
+    except (Campaign.DoesNotExist, TypeError, ValueError):
         raise NotFound("Campaign not found.") from None
-    board = board_lock(board_id)
-    membership = membership_for_write(board, actor)
-    from_stage = stage_of_board(board, from_stage_id, field="from_stage")
-    to_stage = stage_of_board(board, to_stage_id, field="to_stage")
+    board_id = campaign.board_id
+    membership = membership_for_write(board_id, actor)
+    from_stage = stage_of_board(board_id, from_stage_id, field="from_stage")
+    to_stage = stage_of_board(board_id, to_stage_id, field="to_stage", lock=True)
     if from_stage.pk == to_stage.pk:
         raise InvalidInput("From and to are the same stage.", field="to_stage")
 
-    leads = list(
-        Lead.objects.select_for_update()
-        .filter(board=board, campaign_id=campaign_id, stage=from_stage)
-        .order_by("position", "id")
-        .only("id", "position")
-    )
+    in_stage = Lead.objects.filter(board_id=board_id, campaign=campaign, stage=from_stage)
+    leads_locked(list(in_stage.values_list("id", flat=True)))
+    # Re-read under the locks: only the leads still in the stage move.
+    leads = list(in_stage.order_by("position", "id").only("id", "position"))
     if not leads:
-        return CampaignMoveResult(moved=0, batch=None, seq=board.last_seq)
+        seq = Board.objects.values_list("last_seq", flat=True).get(pk=board_id)
+        return CampaignMoveResult(moved=0, batch=None, seq=seq)
     ids = [lead.pk for lead in leads]
     now = timezone.now()
-    shift = shift_on_top(board, to_stage, [lead.position for lead in leads], exclude=ids)
+    shift = shift_on_top(to_stage, [lead.position for lead in leads], exclude=ids)
     Lead.objects.filter(pk__in=ids).update(
         stage=to_stage,
         stage_entered_at=now,
@@ -138,7 +138,7 @@ def campaign_move(
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(
         StageTransition(
-            board=board,
+            board_id=board_id,
             lead_id=lead_id,
             from_stage=from_stage,
             to_stage=to_stage,
@@ -155,10 +155,10 @@ def campaign_move(
         .only("id", "stage_id", "position", "version")
     )
     event = event_append(
-        board=board,
+        board_id=board_id,
         type="campaign.moved",
         payload={
-            "campaign": campaign_id,
+            "campaign": campaign.pk,
             "from_stage": from_stage.pk,
             "to_stage": to_stage.pk,
             "batch": str(batch),

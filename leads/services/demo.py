@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import NotSupportedError, connection, transaction
+from django.db import NotSupportedError, connection
 from django.db.models import Model
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from ..models import Board, Lead, LeadFeedback, Role, Stage, StageTransition, Te
 from ..models import TransitionSource as Source
 from .boards import DEFAULT_STAGES, board_create, board_member_add
 from .campaigns import campaign_create
+from .tx import write_transaction
 
 DEMO_BOARD_NAME = "Q4 Pipeline"
 DEMO_PASSWORD = "funnelboard-demo"
@@ -636,7 +637,7 @@ def demo_users_ensure(password: str) -> tuple[dict[str, Any], list[str]]:
     return users, sorted(existing)
 
 
-@transaction.atomic
+@write_transaction
 def demo_seed(
     *,
     board_name: str = DEMO_BOARD_NAME,

@@ -6,15 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ..cards import card
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..events import event_append
 from ..models import (
-    Board,
     Lead,
     LeadFeedback,
     Stage,
@@ -22,8 +20,9 @@ from ..models import (
     TransitionSource,
     Verdict,
 )
-from .access import board_lock, campaign_of_board, membership_for_write, stage_of_board
+from .access import campaign_of_board, lead_for_write, membership_for_write, stage_of_board
 from .ordering import rank_at
+from .tx import write_transaction
 
 # Fields a lead_update may change; the stage changes only through a move.
 UPDATABLE_FIELDS = (
@@ -49,18 +48,6 @@ class MoveResult:
     seq: int
 
 
-def lead_board_id(lead_id: Any) -> int:
-    try:
-        return Lead.objects.values_list("board_id", flat=True).get(pk=int(lead_id))
-    except (Lead.DoesNotExist, TypeError, ValueError):
-        raise NotFound("Lead not found.") from None
-
-
-def lead_locked(lead_id: int) -> Lead:
-    """Precondition: holds the lead's board row lock (always taken first)."""
-    return Lead.objects.select_for_update().get(pk=lead_id)
-
-
 def move_entry(lead: Lead, from_stage_id: int | None) -> dict[str, Any]:
     """One lead's part of a move event: enough for a client to place the card."""
     return {
@@ -73,14 +60,16 @@ def move_entry(lead: Lead, from_stage_id: int | None) -> dict[str, Any]:
 
 
 def stale(lead: Lead) -> Conflict:
+    """409 with the lead as it is now (re-read: a racing writer may just have committed)."""
+    lead = Lead.objects.filter(pk=lead.pk).first() or lead
     return Conflict(
         "This lead was changed by someone else; reload it and try again.",
         extra={"lead": card(lead)},
     )
 
 
-def first_stage(board: Board) -> Stage:
-    stage = Stage.objects.filter(board=board).order_by("position").first()
+def first_stage(board_id: int) -> Stage:
+    stage = Stage.objects.filter(board_id=board_id).order_by("position").first()
     if stage is None:
         raise InvalidInput("The board has no stages.", field="stage")
     return stage
@@ -98,7 +87,7 @@ def check_numbers(fields: dict[str, Any]) -> None:
         raise InvalidInput("Score and value must be numbers.") from None
 
 
-@transaction.atomic
+@write_transaction
 def lead_create(
     *,
     board_id: int,
@@ -118,14 +107,15 @@ def lead_create(
     crm_id: str = "",
     transition_source: str = TransitionSource.CREATE,
 ) -> Lead:
-    board = board_lock(board_id)
-    membership = membership_for_write(board, actor)
-    stage = stage_of_board(board, stage_id) if stage_id is not None else first_stage(board)
-    campaign = campaign_of_board(board, campaign_id) if campaign_id is not None else None
+    membership = membership_for_write(board_id, actor)
+    stage = stage_of_board(
+        board_id, stage_id if stage_id is not None else first_stage(board_id).pk, lock=True
+    )
+    campaign = campaign_of_board(board_id, campaign_id) if campaign_id is not None else None
     check_numbers({"score": score, "value": value})
     now = timezone.now()
     lead = Lead.objects.create(
-        board=board,
+        board_id=board_id,
         stage=stage,
         campaign=campaign,
         name=name,
@@ -139,12 +129,12 @@ def lead_create(
         attributes=attributes or {},
         external_id=external_id,
         crm_id=crm_id,
-        position=rank_at(board, stage, 0, exclude=[]),
+        position=rank_at(stage, 0, exclude=[]),
         stage_entered_at=now,
         created_at=now,
     )
     transition = StageTransition.objects.create(
-        board=board,
+        board_id=board_id,
         lead=lead,
         from_stage=None,
         to_stage=stage,
@@ -153,7 +143,7 @@ def lead_create(
         source=transition_source,
     )
     event_append(
-        board=board,
+        board_id=board_id,
         type="lead.created",
         payload={"lead": card(lead), "transition": transition.pk},
         actor=actor,
@@ -162,32 +152,33 @@ def lead_create(
     return lead
 
 
-@transaction.atomic
+@write_transaction
 def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **fields: Any) -> Lead:
     unknown = set(fields) - set(UPDATABLE_FIELDS)
     if unknown:
         raise InvalidInput(
             f"Cannot update {', '.join(sorted(unknown))} here.", field=sorted(unknown)[0]
         )
-    board = board_lock(lead_board_id(lead_id))
-    membership = membership_for_write(board, actor)
-    lead = lead_locked(lead_id)
-    if version is not None and lead.version != version:
+    lead = lead_for_write(lead_id)
+    membership = membership_for_write(lead.board_id, actor)
+    expected = lead.version if version is None else version
+    if lead.version != expected:
         raise stale(lead)
     if "campaign" in fields and fields["campaign"] is not None:
         campaign = fields["campaign"]
-        fields["campaign"] = campaign_of_board(board, getattr(campaign, "pk", campaign))
+        fields["campaign"] = campaign_of_board(lead.board_id, getattr(campaign, "pk", campaign))
     check_numbers(fields)
     if not fields:
         return lead
-    updated = Lead.objects.filter(pk=lead.pk, version=lead.version).update(
+    # The conditional update locks the row; a writer that got there first makes it match nothing.
+    updated = Lead.objects.filter(pk=lead.pk, version=expected).update(
         **fields, version=F("version") + 1, updated_at=timezone.now()
     )
-    if updated == 0:  # cannot happen under the board lock; kept as the contract's guard
+    if updated == 0:
         raise stale(lead)
     lead.refresh_from_db()
     event_append(
-        board=board,
+        board_id=lead.board_id,
         type="lead.updated",
         payload={"lead": card(lead), "fields": sorted(fields)},
         actor=actor,
@@ -196,7 +187,7 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     return lead
 
 
-@transaction.atomic
+@write_transaction
 def lead_move(
     *,
     lead_id: int,
@@ -210,11 +201,12 @@ def lead_move(
     """Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top).
 
     A move inside the same stage reorders the card and writes no transition.
+    Two moves of one lead with one ``version``: the first to update wins, the other
+    gets 409 (the conditional update matches no row once the version moved on).
     """
-    board = board_lock(lead_board_id(lead_id))
-    membership = membership_for_write(board, actor)
-    lead = lead_locked(lead_id)
-    to_stage = stage_of_board(board, to_stage_id, field="to_stage")
+    lead = lead_for_write(lead_id)
+    membership = membership_for_write(lead.board_id, actor)
+    to_stage = stage_of_board(lead.board_id, to_stage_id, field="to_stage", lock=True)
     expected = lead.version if version is None else version
     if lead.version != expected:
         raise stale(lead)
@@ -224,18 +216,20 @@ def lead_move(
         raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
 
     now = timezone.now()
-    rank = rank_at(board, to_stage, position, exclude=[lead.pk])
+    rank = rank_at(to_stage, position, exclude=[lead.pk])
     update: dict[str, Any] = {"position": rank, "version": F("version") + 1, "updated_at": now}
     if changes_stage:
         update |= {"stage": to_stage, "stage_entered_at": now}
     if Lead.objects.filter(pk=lead.pk, version=expected).update(**update) == 0:
         raise stale(lead)
-    lead.refresh_from_db()
+    lead.position, lead.version, lead.updated_at = rank, expected + 1, now
+    if changes_stage:
+        lead.stage, lead.stage_entered_at = to_stage, now
 
     transition = None
     if changes_stage:
         transition = StageTransition.objects.create(
-            board=board,
+            board_id=lead.board_id,
             lead=lead,
             from_stage_id=from_stage_id,
             to_stage=to_stage,
@@ -245,7 +239,7 @@ def lead_move(
             note=note,
         )
     event = event_append(
-        board=board,
+        board_id=lead.board_id,
         type="lead.moved",
         payload={
             "lead": card(lead),
@@ -262,7 +256,7 @@ def lead_move(
     return MoveResult(lead=lead, transition=transition, seq=event.seq)
 
 
-@transaction.atomic
+@write_transaction
 def lead_feedback_record(
     *,
     lead_id: int,
@@ -272,13 +266,12 @@ def lead_feedback_record(
     valuable_fields: list[str] | None = None,
     useless_fields: list[str] | None = None,
 ) -> LeadFeedback:
+    lead = lead_for_write(lead_id)
+    membership = membership_for_write(lead.board_id, actor)
     if verdict not in Verdict.values:
         raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
     if verdict == Verdict.REJECTED and not reason.strip():
         raise InvalidInput("A rejection needs a reason.", field="reason")
-    board = board_lock(lead_board_id(lead_id))
-    membership = membership_for_write(board, actor)
-    lead = lead_locked(lead_id)
     feedback = LeadFeedback.objects.create(
         lead=lead,
         actor=actor,
@@ -289,7 +282,7 @@ def lead_feedback_record(
         at=timezone.now(),
     )
     event_append(
-        board=board,
+        board_id=lead.board_id,
         type="lead.feedback",
         payload={
             "lead": lead.pk,

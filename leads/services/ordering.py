@@ -1,32 +1,33 @@
 """Card order inside a stage.
 
-Cards are shown by ``(position, id)``. A drop at index ``i`` gets a rank
+Cards are shown by ``(position, id)``, so the order is total and the same for
+every reader even when two cards share a rank. A drop at index ``i`` gets a rank
 between its new neighbours, so one move writes one row. When two neighbours'
 ranks get too close to split (after many drops at one spot) the stage is
-renumbered once. All of it runs under the board row lock.
+renumbered once.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ..models import Board, Lead, Stage
+from ..models import Lead, Stage
 
 # Below this gap two floats can no longer be split reliably.
 MIN_GAP = 1e-6
 
 
-def _stage_order(board: Board, stage: Stage, exclude: list[int]) -> QuerySet[Lead]:
+def _stage_order(stage: Stage, exclude: list[int]) -> QuerySet[Lead]:
     return (
-        Lead.objects.filter(board=board, stage=stage)
+        Lead.objects.filter(board_id=stage.board_id, stage=stage)
         .exclude(pk__in=exclude)
         .order_by("position", "id")
     )
 
 
-def rank_at(board: Board, stage: Stage, index: int | None, *, exclude: list[int]) -> float:
+def rank_at(stage: Stage, index: int | None, *, exclude: list[int]) -> float:
     """The rank that puts a card at ``index`` of the stage (``None`` or 0: the top)."""
-    ordered = _stage_order(board, stage, exclude).values_list("position", flat=True)
+    ordered = _stage_order(stage, exclude).values_list("position", flat=True)
     if not index or index <= 0:
         first = ordered.first()
         return 0.0 if first is None else first - 1.0
@@ -39,19 +40,19 @@ def rank_at(board: Board, stage: Stage, index: int | None, *, exclude: list[int]
     before, after = neighbours
     if after - before > MIN_GAP:
         return (before + after) / 2
-    renumber(board, stage, exclude=exclude)
-    return rank_at(board, stage, index, exclude=exclude)
+    renumber(stage, exclude=exclude)
+    return rank_at(stage, index, exclude=exclude)
 
 
-def shift_on_top(board: Board, stage: Stage, ranks: list[float], *, exclude: list[int]) -> float:
+def shift_on_top(stage: Stage, ranks: list[float], *, exclude: list[int]) -> float:
     """What to add to the ``ranks`` (sorted) of cards moving into ``stage`` so that
     they keep their order and all land above the stage's top card."""
-    top = _stage_order(board, stage, exclude).values_list("position", flat=True).first()
+    top = _stage_order(stage, exclude).values_list("position", flat=True).first()
     return 0.0 if top is None else (top - 1.0) - ranks[-1]
 
 
-def renumber(board: Board, stage: Stage, *, exclude: list[int]) -> None:
-    leads = list(_stage_order(board, stage, exclude).only("id", "position"))
+def renumber(stage: Stage, *, exclude: list[int]) -> None:
+    leads = list(_stage_order(stage, exclude).only("id", "position"))
     for rank, lead in enumerate(leads):
         lead.position = float(rank)
     Lead.objects.bulk_update(leads, ["position"], batch_size=1000)

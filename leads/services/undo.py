@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,9 +21,10 @@ from ..cards import card
 from ..errors import Conflict, InvalidInput, NotFound
 from ..events import event_append
 from ..models import Lead, StageTransition, TransitionSource
-from .access import board_lock, membership_for_write, stage_of_board
+from .access import leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
+from .tx import write_transaction
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,19 @@ def moved_on_since(transitions: list[StageTransition]) -> set[int]:
     return {t.lead_id for t in transitions if latest.get(t.lead_id, 0) > t.pk}
 
 
-@transaction.atomic
+@write_transaction
 def transition_undo(
     *, board_id: int, actor: Any, batch: uuid.UUID | None = None, transition_id: int | None = None
 ) -> UndoResult:
-    board = board_lock(board_id)
-    membership = membership_for_write(board, actor)
-    transitions = transitions_to_undo(board.pk, batch, transition_id)
+    membership = membership_for_write(board_id, actor)
+    transitions = transitions_to_undo(board_id, batch, transition_id)
+    # Lock the leads first (lock order), then decide: a racing undo or move of the
+    # same leads has committed by the time these checks read.
+    targets = {
+        stage_id: stage_of_board(board_id, stage_id, lock=True)
+        for stage_id in sorted({cast(int, t.from_stage_id) for t in transitions})
+    }
+    leads_locked(sorted({t.lead_id for t in transitions}))
     if StageTransition.objects.filter(reverts__in=transitions).exists():
         raise Conflict("This was already undone.")
     moved_on = moved_on_since(transitions)
@@ -81,26 +87,23 @@ def transition_undo(
 
     now = timezone.now()
     new_batch = uuid.uuid4() if batch is not None else None
-    list(
-        Lead.objects.select_for_update().filter(pk__in=[t.lead_id for t in todo]).values_list("id")
-    )
     by_target: dict[int, list[StageTransition]] = defaultdict(list)
     for t in todo:
         assert t.from_stage_id is not None
         by_target[t.from_stage_id].append(t)
     for stage_id, group in by_target.items():
-        stage = stage_of_board(board, stage_id)
+        stage = targets[stage_id]
         ids = [t.lead_id for t in group]
         ranks = sorted(Lead.objects.filter(pk__in=ids).values_list("position", flat=True))
         Lead.objects.filter(pk__in=ids).update(
             stage=stage,
-            position=F("position") + shift_on_top(board, stage, ranks, exclude=ids),
+            position=F("position") + shift_on_top(stage, ranks, exclude=ids),
             version=F("version") + 1,
             updated_at=now,
         )
     reverses = StageTransition.objects.bulk_create(
         StageTransition(
-            board=board,
+            board_id=board_id,
             lead_id=t.lead_id,
             from_stage_id=t.to_stage_id,
             to_stage_id=cast(int, t.from_stage_id),
@@ -145,7 +148,7 @@ def transition_undo(
         event_type = "leads.moved"
         payload |= {"batch": str(new_batch), "undoes": {"batch": str(batch)}}
     event = event_append(
-        board=board, type=event_type, payload=payload, actor=actor, membership=membership
+        board_id=board_id, type=event_type, payload=payload, actor=actor, membership=membership
     )
     return UndoResult(
         undone=len(todo),

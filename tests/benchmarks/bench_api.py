@@ -10,7 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.benchmarks.conftest import ROOT, Server, report
+import pytest
+
+from tests.benchmarks.conftest import ROOT, Server, database_kind, report, start_server
 
 CLIENTS = str(Path(__file__).with_name("clients.py"))
 
@@ -77,23 +79,36 @@ def run_clients(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_moves_per_second(seeded_server: Server):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_moves_per_second(seeded_server: Server, workers: int):
+    """8 clients, each moving its own leads, for 10 s. Two worker processes only on
+    PostgreSQL (SQLite has one writer at a time across processes)."""
+    if workers > 1 and database_kind() != "postgresql":
+        pytest.skip("several workers are the PostgreSQL deployment")
     token = seeded_server.token()
     board = board_ids(seeded_server, token)["Q4 Pipeline"]
-    result = run_clients(
-        "moves",
-        "--url",
-        seeded_server.url,
-        "--token",
-        token,
-        "--board",
-        str(board),
-        "--clients",
-        "8",
-        "--seconds",
-        "10",
+    url, processes = (
+        (seeded_server.url, []) if workers == 1 else start_server(seeded_server.env, workers)
     )
-    report("POST /move/ 8 concurrent clients", **result)
+    try:
+        result = run_clients(
+            "moves",
+            "--url",
+            url,
+            "--token",
+            token,
+            "--board",
+            str(board),
+            "--clients",
+            "8",
+            "--seconds",
+            "10",
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+    report(f"POST /move/ 8 concurrent clients, {workers} worker(s)", **result)
     assert result["errors"] == 0
 
 
