@@ -39,7 +39,12 @@ def lead_for_write(lead_id: Any) -> Lead:
 
 def leads_locked(lead_ids: list[int]) -> None:
     """Lock many leads, in id order (see the lock order above)."""
-    list(Lead.objects.select_for_update(no_key=True).filter(pk__in=lead_ids).order_by("id").values_list("id"))
+    list(
+        Lead.objects.select_for_update(no_key=True)
+        .filter(pk__in=lead_ids)
+        .order_by("id")
+        .values_list("id")
+    )
 
 
 def membership_for_write(board_id: int, actor: Any) -> BoardMembership | None:
