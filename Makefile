@@ -13,7 +13,11 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	&& { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: help install run serve migrate demo static test test-unit test-e2e lint format bench clean
+NPM ?= npm
+CHROMIUM ?= /usr/bin/chromium
+BOARD_JS := $(shell find static/board -name '*.js' -not -path '*/tests/*' 2>/dev/null)
+
+.PHONY: help install build run serve migrate demo static chromium test test-unit test-js test-e2e lint format bench clean
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)/"
@@ -29,21 +33,49 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The board's front end: ES modules bundled by esbuild (no CDN at run time).
+static/dist/board.js: node_modules/.installed $(BOARD_JS)
+	$(NPM) run --silent build
+
+build: static/dist/board.js
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@test -x $(CHROMIUM) || command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium for the browser tests (apt-get)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+		|| { echo "Could not install Chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 
-static: install
+static: install build
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off --no-access-log
 
-test: install
+# Unit, API and websocket tests; the front end's pure logic (node --test); then the
+# browser tests in real Chromium, in a pytest process of their own.
+test: test-unit test-js test-e2e
+
+test-unit: install
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
+
+test-js: node_modules/.installed
+	$(NPM) test --silent
+
+test-e2e: install build chromium
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

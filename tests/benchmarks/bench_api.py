@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.conftest import ROOT, Server, database_kind, report, start_server
+from tests.benchmarks.conftest import database_kind, report
+from tests.server import ROOT, Server
 
 CLIENTS = str(Path(__file__).with_name("clients.py"))
 
@@ -87,27 +88,15 @@ def test_moves_per_second(seeded_server: Server, workers: int):
         pytest.skip("several workers are the PostgreSQL deployment")
     token = seeded_server.token()
     board = board_ids(seeded_server, token)["Q4 Pipeline"]
-    url, processes = (
-        (seeded_server.url, []) if workers == 1 else start_server(seeded_server.env, workers)
-    )
+    url = seeded_server.url if workers == 1 else seeded_server.start(workers=workers)
     try:
         result = run_clients(
-            "moves",
-            "--url",
-            url,
-            "--token",
-            token,
-            "--board",
-            str(board),
-            "--clients",
-            "8",
-            "--seconds",
-            "10",
-        )
+            "moves", "--url", url, "--token", token, "--board", str(board),
+            "--clients", "8", "--seconds", "10",
+        )  # fmt: skip
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+        if workers > 1:
+            seeded_server.stop(len(seeded_server.processes) - 1)
     report(f"POST /move/ 8 concurrent clients, {workers} worker(s)", **result)
     assert result["errors"] == 0
 

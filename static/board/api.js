@@ -1,0 +1,95 @@
+// REST calls of the board (session auth + CSRF header). Errors are ApiError
+// with the server's readable ``detail``.
+
+import { filterParams } from './filters.js';
+
+export class ApiError extends Error {
+  constructor(status, body, message) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export function cookie(name, source = typeof document !== 'undefined' ? document.cookie : '') {
+  for (const part of source.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return '';
+}
+
+function readable(status, body) {
+  if (body && typeof body.detail === 'string') return body.detail;
+  if (status === 0) return 'Could not reach the server.';
+  if (status === 401 || status === 403) return 'You are signed out or not allowed to do this.';
+  if (status === 404) return 'Not found.';
+  if (status >= 500) return `The server failed (${status}). Try again in a moment.`;
+  return `Request failed (${status}).`;
+}
+
+export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken') } = {}) {
+  async function call(method, path, { body, query, timeoutMs = 20_000 } = {}) {
+    const url = query && query.toString() ? `${path}?${query}` : path;
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET') headers['X-CSRFToken'] = csrf();
+    const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
+    let response;
+    try {
+      response = await fetchImpl(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+        signal: controller ? controller.signal : undefined,
+      });
+    } catch (error) {
+      throw new ApiError(0, null, readable(0, null));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    let data = null;
+    const type = response.headers.get('Content-Type') || '';
+    if (type.includes('json')) {
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) throw new ApiError(response.status, data, readable(response.status, data));
+    return data;
+  }
+
+  const board = `/api/boards/${boardId}`;
+  return {
+    state(filters, { perStage = 50, stage = null, cursor = null } = {}) {
+      const query = filterParams(filters);
+      query.set('per_stage', String(perStage));
+      if (stage != null) query.set('stage', String(stage));
+      if (cursor) query.set('cursor', cursor);
+      return call('GET', `${board}/state/`, { query });
+    },
+    events(after, limit = 1000) {
+      return call('GET', `${board}/events/`, { query: new URLSearchParams({ after: String(after), limit: String(limit) }) });
+    },
+    funnel(filters) {
+      // The funnel figures take the board's filters (same names as /state/).
+      return call('GET', `${board}/funnel/`, { query: filterParams(filters) });
+    },
+    moveLead(leadId, body) {
+      return call('POST', `/api/leads/${leadId}/move/`, { body });
+    },
+    moveCampaign(campaignId, body) {
+      return call('POST', `/api/campaigns/${campaignId}/move/`, { body });
+    },
+    undo(body) {
+      return call('POST', `${board}/undo/`, { body });
+    },
+    transitions(leadId) {
+      return call('GET', `/api/leads/${leadId}/transitions/`);
+    },
+  };
+}

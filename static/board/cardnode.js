@@ -1,0 +1,122 @@
+// One lead card on the canvas: name, company, score, value, owner, days in
+// stage with its aging ring, campaign colour edge. Text is ellipsized with
+// measured widths, so nothing overlaps or is cut.
+
+import { Konva, Rect, Text, Circle, Arc } from './konva.js';
+import { M } from './layout.js';
+import { COLORS, FONT_FAMILY, font } from './theme.js';
+import { ellipsize } from './text.js';
+import { money, shortName, daysLabel } from './format.js';
+
+const NAME = { size: 14, weight: 600 };
+const BODY = { size: 12.5, weight: 400 };
+const META = { size: 12.5, weight: 600 };
+const SCORE = { size: 12, weight: 700 };
+
+function text(props) {
+  const t = new Text({
+    fontFamily: FONT_FAMILY,
+    wrap: 'none',
+    listening: false,
+    perfectDrawEnabled: false,
+    ...props,
+  });
+  return t;
+}
+
+function scoreColors(score) {
+  if (score >= 70) return [COLORS.scoreHigh, COLORS.scoreHighInk];
+  if (score >= 40) return [COLORS.scoreMid, COLORS.scoreMidInk];
+  return [COLORS.scoreLow, COLORS.scoreLowInk];
+}
+
+/** A signature of what the card shows: the node is rebuilt only when it changes. */
+export function cardSignature(card, width, info) {
+  return [card.version, card.name, card.company, card.score, card.value, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent].join('|');
+}
+
+/**
+ * info: {ownerName, campaignColor, aging: {days, sla, overdue, used}, accent (team colour), draggable}
+ * measure(text, fontString) -> width
+ */
+export function makeCardNode(card, width, info, measure) {
+  const h = M.cardH;
+  const group = new Konva.Group({ name: 'card', draggable: !!info.draggable, leadId: card.id });
+  const overdue = info.aging.overdue;
+
+  group.add(new Rect({ x: 0, y: 1.5, width, height: h, cornerRadius: 9, fill: COLORS.cardShadow, listening: false, perfectDrawEnabled: false }));
+  group.add(
+    new Rect({
+      name: 'card-bg',
+      width,
+      height: h,
+      cornerRadius: 9,
+      fill: COLORS.card,
+      stroke: overdue ? COLORS.aging : COLORS.cardLine,
+      strokeWidth: overdue ? 1.5 : 1,
+      perfectDrawEnabled: false,
+      shadowForStrokeEnabled: false,
+    }),
+  );
+  // Campaign colour edge.
+  group.add(new Rect({ x: 0, y: 0, width: 5, height: h, cornerRadius: [9, 0, 0, 9], fill: info.campaignColor || COLORS.noCampaign, listening: false }));
+
+  const left = 16;
+  const right = width - 12;
+
+  // Score pill, top right.
+  const scoreText = String(card.score);
+  const scoreW = Math.max(28, Math.ceil(measure(scoreText, font(SCORE.size, SCORE.weight)) + 14));
+  const [pill, pillInk] = scoreColors(card.score);
+  group.add(new Rect({ x: right - scoreW, y: 10, width: scoreW, height: 20, cornerRadius: 10, fill: pill, listening: false }));
+  group.add(text({ x: right - scoreW, y: 14, width: scoreW, align: 'center', text: scoreText, fontSize: SCORE.size, fontStyle: String(SCORE.weight), fill: pillInk }));
+
+  // Name and company.
+  const nameFont = font(NAME.size, NAME.weight);
+  const nameW = right - scoreW - 8 - left;
+  group.add(text({ x: left, y: 12, text: ellipsize(card.name, nameW, (t) => measure(t, nameFont)), fontSize: NAME.size, fontStyle: String(NAME.weight), fill: COLORS.ink }));
+  const bodyFont = font(BODY.size, BODY.weight);
+  const company = card.company || card.email || '';
+  group.add(text({ x: left, y: 33, text: ellipsize(company, right - left, (t) => measure(t, bodyFont)), fontSize: BODY.size, fill: COLORS.muted }));
+
+  // Bottom row: value · owner ........ days (and the aging ring where the stage has an SLA)
+  const y3 = 56;
+  const ringR = 6.5;
+  const hasRing = info.aging.sla != null;
+  const ringX = right - ringR;
+  const ringY = y3 + 7;
+  const days = daysLabel(info.aging.days);
+  const metaFont = font(META.size, META.weight);
+  const daysW = measure(days, metaFont);
+  const daysX = hasRing ? ringX - ringR - 6 - daysW : right - daysW;
+  group.add(text({ x: daysX, y: y3, text: days, fontSize: META.size, fontStyle: String(META.weight), fill: overdue ? COLORS.aging : COLORS.muted }));
+  if (hasRing) {
+    group.add(new Circle({ x: ringX, y: ringY, radius: ringR, stroke: overdue ? COLORS.agingSoft : COLORS.ring, strokeWidth: 2.5, listening: false, perfectDrawEnabled: false }));
+  }
+  if (hasRing && info.aging.used > 0) {
+    group.add(
+      new Arc({
+        x: ringX,
+        y: ringY,
+        innerRadius: ringR - 1.25,
+        outerRadius: ringR + 1.25,
+        angle: Math.max(8, info.aging.used * 360),
+        rotation: -90,
+        fill: overdue ? COLORS.aging : info.accent || COLORS.faint,
+        listening: false,
+        perfectDrawEnabled: false,
+      }),
+    );
+  }
+
+  const valueText = money(card.value);
+  const valueW = measure(valueText, metaFont);
+  group.add(text({ x: left, y: y3, text: valueText, fontSize: META.size, fontStyle: String(META.weight), fill: COLORS.body }));
+  const owner = info.ownerName ? `·  ${shortName(info.ownerName)}` : '';
+  if (owner) {
+    const ownerX = left + valueW + 7;
+    const room = daysX - 10 - ownerX;
+    group.add(text({ x: ownerX, y: y3, text: ellipsize(owner, room, (t) => measure(t, bodyFont)), fontSize: BODY.size, fill: COLORS.muted }));
+  }
+  return group;
+}

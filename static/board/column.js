@@ -1,0 +1,241 @@
+// One stage column on the canvas: header (name, team strip, count and value,
+// conversion to the next stage), campaign chips, and a scrolling, virtualized
+// list of cards (only the cards in view have nodes).
+
+import { Konva, Rect, Text, Circle, Arrow } from './konva.js';
+import { M, cardTop, contentHeight, visibleRange, clampScroll } from './layout.js';
+import { COLORS, FONT_FAMILY, TEAM_LABELS, font, teamColor } from './theme.js';
+import { ellipsize } from './text.js';
+import { money, count as countText, percent } from './format.js';
+import { makeCardNode, cardSignature } from './cardnode.js';
+
+function text(props) {
+  return new Text({ fontFamily: FONT_FAMILY, wrap: 'none', listening: false, perfectDrawEnabled: false, ...props });
+}
+
+export class ColumnView {
+  constructor(layer, stageId, hooks) {
+    this.id = stageId;
+    this.hooks = hooks; // {measure, chipMeasure, cardInfo(id), canEdit, hidden(id)}
+    this.group = new Konva.Group({ name: 'column', stageId });
+    this.bg = new Rect({ name: 'pan-surface column-bg', fill: COLORS.column, stroke: COLORS.columnLine, strokeWidth: 1, cornerRadius: 12, perfectDrawEnabled: false });
+    this.strip = new Rect({ listening: false, cornerRadius: [12, 12, 0, 0] });
+    this.header = new Konva.Group();
+    this.chips = new Konva.Group();
+    this.list = new Konva.Group();
+    this.cards = new Konva.Group();
+    this.footer = new Konva.Group({ listening: false });
+    this.scrollbar = new Rect({ width: 4, cornerRadius: 2, fill: '#c3ccd9', listening: false });
+    this.list.add(this.cards, this.footer);
+    this.group.add(this.bg, this.strip, this.header, this.chips, this.list, this.scrollbar);
+    layer.add(this.group);
+    this.nodes = new Map(); // lead id -> {node, sig}
+    this.chipNodes = new Map(); // campaign id -> node
+    this.headerSig = '';
+    this.chipsSig = '';
+    this.scroll = 0;
+    this.rects = new Map(); // lead id -> world rect of drawn cards
+  }
+
+  destroy() {
+    this.group.destroy();
+  }
+
+  /** geo: {x, width, folded}; box: {top, height} of the list; chipLayout from layout.chipsLayout. */
+  update(col, geo, box, worldH, chipLayout, skip) {
+    this.col = col;
+    this.geo = geo;
+    this.box = box;
+    const h = worldH - M.padTop - M.padBottom;
+    this.group.position({ x: geo.x, y: 0 });
+    this.bg.setAttrs({ x: 0, y: M.padTop, width: geo.width, height: h });
+    this.strip.setAttrs({ x: 0, y: M.padTop, width: geo.width, height: 5, fill: col.color || teamColor(col.team) });
+    this.drawHeader(col, geo);
+    if (geo.folded) {
+      this.chips.destroyChildren();
+      this.chipNodes.clear();
+      this.chipsSig = '';
+      this.clearCards();
+      this.footer.destroyChildren();
+      this.scrollbar.visible(false);
+      return;
+    }
+    this.drawChips(col, geo, chipLayout);
+    this.drawCards(col, geo, box, skip);
+  }
+
+  drawHeader(col, geo) {
+    const sig = [col.name, col.count, col.value, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind].join('|');
+    if (sig === this.headerSig) return;
+    this.headerSig = sig;
+    const g = this.header;
+    g.destroyChildren();
+    const measure = this.hooks.measure;
+    const y0 = M.padTop;
+    if (geo.folded) {
+      this.drawFolded(col, geo);
+      return;
+    }
+    const foldable = col.kind !== 'open';
+    const left = 16;
+    const right = geo.width - 14;
+    // Team tag (or the fold control for Won / Lost) on the right of the name.
+    let tagW = 0;
+    if (foldable) {
+      tagW = 28;
+      g.add(this.foldButton(right - 24, y0 + 15, '◂', `Fold ${col.name}`));
+    } else {
+      const label = TEAM_LABELS[col.team] || col.team;
+      const tagFont = font(11, 700);
+      tagW = Math.ceil(measure(label.toUpperCase(), tagFont) + 16);
+      g.add(new Rect({ x: right - tagW, y: y0 + 16, width: tagW, height: 20, cornerRadius: 10, fill: teamColor(col.team), opacity: 0.12, listening: false }));
+      g.add(text({ x: right - tagW, y: y0 + 20.5, width: tagW, align: 'center', text: label.toUpperCase(), fontSize: 11, fontStyle: '700', letterSpacing: 0.4, fill: teamColor(col.team) }));
+    }
+    const nameFont = font(17, 700);
+    const hit = new Rect({ name: 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width - (foldable ? 44 : 0), height: M.headerH - 8, fill: 'rgba(0,0,0,0)', stageId: col.id });
+    g.add(hit);
+    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
+
+    // "412 · $1.2M"
+    const n = countText(col.count);
+    const countFont = font(15, 700);
+    const nW = measure(n, countFont);
+    g.add(text({ x: left, y: y0 + 45, text: n, fontSize: 15, fontStyle: '700', fill: COLORS.ink }));
+    g.add(text({ x: left + nW + 4, y: y0 + 45, text: col.count === 1 ? 'lead' : 'leads', fontSize: 14, fill: COLORS.muted }));
+    const wordW = measure(col.count === 1 ? 'lead' : 'leads', font(14));
+    const dotX = left + nW + 4 + wordW + 8;
+    g.add(text({ x: dotX, y: y0 + 45, text: '·', fontSize: 15, fill: COLORS.faint }));
+    g.add(text({ x: dotX + 12, y: y0 + 45, text: money(col.value), fontSize: 15, fontStyle: '600', fill: COLORS.body }));
+
+    // Conversion to the next stage: "41%  ──────►"
+    if (col.conversion != null) {
+      const p = percent(col.conversion);
+      const pFont = font(13, 700);
+      const pW = measure(p, pFont);
+      const y = y0 + 70;
+      g.add(text({ x: left, y, text: p, fontSize: 13, fontStyle: '700', fill: COLORS.body }));
+      const toText = col.nextName ? `to ${col.nextName}` : '';
+      const toFont = font(12.5);
+      const toW = toText ? measure(toText, toFont) : 0;
+      const arrowStart = left + pW + 8;
+      const arrowEnd = Math.max(arrowStart + 24, right - (toW ? toW + 10 : 0));
+      g.add(new Arrow({ points: [arrowStart, y + 7.5, arrowEnd, y + 7.5], stroke: COLORS.faint, fill: COLORS.faint, strokeWidth: 1.5, pointerLength: 6, pointerWidth: 7, listening: false }));
+      if (toText && arrowEnd + 10 + toW <= right + 1) {
+        g.add(text({ x: arrowEnd + 10, y: y + 1, text: toText, fontSize: 12.5, fill: COLORS.muted }));
+      }
+    }
+  }
+
+  drawFolded(col, geo) {
+    const g = this.header;
+    const y0 = M.padTop;
+    g.add(new Rect({ name: 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width, height: 40, fill: 'rgba(0,0,0,0)', stageId: col.id }));
+    g.add(this.foldButton(geo.width / 2 - 12, y0 + 15, '▸', `Unfold ${col.name}`));
+    // Name, count and value, reading downwards.
+    const label = `${col.name}  ·  ${countText(col.count)}  ·  ${money(col.value)}`;
+    g.add(text({ x: geo.width / 2 + 8, y: y0 + 56, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+  }
+
+  foldButton(x, y, glyph, label) {
+    const b = new Konva.Group({ x, y, name: 'fold', stageId: this.id, ariaLabel: label });
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: '#e8edf4', name: 'fold-bg' }));
+    b.add(text({ x: 0, y: 4, width: 24, align: 'center', text: glyph, fontSize: 14, fill: COLORS.body }));
+    return b;
+  }
+
+  drawChips(col, geo, chipLayout) {
+    const sig = JSON.stringify([chipLayout.chips.map((c) => [c.chip.id, c.label, c.countText, c.chip.color, c.x, c.y]), chipLayout.more && chipLayout.more.label]);
+    if (sig === this.chipsSig) return;
+    this.chipsSig = sig;
+    this.chips.destroyChildren();
+    this.chipNodes.clear();
+    this.chips.position({ x: M.colPad, y: M.padTop + M.headerH + M.chipGap });
+    for (const c of chipLayout.chips) {
+      const g = new Konva.Group({ x: c.x, y: c.y, name: 'chip', draggable: this.hooks.canEdit, campaignId: c.chip.id, stageId: col.id });
+      g.add(new Rect({ name: 'chip-bg', width: c.w, height: M.chipH, cornerRadius: M.chipH / 2, fill: COLORS.chip, stroke: COLORS.chipLine, strokeWidth: 1, perfectDrawEnabled: false }));
+      g.add(new Circle({ x: 13, y: M.chipH / 2, radius: 4.5, fill: c.chip.color, listening: false }));
+      g.add(text({ x: 23, y: 7, text: c.label, fontSize: 12, fontStyle: '500', fill: COLORS.body }));
+      const nameW = this.hooks.chipMeasure(c.label, 'name');
+      g.add(text({ x: 23 + nameW + 6, y: 7, text: c.countText, fontSize: 12, fontStyle: '700', fill: COLORS.ink }));
+      this.chips.add(g);
+      this.chipNodes.set(c.chip.id, g);
+    }
+    if (chipLayout.more) {
+      const m = chipLayout.more;
+      const g = new Konva.Group({ x: m.x, y: m.y, name: 'chip-more', stageId: col.id });
+      g.add(new Rect({ width: m.w, height: M.chipH, cornerRadius: M.chipH / 2, fill: '#eef2f7' }));
+      g.add(text({ x: 0, y: 7, width: m.w, align: 'center', text: m.label, fontSize: 12, fontStyle: '600', fill: COLORS.muted }));
+      this.chips.add(g);
+    }
+  }
+
+  clearCards() {
+    for (const { node } of this.nodes.values()) node.destroy();
+    this.nodes.clear();
+    this.rects.clear();
+  }
+
+  /** skip: lead id being dragged (leaves its gap). */
+  drawCards(col, geo, box, skip) {
+    const n = col.ids.length;
+    this.scroll = clampScroll(this.scroll, n, col.hasMore, box.height);
+    this.list.clip({ x: 0, y: box.top, width: geo.width, height: box.height });
+    this.cards.position({ x: M.colPad, y: box.top - this.scroll });
+    const width = geo.width - 2 * M.colPad;
+    const [first, end] = visibleRange(this.scroll, box.height, n);
+    const keep = new Set();
+    this.rects.clear();
+    for (let i = first; i < end; i++) {
+      const id = col.ids[i];
+      if (id === skip) continue;
+      const info = this.hooks.cardInfo(id);
+      if (!info) continue;
+      keep.add(id);
+      const sig = cardSignature(info.card, width, info);
+      let entry = this.nodes.get(id);
+      if (entry && entry.sig !== sig) {
+        entry.node.destroy();
+        entry = null;
+      }
+      if (!entry) {
+        const node = makeCardNode(info.card, width, info, this.hooks.measure);
+        this.cards.add(node);
+        entry = { node, sig };
+        this.nodes.set(id, entry);
+      }
+      const y = cardTop(i);
+      entry.node.position({ x: 0, y });
+      entry.node.draggable(!!info.draggable);
+      entry.node.opacity(this.hooks.hidden(id) ? 0 : 1);
+      this.rects.set(id, { x: geo.x + M.colPad, y: box.top - this.scroll + y, width, height: M.cardH, index: i });
+    }
+    for (const [id, entry] of this.nodes) {
+      if (!keep.has(id)) {
+        entry.node.destroy();
+        this.nodes.delete(id);
+      }
+    }
+    // Footer: "more below" or an empty column's note.
+    this.footer.destroyChildren();
+    if (col.hasMore) {
+      const y = box.top - this.scroll + cardTop(n) + 8;
+      this.footer.add(text({ x: 0, y, width: geo.width, align: 'center', text: col.loading ? 'Loading more…' : `Showing ${countText(n)} of ${countText(col.count)} · scroll for more`, fontSize: 12.5, fill: COLORS.muted }));
+    } else if (n === 0) {
+      this.footer.add(text({ x: 0, y: box.top + 28, width: geo.width, align: 'center', text: col.filtered ? 'No matching leads' : 'No leads here', fontSize: 13, fill: COLORS.faint }));
+    }
+    // Scrollbar.
+    const content = contentHeight(n, col.hasMore);
+    if (content > box.height + 1) {
+      const thumb = Math.max(28, (box.height * box.height) / content);
+      const max = content - box.height;
+      this.scrollbar.setAttrs({ visible: true, x: geo.width - 6, y: box.top + 2 + (this.scroll / max) * (box.height - thumb - 4), height: thumb });
+    } else {
+      this.scrollbar.visible(false);
+    }
+  }
+
+  /** World rect of the list area. */
+  listRect() {
+    return { x: this.geo.x, y: this.box.top, width: this.geo.width, height: this.box.height };
+  }
+}

@@ -1,0 +1,96 @@
+// Numbers and words as the board shows them. Pure.
+
+const DAY_MS = 86_400_000;
+
+/** $1.2M style: compact, one decimal only where it matters. */
+export function money(value) {
+  const n = Number(value) || 0;
+  const sign = n < 0 ? '-' : '';
+  const abs = Math.abs(n);
+  for (const [size, suffix] of [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ]) {
+    if (abs >= size * 0.9995) {
+      const scaled = abs / size;
+      // 1.2M, 12M, 120M. The 0.9995 threshold sends 999.6k up to $1M.
+      const text = scaled >= 10 ? Math.round(scaled).toString() : trim(scaled.toFixed(1));
+      return `${sign}$${text}${suffix}`;
+    }
+  }
+  return `${sign}$${Math.round(abs)}`;
+}
+
+function trim(text) {
+  return text.endsWith('.0') ? text.slice(0, -2) : text;
+}
+
+/** 1,234 */
+export function count(n) {
+  return (Number(n) || 0).toLocaleString('en-US');
+}
+
+/** Whole days since ``since`` (ISO string or Date), never negative. */
+export function daysSince(since, now = Date.now()) {
+  const t = since instanceof Date ? since.getTime() : Date.parse(since);
+  if (!Number.isFinite(t)) return 0;
+  return Math.max(0, Math.floor((now - t) / DAY_MS));
+}
+
+/** Days in stage and how it stands against the stage's SLA. */
+export function aging(card, stage, now = Date.now()) {
+  const days = daysSince(card.stage_entered_at, now);
+  const sla = stage && stage.sla_days != null ? Number(stage.sla_days) : null;
+  const overdue = sla != null && days > sla;
+  // Share of the SLA used, 0..1 (1 when over).
+  const used = sla == null ? null : sla === 0 ? (days > 0 ? 1 : 0) : Math.min(1, days / sla);
+  return { days, sla, overdue, used };
+}
+
+/** "12d" */
+export function daysLabel(days) {
+  return `${days}d`;
+}
+
+/** "3 s ago", "5 min ago", "2 h ago", "4 d ago". */
+export function ago(at, now = Date.now()) {
+  const t = at instanceof Date ? at.getTime() : Date.parse(at);
+  if (!Number.isFinite(t)) return 'recently';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} d ago`;
+}
+
+/** 0.4123 -> "41%" (null -> ""). */
+export function percent(rate) {
+  if (rate == null || !Number.isFinite(Number(rate))) return '';
+  const p = Number(rate) * 100;
+  return `${p > 0 && p < 1 ? p.toFixed(1) : Math.round(p)}%`;
+}
+
+/** "6.2 days" */
+export function daysText(days) {
+  if (days == null || !Number.isFinite(Number(days))) return '';
+  const d = Number(days);
+  const text = d >= 10 ? Math.round(d).toString() : trim(d.toFixed(1));
+  return `${text} ${text === '1' ? 'day' : 'days'}`;
+}
+
+/** "Ada Lovelace" -> "AL"; "marketing" -> "MA". */
+export function initials(name) {
+  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  if (parts.length >= 2) return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
+  return (parts[0] || '?').slice(0, 2).toUpperCase();
+}
+
+/** "Dana Kim" -> "Dana K." (what a card has room for). */
+export function shortName(name) {
+  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (parts.length < 2) return parts[0] || '';
+  return `${parts[0]} ${parts[parts.length - 1][0]}.`;
+}

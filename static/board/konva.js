@@ -1,0 +1,10 @@
+// Only the parts of Konva the board uses (keeps the bundle small).
+import Konva from 'konva/lib/Core.js';
+import { Rect } from 'konva/lib/shapes/Rect.js';
+import { Text } from 'konva/lib/shapes/Text.js';
+import { Circle } from 'konva/lib/shapes/Circle.js';
+import { Arc } from 'konva/lib/shapes/Arc.js';
+import { Arrow } from 'konva/lib/shapes/Arrow.js';
+import { Label, Tag } from 'konva/lib/shapes/Label.js';
+
+export { Konva, Rect, Text, Circle, Arc, Arrow, Label, Tag };

@@ -1,0 +1,619 @@
+// The live board page: wires the state (reducer + sync), the socket, the
+// canvas view, the top bar, keyboard and screen reader support, and the test
+// hook. Each of those lives in its own module; this one only connects them.
+
+import { parseFilters, filtersToSearch, sameFilters, filtersActive } from './filters.js';
+import { createApi } from './api.js';
+import { loadState, applyEvents, mergePage } from './reducer.js';
+import { buildColumns, cardFor, defaultFolded } from './model.js';
+import { createSync } from './sync.js';
+import { createSocket, socketUrl, CLOSE } from './socket.js';
+import { createView } from './view.js';
+import { createMeasurer } from './text.js';
+import { createToolbar } from './toolbar.js';
+import { createToaster } from './toast.js';
+import { createConfirm } from './dialog.js';
+import { createAnnouncer, describeEffect, describeCard, navigate, adjacentStage } from './a11y.js';
+import { createUndoStack, undoBody } from './undo.js';
+import { installTestHook } from './hook.js';
+import { aging, ago, count } from './format.js';
+import { teamColor } from './theme.js';
+
+const VIEW_ONLY = 'View only — ask the board owner for edit access';
+const PAGE = 50;
+
+const config = JSON.parse(document.getElementById('board-config').textContent);
+const boardId = config.board.id;
+const me = config.me; // {id, username, name, role, team}
+const canEdit = me.role === 'owner' || me.role === 'editor';
+
+const api = createApi(boardId);
+const toast = createToaster(document.getElementById('toasts'));
+const confirm = createConfirm(document.getElementById('confirm'));
+const announce = createAnnouncer(document.getElementById('announcer'));
+const selectionStatus = document.getElementById('selection-status');
+const boardEl = document.getElementById('board');
+const tooltipEl = document.getElementById('tooltip');
+const undoStack = createUndoStack();
+
+let state = null;
+let filters = parseFilters(location.search);
+let folded = null;
+let funnel = null;
+let selection = null;
+let columns = [];
+let linkStatus = 'reconnecting';
+const pending = new Map(); // lead id -> {card, from, to, index, awaitSeq}
+const inFlight = new Set(); // lead ids with a move request out
+const ownSeqs = new Set(); // seqs of this browser's own single moves (already shown)
+const loadingStages = new Set();
+const pagesShown = new Map(); // stage id -> pages loaded (a reload asks for as many)
+const presence = new Map();
+
+// Text measuring for the canvas.
+const measure = createMeasurer(document.createElement('canvas').getContext('2d'));
+
+const stageName = (id) => (state && state.stages[id] ? state.stages[id].name : 'another stage');
+const campaignName = (id) => (state && state.campaigns[id] ? state.campaigns[id].name : 'campaign');
+const names = { stageName, campaignName, me };
+
+// Drawing.
+
+let renderNow = Date.now();
+
+function cardInfo(id) {
+  const card = cardFor(state, pending, id);
+  if (!card) return null;
+  const stage = state.stages[card.stage];
+  const owner = card.owner != null ? state.people[card.owner] : null;
+  const campaign = card.campaign != null ? state.campaigns[card.campaign] : null;
+  return {
+    card,
+    ownerName: owner ? owner.name : '',
+    campaignColor: campaign ? campaign.color : null,
+    aging: aging(card, stage, renderNow),
+    accent: teamColor(stage ? stage.team : null),
+    draggable: canEdit && !inFlight.has(id),
+  };
+}
+
+function render() {
+  if (!state) return;
+  renderNow = Date.now();
+  const active = filtersActive(filters);
+  columns = buildColumns(state, { pending, folded, funnel }).map((c) => ({ ...c, loading: loadingStages.has(c.id), filtered: active }));
+  view.render({ columns });
+}
+
+const view = createView(document.getElementById('board-canvas'), {
+  canEdit,
+  measure,
+  cardInfo,
+  dropCard: (leadId, from, to, index) => moveLead(leadId, to, index),
+  dropChip: (campaignId, from, to) => moveCampaign(campaignId, from, to),
+  toggleFold(stageId) {
+    if (folded.has(stageId)) folded.delete(stageId);
+    else folded.add(stageId);
+    saveFolded();
+    render();
+  },
+  needMore: (stageId) => loadMore(stageId),
+  select: (leadId) => {
+    boardEl.focus({ preventScroll: true });
+    select(leadId, false);
+  },
+  dragState: (active) => {
+    hook.dragging(active);
+    if (!active) render();
+  },
+  tooltip(text, x, y) {
+    if (!text) {
+      tooltipEl.hidden = true;
+      return;
+    }
+    tooltipEl.textContent = text;
+    tooltipEl.hidden = false;
+    tooltipEl.style.left = `${Math.round(x + 14)}px`;
+    tooltipEl.style.top = `${Math.round(y + 16)}px`;
+  },
+});
+
+// Folded columns are remembered per board in this browser.
+const foldKey = `funnelboard.folded.${boardId}`;
+function readFolded(s) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(foldKey));
+    if (Array.isArray(saved)) return new Set(saved.filter((id) => s.stages[id]));
+  } catch {
+    /* ignore */
+  }
+  return defaultFolded(s);
+}
+function saveFolded() {
+  try {
+    localStorage.setItem(foldKey, JSON.stringify([...folded]));
+  } catch {
+    /* private mode */
+  }
+}
+
+// State: load, page, events.
+
+async function load() {
+  const pages = Math.max(1, ...pagesShown.values());
+  const perStage = Math.min(500, pages * PAGE);
+  const asked = filters;
+  const data = await api.state(asked, { perStage });
+  state = loadState(data, asked, state);
+  if (!folded) folded = readFolded(state);
+  loadingStages.clear();
+  toolbar.setChoices(state, filters);
+  settlePending();
+  if (selection != null && !state.leads[selection]) select(null);
+  render();
+}
+
+async function loadMore(stageId) {
+  const stage = state && state.stages[stageId];
+  if (!stage || !stage.next || loadingStages.has(stageId)) return;
+  const cursor = stage.next;
+  const asked = filters;
+  loadingStages.add(stageId);
+  render();
+  try {
+    const page = await api.state(asked, { perStage: PAGE, stage: stageId, cursor });
+    // Only if the column is still the one this page continues.
+    if (sameFilters(asked, filters) && state.stages[stageId] && state.stages[stageId].next === cursor) {
+      state = mergePage(state, stageId, page);
+      pagesShown.set(stageId, (pagesShown.get(stageId) || 1) + 1);
+    }
+  } catch (error) {
+    toast(`Could not load more of ${stageName(stageId)}: ${error.message}`, { kind: 'error' });
+  } finally {
+    loadingStages.delete(stageId);
+    render();
+  }
+}
+
+function leadIdsOf(events) {
+  const ids = new Set();
+  for (const e of events) {
+    if (e.lead && typeof e.lead === 'object') ids.add(e.lead.id);
+    for (const m of e.moves || []) ids.add(m.lead);
+  }
+  return ids;
+}
+
+function firstName(name) {
+  return String(name || 'someone').split(/\s+/)[0];
+}
+
+function apply(events) {
+  if (!state) return;
+  const before = view.snapshot(leadIdsOf(events));
+  const result = applyEvents(state, events);
+  state = result.state;
+  settlePending();
+  render();
+  const travels = [];
+  for (const effect of result.effects) {
+    const text = describeEffect(effect, names);
+    if (text) announce(text);
+    const event = effect.event || {};
+    const actor = event.actor;
+    const byMe = actor && actor.id === me.id;
+    if (ownSeqs.has(event.seq)) continue; // already shown when it was dropped here
+    const label = byMe ? (event.source === 'undo' ? 'undone' : null) : `moved by ${firstName(actor && actor.name)}`;
+    if (effect.kind === 'moved' || effect.kind === 'reordered') {
+      travels.push({ lead: effect.lead, to: effect.to, label });
+    } else if (effect.kind === 'batch' || effect.kind === 'undo-batch') {
+      let labelled = false;
+      for (const m of event.moves || []) {
+        const first = !labelled && before.has(m.lead);
+        if (first) labelled = true;
+        travels.push({ lead: m.lead, to: m.to_stage, label: first ? label : null });
+      }
+    } else if (effect.kind === 'created' && effect.shown) {
+      travels.push({ lead: effect.lead, to: effect.to, label: byMe ? null : `added by ${firstName(actor && actor.name)}` });
+    }
+  }
+  // A catch-up after a long gap is not a show: place the cards, skip the travel.
+  view.animate(before, travels.length > 40 ? [] : travels);
+  if (result.refetch) scheduleRefetch();
+  if (result.effects.some((e) => e.kind !== 'updated')) scheduleFunnel();
+}
+
+/** Drop the in-flight overlay of moves the state now has. */
+function settlePending() {
+  for (const [id, p] of pending) if (p.awaitSeq <= state.seq) pending.delete(id);
+}
+
+const sync = createSync({
+  seq: () => (state ? state.seq : 0),
+  apply,
+  load,
+  fetchEvents: (after, limit) => api.events(after, limit),
+  onError(error) {
+    if (error.status === 401 || error.status === 403) signedOut();
+  },
+});
+
+let refetchTimer = null;
+function scheduleRefetch() {
+  clearTimeout(refetchTimer);
+  refetchTimer = setTimeout(() => sync.reload(), 600);
+}
+
+/** After a write answered with ``seq``: the socket usually brings the event at
+ * once; if it has not come shortly, fetch it (the socket may be down). */
+function expectSeq(seq) {
+  setTimeout(() => {
+    if (state && state.seq < seq) sync.expect(seq);
+  }, 700);
+}
+
+// Funnel figures for the headers (conversion, median days): optional until
+// the endpoint exists; a 404 just leaves them out.
+let funnelTimer = null;
+async function loadFunnel() {
+  try {
+    funnel = await api.funnel(filters);
+  } catch (error) {
+    if (error.status !== 404) console.warn('funnel figures unavailable:', error.message);
+    return;
+  }
+  render();
+}
+function scheduleFunnel() {
+  clearTimeout(funnelTimer);
+  funnelTimer = setTimeout(loadFunnel, 5000);
+}
+
+// Writes.
+
+async function moveLead(leadId, toStage, index) {
+  if (!canEdit) {
+    toast(VIEW_ONLY);
+    return;
+  }
+  if (inFlight.has(leadId)) {
+    toast('Still saving the last move of this card…');
+    return;
+  }
+  const card = cardFor(state, pending, leadId);
+  if (!card) return;
+  const from = card.stage;
+  inFlight.add(leadId);
+  pending.set(leadId, { card, from, to: toStage, index, awaitSeq: Infinity });
+  render();
+  try {
+    const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, version: card.version });
+    ownSeqs.add(answer.seq);
+    if (answer.transition) {
+      undoStack.push({ transition: answer.transition.id, label: `${card.name} back to ${stageName(from)}` });
+      updateUndo();
+    }
+    const p = pending.get(leadId);
+    if (p) p.awaitSeq = answer.seq;
+    if (state.seq === answer.seq - 1) {
+      // The answer is the event the socket is about to bring: apply it now.
+      sync.receive({
+        type: 'lead.moved',
+        seq: answer.seq,
+        at: answer.transition ? answer.transition.at : new Date().toISOString(),
+        actor: { id: me.id, username: me.username, name: me.name, team: me.team },
+        lead: answer.lead,
+        from_stage: from,
+        to_stage: answer.lead.stage,
+        transition: answer.transition ? answer.transition.id : null,
+        batch: null,
+        source: 'drag',
+        moves: [{ lead: leadId, from_stage: from, to_stage: answer.lead.stage, position: answer.lead.position, version: answer.lead.version }],
+      });
+    } else {
+      expectSeq(answer.seq);
+    }
+  } catch (error) {
+    const before = view.snapshot([leadId]);
+    pending.delete(leadId);
+    inFlight.delete(leadId);
+    render();
+    view.animate(before, [{ lead: leadId, to: from, label: null }]);
+    toast(await refusal(error, leadId), { kind: 'error' });
+    return;
+  } finally {
+    inFlight.delete(leadId);
+  }
+  settlePending();
+  render();
+}
+
+/** Why a move was refused, in the board's words. */
+async function refusal(error, leadId) {
+  if (error.status === 409) {
+    await sync.catchUp().catch(() => {});
+    let touched = state.touched[leadId];
+    if (!touched) {
+      try {
+        const transitions = await api.transitions(leadId);
+        const last = transitions[transitions.length - 1];
+        if (last) touched = { actor: last.actor, to: last.to_stage, at: last.at };
+      } catch {
+        /* fall back to the server's words */
+      }
+    }
+    if (touched) {
+      const who = !touched.actor ? 'Someone' : touched.actor.id === me.id ? 'You' : touched.actor.name;
+      const where = touched.to != null ? ` to ${stageName(touched.to)}` : '';
+      return `${who} moved this${where} ${ago(touched.at)}.`;
+    }
+    return error.message;
+  }
+  if (error.status === 403) return error.message || VIEW_ONLY;
+  if (error.status === 0) return 'Could not reach the server; the card is back where it was.';
+  return `Could not move the card: ${error.message}`;
+}
+
+async function moveCampaign(campaignId, from, to) {
+  if (!canEdit) {
+    toast(VIEW_ONLY);
+    return;
+  }
+  const campaign = state.campaigns[campaignId];
+  const column = columns.find((c) => c.id === from);
+  const chip = column && column.chips.find((c) => c.id === campaignId);
+  const n = chip ? chip.count : 0;
+  const detail = filtersActive(filters)
+    ? `Your filters show ${count(n)} of them; the move takes every ${campaign.name} lead in ${stageName(from)}. Undo with Ctrl+Z.`
+    : 'You can undo it with Ctrl+Z.';
+  const ok = await confirm(`Move ${count(n)} ${campaign.name} ${n === 1 ? 'lead' : 'leads'} from ${stageName(from)} to ${stageName(to)}?`, {
+    confirmLabel: `Move to ${stageName(to)}`,
+    detail,
+  });
+  if (!ok) return;
+  try {
+    const answer = await api.moveCampaign(campaignId, { from_stage: from, to_stage: to });
+    if (!answer.moved) {
+      toast(`No ${campaign.name} leads left in ${stageName(from)} to move.`);
+      return;
+    }
+    undoStack.push({ batch: answer.batch, label: `${count(answer.moved)} ${campaign.name} leads back to ${stageName(from)}` });
+    updateUndo();
+    toast(`Moved ${count(answer.moved)} ${campaign.name} leads to ${stageName(to)}. Ctrl+Z undoes it.`);
+    expectSeq(answer.seq);
+  } catch (error) {
+    toast(`Could not move the campaign: ${error.message}`, { kind: 'error' });
+  }
+}
+
+async function undoLast() {
+  if (!canEdit) {
+    toast(VIEW_ONLY);
+    return;
+  }
+  const item = undoStack.pop();
+  updateUndo();
+  if (!item) {
+    toast('Nothing of yours to undo.');
+    return;
+  }
+  try {
+    const answer = await api.undo(undoBody(item));
+    const skipped = answer.skipped && answer.skipped.length ? ` (${answer.skipped.length} moved on since and stayed)` : '';
+    toast(`Undone: ${item.label}${skipped}.`);
+    expectSeq(answer.seq);
+  } catch (error) {
+    toast(`Could not undo: ${error.message}`, { kind: 'error' });
+  }
+}
+
+function updateUndo() {
+  const top = undoStack.peek();
+  toolbar.setUndo(canEdit && top != null, top ? top.label : '');
+}
+
+// Filters.
+
+function setFilters(next, { push = true } = {}) {
+  if (sameFilters(next, filters)) return;
+  const onlySearch = sameFilters({ ...next, q: '' }, { ...filters, q: '' });
+  filters = next;
+  const url = location.pathname + filtersToSearch(filters);
+  if (push && !onlySearch) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+  view.resetScroll();
+  pagesShown.clear();
+  select(null);
+  if (state) toolbar.setChoices(state, filters);
+  funnel = null; // figures of the old filters would mislead
+  sync.reload();
+  loadFunnel();
+}
+
+window.addEventListener('popstate', () => setFilters(parseFilters(location.search), { push: false }));
+
+const toolbar = createToolbar(document.body, {
+  onFilters: (next) => setFilters(next),
+  onUndo: undoLast,
+  onZoom(action) {
+    if (action === 'in') view.zoomIn();
+    else if (action === 'out') view.zoomOut();
+    else view.fit();
+  },
+});
+
+// Keyboard.
+
+function select(leadId, reveal) {
+  selection = leadId;
+  view.select(leadId);
+  if (leadId == null) {
+    selectionStatus.textContent = '';
+    return;
+  }
+  if (reveal) view.reveal(leadId);
+  const card = cardFor(state, pending, leadId);
+  const column = card && columns.find((c) => c.id === card.stage);
+  if (card && column) {
+    const owner = card.owner != null ? state.people[card.owner] : null;
+    selectionStatus.textContent = describeCard(card, {
+      stageName: column.name,
+      ownerName: owner ? owner.name : '',
+      index: column.ids.indexOf(leadId),
+      total: column.count,
+    });
+  }
+}
+
+boardEl.addEventListener('keydown', (e) => {
+  if (!state || e.target !== boardEl) return;
+  const { key } = e;
+  const sideways = key === 'ArrowLeft' || key === 'ArrowRight';
+  if (key === '[' || key === ']' || (e.shiftKey && sideways)) {
+    e.preventDefault();
+    if (selection == null) {
+      announce('Select a card first with the arrow keys');
+      return;
+    }
+    const card = cardFor(state, pending, selection);
+    if (!card) return;
+    const to = adjacentStage(state.stageOrder, card.stage, key === ']' || key === 'ArrowRight' ? 1 : -1);
+    if (to == null) {
+      announce(`${card.name} is already in the ${key === ']' || key === 'ArrowRight' ? 'last' : 'first'} stage`);
+      return;
+    }
+    if (!canEdit) {
+      toast(VIEW_ONLY);
+      return;
+    }
+    const lead = selection;
+    moveLead(lead, to, 0).then(() => {
+      if (selection === lead) select(lead, true);
+    });
+    select(lead, true);
+    return;
+  }
+  if (['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(key)) {
+    e.preventDefault();
+    const next = navigate(columns, selection, key);
+    if (next != null) select(next, true);
+    return;
+  }
+  if (key === 'Escape') {
+    select(null);
+  } else if (key === 'Enter') {
+    e.preventDefault(); // opens nothing yet
+  } else if (key === '+' || key === '=') {
+    view.zoomIn();
+  } else if (key === '-') {
+    view.zoomOut();
+  } else if (key === '0') {
+    view.fit();
+  }
+});
+
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
+    if (e.target.closest && e.target.closest('input, textarea, select, [contenteditable]')) return;
+    if (document.querySelector('dialog[open]')) return;
+    e.preventDefault();
+    undoLast();
+  }
+});
+
+// The live link.
+
+function signedOut() {
+  toast('You are signed out. Sign in again to keep working.', { kind: 'error', timeout: 0 });
+}
+
+function showPresence() {
+  toolbar.setPresence([...presence.values()], me);
+}
+
+const socket = createSocket(socketUrl(location, boardId), {
+  hello(message) {
+    presence.clear();
+    for (const user of message.presence || []) presence.set(user.id, user);
+    showPresence();
+    sync.hello(message.seq);
+  },
+  event(message) {
+    sync.receive(message);
+  },
+  presence(message) {
+    if (!message.user) return;
+    if (message.type === 'presence.joined') presence.set(message.user.id, message.user);
+    else presence.delete(message.user.id);
+    showPresence();
+  },
+  status(s) {
+    linkStatus = s;
+    toolbar.setStatus(s);
+    document.body.dataset.wsStatus = s;
+    if (s !== 'live') {
+      // Only I am known to be here while the link is down.
+      presence.clear();
+      presence.set(me.id, { id: me.id, username: me.username, name: me.name, team: me.team });
+      showPresence();
+    }
+  },
+  closed(code) {
+    if (code === CLOSE.RESYNC) sync.reload();
+    else if (code === CLOSE.UNAUTHENTICATED) signedOut();
+    else if (code === CLOSE.NOT_FOUND) toast('This board is gone, or you are no longer a member.', { kind: 'error', timeout: 0 });
+  },
+});
+
+// Without the socket the board still follows the log, just slower.
+setInterval(() => {
+  if (state && linkStatus !== 'live' && !sync.busy) sync.catchUp().catch(() => {});
+}, 10_000);
+// Days in stage move on; the funnel figures drift.
+setInterval(render, 5 * 60_000);
+setInterval(() => {
+  if (document.visibilityState === 'visible') loadFunnel();
+}, 120_000);
+
+// Start.
+
+const hook = installTestHook({
+  view,
+  columns: () => columns,
+  status: () => linkStatus,
+  seq: () => (state ? state.seq : 0),
+  ready: null,
+});
+
+document.getElementById('board-view-only').hidden = canEdit;
+toolbar.setStatus('reconnecting');
+document.body.dataset.wsStatus = 'reconnecting';
+updateUndo();
+presence.set(me.id, { id: me.id, username: me.username, name: me.name, team: me.team });
+showPresence();
+
+async function start() {
+  const loading = document.getElementById('board-loading');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await load();
+      break;
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        loading.textContent = 'You are signed out. Reload the page to sign in again.';
+        throw error;
+      }
+      loading.textContent = `Could not load the board (${error.message}). Trying again…`;
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
+    }
+  }
+  view.fit(); // many stages on a small window: zoom out until the board fits
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  loading.remove();
+  document.body.dataset.boardReady = '1';
+  window.funnelboard.firstDrawMs = Math.round(performance.now());
+  socket.start();
+  loadFunnel();
+}
+
+window.funnelboard.ready = start();

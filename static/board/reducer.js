@@ -1,0 +1,336 @@
+// The board's state and the pure functions that change it: load /state/, merge
+// a page of one stage, and apply stored events strictly in seq order.
+//
+// State (plain objects, never mutated; a change copies what it touches):
+//   seq          last event applied
+//   board        {id, name, slug, last_seq, me}
+//   stageOrder   [stage id] in funnel order
+//   stages       {id: {...stage, count, value, next, ids: [lead id, loaded, in order]}}
+//   leads        {id: card} (loaded cards only)
+//   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}}
+//   campaignOrder, people {user id: person}, filters (as /state/ was asked)
+//   touched      {lead id: {actor, from, to, at, seq, type}}: the last event that
+//                moved each lead (for "Dana moved this to SQL 3 s ago")
+//
+// Counts and values come from the server and are only adjusted by events;
+// they are never recounted from loaded cards.
+
+import { cardMatches, filtersActive } from './filters.js';
+
+/** Cards are ordered by (position, id), as on the server. */
+export function compareCards(a, b) {
+  return a.position - b.position || a.id - b.id;
+}
+
+const cents = (v) => Math.round(v * 100) / 100;
+
+export function loadState(api, filters, previous = null) {
+  const stages = {};
+  const stageOrder = [];
+  const leads = {};
+  for (const stage of api.stages) {
+    const { leads: cards, ...rest } = stage;
+    stageOrder.push(stage.id);
+    stages[stage.id] = { ...rest, ids: cards.map((c) => c.id) };
+    for (const card of cards) leads[card.id] = card;
+  }
+  const campaigns = {};
+  for (const campaign of api.campaigns || []) campaigns[campaign.id] = campaign;
+  return {
+    seq: api.seq,
+    board: api.board,
+    stageOrder,
+    stages,
+    leads,
+    campaigns,
+    campaignOrder: (api.campaigns || []).map((c) => c.id),
+    people: api.people || {},
+    filters,
+    touched: previous ? previous.touched : {},
+  };
+}
+
+/** Append a page of one stage (``GET /state/?stage=&cursor=``). Counts stay ours:
+ * they follow the events; cards already placed by a newer event are kept. */
+export function mergePage(state, stageId, api) {
+  const page = (api.stages || []).find((s) => s.id === stageId);
+  if (!page || !state.stages[stageId]) return state;
+  const d = draft(state);
+  const stage = stageFor(d, stageId);
+  for (const card of page.leads) {
+    const known = d.leads[card.id];
+    if (known && known.version >= card.version) continue;
+    if (known) removeFromColumn(d, known.stage, card.id);
+    if (!cardMatches(card, d.filters, d.people)) continue;
+    stage.ids.push(card.id);
+    d.leads[card.id] = card;
+  }
+  stage.ids.sort((a, b) => compareCards(d.leads[a], d.leads[b]));
+  stage.next = page.next;
+  d.people = { ...d.people, ...(api.people || {}) };
+  return finish(d);
+}
+
+/**
+ * Apply events in seq order. Events at or below ``state.seq`` are duplicates and
+ * skipped; an event past ``seq + 1`` is a gap: it and the rest are left for
+ * the caller to fetch what is missing first.
+ *
+ * Returns {state, applied, duplicates, gap: null | {after, next}, rest,
+ *          refetch (figures need the server), effects: [what happened, for
+ *          animations and announcements]}.
+ */
+export function applyEvents(state, events) {
+  const sorted = [...events].filter((e) => e && e.seq != null).sort((a, b) => a.seq - b.seq);
+  const d = draft(state);
+  const result = { applied: 0, duplicates: 0, gap: null, rest: [], refetch: false, effects: [] };
+  for (let i = 0; i < sorted.length; i++) {
+    const event = sorted[i];
+    if (event.seq <= d.seq) {
+      result.duplicates += 1;
+      continue;
+    }
+    if (event.seq > d.seq + 1) {
+      result.gap = { after: d.seq, next: event.seq };
+      result.rest = sorted.slice(i);
+      break;
+    }
+    const handler = HANDLERS[event.type];
+    if (handler) handler(d, event, result);
+    d.seq = event.seq;
+    result.applied += 1;
+  }
+  return { ...result, state: result.applied ? finish(d) : state };
+}
+
+export function applyEvent(state, event) {
+  return applyEvents(state, [event]);
+}
+
+// Drafts: a shallow copy of the state whose stages and campaigns are copied on
+// first write.
+
+function draft(state) {
+  return {
+    ...state,
+    stages: { ...state.stages },
+    leads: { ...state.leads },
+    campaigns: { ...state.campaigns },
+    touched: { ...state.touched },
+    _stages: new Set(),
+    _campaigns: new Set(),
+  };
+}
+
+function finish(d) {
+  const { _stages, _campaigns, ...state } = d;
+  return state;
+}
+
+function stageFor(d, id) {
+  if (!d._stages.has(id)) {
+    const stage = d.stages[id];
+    if (!stage) return null;
+    d.stages[id] = { ...stage, ids: stage.ids.slice() };
+    d._stages.add(id);
+  }
+  return d.stages[id];
+}
+
+function campaignFor(d, id) {
+  if (id == null) return null;
+  if (!d._campaigns.has(id)) {
+    const campaign = d.campaigns[id];
+    if (!campaign) return null;
+    d.campaigns[id] = { ...campaign, stages: { ...campaign.stages } };
+    d._campaigns.add(id);
+  }
+  return d.campaigns[id];
+}
+
+function addFigures(d, stageId, campaignId, count, value) {
+  const stage = stageFor(d, stageId);
+  if (stage) {
+    stage.count = Math.max(0, stage.count + count);
+    stage.value = Math.max(0, cents(stage.value + value));
+  }
+  const campaign = campaignFor(d, campaignId);
+  if (campaign) {
+    const fig = campaign.stages[stageId] || { count: 0, value: 0 };
+    campaign.stages[stageId] = {
+      count: Math.max(0, fig.count + count),
+      value: Math.max(0, cents(fig.value + value)),
+    };
+    campaign.count = Math.max(0, campaign.count + count);
+    campaign.value = Math.max(0, cents(campaign.value + value));
+  }
+}
+
+function removeFromColumn(d, stageId, leadId) {
+  const stage = d.stages[stageId];
+  if (!stage || !stage.ids.includes(leadId)) return;
+  const own = stageFor(d, stageId);
+  own.ids.splice(own.ids.indexOf(leadId), 1);
+}
+
+/** Does ``card`` belong among a column's loaded cards (a prefix of the stage)? */
+function insertable(d, stage, card) {
+  if (stage.next == null) return true;
+  const last = stage.ids.length ? d.leads[stage.ids[stage.ids.length - 1]] : null;
+  return last != null && compareCards(card, last) < 0;
+}
+
+/** Put a card where it now belongs, or drop it from the loaded cards when it is
+ * filtered out or lands past a column's loaded page. Returns whether it shows. */
+function placeCard(d, card) {
+  const known = d.leads[card.id];
+  if (known) removeFromColumn(d, known.stage, card.id);
+  delete d.leads[card.id];
+  if (!cardMatches(card, d.filters, d.people)) return false;
+  const target = d.stages[card.stage];
+  if (!target || !insertable(d, target, card)) return false;
+  const stage = stageFor(d, card.stage);
+  let lo = 0;
+  let hi = stage.ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareCards(d.leads[stage.ids[mid]], card) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  stage.ids.splice(lo, 0, card.id);
+  d.leads[card.id] = card;
+  return true;
+}
+
+function touch(d, leadId, event, from, to) {
+  d.touched[leadId] = { actor: event.actor, from, to, at: event.at, seq: event.seq, type: event.type };
+}
+
+/** A loaded card already carries this version (the event is in the data). */
+function alreadyHas(d, leadId, version) {
+  const known = d.leads[leadId];
+  return known != null && known.version >= version;
+}
+
+const HANDLERS = {
+  'lead.created'(d, event, result) {
+    const card = event.lead;
+    if (!card || alreadyHas(d, card.id, card.version)) return;
+    if (cardMatches(card, d.filters, d.people)) addFigures(d, card.stage, card.campaign, 1, card.value);
+    const shown = placeCard(d, card);
+    touch(d, card.id, event, null, card.stage);
+    result.effects.push({ kind: 'created', lead: card.id, name: card.name, to: card.stage, shown, event });
+  },
+
+  'lead.moved'(d, event, result) {
+    const card = event.lead;
+    if (!card) return;
+    const move = (event.moves || [])[0] || {};
+    const from = event.from_stage ?? move.from_stage ?? card.stage;
+    const to = card.stage;
+    touch(d, card.id, event, from, to);
+    if (alreadyHas(d, card.id, card.version)) return;
+    const wasShown = d.leads[card.id] != null;
+    if (from !== to && cardMatches(card, d.filters, d.people)) {
+      addFigures(d, from, card.campaign, -1, -card.value);
+      addFigures(d, to, card.campaign, 1, card.value);
+    }
+    const shown = placeCard(d, card);
+    result.effects.push({
+      kind: from === to ? 'reordered' : 'moved',
+      lead: card.id,
+      name: card.name,
+      from,
+      to,
+      wasShown,
+      shown,
+      undo: event.source === 'undo',
+      event,
+    });
+  },
+
+  'campaign.moved'(d, event, result) {
+    const moves = event.moves || [];
+    const { from_stage: from, to_stage: to } = event;
+    for (const m of moves) touch(d, m.lead, event, from, to);
+    result.refetch = true; // unloaded cards may now top the target column
+    if (moves.some((m) => alreadyHas(d, m.lead, m.version))) return;
+    // Every lead of the campaign in ``from`` moved: its (filtered) figures move whole.
+    const campaign = d.campaigns[event.campaign];
+    const fig = campaign && campaign.stages[from];
+    if (fig && fig.count) {
+      addFigures(d, from, null, -fig.count, -fig.value);
+      addFigures(d, to, null, fig.count, fig.value);
+      const own = campaignFor(d, event.campaign);
+      const target = own.stages[to] || { count: 0, value: 0 };
+      own.stages[to] = { count: target.count + fig.count, value: cents(target.value + fig.value) };
+      own.stages[from] = { count: 0, value: 0 };
+    }
+    for (const m of moves) {
+      const known = d.leads[m.lead];
+      if (!known) continue;
+      placeCard(d, { ...known, stage: m.to_stage, position: m.position, version: m.version, stage_entered_at: event.at });
+    }
+    result.effects.push({ kind: 'batch', campaign: event.campaign, count: moves.length, from, to, event });
+  },
+
+  'leads.moved'(d, event, result) {
+    const moves = event.moves || [];
+    result.refetch = true; // unloaded cards' values are unknown; entry dates were restored
+    for (const m of moves) {
+      touch(d, m.lead, event, m.from_stage, m.to_stage);
+      const known = d.leads[m.lead];
+      if (!known || known.version >= m.version) continue;
+      if (m.from_stage !== m.to_stage) {
+        addFigures(d, m.from_stage, known.campaign, -1, -known.value);
+        addFigures(d, m.to_stage, known.campaign, 1, known.value);
+      }
+      placeCard(d, { ...known, stage: m.to_stage, position: m.position, version: m.version, stage_entered_at: event.at });
+    }
+    result.effects.push({ kind: 'undo-batch', count: moves.length, event });
+  },
+
+  'lead.updated'(d, event, result) {
+    const card = event.lead;
+    if (!card || alreadyHas(d, card.id, card.version)) return;
+    const known = d.leads[card.id];
+    const fields = event.fields || [];
+    if (known) {
+      // A loaded card passed the filters: it is in the figures.
+      if (cardMatches(card, d.filters, d.people)) {
+        if (known.campaign !== card.campaign) {
+          addFigures(d, known.stage, known.campaign, -1, -known.value);
+          addFigures(d, card.stage, card.campaign, 1, card.value);
+        } else {
+          addFigures(d, card.stage, card.campaign, 0, card.value - known.value);
+        }
+      } else {
+        addFigures(d, known.stage, known.campaign, -1, -known.value);
+      }
+    } else if (filtersActive(d.filters) || !fields.length || fields.includes('value') || fields.includes('campaign')) {
+      result.refetch = true;
+    }
+    placeCard(d, card);
+    result.effects.push({ kind: 'updated', lead: card.id, name: card.name, event });
+  },
+
+  'campaign.created'(d, event) {
+    const c = event.campaign;
+    if (!c || d.campaigns[c.id]) return;
+    const stages = {};
+    for (const id of d.stageOrder) stages[id] = { count: 0, value: 0 };
+    d.campaigns[c.id] = { ...c, count: 0, value: 0, stages };
+    d.campaignOrder = [...d.campaignOrder, c.id].sort((a, b) =>
+      String(d.campaigns[a].name).localeCompare(String(d.campaigns[b].name)),
+    );
+  },
+
+  'stage.updated'(d, event, result) {
+    const s = event.stage;
+    if (s && d.stages[s.id]) {
+      const { ids, count, value, next, leads, ...fields } = s;
+      Object.assign(stageFor(d, s.id), fields);
+    }
+    result.refetch = true;
+  },
+};

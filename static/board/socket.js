@@ -1,0 +1,184 @@
+// The board's websocket: connect, reconnect with backoff and jitter, keep
+// alive with pings, and tell what state the link is in:
+//   live          hello received, events flowing
+//   reconnecting  lost it, trying again
+//   offline       no network, or several tries failed (still trying, slower)
+// Writes never go through here (REST), so the page keeps working without it.
+
+export const CLOSE = {
+  TOO_BIG: 1009,
+  BAD_MESSAGE: 4400,
+  UNAUTHENTICATED: 4401,
+  NOT_FOUND: 4404,
+  RESYNC: 4408,
+};
+
+/** Delay before reconnect attempt ``attempt`` (0-based): exponential, capped,
+ * with "equal jitter" so a room of browsers does not reconnect in step. */
+export function backoffDelay(attempt, random = Math.random, base = 500, cap = 30_000) {
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** What the badge says after ``failures`` failed attempts in a row. */
+export function linkStatus({ open, hello, failures, online }) {
+  if (open && hello) return 'live';
+  if (online === false || failures >= 4) return 'offline';
+  return 'reconnecting';
+}
+
+export function socketUrl(location, boardId) {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/ws/boards/${boardId}/`;
+}
+
+/**
+ * handlers: {hello(msg), event(msg), presence(msg), status(s), closed(code)}
+ * A close the server means as final (4401, 4404) stops retrying.
+ */
+export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSocket, pingMs = 25_000 } = {}) {
+  let ws = null;
+  let failures = 0;
+  let hello = false;
+  let stopped = false;
+  let retryTimer = null;
+  let pingTimer = null;
+  let pongDue = null;
+  let status = null;
+
+  const online = () => (typeof navigator !== 'undefined' ? navigator.onLine !== false : true);
+
+  function setStatus() {
+    const next = linkStatus({ open: ws && ws.readyState === 1, hello, failures, online: online() });
+    if (next !== status) {
+      status = next;
+      handlers.status && handlers.status(next);
+    }
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (stopped) return;
+    hello = false;
+    let socket;
+    try {
+      socket = new WebSocketImpl(url);
+    } catch {
+      scheduleRetry();
+      return;
+    }
+    ws = socket;
+    socket.onopen = () => {
+      setStatus();
+      startPing();
+    };
+    socket.onmessage = (message) => {
+      let data;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      pongDue = null;
+      if (data.type === 'hello') {
+        hello = true;
+        failures = 0;
+        setStatus();
+        handlers.hello && handlers.hello(data);
+      } else if (data.type === 'pong' || data.type === 'error') {
+        // keep-alive answer / an unknown message of ours
+      } else if (data.type === 'presence.joined' || data.type === 'presence.left') {
+        handlers.presence && handlers.presence(data);
+      } else if (data.seq != null) {
+        handlers.event && handlers.event(data);
+      }
+    };
+    socket.onclose = (close) => {
+      if (ws !== socket) return;
+      ws = null;
+      stopPing();
+      const wasLive = hello;
+      hello = false;
+      handlers.closed && handlers.closed(close.code);
+      if (close.code === CLOSE.UNAUTHENTICATED || close.code === CLOSE.NOT_FOUND) {
+        stopped = true;
+        failures = Math.max(failures, 4);
+        setStatus();
+        return;
+      }
+      if (!wasLive) failures += 1;
+      scheduleRetry(wasLive);
+    };
+    socket.onerror = () => {};
+  }
+
+  function scheduleRetry(quick = false) {
+    if (stopped) return;
+    setStatus();
+    const delay = quick ? backoffDelay(0) : backoffDelay(failures);
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function startPing() {
+    stopPing();
+    pingTimer = setInterval(() => {
+      if (!ws || ws.readyState !== 1) return;
+      if (pongDue && Date.now() > pongDue) {
+        // No answer to the last ping: the link is dead even if the browser has not noticed.
+        ws.close(4000, 'no pong');
+        return;
+      }
+      try {
+        ws.send('{"type":"ping"}');
+        pongDue = pongDue || Date.now() + 10_000;
+      } catch {
+        /* the close handler reconnects */
+      }
+    }, pingMs);
+  }
+
+  function stopPing() {
+    clearInterval(pingTimer);
+    pingTimer = null;
+    pongDue = null;
+  }
+
+  if (typeof window !== 'undefined') {
+    window.addEventListener('online', () => {
+      failures = 0;
+      if (!ws && !stopped) connect();
+      setStatus();
+    });
+    window.addEventListener('offline', () => setStatus());
+  }
+
+  return {
+    start() {
+      stopped = false;
+      connect();
+      setStatus();
+    },
+    /** Drop the link and come back at once (e.g. told to resync). */
+    restart() {
+      if (ws) {
+        const old = ws;
+        ws = null;
+        old.close();
+      }
+      stopPing();
+      hello = false;
+      connect();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      stopPing();
+      if (ws) ws.close();
+      ws = null;
+    },
+    get status() {
+      return status || 'reconnecting';
+    },
+  };
+}

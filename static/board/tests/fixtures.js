@@ -1,0 +1,58 @@
+// A small board as /state/ answers it: New [1 2 3 | more] -> MQL [4] -> Won []
+export const DANA = { id: 7, username: 'dana', name: 'Dana Kim', team: 'sales' };
+export const ME = { id: 1, username: 'mara', name: 'Mara Keller', team: 'marketing' };
+
+export function card(id, stage, position, extra = {}) {
+  return {
+    id,
+    name: `Lead ${id}`,
+    company: `Company ${id}`,
+    email: `lead${id}@example.com`,
+    title: '',
+    stage,
+    campaign: 30,
+    owner: 1,
+    score: 50,
+    value: 1000,
+    position,
+    version: 1,
+    stage_entered_at: '2025-11-01T00:00:00Z',
+    created_at: '2025-10-01T00:00:00Z',
+    ...extra,
+  };
+}
+
+export function apiState(overrides = {}) {
+  return {
+    board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'marketing' } },
+    seq: 10,
+    stages: [
+      { id: 1, name: 'New', position: 0, kind: 'open', team: 'marketing', sla_days: 7, color: '#7c3aed', count: 5, value: 5000, next: 'cursor-new', leads: [card(1, 1, 0), card(2, 1, 1), card(3, 1, 2)] },
+      { id: 2, name: 'MQL', position: 1, kind: 'open', team: 'marketing', sla_days: 14, color: '#7c3aed', count: 1, value: 1000, next: null, leads: [card(4, 2, 0)] },
+      { id: 3, name: 'Won', position: 2, kind: 'won', team: 'sales', sla_days: null, color: '#16a34a', count: 0, value: 0, next: null, leads: [] },
+    ],
+    campaigns: [
+      { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, count: 6, value: 6000, stages: { 1: { count: 5, value: 5000 }, 2: { count: 1, value: 1000 }, 3: { count: 0, value: 0 } } },
+      { id: 31, name: 'Ads', channel: 'paid', color: '#f59e0b', cost: 50, count: 0, value: 0, stages: { 1: { count: 0, value: 0 }, 2: { count: 0, value: 0 }, 3: { count: 0, value: 0 } } },
+    ],
+    people: { 1: { ...ME }, 7: { ...DANA } },
+    ...overrides,
+  };
+}
+
+export function moved(seq, lead, from, extra = {}) {
+  return {
+    type: 'lead.moved',
+    seq,
+    at: '2025-11-20T12:00:00Z',
+    actor: DANA,
+    lead,
+    from_stage: from,
+    to_stage: lead.stage,
+    transition: 100 + seq,
+    batch: null,
+    source: 'drag',
+    moves: [{ lead: lead.id, from_stage: from, to_stage: lead.stage, position: lead.position, version: lead.version }],
+    ...extra,
+  };
+}

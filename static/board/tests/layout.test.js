@@ -1,0 +1,122 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  M, PITCH, columnsLayout, columnAt, listBox, chipsBandH, cardTop, contentHeight, maxScroll, clampScroll,
+  visibleRange, dropIndex, scrollToShow, nearEnd, fitZoom, zoomAround, clampPan, clampZoom, chipsLayout,
+} from '../layout.js';
+
+const cols = (...folded) => folded.map((f, i) => ({ id: i + 1, folded: f }));
+
+test('open columns share the width; folded ones are narrow', () => {
+  const { columns, width } = columnsLayout(cols(false, false, false, false, true, true), 1920);
+  assert.equal(columns[4].width, M.foldedW);
+  assert.equal(columns[5].width, M.foldedW);
+  const open = columns[0].width;
+  assert.ok(columns.slice(0, 4).every((c) => c.width === open));
+  assert.ok(width <= 1920 && width > 1920 - 8, `fills the window: ${width}`);
+  assert.equal(columns[0].x, M.padX);
+  assert.equal(columns[1].x, M.padX + open + M.gap);
+  // Unfolding Won makes the open columns narrower.
+  const unfolded = columnsLayout(cols(false, false, false, false, false, true), 1920);
+  assert.ok(unfolded.columns[0].width < open);
+});
+
+test('columns keep a readable minimum: a narrow window gets a wider board (then fit zoom)', () => {
+  const { columns, width } = columnsLayout(cols(false, false, false, false, false, false), 900);
+  assert.equal(columns[0].width, M.minColW);
+  assert.ok(width > 900);
+  assert.ok(fitZoom(width, 900) < 1);
+  assert.equal(fitZoom(1000, 1920), 1);
+});
+
+test('the column under x: inside, in gaps to the nearer one, off the board null', () => {
+  const { columns } = columnsLayout(cols(false, false, true), 1000);
+  const [a, b, c] = columns;
+  assert.equal(columnAt(columns, a.x + 5), a.id);
+  assert.equal(columnAt(columns, a.x + a.width + 2), a.id);
+  assert.equal(columnAt(columns, b.x - 2), b.id);
+  assert.equal(columnAt(columns, c.x + c.width / 2), c.id);
+  assert.equal(columnAt(columns, -500), null);
+  assert.equal(columnAt(columns, 99999), null);
+});
+
+test('card positions, content height, scroll limits', () => {
+  assert.equal(cardTop(0), M.listInset);
+  assert.equal(cardTop(3), M.listInset + 3 * PITCH);
+  assert.equal(contentHeight(0, false), 2 * M.listInset);
+  assert.equal(contentHeight(2, true), M.listInset + 2 * PITCH - M.cardGap + M.moreH + M.listInset);
+  assert.equal(maxScroll(2, false, 1000), 0);
+  assert.equal(clampScroll(-5, 50, false, 500), 0);
+  assert.equal(clampScroll(1e9, 50, false, 500), contentHeight(50, false) - 500);
+});
+
+test('only the cards in view (plus one) are drawn', () => {
+  assert.deepEqual(visibleRange(0, 500, 50), [0, 7]);
+  assert.deepEqual(visibleRange(10 * PITCH, 500, 50), [8, 17]);
+  assert.deepEqual(visibleRange(0, 500, 3), [0, 3]);
+  assert.deepEqual(visibleRange(0, 500, 0), [0, 0]);
+});
+
+test('drop index: pointing at card k puts the card at k; below the last, at the end', () => {
+  const mid = (k) => cardTop(k) + M.cardH / 2;
+  assert.equal(dropIndex(mid(0), 5), 0);
+  assert.equal(dropIndex(mid(3), 5), 3);
+  assert.equal(dropIndex(cardTop(3) + 1, 5), 3);
+  assert.equal(dropIndex(cardTop(3) + M.cardH - 1, 5), 3);
+  assert.equal(dropIndex(cardTop(3) - M.cardGap / 2 - 1, 5), 2);
+  assert.equal(dropIndex(mid(4) + PITCH, 5), 5);
+  assert.equal(dropIndex(99999, 5), 5);
+  assert.equal(dropIndex(-50, 5), 0);
+  assert.equal(dropIndex(mid(0), 0), 0);
+});
+
+test('scrolling to show a card moves as little as needed', () => {
+  assert.equal(scrollToShow(0, 0, 400), 0);
+  const s = scrollToShow(10, 0, 400);
+  assert.equal(s, cardTop(10) + M.cardH + M.listInset - 400);
+  assert.equal(scrollToShow(10, s, 400), s);
+  assert.equal(scrollToShow(2, s, 400), cardTop(2) - M.listInset);
+});
+
+test('near the end of a column: time to load the next page', () => {
+  assert.equal(nearEnd(0, 400, 50), false);
+  assert.equal(nearEnd(contentHeight(50, false) - 400, 400, 50), true);
+  assert.equal(nearEnd(0, 400, 2), true);
+});
+
+test('zoom keeps the point under the pointer; pan is clamped or centred', () => {
+  // World x 100 is under the pointer at 300 with pan 200 at zoom 1; at zoom 2 it must stay there.
+  const pan = zoomAround(300, 200, 1, 2);
+  assert.equal(pan + 100 * 2, 300);
+  assert.equal(clampPan(50, 1000, 1, 1920), 460); // narrower board: centred
+  assert.equal(clampPan(50, 3000, 1, 1920), 0);
+  assert.equal(clampPan(-5000, 3000, 1, 1920), -1080);
+  assert.equal(clampZoom(10), M.maxZoom);
+  assert.equal(clampZoom(0.01), M.minZoom);
+});
+
+test('the list sits under the header and the chips band', () => {
+  assert.equal(chipsBandH(0), 0);
+  assert.equal(chipsBandH(2), 2 * (M.chipH + M.chipGap) + M.chipGap);
+  const box = listBox(1000, 2);
+  assert.equal(box.top, M.padTop + M.headerH + chipsBandH(2));
+  assert.equal(box.height, 1000 - M.padBottom - box.top);
+});
+
+test('chips wrap into rows, ellipsize, and end with +N when they do not fit', () => {
+  const measure = (t) => Array.from(t).length * 7;
+  const chips = ['Webinar', 'Google Ads: Funnel Analytics', 'Partner referrals', 'Trade fair', 'LinkedIn', 'Newsletter', 'Cold outbound', 'Podcast']
+    .map((name, i) => ({ id: i, name, count: 10 * (i + 1) }));
+  const out = chipsLayout(chips, 280, measure);
+  assert.ok(out.rows <= M.chipRowsMax);
+  for (const c of out.chips) assert.ok(c.x + c.w <= 280, `chip ${c.label} fits`);
+  assert.ok(out.chips.some((c) => c.label.endsWith('…')) || out.chips.every((c) => c.label === c.chip.name));
+  if (out.more) {
+    assert.equal(out.more.hidden + out.chips.length, chips.length);
+    assert.ok(out.more.x + out.more.w <= 280);
+  }
+  const few = chipsLayout(chips.slice(0, 1), 280, measure);
+  assert.equal(few.rows, 1);
+  assert.equal(few.more, null);
+  assert.equal(chipsLayout([], 280, measure).rows, 0);
+});

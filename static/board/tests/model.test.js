@@ -1,0 +1,46 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { loadState, applyEvent } from '../reducer.js';
+import { buildColumns, cardFor, defaultFolded } from '../model.js';
+import { emptyFilters } from '../filters.js';
+import { apiState, card, moved } from './fixtures.js';
+
+const state = () => loadState(apiState(), emptyFilters());
+
+test('columns in funnel order with figures, chips by count, conversion when known', () => {
+  const funnel = { stages: [{ id: 1, conversion_to_next: 0.41, median_days: 6.2 }, { id: 2, conversion_to_next: 0.3, median_days: 3 }, { id: 3, conversion_to_next: null, median_days: null }] };
+  const cols = buildColumns(state(), { funnel, folded: new Set([3]) });
+  assert.deepEqual(cols.map((c) => c.name), ['New', 'MQL', 'Won']);
+  assert.equal(cols[0].count, 5);
+  assert.equal(cols[0].hasMore, true);
+  assert.equal(cols[0].conversion, 0.41);
+  assert.equal(cols[0].nextName, 'MQL');
+  assert.equal(cols[0].medianDays, 6.2);
+  assert.equal(cols[2].conversion, null); // Won is not an open stage
+  assert.equal(cols[2].folded, true);
+  assert.deepEqual(cols[0].chips, [{ id: 30, name: 'Webinar', color: '#6366f1', count: 5 }]);
+  assert.equal(buildColumns(state())[0].conversion, null); // no /funnel/ yet
+});
+
+test('a move in flight shows at once in its new place, with the figures', () => {
+  const s = state();
+  const pending = new Map([[2, { card: s.leads[2], from: 1, to: 2, index: 1 }]]);
+  const cols = buildColumns(s, { pending });
+  assert.deepEqual(cols[0].ids, [1, 3]);
+  assert.deepEqual(cols[1].ids, [4, 2]);
+  assert.equal(cols[0].count, 4);
+  assert.equal(cols[1].count, 2);
+  assert.equal(cols[1].value, 2000);
+  assert.equal(cols[1].chips[0].count, 2);
+  assert.equal(cardFor(s, pending, 2).stage, 2);
+  assert.equal(cardFor(s, pending, 1).stage, 1);
+  // Once the state has the move, the overlay adds nothing twice.
+  const after = applyEvent(s, moved(11, card(2, 2, 0.5, { version: 2 }), 1)).state;
+  const cols2 = buildColumns(after, { pending });
+  assert.equal(cols2[1].count, 2);
+  assert.deepEqual(cols2[1].ids, [4, 2]);
+});
+
+test('Won and Lost start folded', () => {
+  assert.deepEqual([...defaultFolded(state())], [3]);
+});

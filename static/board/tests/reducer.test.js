@@ -1,0 +1,194 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { loadState, applyEvents, applyEvent, mergePage } from '../reducer.js';
+import { emptyFilters } from '../filters.js';
+import { apiState, card, moved, DANA, ME } from './fixtures.js';
+
+const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);
+const ids = (state, stage) => state.stages[stage].ids;
+
+test('load: stages in order with their loaded cards, counts from the server', () => {
+  const s = fresh();
+  assert.equal(s.seq, 10);
+  assert.deepEqual(s.stageOrder, [1, 2, 3]);
+  assert.deepEqual(ids(s, 1), [1, 2, 3]);
+  assert.equal(s.stages[1].count, 5); // not the 3 loaded
+  assert.equal(s.leads[4].name, 'Lead 4');
+});
+
+test('applies by seq; duplicates (seq <= last) are ignored', () => {
+  const s = fresh();
+  // New [1 2 3] -> MQL [4]   move 2 to MQL at top -> MQL [2 4]
+  const e = moved(11, card(2, 2, -1, { version: 2 }), 1);
+  const r = applyEvent(s, e);
+  assert.equal(r.applied, 1);
+  assert.equal(r.state.seq, 11);
+  assert.deepEqual(ids(r.state, 1), [1, 3]);
+  assert.deepEqual(ids(r.state, 2), [2, 4]);
+  assert.equal(r.state.stages[1].count, 4);
+  assert.equal(r.state.stages[1].value, 4000);
+  assert.equal(r.state.stages[2].count, 2);
+  assert.equal(r.state.campaigns[30].stages[2].count, 2);
+  assert.deepEqual(r.effects.map((x) => [x.kind, x.lead, x.from, x.to]), [['moved', 2, 1, 2]]);
+  // The original is untouched.
+  assert.deepEqual(ids(s, 1), [1, 2, 3]);
+  assert.equal(s.stages[1].count, 5);
+
+  const again = applyEvent(r.state, e);
+  assert.equal(again.applied, 0);
+  assert.equal(again.duplicates, 1);
+  assert.equal(again.state, r.state);
+  assert.equal(applyEvent(r.state, { ...e, seq: 5 }).duplicates, 1);
+});
+
+test('a seq gap stops before the gap and hands the rest back', () => {
+  const s = fresh();
+  const e11 = moved(11, card(2, 2, -1, { version: 2 }), 1);
+  const e13 = moved(13, card(3, 2, -2, { version: 2 }), 1);
+  const r = applyEvents(s, [e13, e11]);
+  assert.equal(r.applied, 1);
+  assert.equal(r.state.seq, 11);
+  assert.deepEqual(r.gap, { after: 11, next: 13 });
+  assert.deepEqual(r.rest.map((e) => e.seq), [13]);
+  assert.deepEqual(ids(r.state, 2), [2, 4]); // 3 not moved yet
+});
+
+test('a move of a card that is not loaded still moves the figures', () => {
+  const s = fresh();
+  // Lead 50 sits in New beyond the first page; it moves to MQL with position after 4.
+  const r = applyEvent(s, moved(11, card(50, 2, 5, { version: 3, value: 2500, campaign: 31 }), 1));
+  assert.equal(r.state.stages[1].count, 4);
+  assert.equal(r.state.stages[1].value, 2500);
+  assert.equal(r.state.stages[2].count, 2);
+  assert.equal(r.state.stages[2].value, 3500);
+  assert.deepEqual(ids(r.state, 2), [4, 50]); // MQL is fully loaded: the card shows
+  assert.equal(r.state.campaigns[31].stages[2].count, 1);
+  assert.equal(r.refetch, false);
+});
+
+test('a card landing past a column\'s loaded page is not shown, only counted', () => {
+  const s = fresh();
+  // 4 moves back to New at position 99: New has more pages, 99 is past card 3.
+  const r = applyEvent(s, moved(11, card(4, 1, 99, { version: 2 }), 2));
+  assert.deepEqual(ids(r.state, 1), [1, 2, 3]);
+  assert.deepEqual(ids(r.state, 2), []);
+  assert.equal(r.state.leads[4], undefined);
+  assert.equal(r.state.stages[1].count, 6);
+  // Within the loaded page it is placed by (position, id).
+  const r2 = applyEvent(s, moved(11, card(4, 1, 1.5, { version: 2 }), 2));
+  assert.deepEqual(ids(r2.state, 1), [1, 2, 4, 3]);
+});
+
+test('a reorder inside a stage changes no figures', () => {
+  const s = fresh();
+  const r = applyEvent(s, moved(11, card(3, 1, -1, { version: 2 }), 1, { transition: null }));
+  assert.deepEqual(ids(r.state, 1), [3, 1, 2]);
+  assert.equal(r.state.stages[1].count, 5);
+  assert.equal(r.effects[0].kind, 'reordered');
+});
+
+test('an event already in the data (card carries its version) is not counted twice', () => {
+  const s = loadState(apiState({ stages: apiState().stages.map((st) => (st.id === 2 ? { ...st, leads: [card(2, 2, -1, { version: 2 }), card(4, 2, 0)], count: 2 } : st)) }), emptyFilters());
+  const r = applyEvent(s, moved(11, card(2, 2, -1, { version: 2 }), 1));
+  assert.equal(r.state.seq, 11);
+  assert.equal(r.state.stages[2].count, 2);
+});
+
+test('campaign moved: the campaign\'s figures move whole, loaded cards follow, refetch asked', () => {
+  const s = fresh();
+  const e = {
+    type: 'campaign.moved', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA,
+    campaign: 30, from_stage: 1, to_stage: 2, batch: 'b-1', source: 'campaign',
+    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: -10 + i, version: 2 })),
+  };
+  const r = applyEvent(s, e);
+  assert.equal(r.state.stages[1].count, 0);
+  assert.equal(r.state.stages[1].value, 0);
+  assert.equal(r.state.stages[2].count, 6);
+  assert.equal(r.state.stages[2].value, 6000);
+  assert.equal(r.state.campaigns[30].stages[1].count, 0);
+  assert.equal(r.state.campaigns[30].stages[2].count, 6);
+  assert.deepEqual(ids(r.state, 2), [1, 2, 3, 4]);
+  assert.deepEqual(ids(r.state, 1), []);
+  assert.equal(r.state.leads[1].stage_entered_at, '2025-11-20T12:00:00Z');
+  assert.equal(r.refetch, true);
+  assert.equal(r.effects[0].kind, 'batch');
+  assert.equal(r.effects[0].count, 5);
+  assert.equal(r.state.touched[60].to, 2);
+});
+
+test('undo batch (leads.moved): loaded cards go back with exact figures, refetch asked', () => {
+  let s = fresh();
+  s = applyEvent(s, moved(11, card(2, 2, -1, { version: 2 }), 1)).state;
+  const e = {
+    type: 'leads.moved', seq: 12, at: '2025-11-20T12:01:00Z', actor: ME, batch: 'b-2', source: 'undo',
+    undoes: { batch: 'b-1' },
+    moves: [{ lead: 2, from_stage: 2, to_stage: 1, position: 1, version: 3 }, { lead: 77, from_stage: 2, to_stage: 1, position: -5, version: 4 }],
+  };
+  const r = applyEvent(s, e);
+  assert.deepEqual(ids(r.state, 1), [1, 2, 3]);
+  assert.equal(r.state.stages[1].count, 5);
+  assert.equal(r.state.stages[2].count, 1);
+  assert.equal(r.refetch, true);
+  assert.equal(r.effects[0].kind, 'undo-batch');
+});
+
+test('lead created: counted, shown at the top when it matches the filters', () => {
+  const s = fresh();
+  const e = { type: 'lead.created', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA, lead: card(90, 1, -1, { value: 500 }), transition: 5 };
+  const r = applyEvent(s, e);
+  assert.deepEqual(ids(r.state, 1), [90, 1, 2, 3]);
+  assert.equal(r.state.stages[1].count, 6);
+  assert.equal(r.state.stages[1].value, 5500);
+  const filtered = loadState(apiState(), { ...emptyFilters(), score_min: 60 });
+  const r2 = applyEvent(filtered, e);
+  assert.deepEqual(ids(r2.state, 1), [1, 2, 3]);
+  assert.equal(r2.state.stages[1].count, 5);
+});
+
+test('lead updated: value deltas, campaign change, leaving the filter', () => {
+  const s = fresh();
+  const up = (seq, extra, fields) => ({ type: 'lead.updated', seq, actor: DANA, at: 'x', lead: card(1, 1, 0, { version: 2, ...extra }), fields });
+  let r = applyEvent(s, up(11, { value: 3000 }, ['value']));
+  assert.equal(r.state.stages[1].value, 7000);
+  assert.equal(r.state.campaigns[30].stages[1].value, 7000);
+  r = applyEvent(s, up(11, { campaign: 31 }, ['campaign']));
+  assert.equal(r.state.campaigns[30].stages[1].count, 4);
+  assert.equal(r.state.campaigns[31].stages[1].count, 1);
+  assert.equal(r.state.stages[1].count, 5);
+  const filtered = loadState(apiState(), { ...emptyFilters(), score_min: 40 });
+  r = applyEvent(filtered, up(11, { score: 10 }, ['score']));
+  assert.deepEqual(ids(r.state, 1), [2, 3]);
+  assert.equal(r.state.stages[1].count, 4);
+  // Not loaded and the value changed: only the server knows the old value.
+  r = applyEvent(s, { ...up(11, { value: 1 }, ['value']), lead: card(55, 1, 40, { version: 2 }) });
+  assert.equal(r.refetch, true);
+});
+
+test('campaign created is added with empty figures; unknown types still advance seq', () => {
+  const s = fresh();
+  const r = applyEvents(s, [
+    { type: 'campaign.created', seq: 11, actor: DANA, at: 'x', campaign: { id: 32, name: 'Aardvark', channel: '', color: '#000000', cost: 0 } },
+    { type: 'lead.feedback', seq: 12, actor: DANA, at: 'x', lead: 1, verdict: 'accepted' },
+    { type: 'something.new', seq: 13, actor: DANA, at: 'x' },
+  ]);
+  assert.equal(r.state.seq, 13);
+  assert.deepEqual(r.state.campaignOrder, [32, 31, 30]); // by name, as the server orders them
+  assert.deepEqual(r.state.campaigns[32].stages[1], { count: 0, value: 0 });
+});
+
+test('the last event touching a lead is remembered (for conflict messages)', () => {
+  const r = applyEvent(fresh(), moved(11, card(2, 2, -1, { version: 2 }), 1));
+  assert.deepEqual(r.state.touched[2], { actor: DANA, from: 1, to: 2, at: '2025-11-20T12:00:00Z', seq: 11, type: 'lead.moved' });
+});
+
+test('a page appends to its stage, skips cards a newer event placed, keeps counts', () => {
+  let s = fresh();
+  s = applyEvent(s, moved(11, card(2, 2, -1, { version: 2 }), 1)).state;
+  const page = { seq: 11, stages: [{ id: 1, count: 99, value: 0, next: null, leads: [card(5, 1, 3), card(2, 1, 1), card(6, 1, 4)] }], people: {} };
+  const r = mergePage(s, 1, page);
+  assert.deepEqual(ids(r, 1), [1, 3, 5, 6]);
+  assert.equal(r.stages[1].next, null);
+  assert.equal(r.stages[1].count, 4);
+  assert.equal(r.leads[2].stage, 2);
+});

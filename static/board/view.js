@@ -1,0 +1,541 @@
+// The board canvas (Konva): columns side by side, zoom (wheel, ctrl+wheel,
+// buttons), pan (drag the background), per-column scrolling, drag and drop of
+// cards and campaign chips, the keyboard focus ring, and the animation of
+// moves made by others.
+//
+// Layers: `board` holds the columns (redrawn on changes only); `drag` holds
+// the node being dragged and the drop marker, so a drag redraws one small
+// layer per frame; `fx` holds animations, labels and the focus ring.
+
+import { Konva, Rect, Label, Tag, Text } from './konva.js';
+import {
+  M, columnsLayout, columnAt, listBox, dropIndex, clampZoom, zoomAround, clampPan, fitZoom,
+  chipsLayout, cardTop, nearEnd, scrollToShow, clampScroll,
+} from './layout.js';
+import { ColumnView } from './column.js';
+import { COLORS, FONT_FAMILY, font } from './theme.js';
+
+const MOVE_MS = 400;
+
+/**
+ * hooks: {
+ *   canEdit, measure(text, font),
+ *   cardInfo(leadId) -> {card, ownerName, campaignColor, aging, accent, draggable} | null,
+ *   dropCard(leadId, fromStage, toStage, index), dropChip(campaignId, fromStage, toStage),
+ *   toggleFold(stageId), needMore(stageId), select(leadId), dragState(active),
+ *   tooltip(text | null, clientX, clientY)
+ * }
+ */
+export function createView(container, hooks) {
+  Konva.dragDistance = 3; // a click on a card selects it; a drag needs a little travel
+  const stage = new Konva.Stage({ container, width: container.clientWidth || 800, height: container.clientHeight || 600 });
+  const boardLayer = new Konva.Layer();
+  const dragLayer = new Konva.Layer();
+  const fxLayer = new Konva.Layer({ listening: false });
+  stage.add(boardLayer, dragLayer, fxLayer);
+
+  const chipMeasure = (t, kind) => hooks.measure(t, kind === 'count' ? font(12, 700) : font(12, 500));
+  const columnViews = new Map();
+  const hidden = new Set(); // lead ids whose card is travelling (drawn by fx)
+  const focusRing = new Rect({ stroke: COLORS.focus, strokeWidth: 2.5, cornerRadius: 11, visible: false, listening: false });
+  fxLayer.add(focusRing);
+  const dropMarker = new Rect({ height: 4, cornerRadius: 2, fill: COLORS.drop, visible: false, listening: false });
+  const dropZone = new Rect({ stroke: COLORS.drop, strokeWidth: 2.5, dash: [8, 5], cornerRadius: 12, visible: false, listening: false, fill: 'rgba(79,70,229,0.06)' });
+  dragLayer.add(dropZone, dropMarker);
+
+  let zoom = 1;
+  let pan = 0;
+  let model = null;
+  let geoms = [];
+  let boardW = 0;
+  let worldH = stage.height();
+  let box = { top: 0, height: 0 };
+  let selection = null;
+  let drag = null; // {kind, id, node, from, to, index, origin}
+  let needMoreQueued = new Set();
+
+  const cols = () => (model ? model.columns : []);
+  const geoOf = (id) => geoms.find((g) => g.id === id);
+
+  function render(next = model) {
+    model = next;
+    if (!model) return;
+    const viewW = stage.width();
+    const viewH = stage.height();
+    const laid = columnsLayout(model.columns, viewW);
+    geoms = laid.columns;
+    boardW = laid.width;
+    worldH = viewH / zoom;
+    const chipLayouts = new Map();
+    let rows = 0;
+    for (const col of model.columns) {
+      const geo = geoOf(col.id);
+      if (geo.folded) continue;
+      const layout = chipsLayout(col.chips, geo.width - 2 * M.colPad, chipMeasure);
+      chipLayouts.set(col.id, layout);
+      rows = Math.max(rows, layout.rows);
+    }
+    box = listBox(worldH, rows);
+    const seen = new Set();
+    for (const col of model.columns) {
+      let view = columnViews.get(col.id);
+      if (!view) {
+        view = new ColumnView(boardLayer, col.id, {
+          measure: hooks.measure,
+          chipMeasure,
+          canEdit: hooks.canEdit,
+          cardInfo: hooks.cardInfo,
+          hidden: (id) => hidden.has(id),
+        });
+        columnViews.set(col.id, view);
+      }
+      seen.add(col.id);
+      view.update(col, geoOf(col.id), box, worldH, chipLayouts.get(col.id) || { chips: [], rows: 0, more: null }, drag && drag.kind === 'card' ? drag.id : null);
+      if (!geoOf(col.id).folded && col.hasMore && !col.loading && nearEnd(view.scroll, box.height, col.ids.length)) {
+        if (!needMoreQueued.has(col.id)) {
+          needMoreQueued.add(col.id);
+          queueMicrotask(() => {
+            needMoreQueued.delete(col.id);
+            hooks.needMore(col.id);
+          });
+        }
+      }
+    }
+    for (const [id, view] of columnViews) {
+      if (!seen.has(id)) {
+        view.destroy();
+        columnViews.delete(id);
+      }
+    }
+    stage.scale({ x: zoom, y: zoom });
+    pan = clampPan(pan, boardW, zoom, viewW);
+    stage.position({ x: pan, y: 0 });
+    drawFocus();
+    boardLayer.batchDraw();
+    fxLayer.batchDraw();
+  }
+
+  function cardRect(leadId) {
+    for (const view of columnViews.values()) {
+      const r = view.rects.get(leadId);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  function drawFocus() {
+    const r = selection != null ? cardRect(selection) : null;
+    if (!r) {
+      focusRing.visible(false);
+      return;
+    }
+    const top = Math.max(r.y, box.top);
+    const bottom = Math.min(r.y + r.height, box.top + box.height);
+    if (bottom - top < 8) {
+      focusRing.visible(false);
+      return;
+    }
+    focusRing.setAttrs({ visible: true, x: r.x - 3, y: top - 3, width: r.width + 6, height: bottom - top + 6 });
+  }
+
+  // World <-> page coordinates.
+  function toPage(r) {
+    const c = container.getBoundingClientRect();
+    return { x: c.left + pan + r.x * zoom, y: c.top + r.y * zoom, width: r.width * zoom, height: r.height * zoom };
+  }
+  function pointerWorld() {
+    const p = stage.getPointerPosition();
+    if (!p) return null;
+    return { x: (p.x - pan) / zoom, y: p.y / zoom, sx: p.x, sy: p.y };
+  }
+  function clientToWorld(clientX, clientY) {
+    const c = container.getBoundingClientRect();
+    return { x: (clientX - c.left - pan) / zoom, y: (clientY - c.top) / zoom, sx: clientX - c.left, sy: clientY - c.top };
+  }
+
+  // Zoom and pan.
+  function setZoom(z, anchorX = stage.width() / 2) {
+    const next = clampZoom(z);
+    pan = zoomAround(anchorX, pan, zoom, next);
+    zoom = next;
+    render();
+  }
+
+  container.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      const w = clientToWorld(e.clientX, e.clientY);
+      const scale = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? stage.height() : 1;
+      const dy = e.deltaY * scale;
+      const dx = e.deltaX * scale;
+      if (e.ctrlKey || e.metaKey) {
+        setZoom(zoom * Math.exp(-dy * 0.002), w.sx);
+        return;
+      }
+      if (Math.abs(dx) > Math.abs(dy) || e.shiftKey) {
+        pan -= e.shiftKey && !dx ? dy : dx;
+        render();
+        return;
+      }
+      const id = columnAt(geoms, w.x);
+      const geo = id != null ? geoOf(id) : null;
+      if (geo && !geo.folded && w.x >= geo.x && w.x <= geo.x + geo.width && w.y >= box.top) {
+        scrollColumn(id, dy / zoom);
+        return;
+      }
+      setZoom(zoom * Math.exp(-dy * 0.0015), w.sx);
+    },
+    { passive: false },
+  );
+
+  function scrollColumn(stageId, delta) {
+    const view = columnViews.get(stageId);
+    const col = cols().find((c) => c.id === stageId);
+    if (!view || !col) return;
+    const next = clampScroll(view.scroll + delta, col.ids.length, col.hasMore, box.height);
+    if (next === view.scroll) return;
+    view.scroll = next;
+    render();
+  }
+
+  let panning = null;
+  stage.on('mousedown touchstart', (e) => {
+    const t = e.target;
+    if (t === stage || t.hasName('pan-surface')) {
+      const p = stage.getPointerPosition();
+      panning = { x: p ? p.x : 0, pan, moved: false };
+      container.style.cursor = 'grabbing';
+    }
+  });
+  window.addEventListener('mousemove', (e) => {
+    if (!panning) return;
+    const c = container.getBoundingClientRect();
+    const dx = e.clientX - c.left - panning.x;
+    if (Math.abs(dx) > 2) panning.moved = true;
+    pan = clampPan(panning.pan + dx, boardW, zoom, stage.width());
+    stage.position({ x: pan, y: 0 });
+    stage.batchDraw();
+  });
+  window.addEventListener('mouseup', () => {
+    if (panning) {
+      panning = null;
+      container.style.cursor = '';
+    }
+  });
+
+  // Clicks: select a card, fold / unfold.
+  stage.on('click tap', (e) => {
+    const fold = e.target.findAncestor('.fold', true);
+    if (fold) {
+      hooks.toggleFold(fold.getAttr('stageId'));
+      return;
+    }
+    const card = e.target.findAncestor('.card', true);
+    if (card) {
+      hooks.select(card.getAttr('leadId'));
+      return;
+    }
+    if (!panning || !panning.moved) hooks.select(null);
+  });
+
+  // Hover: the cursor says what a drag would do; headers tell median days.
+  stage.on('mouseover', (e) => {
+    const t = e.target;
+    if (t.findAncestor('.card', true) || t.findAncestor('.chip', true)) {
+      container.style.cursor = hooks.canEdit ? 'grab' : 'not-allowed';
+    } else if (t.findAncestor('.fold', true)) {
+      container.style.cursor = 'pointer';
+    } else if (t.hasName('header-hit')) {
+      const col = cols().find((c) => c.id === t.getAttr('stageId'));
+      const p = stage.getPointerPosition();
+      const c = container.getBoundingClientRect();
+      if (col && p) hooks.tooltip(headerTip(col), c.left + p.x, c.top + p.y);
+    }
+  });
+  stage.on('mouseout', (e) => {
+    if (!drag && !panning) container.style.cursor = '';
+    if (e.target.hasName('header-hit')) hooks.tooltip(null);
+  });
+
+  function headerTip(col) {
+    const lines = [`${col.name}: ${col.count.toLocaleString('en-US')} leads`];
+    if (col.medianDays != null) lines.push(`Median ${Number(col.medianDays).toFixed(1)} days in ${col.name}`);
+    if (col.sla_days != null) lines.push(`SLA ${col.sla_days} days (red ring: past it)`);
+    if (col.conversion != null && col.nextName) lines.push(`${Math.round(col.conversion * 100)}% reached ${col.nextName}`);
+    return lines.join('\n');
+  }
+
+  // Drag and drop.
+  stage.on('dragstart', (e) => {
+    const node = e.target;
+    const isCard = node.hasName('card');
+    const isChip = node.hasName('chip');
+    if (!isCard && !isChip) return;
+    if (!hooks.canEdit) {
+      node.stopDrag();
+      return;
+    }
+    hooks.tooltip(null);
+    const abs = node.absolutePosition();
+    if (isCard) {
+      const id = node.getAttr('leadId');
+      const from = cols().find((c) => c.ids.includes(id));
+      const view = from && columnViews.get(from.id);
+      if (!from || !view) {
+        node.stopDrag();
+        return;
+      }
+      view.nodes.delete(id);
+      drag = { kind: 'card', id, node, from: from.id, fromIndex: from.ids.indexOf(id), origin: abs, to: null, index: null };
+    } else {
+      const stageId = node.getAttr('stageId');
+      const view = columnViews.get(stageId);
+      if (view) {
+        view.chipNodes.delete(node.getAttr('campaignId'));
+        view.chipsSig = ''; // redrawn after the drag
+      }
+      drag = { kind: 'chip', id: node.getAttr('campaignId'), node, from: stageId, origin: abs, to: null };
+    }
+    node.moveTo(dragLayer);
+    node.absolutePosition(abs);
+    const bg = node.findOne('.card-bg') || node.findOne('.chip-bg');
+    if (bg) bg.setAttrs({ shadowColor: '#0f172a', shadowBlur: 18, shadowOpacity: 0.18, shadowOffsetY: 6 });
+    node.opacity(0.94);
+    container.style.cursor = 'grabbing';
+    hooks.dragState(true);
+    render();
+    dragLayer.batchDraw();
+  });
+
+  stage.on('dragmove', (e) => {
+    if (!drag || e.target !== drag.node) return;
+    const w = pointerWorld();
+    if (!w) return;
+    const target = columnAt(geoms, w.x);
+    drag.to = target;
+    if (target == null) {
+      dropMarker.visible(false);
+      dropZone.visible(false);
+      return;
+    }
+    const geo = geoOf(target);
+    if (drag.kind === 'chip' || geo.folded) {
+      drag.index = 0;
+      dropMarker.visible(false);
+      const show = drag.kind === 'card' ? true : target !== drag.from;
+      dropZone.setAttrs({ visible: show, x: geo.x + 2, y: M.padTop + 2, width: geo.width - 4, height: worldH - M.padTop - M.padBottom - 4 });
+      return;
+    }
+    dropZone.visible(false);
+    const col = cols().find((c) => c.id === target);
+    const view = columnViews.get(target);
+    const slot = dropIndex(w.y - box.top + view.scroll, col.ids.length);
+    // Index among the cards that stay (the dragged one leaves its own column).
+    drag.index = target === drag.from && slot > drag.fromIndex ? slot - 1 : slot;
+    const markerY = box.top - view.scroll + cardTop(slot) - M.cardGap / 2 - 2;
+    const visible = markerY >= box.top - 4 && markerY <= box.top + box.height;
+    const same = target === drag.from && drag.index === drag.fromIndex;
+    dropMarker.setAttrs({ visible: visible && !same, x: geo.x + M.colPad, y: Math.max(box.top, markerY), width: geo.width - 2 * M.colPad });
+  });
+
+  stage.on('dragend', (e) => {
+    if (!drag || e.target !== drag.node) return;
+    const d = drag;
+    drag = null;
+    dropMarker.visible(false);
+    dropZone.visible(false);
+    container.style.cursor = '';
+    hooks.dragState(false);
+    const moved =
+      d.to != null &&
+      (d.kind === 'card' ? d.to !== d.from || (d.index != null && d.index !== d.fromIndex) : d.to !== d.from);
+    if (!moved) {
+      // Back to where it came from.
+      new Konva.Tween({
+        node: d.node,
+        duration: 0.18,
+        easing: Konva.Easings.EaseOut,
+        x: d.node.x() + (d.origin.x - d.node.absolutePosition().x) / zoom,
+        y: d.node.y() + (d.origin.y - d.node.absolutePosition().y) / zoom,
+        onFinish: () => {
+          d.node.destroy();
+          render();
+          dragLayer.batchDraw();
+        },
+      }).play();
+      return;
+    }
+    d.node.destroy();
+    dragLayer.batchDraw();
+    if (d.kind === 'card') hooks.dropCard(d.id, d.from, d.to, d.index);
+    else {
+      render();
+      hooks.dropChip(d.id, d.from, d.to);
+    }
+  });
+
+  // Others' moves: the card travels from where it was to where it is now.
+  /** Before an update: where these leads' cards are drawn, with a copy of each node. */
+  function snapshot(leadIds) {
+    const out = new Map();
+    for (const id of leadIds) {
+      const r = cardRect(id);
+      const node = nodeOf(id);
+      if (!r || !node) continue;
+      if (r.y + r.height <= box.top || r.y >= box.top + box.height) continue;
+      out.set(id, { rect: r, ghost: node.clone({ listening: false, draggable: false, opacity: 1 }) });
+    }
+    return out;
+  }
+
+  function nodeOf(leadId) {
+    for (const view of columnViews.values()) {
+      const entry = view.nodes.get(leadId);
+      if (entry) return entry.node;
+    }
+    return null;
+  }
+
+  function label(text, x, y) {
+    const l = new Label({ x, y, opacity: 0 });
+    l.add(new Tag({ fill: COLORS.ink, cornerRadius: 6, pointerDirection: 'down', pointerWidth: 10, pointerHeight: 6, shadowColor: '#000', shadowBlur: 6, shadowOpacity: 0.15 }));
+    l.add(new Text({ text, fontFamily: FONT_FAMILY, fontSize: 12.5, fontStyle: '600', padding: 6, fill: '#fff' }));
+    fxLayer.add(l);
+    l.to({ opacity: 1, duration: 0.15 });
+    setTimeout(() => l.to({ opacity: 0, duration: 0.4, onFinish: () => l.destroy() }), 1800);
+  }
+
+  /** After render() placed the cards anew. before: snapshot(); moves: [{lead, to (stage), label}]. */
+  function animate(before, moves) {
+    for (const m of moves) {
+      const was = before.get(m.lead);
+      before.delete(m.lead);
+      const to = cardRect(m.lead);
+      const node = nodeOf(m.lead);
+      const inView = to && to.y + to.height > box.top && to.y < box.top + box.height;
+      if (was && node && inView) {
+        const ghost = was.ghost;
+        ghost.position({ x: was.rect.x, y: was.rect.y });
+        fxLayer.add(ghost);
+        hidden.add(m.lead);
+        node.opacity(0);
+        boardLayer.batchDraw();
+        new Konva.Tween({
+          node: ghost,
+          duration: MOVE_MS / 1000,
+          easing: Konva.Easings.EaseInOut,
+          x: to.x,
+          y: to.y,
+          onFinish: () => {
+            ghost.destroy();
+            hidden.delete(m.lead);
+            const current = nodeOf(m.lead);
+            if (current) current.opacity(1);
+            boardLayer.batchDraw();
+            if (m.label) label(m.label, to.x + 14, to.y - 2);
+          },
+        }).play();
+      } else if (was) {
+        // Gone to a place not in view: travel to the target column's header and fade.
+        const geo = geoOf(m.to);
+        const ghost = was.ghost;
+        if (!geo) {
+          ghost.destroy();
+          continue;
+        }
+        ghost.position({ x: was.rect.x, y: was.rect.y });
+        fxLayer.add(ghost);
+        new Konva.Tween({
+          node: ghost,
+          duration: MOVE_MS / 1000,
+          easing: Konva.Easings.EaseInOut,
+          x: geo.x + Math.max(0, (geo.width - was.rect.width * 0.5) / 2),
+          y: M.padTop + 30,
+          scaleX: 0.5,
+          scaleY: 0.5,
+          opacity: 0.15,
+          onFinish: () => {
+            ghost.destroy();
+            if (m.label) label(m.label, geo.x + 8, M.padTop + 34);
+          },
+        }).play();
+      } else if (node && inView) {
+        node.opacity(0);
+        node.to({ opacity: 1, duration: MOVE_MS / 1000 });
+        if (m.label) label(m.label, to.x + 14, to.y - 2);
+      }
+    }
+    for (const { ghost } of before.values()) ghost.destroy();
+    fxLayer.batchDraw();
+  }
+
+  const resizer = new ResizeObserver(() => {
+    const w = container.clientWidth;
+    const h = container.clientHeight;
+    if (w && h && (w !== stage.width() || h !== stage.height())) {
+      stage.size({ width: w, height: h });
+      render();
+    }
+  });
+  resizer.observe(container);
+
+  return {
+    render,
+    snapshot,
+    nodeOf,
+    animate,
+    get zoom() {
+      return zoom;
+    },
+    zoomIn: () => setZoom(zoom * 1.2),
+    zoomOut: () => setZoom(zoom / 1.2),
+    fit() {
+      zoom = fitZoom(columnsLayout(cols(), stage.width()).width, stage.width());
+      pan = 0;
+      render();
+    },
+    select(leadId) {
+      selection = leadId;
+      drawFocus();
+      fxLayer.batchDraw();
+    },
+    /** Scroll the card's column so the card shows whole. */
+    reveal(leadId) {
+      const col = cols().find((c) => c.ids.includes(leadId));
+      const view = col && columnViews.get(col.id);
+      if (!view) return;
+      view.scroll = scrollToShow(col.ids.indexOf(leadId), view.scroll, box.height);
+      render();
+    },
+    resetScroll() {
+      for (const view of columnViews.values()) view.scroll = 0;
+    },
+    scrollOf: (stageId) => (columnViews.get(stageId) ? columnViews.get(stageId).scroll : 0),
+    // Page rects for tests (CSS pixels), null when not drawn.
+    cardRectPage(leadId) {
+      const r = cardRect(leadId);
+      if (!r) return null;
+      const top = Math.max(r.y, box.top);
+      const bottom = Math.min(r.y + r.height, box.top + box.height);
+      if (bottom - top < 1) return null;
+      return toPage({ x: r.x, y: top, width: r.width, height: bottom - top });
+    },
+    chipRectPage(campaignId, stageId) {
+      const view = columnViews.get(stageId);
+      const node = view && view.chipNodes.get(campaignId);
+      if (!node) return null;
+      const bg = node.findOne('.chip-bg');
+      const geo = geoOf(stageId);
+      return toPage({ x: geo.x + M.colPad + node.x(), y: M.padTop + M.headerH + M.chipGap + node.y(), width: bg.width(), height: bg.height() });
+    },
+    columnRectPage(stageId) {
+      const geo = geoOf(stageId);
+      if (!geo) return null;
+      return toPage({ x: geo.x, y: M.padTop, width: geo.width, height: worldH - M.padTop - M.padBottom });
+    },
+    get dragging() {
+      return drag != null;
+    },
+  };
+}
