@@ -14,9 +14,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -153,9 +155,12 @@ class Server:
         with urllib.request.urlopen(request) as response:
             return json.loads(response.read())["token"]
 
-    def api(self, method: str, path: str, body: object = None, *, token: str) -> tuple[int, dict]:
+    def api(
+        self, method: str, path: str, body: object = None, *, token: str, url: str | None = None
+    ) -> tuple[int, Any]:
+        """Call the API of process ``url`` (default: the first) with a token."""
         request = urllib.request.Request(
-            f"{self.url}{path}",
+            f"{url or self.url}{path}",
             method=method,
             data=json.dumps(body).encode() if body is not None else None,
             headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
