@@ -74,7 +74,7 @@ test-unit: install
 test-js: node_modules/.installed
 	$(NPM) test --silent
 
-test-e2e: install build chromium
+test-e2e: static chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests/e2e
 
 lint: install
@@ -90,7 +90,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 
 # The benchmarks on the embedded default, then on PostgreSQL + Redis when both answer.
-bench: install
+bench: static chromium
 	$(PY) -m pytest -q -s tests/benchmarks $(PYTEST_ARGS)
 	@if pg_isready -q -h 127.0.0.1 && redis-cli -u $(BENCH_REDIS_URL) ping >/dev/null 2>&1; then \
 		DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m pytest -q -s tests/benchmarks $(PYTEST_ARGS); \

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def server() -> Iterator[Server]:
             server.manage("migrate", "--noinput", "-v", "0")
             server.manage("seed_demo", "--leads", "240", "--quiet")
             server.start()
+            bundle = f"{server.url}/static/dist/board.js"
+            try:
+                urllib.request.urlopen(bundle).close()
+            except OSError as error:
+                raise RuntimeError(f"{bundle}: {error}; run `make static`") from error
             yield server
         finally:
             server.close()
