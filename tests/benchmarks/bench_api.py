@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -68,6 +69,20 @@ def test_board_state_10k(seeded_server: Server):
     assert runs[0][2] == small_queries, "query count must not grow with the number of leads"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself or a child
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run_clients(*args: str) -> dict:
     done = subprocess.run(
         [sys.executable, CLIENTS, *args],
@@ -89,6 +104,8 @@ def test_moves_per_second(seeded_server: Server, workers: int):
     token = seeded_server.token()
     board = board_ids(seeded_server, token)["Q4 Pipeline"]
     url = seeded_server.url if workers == 1 else seeded_server.start(workers=workers)
+    server_pid = seeded_server.processes[-1 if workers > 1 else 0].pid
+    cpu_before = cpu_seconds(server_pid)
     try:
         result = run_clients(
             "moves", "--url", url, "--token", token, "--board", str(board),
@@ -97,6 +114,12 @@ def test_moves_per_second(seeded_server: Server, workers: int):
     finally:
         if workers > 1:
             seeded_server.stop(len(seeded_server.processes) - 1)
+    if result["moves"]:
+        # What one move costs the server's CPU: with 2 cores shared by the server,
+        # PostgreSQL, Redis and the load client, this bounds the moves per second.
+        result["server_cpu_ms_per_move"] = round(
+            (cpu_seconds(server_pid) - cpu_before) * 1000 / result["moves"], 2
+        )
     report(f"POST /move/ 8 concurrent clients, {workers} worker(s)", **result)
     assert result["errors"] == 0
 
