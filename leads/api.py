@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from . import selectors
 from .cards import card
+from .consistency import one_snapshot
 from .filters import CampaignListFilter, LeadListFilter
 from .models import Campaign, Lead, Team, TransitionSource
 from .serializers import (
@@ -144,14 +145,15 @@ class BoardStateApi(APIView):
     @extend_schema(parameters=[StateQueryInput, *STATE_FILTERS], responses=StateOutput)
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(StateQueryInput, request.query_params)
-        state = selectors.board_state_get(
-            board_id=board_id,
-            user=request.user,
-            filters=request.query_params,
-            per_stage=query["per_stage"],
-            stage_id=query.get("stage"),
-            cursor=query.get("cursor"),
-        )
+        with one_snapshot():
+            state = selectors.board_state_get(
+                board_id=board_id,
+                user=request.user,
+                filters=request.query_params,
+                per_stage=query["per_stage"],
+                stage_id=query.get("stage"),
+                cursor=query.get("cursor"),
+            )
         # The cards are already in their wire form (leads.cards); only the board
         # goes through a serializer, which keeps a 500-card answer cheap.
         state["board"] = BoardSummaryOutput(state["board"]).data
