@@ -277,6 +277,8 @@ class LeadMoveApi(APIView):
             actor=request.user,
             position=data.get("position"),
             version=data.get("version"),
+            after=data.get("after"),
+            before=data.get("before"),
             # A drag on the board comes with a session; a script with a token.
             source=TransitionSource.API
             if isinstance(request.auth, Token)

@@ -385,6 +385,25 @@ class LeadMoveInput(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1, max_value=MAX_INT, required=False, allow_null=True
     )
+    after = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INT,
+        required=False,
+        allow_null=True,
+        help_text="Place the card right after this lead of the stage (wins over position).",
+    )
+    before = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INT,
+        required=False,
+        allow_null=True,
+        help_text="Place the card right before this lead of the stage (wins over position).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("after") is not None and attrs.get("before") is not None:
+            raise serializers.ValidationError({"before": ["Give after or before, not both."]})
+        return attrs
 
 
 class ActorOutput(serializers.Serializer):

@@ -21,7 +21,8 @@ from ..models import (
     Verdict,
 )
 from .access import campaign_of_board, lead_for_write, membership_for_write, stage_of_board
-from .ordering import rank_at
+from .bridge import feedback_check
+from .ordering import rank_at, rank_next_to
 from .tx import write_transaction
 
 # Fields a lead_update may change; the stage changes only through a move.
@@ -197,8 +198,13 @@ def lead_move(
     version: int | None = None,
     source: str = TransitionSource.DRAG,
     note: str = "",
+    after: int | None = None,
+    before: int | None = None,
 ) -> MoveResult:
-    """Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top).
+    """Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top),
+    or right ``after`` / ``before`` another lead of that stage (what a filtered board
+    sees: its indexes skip hidden cards); if that lead has left the stage meanwhile,
+    ``position`` decides.
 
     A move inside the same stage reorders the card and writes no transition.
     Two moves of one lead with one ``version``: the first to update wins, the other
@@ -212,11 +218,18 @@ def lead_move(
         raise stale(lead)
     from_stage_id = lead.stage_id
     changes_stage = to_stage.pk != from_stage_id
-    if not changes_stage and position is None:
+    placed = after is not None or before is not None
+    if not changes_stage and position is None and not placed:
         raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
 
     now = timezone.now()
-    rank = rank_at(to_stage, position, exclude=[lead.pk])
+    rank = None
+    if after is not None:
+        rank = rank_next_to(to_stage, after, after=True, exclude=[lead.pk])
+    elif before is not None:
+        rank = rank_next_to(to_stage, before, after=False, exclude=[lead.pk])
+    if rank is None:
+        rank = rank_at(to_stage, position, exclude=[lead.pk])
     update: dict[str, Any] = {"position": rank, "version": F("version") + 1, "updated_at": now}
     if changes_stage:
         update |= {"stage": to_stage, "stage_entered_at": now}
@@ -272,6 +285,13 @@ def lead_feedback_record(
         raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
     if verdict == Verdict.REJECTED and not reason.strip():
         raise InvalidInput("A rejection needs a reason.", field="reason")
+    reason = feedback_check(
+        lead=lead,
+        verdict=verdict,
+        reason=reason,
+        valuable_fields=valuable_fields,
+        useless_fields=useless_fields,
+    )
     feedback = LeadFeedback.objects.create(
         lead=lead,
         actor=actor,

@@ -9,7 +9,7 @@ renumbered once.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ..models import Lead, Stage
 
@@ -42,6 +42,32 @@ def rank_at(stage: Stage, index: int | None, *, exclude: list[int]) -> float:
         return (before + after) / 2
     renumber(stage, exclude=exclude)
     return rank_at(stage, index, exclude=exclude)
+
+
+def rank_next_to(stage: Stage, neighbour: int, *, after: bool, exclude: list[int]) -> float | None:
+    """The rank right after (or before) lead ``neighbour`` in the stage's full order;
+    ``None`` when that lead is not in the stage (it moved meanwhile)."""
+    ordered = _stage_order(stage, exclude)
+    mark = ordered.filter(pk=neighbour).values_list("position", flat=True).first()
+    if mark is None:
+        return None
+    if after:
+        beyond = Q(position__gt=mark) | Q(position=mark, id__gt=neighbour)
+        other = ordered.filter(beyond).values_list("position", flat=True).first()
+        low, high = mark, (mark + 2.0 if other is None else other)
+    else:
+        before = Q(position__lt=mark) | Q(position=mark, id__lt=neighbour)
+        other = (
+            ordered.filter(before)
+            .order_by("-position", "-id")
+            .values_list("position", flat=True)
+            .first()
+        )
+        low, high = (mark - 2.0 if other is None else other), mark
+    if high - low > MIN_GAP:
+        return (low + high) / 2
+    renumber(stage, exclude=exclude)
+    return rank_next_to(stage, neighbour, after=after, exclude=exclude)
 
 
 def shift_on_top(stage: Stage, ranks: list[float], *, exclude: list[int]) -> float:

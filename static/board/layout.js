@@ -188,3 +188,19 @@ export function chipsLayout(chips, width, measure, m = M, maxRows = m.chipRowsMa
   }
   return { chips: out, rows: out.length ? row + 1 : 0, more: null };
 }
+
+/**
+ * The drawn neighbour of a drop, for the server to place the card next to it.
+ * A filtered column hides cards, so an index among the drawn cards is not an
+ * index in the stage; "after the card drawn above" (or "before the card drawn
+ * below", at the top) is the same place on both sides.
+ * @param {number[]} ids the column's drawn lead ids (may include the dragged one)
+ * @returns {{after?: number, before?: number}}
+ */
+export function dropNeighbour(ids, leadId, index) {
+  const others = ids.filter((id) => id !== leadId);
+  if (index > 0 && index - 1 < others.length) return { after: others[index - 1] };
+  if (index <= 0 && others.length) return { before: others[0] };
+  if (others.length) return { after: others[others.length - 1] };
+  return {};
+}

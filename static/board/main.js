@@ -18,6 +18,7 @@ import { createUndoStack, undoBody } from './undo.js';
 import { installTestHook } from './hook.js';
 import { aging, ago, count } from './format.js';
 import { teamColor } from './theme.js';
+import { dropNeighbour } from './layout.js';
 
 const VIEW_ONLY = 'View only — ask the board owner for edit access';
 const PAGE = 50;
@@ -283,11 +284,13 @@ async function moveLead(leadId, toStage, index) {
   const card = cardFor(state, pending, leadId);
   if (!card) return;
   const from = card.stage;
+  const target = columns.find((c) => c.id === toStage);
+  const neighbour = dropNeighbour(target ? target.ids : [], leadId, index);
   inFlight.add(leadId);
   pending.set(leadId, { card, from, to: toStage, index, awaitSeq: Infinity });
   render();
   try {
-    const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, version: card.version });
+    const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, ...neighbour, version: card.version });
     ownSeqs.add(answer.seq);
     if (answer.transition) {
       undoStack.push({ transition: answer.transition.id, label: `${card.name} back to ${stageName(from)}` });

@@ -948,3 +948,24 @@ def test_django_validation_error_is_400_with_fields(board, owner, api, monkeypat
     lead = make_lead(board, owner)
     body = error(api.patch(f"/api/leads/{lead.pk}/", {"score": 1}, format="json"), 400, "email")
     assert body["detail"] == "email: Enter a valid email address."
+
+
+def test_move_after_a_neighbour_and_not_both(board, stages, owner):
+    from leads.services import lead_create
+
+    api = client_for(owner)
+    first = lead_create(board_id=board.pk, actor=owner, name="first", stage_id=stages.MQL.pk)
+    top = lead_create(board_id=board.pk, actor=owner, name="top", stage_id=stages.MQL.pk)
+    moving = lead_create(board_id=board.pk, actor=owner, name="moving")
+    both = api.post(
+        f"/api/leads/{moving.pk}/move/",
+        {"to_stage": stages.MQL.pk, "after": top.pk, "before": first.pk},
+        format="json",
+    )
+    assert both.status_code == 400 and "before" in both.json()
+    response = api.post(
+        f"/api/leads/{moving.pk}/move/", {"to_stage": stages.MQL.pk, "after": top.pk}, format="json"
+    )
+    assert response.status_code == 200
+    order = list(stages.MQL.leads.order_by("position", "id").values_list("name", flat=True))
+    assert order == ["top", "moving", "first"]

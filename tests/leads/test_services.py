@@ -466,3 +466,43 @@ def test_seq_is_gapless_across_services(board, stages, owner, campaign):
     assert seqs(board) == list(range(1, board.events.count() + 1))
     board.refresh_from_db()
     assert board.last_seq == board.events.count()
+
+
+class TestDropNextTo:
+    """A filtered board sees only some cards; it names the drawn neighbour instead."""
+
+    @pytest.fixture
+    def mql(self, board, stages, owner):
+        # MQL [a b c d] (newest on top: created d, c, b, a)
+        made = {}
+        for name in ["d", "c", "b", "a"]:
+            made[name] = lead_create(
+                board_id=board.pk, actor=owner, name=name, stage_id=stages.MQL.pk
+            )
+        return made
+
+    def test_after_and_before_a_neighbour(self, board, stages, owner, mql):
+        x = lead_create(board_id=board.pk, actor=owner, name="x")
+        # a board filtered to [a c] drops x after c -> MQL [a b c x d]
+        lead_move(
+            lead_id=x.pk, to_stage_id=stages.MQL.pk, actor=owner, position=2, after=mql["c"].pk
+        )
+        assert names_in(stages.MQL) == ["a", "b", "c", "x", "d"]
+        # ... and y before c -> MQL [a b y c x d]
+        y = lead_create(board_id=board.pk, actor=owner, name="y")
+        lead_move(
+            lead_id=y.pk, to_stage_id=stages.MQL.pk, actor=owner, position=1, before=mql["c"].pk
+        )
+        assert names_in(stages.MQL) == ["a", "b", "y", "c", "x", "d"]
+        # after the last card appends; reorder inside the stage works too
+        lead_move(lead_id=mql["a"].pk, to_stage_id=stages.MQL.pk, actor=owner, after=mql["d"].pk)
+        assert names_in(stages.MQL) == ["b", "y", "c", "x", "d", "a"]
+
+    def test_a_neighbour_that_left_falls_back_to_position(self, board, stages, owner, mql):
+        x = lead_create(board_id=board.pk, actor=owner, name="x")
+        lead_move(lead_id=mql["b"].pk, to_stage_id=stages.SQL.pk, actor=owner)
+        # MQL [a c d]; x was dropped "after b" at index 1, but b has gone
+        lead_move(
+            lead_id=x.pk, to_stage_id=stages.MQL.pk, actor=owner, position=1, after=mql["b"].pk
+        )
+        assert names_in(stages.MQL) == ["a", "x", "c", "d"]

@@ -120,3 +120,15 @@ test('chips wrap into rows, ellipsize, and end with +N when they do not fit', ()
   assert.equal(few.more, null);
   assert.equal(chipsLayout([], 280, measure).rows, 0);
 });
+
+test('a drop names its drawn neighbour, so hidden cards cannot shift it', async () => {
+  const { dropNeighbour } = await import('../layout.js');
+  // drawn column [a b c] (ids 1 2 3), dragging 9 in from elsewhere
+  assert.deepEqual(dropNeighbour([1, 2, 3], 9, 0), { before: 1 });
+  assert.deepEqual(dropNeighbour([1, 2, 3], 9, 2), { after: 2 });
+  assert.deepEqual(dropNeighbour([1, 2, 3], 9, 3), { after: 3 });
+  assert.deepEqual(dropNeighbour([1, 2, 3], 9, 7), { after: 3 });
+  // reordering inside the column: the dragged card is not its own neighbour
+  assert.deepEqual(dropNeighbour([1, 2, 3], 1, 2), { after: 3 });
+  assert.deepEqual(dropNeighbour([], 9, 0), {});
+});
