@@ -64,6 +64,17 @@ run: demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off --no-access-log
 
+# Production: WORKERS uvicorn processes on PostgreSQL + Redis (see README). Protocol
+# pings every 20 s drop dead sockets; each worker fans out to its own sockets.
+WORKERS ?= 2
+serve: install static
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL)"; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (the workers share events through it)"; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--ws websockets-sansio --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size 65536 \
+		--lifespan off --no-access-log --proxy-headers
+
 # Unit, API and websocket tests; the front end's pure logic (node --test); then the
 # browser tests in real Chromium, in a pytest process of their own.
 test: test-unit test-js test-e2e

@@ -7,8 +7,11 @@ from .models import (
     Campaign,
     Lead,
     LeadFeedback,
+    RejectionReason,
     Stage,
     StageTransition,
+    Webhook,
+    WebhookDelivery,
 )
 
 
@@ -82,3 +85,52 @@ class BoardEventAdmin(admin.ModelAdmin):
     list_display = ["board", "seq", "type", "actor", "at"]
     list_filter = ["board", "type"]
     raw_id_fields = ["actor"]
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "board", "position"]
+    list_filter = ["board"]
+
+
+DELIVERY_COLUMNS = (
+    "seq",
+    "event_type",
+    "status",
+    "attempts",
+    "response_code",
+    "error",
+    "next_attempt_at",
+    "delivered_at",
+)
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    ordering = ["-seq"]
+    readonly_fields = DELIVERY_COLUMNS
+    fields = DELIVERY_COLUMNS
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "board", "active", "delivered_seq", "created_by", "created_at"]
+    list_filter = ["board", "active"]
+    raw_id_fields = ["created_by"]
+    readonly_fields = ["delivered_seq", "lease_until"]
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: what each webhook was sent, and what its receiver said."""
+
+    list_display = ("webhook", *DELIVERY_COLUMNS)
+    list_filter = ["status", "webhook__board"]
+    list_select_related = ["webhook"]
+    readonly_fields = ("webhook", *DELIVERY_COLUMNS)

@@ -33,6 +33,7 @@ STORED_TYPES = (
     "leads.moved",
     "lead.feedback",
     "stage.updated",
+    "leads.imported",
 )
 EPHEMERAL_TYPES = ("presence.joined", "presence.left", "meeting.follow")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_bridge
 
 urlpatterns = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
@@ -27,4 +27,48 @@ urlpatterns = [
         name="api-lead-transitions",
     ),
     path("leads/<int:lead_id>/feedback/", api.LeadFeedbackApi.as_view(), name="api-lead-feedback"),
+]
+
+# The data bridge (leads.api_bridge): import, export, upsert, feedback loop, webhooks.
+urlpatterns += [
+    path("boards/<int:board_id>/import/", api_bridge.BoardImportApi.as_view(), name="api-import"),
+    path(
+        "boards/<int:board_id>/export.csv", api_bridge.BoardExportApi.as_view(), name="api-export"
+    ),
+    path(
+        "boards/<int:board_id>/transitions.csv",
+        api_bridge.BoardTransitionsExportApi.as_view(),
+        name="api-export-transitions",
+    ),
+    path(
+        "boards/<int:board_id>/leads/upsert/",
+        api_bridge.LeadUpsertApi.as_view(),
+        name="api-lead-upsert",
+    ),
+    path(
+        "boards/<int:board_id>/rejection-reasons/",
+        api_bridge.RejectionReasonsApi.as_view(),
+        name="api-rejection-reasons",
+    ),
+    path(
+        "boards/<int:board_id>/lead-quality/",
+        api_bridge.LeadQualityApi.as_view(),
+        name="api-lead-quality",
+    ),
+    path("boards/<int:board_id>/handoff/", api_bridge.HandoffApi.as_view(), name="api-handoff"),
+    path(
+        "boards/<int:board_id>/webhooks/",
+        api_bridge.WebhookListCreateApi.as_view(),
+        name="api-webhooks",
+    ),
+    path(
+        "boards/<int:board_id>/webhooks/<int:webhook_id>/",
+        api_bridge.WebhookDetailApi.as_view(),
+        name="api-webhook",
+    ),
+    path(
+        "boards/<int:board_id>/webhooks/<int:webhook_id>/deliveries/",
+        api_bridge.WebhookDeliveryListApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
 ]

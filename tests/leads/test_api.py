@@ -861,7 +861,7 @@ class TestUndo:
 
 class TestFeedback:
     def test_record(self, board, owner, editor):
-        lead = make_lead(board, owner)
+        lead = make_lead(board, owner, attributes={"utm": "newsletter"})
         payload = {
             "verdict": "rejected",
             "reason": "No budget",

@@ -1,0 +1,684 @@
+"""The data bridge's writes: CSV import, upsert by external id, rejection reasons,
+webhooks, and the check of a lead's feedback.
+
+The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
+chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
+seconds. It keeps the lock order of ``leads.services.access``: the board's
+stages, then the matched leads in id order, then the board row (the summary
+event) last.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from .. import importers
+from ..errors import InvalidInput, NotFound
+from ..events import STORED_TYPES, encode, event_append, publish
+from ..models import (
+    DEFAULT_REJECTION_REASONS,
+    Board,
+    Campaign,
+    Lead,
+    RejectionReason,
+    Stage,
+    StageKind,
+    StageTransition,
+    TransitionSource,
+    Verdict,
+    Webhook,
+)
+from .access import membership_for_owner, membership_for_write
+from .tx import write_transaction
+
+Progress = Callable[[str, int, int], None]
+
+# Lead fields an import or an upsert compares and writes (stage and campaign apart).
+PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
+# What feedback may name as valuable or useless, besides the lead's attribute keys.
+FEEDBACK_FIELDS = (
+    "name",
+    "email",
+    "company",
+    "title",
+    "source",
+    "owner",
+    "score",
+    "value",
+    "campaign",
+    "stage",
+    "external_id",
+    "crm_id",
+)
+CHUNK = 1000
+
+
+# --- Import ---
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    batch: uuid.UUID | None = None
+    seq: int | None = None
+    preset: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    stages_created: list[str] = field(default_factory=list)
+    campaigns_created: list[str] = field(default_factory=list)
+
+    def as_dict(self, *, preview: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "dry_run": self.dry_run,
+            "batch": self.batch,
+            "seq": self.seq,
+            "preset": self.preset,
+            "columns": self.columns,
+            "stages_created": self.stages_created,
+            "campaigns_created": self.campaigns_created,
+        }
+        if preview:
+            body["preview"] = self.preview
+        return body
+
+
+@dataclass
+class Planned:
+    """One row's fate: ``create`` a lead, ``update`` lead ``lead_id``, or ``unchanged``."""
+
+    row: int
+    source: dict[str, Any]  # the row's checked fields
+    attributes: dict[str, str]
+    lead_id: int | None
+    stage: int | str | None  # stage id, a name to create, or None (no change / first stage)
+    campaign: int | str | None  # campaign id, a name to create, or None (no change)
+    action: str = "create"
+    changes: dict[str, Any] = field(default_factory=dict)
+    current: dict[str, Any] = field(default_factory=dict)
+
+
+def progress_to_board(board_id: int, every: float = 0.25) -> Progress:
+    """Ephemeral ``import.progress`` messages to the board's sockets (not stored
+    events: no seq), at most one per ``every`` seconds and phase end."""
+    last = [0.0]
+
+    def send(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < every:
+            return
+        last[0] = now
+        message = {"type": "import.progress", "phase": phase, "done": done, "total": total}
+        publish(board_id, encode(message))
+
+    return send
+
+
+def leads_import(
+    *,
+    board_id: int,
+    actor: Any,
+    data: bytes,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    create_missing: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a CSV export. All or nothing: any problem and nothing is written.
+    A dry run reads only and returns what a real run would do, row by row."""
+    membership_for_write(board_id, actor)
+    parse_progress = (lambda done, total: progress("check", done, total)) if progress else None
+    parsed = importers.parse(data, mapping, progress=parse_progress)
+    result = ImportResult(dry_run=dry_run, preset=parsed.preset, columns=parsed.columns)
+    if parsed.problems:
+        result.errors = [problem.as_dict() for problem in parsed.problems]
+        return result
+    if dry_run:
+        import_plan(board_id, parsed.rows, create_missing=create_missing, result=result)
+        return result
+    return import_write(
+        board_id=board_id,
+        actor=actor,
+        rows=parsed.rows,
+        create_missing=create_missing,
+        result=result,
+        progress=progress,
+    )
+
+
+@write_transaction
+def import_write(
+    *,
+    board_id: int,
+    actor: Any,
+    rows: list[importers.ImportRow],
+    create_missing: bool,
+    result: ImportResult,
+    progress: Progress | None,
+) -> ImportResult:
+    plan = import_plan(board_id, rows, create_missing=create_missing, result=result, lock=True)
+    if result.errors:
+        return result  # only locks were taken: nothing to roll back
+    membership = membership_for_write(board_id, actor)
+    result.batch = uuid.uuid4()
+    now = timezone.now()
+    stage_ids = stages_create(board_id, result.stages_created)
+    channels = {
+        str(item.campaign).lower(): item.source.get("channel", "")
+        for item in plan
+        if isinstance(item.campaign, str)
+    }
+    campaign_ids = campaigns_create(board_id, result.campaigns_created, channels)
+    first = (
+        Stage.objects.filter(board_id=board_id).order_by("position").values_list("id", flat=True)
+    )
+    first_stage = first[0]
+    ranks = {
+        row["stage_id"]: row["top"] or 0.0
+        for row in Lead.objects.filter(board_id=board_id)
+        .values("stage_id")
+        .annotate(top=Max("position"))
+        .order_by()
+    }
+
+    def stage_of(ref: int | str | None) -> int | None:
+        return stage_ids[ref.lower()] if isinstance(ref, str) else ref
+
+    def campaign_of(ref: int | str | None) -> int | None:
+        return campaign_ids[ref.lower()] if isinstance(ref, str) else ref
+
+    def next_rank(stage_id: int) -> float:
+        ranks[stage_id] = ranks.get(stage_id, -1.0) + 1.0
+        return ranks[stage_id]
+
+    total = len(plan)
+    done = 0
+    moves: list[tuple[int, int, int]] = []  # lead, from stage, to stage
+    new_leads: list[Lead] = []
+    for item in plan:
+        if item.action == "create":
+            stage_id = stage_of(item.stage) or first_stage
+            fields = {f: item.source[f] for f in (*PLAIN_FIELDS, "external_id") if f in item.source}
+            created_at = item.source.get("created_at") or now
+            new_leads.append(
+                Lead(
+                    board_id=board_id,
+                    stage_id=stage_id,
+                    campaign_id=campaign_of(item.campaign),
+                    position=next_rank(stage_id),
+                    stage_entered_at=created_at,
+                    created_at=created_at,
+                    attributes=item.attributes,
+                    **fields,
+                )
+            )
+    for start in range(0, len(new_leads), CHUNK):
+        chunk = Lead.objects.bulk_create(new_leads[start : start + CHUNK])
+        StageTransition.objects.bulk_create(
+            StageTransition(
+                board_id=board_id,
+                lead_id=lead.pk,
+                from_stage=None,
+                to_stage_id=lead.stage_id,
+                actor=actor,
+                at=lead.created_at,
+                source=TransitionSource.IMPORT,
+                batch=result.batch,
+            )
+            for lead in chunk
+        )
+        done += len(chunk)
+        if progress:
+            progress("write", done, total)
+
+    updates: dict[tuple[str, ...], list[Lead]] = {}
+    for item in plan:
+        if item.action != "update" or item.lead_id is None:
+            continue
+        current = item.current
+        changes = dict(item.changes)
+        if item.campaign is not None:
+            changes["campaign_id"] = campaign_of(item.campaign)
+        to_stage = stage_of(item.stage)
+        if to_stage is not None:
+            moves.append((item.lead_id, current["stage_id"], to_stage))
+            changes |= {
+                "stage_id": to_stage,
+                "stage_entered_at": now,
+                "position": next_rank(to_stage),
+            }
+        changes |= {"version": current["version"] + 1, "updated_at": now}
+        updates.setdefault(tuple(sorted(changes)), []).append(Lead(pk=item.lead_id, **changes))
+    for names, leads in updates.items():
+        Lead.objects.bulk_update(leads, list(names), batch_size=CHUNK)
+        done += len(leads)
+        if progress:
+            progress("write", done, total)
+    StageTransition.objects.bulk_create(
+        (
+            StageTransition(
+                board_id=board_id,
+                lead_id=lead_id,
+                from_stage_id=from_stage,
+                to_stage_id=to_stage,
+                actor=actor,
+                at=now,
+                source=TransitionSource.IMPORT,
+                batch=result.batch,
+            )
+            for lead_id, from_stage, to_stage in moves
+        ),
+        batch_size=CHUNK,
+    )
+    if result.created or result.updated or result.stages_created or result.campaigns_created:
+        event = event_append(
+            board_id=board_id,
+            type="leads.imported",
+            payload={
+                "batch": str(result.batch),
+                "created": result.created,
+                "updated": result.updated,
+                "moved": len(moves),
+                "stages_created": result.stages_created,
+                "campaigns_created": result.campaigns_created,
+            },
+            actor=actor,
+            membership=membership,
+        )
+        result.seq = event.seq
+    else:
+        result.batch = None  # nothing changed: a re-import leaves no trace
+    return result
+
+
+def stages_create(board_id: int, names: list[str]) -> dict[str, int]:
+    """The board's stage ids by lower-case name, after adding ``names`` at the end."""
+    top = Stage.objects.filter(board_id=board_id).aggregate(top=Max("position"))["top"] or 0
+    for offset, name in enumerate(names, start=1):
+        Stage.objects.create(
+            board_id=board_id, name=name, position=top + offset, kind=StageKind.OPEN
+        )
+    return {
+        name.lower(): pk
+        for pk, name in Stage.objects.filter(board_id=board_id).values_list("id", "name")
+    }
+
+
+def campaigns_create(board_id: int, names: list[str], channels: dict[str, str]) -> dict[str, int]:
+    """The board's campaign ids by lower-case name, after creating ``names``."""
+    for name in names:
+        Campaign.objects.create(
+            board_id=board_id, name=name, channel=channels.get(name.lower(), "")[:60]
+        )
+    return {
+        name.lower(): pk
+        for pk, name in Campaign.objects.filter(board_id=board_id).values_list("id", "name")
+    }
+
+
+def import_plan(
+    board_id: int,
+    rows: list[importers.ImportRow],
+    *,
+    create_missing: bool,
+    result: ImportResult,
+    lock: bool = False,
+) -> list[Planned]:
+    """Match rows to leads, stages and campaigns; fill ``result`` (counts, preview,
+    errors). ``lock``: lock the stages and the matched leads (a real run)."""
+    stages = Stage.objects.filter(board_id=board_id).order_by("id")
+    if lock:
+        stages = stages.select_for_update(no_key=True)
+    stage_by_name = {name.lower(): pk for pk, name in stages.values_list("id", "name")}
+    campaign_by_name = {
+        name.lower(): pk
+        for pk, name in Campaign.objects.filter(board_id=board_id).values_list("id", "name")
+    }
+    by_external: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    for pk, external_id, email in (
+        Lead.objects.filter(board_id=board_id)
+        .order_by("id")
+        .values_list("id", "external_id", "email")
+        .iterator(chunk_size=20000)
+    ):
+        if external_id:
+            by_external.setdefault(external_id, pk)
+        if email:
+            by_email.setdefault(email.lower(), pk)
+
+    stages_new: dict[str, str] = {}
+    campaigns_new: dict[str, str] = {}
+
+    def resolve(kind: str, name: str | None, row: int) -> int | str | None:
+        if not name:
+            return None
+        key = name.lower()
+        known, new = (
+            (stage_by_name, stages_new) if kind == "stage" else (campaign_by_name, campaigns_new)
+        )
+        if key in known:
+            return known[key]
+        synonym = importers.STAGE_SYNONYMS.get(key) if kind == "stage" else None
+        if synonym and synonym in known:
+            return known[synonym]
+        if create_missing:
+            new.setdefault(key, name)
+            return new[key]
+        result.errors.append(
+            {
+                "row": row,
+                "field": kind,
+                "message": f"No {kind} named {name!r} on this board "
+                "(import with create_missing to create it).",
+            }
+        )
+        return None
+
+    matched: dict[int, int] = {}  # lead id -> row
+    plan: list[Planned] = []
+    for row in rows:
+        fields = row.fields
+        stage = resolve("stage", fields.get("stage"), row.row)
+        campaign = resolve("campaign", fields.get("campaign"), row.row)
+        lead_id = by_external.get(fields.get("external_id") or "")
+        if lead_id is None and fields.get("email"):
+            lead_id = by_email.get(fields["email"].lower())
+        if lead_id is not None:
+            other = matched.setdefault(lead_id, row.row)
+            if other != row.row:
+                result.errors.append(
+                    {
+                        "row": row.row,
+                        "field": None,
+                        "message": f"Rows {other} and {row.row} both match lead {lead_id}.",
+                    }
+                )
+                continue
+        plan.append(Planned(row.row, fields, row.attributes, lead_id, stage, campaign))
+    result.stages_created = list(stages_new.values())
+    result.campaigns_created = list(campaigns_new.values())
+    if result.errors:
+        return plan
+
+    currents = leads_current(sorted(matched), lock=lock)
+    for item in plan:
+        if item.lead_id is None:
+            result.created += 1
+            result.preview.append(
+                {"row": item.row, "action": "create", "lead": None, "name": item.source["name"]}
+            )
+            continue
+        item.current = current = currents[item.lead_id]
+        item.changes = {
+            f: item.source[f]
+            for f in (*PLAIN_FIELDS, "external_id")
+            if f in item.source and differs(f, current[f], item.source[f])
+        }
+        merged = {**current["attributes"], **item.attributes}
+        if merged != current["attributes"]:
+            item.changes["attributes"] = merged
+        if item.stage == current["stage_id"]:
+            item.stage = None
+        if item.campaign == current["campaign_id"]:
+            item.campaign = None
+        changed = sorted(item.changes)
+        changed += ["stage"] if item.stage is not None else []
+        changed += ["campaign"] if item.campaign is not None else []
+        if not changed:
+            item.action = "unchanged"
+            result.unchanged += 1
+            continue
+        item.action = "update"
+        result.updated += 1
+        result.preview.append(
+            {
+                "row": item.row,
+                "action": "update",
+                "lead": item.lead_id,
+                "name": current["name"],
+                "changes": changed,
+            }
+        )
+    return plan
+
+
+def differs(name: str, old: Any, new: Any) -> bool:
+    if name == "email":
+        return str(old).lower() != str(new).lower()
+    if name == "value":
+        return Decimal(str(old)) != Decimal(str(new))
+    return old != new
+
+
+def leads_current(lead_ids: list[int], *, lock: bool) -> dict[int, dict[str, Any]]:
+    """The matched leads as they are now; ``lock``: locked in id order."""
+    currents: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(lead_ids), CHUNK):
+        leads = Lead.objects.filter(pk__in=lead_ids[start : start + CHUNK]).order_by("id")
+        if lock:
+            leads = leads.select_for_update(no_key=True)
+        for row in leads.values(
+            "id", *PLAIN_FIELDS, "external_id", "stage_id", "campaign_id", "attributes", "version"
+        ):
+            currents[row["id"]] = row
+    return currents
+
+
+# --- Upsert by external id (the integration API) ---
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    lead: Lead
+    created: bool
+    changed: list[str]
+
+
+def stage_by_ref(board_id: int, ref: Any) -> int:
+    """A stage of the board by id or by name (case-insensitive)."""
+    stages = Stage.objects.filter(board_id=board_id)
+    found = (
+        stages.filter(pk=ref) if isinstance(ref, int) else stages.filter(name__iexact=str(ref))
+    ).values_list("id", flat=True)
+    if not found:
+        raise InvalidInput(f"No stage {ref!r} on this board.", field="stage")
+    return found[0]
+
+
+def campaign_by_ref(board_id: int, ref: Any) -> int:
+    campaigns = Campaign.objects.filter(board_id=board_id)
+    found = (
+        campaigns.filter(pk=ref)
+        if isinstance(ref, int)
+        else campaigns.filter(name__iexact=str(ref))
+    ).values_list("id", flat=True)
+    if not found:
+        raise InvalidInput(f"No campaign {ref!r} on this board.", field="campaign")
+    return found[0]
+
+
+def upsert_lock(board_id: int, external_id: str) -> None:
+    """Two upserts of one new external id must not both create it. PostgreSQL: a
+    transaction advisory lock taken before any row lock (so outside the row lock
+    order). SQLite has one writer at a time already."""
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(f"{board_id}:{external_id}".encode())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [board_id, key - 2**31])
+
+
+@write_transaction
+def lead_upsert(
+    *, board_id: int, actor: Any, external_id: str, fields: dict[str, Any]
+) -> UpsertResult:
+    """Create the lead with this external id, or bring it to ``fields``. The same
+    call twice writes nothing the second time (no transition, no event, same version).
+    ``attributes`` are merged into the lead's; ``stage``/``campaign`` by id or name."""
+    from .leads import lead_create, lead_move, lead_update
+
+    membership_for_write(board_id, actor)
+    external_id = external_id.strip()
+    if not external_id:
+        raise InvalidInput("external_id is required.", field="external_id")
+    upsert_lock(board_id, external_id)
+    fields = dict(fields)
+    stage_ref, campaign_ref = fields.pop("stage", None), fields.pop("campaign", None)
+    stage_id = stage_by_ref(board_id, stage_ref) if stage_ref is not None else None
+    campaign_id = campaign_by_ref(board_id, campaign_ref) if campaign_ref is not None else None
+    lead = Lead.objects.filter(board_id=board_id, external_id=external_id).order_by("id").first()
+    if lead is None:
+        if not fields.get("name"):
+            raise InvalidInput("name is required for a new lead.", field="name")
+        lead = lead_create(
+            board_id=board_id,
+            actor=actor,
+            external_id=external_id,
+            stage_id=stage_id,
+            campaign_id=campaign_id,
+            transition_source=TransitionSource.API,
+            **fields,
+        )
+        return UpsertResult(lead=lead, created=True, changed=[])
+    changes = {
+        name: value
+        for name, value in fields.items()
+        if name != "attributes" and differs(name, getattr(lead, name), value)
+    }
+    if "attributes" in fields:
+        merged = {**lead.attributes, **fields["attributes"]}
+        if merged != lead.attributes:
+            changes["attributes"] = merged
+    if campaign_id is not None and campaign_id != lead.campaign_id:
+        changes["campaign"] = campaign_id
+    changed = sorted(changes)
+    # The move first: it locks the target stage before the lead (the lock order).
+    if stage_id is not None and stage_id != lead.stage_id:
+        lead_move(lead_id=lead.pk, to_stage_id=stage_id, actor=actor, source=TransitionSource.API)
+        changed.append("stage")
+    if changes:
+        lead_update(lead_id=lead.pk, actor=actor, **changes)
+    lead.refresh_from_db()
+    return UpsertResult(lead=lead, created=False, changed=sorted(changed))
+
+
+# --- The feedback loop ---
+
+
+def rejection_reasons_of(board_id: int) -> list[str]:
+    labels = list(
+        RejectionReason.objects.filter(board_id=board_id)
+        .order_by("position")
+        .values_list("label", flat=True)
+    )
+    return labels or list(DEFAULT_REJECTION_REASONS)
+
+
+@write_transaction
+def rejection_reasons_set(*, board_id: int, actor: Any, reasons: list[str]) -> list[str]:
+    """Replace the board's rejection reasons (owner only)."""
+    membership_for_owner(board_id, actor)
+    labels: list[str] = []
+    for reason in reasons:
+        label = " ".join(str(reason).split())
+        if not label:
+            raise InvalidInput("A reason cannot be blank.", field="reasons")
+        if label.lower() in (seen.lower() for seen in labels):
+            raise InvalidInput(f"{label!r} is listed twice.", field="reasons")
+        labels.append(label)
+    if not labels:
+        raise InvalidInput("Keep at least one reason.", field="reasons")
+    RejectionReason.objects.filter(board_id=board_id).delete()
+    RejectionReason.objects.bulk_create(
+        RejectionReason(board_id=board_id, label=label, position=index)
+        for index, label in enumerate(labels)
+    )
+    return labels
+
+
+def feedback_check(
+    *,
+    lead: Lead,
+    verdict: str,
+    reason: str,
+    valuable_fields: list[str] | None,
+    useless_fields: list[str] | None,
+) -> str:
+    """The reason as the board lists it; refuses a rejection reason the board does
+    not list, and fields the lead does not have. Called by ``lead_feedback_record``."""
+    known = {*FEEDBACK_FIELDS, *(lead.attributes or {})}
+    for name, fields in (("valuable_fields", valuable_fields), ("useless_fields", useless_fields)):
+        unknown = sorted(set(fields or []) - known)
+        if unknown:
+            raise InvalidInput(f"The lead has no field {', '.join(unknown)}.", field=name)
+    overlap = sorted(set(valuable_fields or []) & set(useless_fields or []))
+    if overlap:
+        raise InvalidInput(
+            f"{', '.join(overlap)} cannot be both valuable and useless.", field="useless_fields"
+        )
+    reason = reason.strip()
+    if verdict != Verdict.REJECTED:
+        return reason
+    reasons = rejection_reasons_of(lead.board_id)
+    for label in reasons:
+        if label.lower() == reason.lower():
+            return label
+    raise InvalidInput(
+        f"Pick a rejection reason of this board: {', '.join(reasons)}.", field="reason"
+    )
+
+
+# --- Webhooks ---
+
+
+@write_transaction
+def webhook_create(
+    *, board_id: int, actor: Any, url: str, secret: str = "", events: list[str] | None = None
+) -> Webhook:
+    """A webhook delivers the events stored from now on (its cursor starts at the
+    board's last seq). No secret given: one is made (returned once, on creation)."""
+    membership_for_write(board_id, actor)
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise InvalidInput("The URL must be http:// or https://.", field="url")
+    unknown = sorted(set(events or []) - set(STORED_TYPES))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown event types {', '.join(unknown)}; known: {', '.join(STORED_TYPES)}.",
+            field="events",
+        )
+    last_seq = Board.objects.filter(pk=board_id).values_list("last_seq", flat=True)[0]
+    return Webhook.objects.create(
+        board_id=board_id,
+        url=url,
+        secret=secret or secrets.token_hex(32),
+        events=sorted(set(events or [])),
+        created_by=actor,
+        delivered_seq=last_seq,
+    )
+
+
+@write_transaction
+def webhook_delete(*, board_id: int, actor: Any, webhook_id: int) -> None:
+    membership_for_write(board_id, actor)
+    deleted, _ = Webhook.objects.filter(pk=webhook_id, board_id=board_id).delete()
+    if not deleted:
+        raise NotFound("Webhook not found.")
