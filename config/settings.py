@@ -179,8 +179,23 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Realtime limits (see funnel.consumers).
+# --- Realtime (funnel.consumers, funnel.fanout); per socket unless said otherwise ---
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "4096"))
+WS_MAX_FOLLOW_BYTES = int(os.environ.get("WS_MAX_FOLLOW_BYTES", "2048"))  # meeting.follow
+# Token bucket on what a client sends: messages a second on average, and at once.
+WS_MESSAGE_RATE = float(os.environ.get("WS_MESSAGE_RATE", "20"))
+WS_MESSAGE_BURST = float(os.environ.get("WS_MESSAGE_BURST", "60"))
+# Texts waiting for one socket before it must resync (close 4408).
+WS_SEND_QUEUE_SIZE = int(os.environ.get("WS_SEND_QUEUE_SIZE", "500"))
+# Caps (0 = none), refused with 4429. Per user: in each process, over all boards.
+# Per board: over every process, as their presence announcements tell.
+WS_MAX_CONNECTIONS_PER_USER = int(os.environ.get("WS_MAX_CONNECTIONS_PER_USER", "256"))
+WS_MAX_CONNECTIONS_PER_BOARD = int(os.environ.get("WS_MAX_CONNECTIONS_PER_BOARD", "5000"))
+# Presence lease: each process re-announces its users every INTERVAL seconds; one
+# silent for TTL seconds (died) loses its users elsewhere.
+WS_PRESENCE_INTERVAL = float(os.environ.get("WS_PRESENCE_INTERVAL", "5"))
+WS_PRESENCE_TTL = float(os.environ.get("WS_PRESENCE_TTL", "15"))
+# --- end realtime ---
 
 LOGGING = {
     "version": 1,

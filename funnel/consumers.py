@@ -6,16 +6,24 @@ On connect the server sends ``{"type": "hello", "seq": N, "presence": [...],
 joins the board's feed before it reads N, so nothing published around the
 hello is lost or sent twice (see ``funnel.fanout``).
 
-From the client the socket takes only ``{"type": "ping"}`` (answered with
-``{"type": "pong"}``): writes go through REST. A message that is not a JSON
-object closes the socket (4400, a client bug); a JSON object of an unknown
-type is answered with ``{"type": "error", "detail": ...}`` and the socket stays
-open, so a newer client does not lose its board on an older server.
+From the client the socket takes ``{"type": "ping"}`` (answered with
+``{"type": "pong"}``) and, from editors and owners, ``{"type": "meeting.follow",
+"view": {...}}``, relayed as it is (plus ``actor``) to the board's other sockets
+in every process, with no seq; writes go through REST. A message that is not a
+JSON object closes the socket (4400, a client bug); a JSON object of an unknown
+type, a viewer's follow or a view over ``WS_MAX_FOLLOW_BYTES`` is answered with
+``{"type": "error", "detail": ...}`` and the socket stays open, so a newer
+client does not lose its board on an older server. Each socket may send
+``WS_MESSAGE_RATE`` messages a second on average, ``WS_MESSAGE_BURST`` at once
+(a token bucket); past that it is closed with 4429. Connection caps
+(``WS_MAX_CONNECTIONS_PER_USER`` / ``_PER_BOARD``, see ``funnel.fanout.Hub.join``)
+close a new socket with 4429.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from enum import IntEnum
 from typing import Any
 
@@ -26,7 +34,7 @@ from django.conf import settings
 from leads.events import actor_summary, encode
 from leads.models import Board, BoardMembership
 
-from .fanout import Subscription, hub
+from .fanout import Refused, Subscription, hub
 
 
 class Close(IntEnum):
@@ -35,6 +43,7 @@ class Close(IntEnum):
     UNAUTHENTICATED = 4401
     NOT_FOUND = 4404
     RESYNC = 4408
+    TOO_MANY = 4429
 
 
 # What each close code tells the client to do.
@@ -46,6 +55,10 @@ CLOSE_CODES: dict[Close, str] = {
     Close.RESYNC: (
         "The socket fell behind (or the server lost its feed). Reconnect and fetch "
         "/api/boards/<id>/events/?after=<last seq>."
+    ),
+    Close.TOO_MANY: (
+        "Too many connections for this user or this board (WS_MAX_CONNECTIONS_PER_*), "
+        "or too many messages (WS_MESSAGE_RATE / WS_MESSAGE_BURST). Back off, then retry."
     ),
 }
 
@@ -67,6 +80,28 @@ def text_size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())
 
 
+def error(detail: str) -> str:
+    return encode({"type": "error", "detail": detail})
+
+
+class TokenBucket:
+    """``rate`` messages a second on average, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 class BoardConsumer(AsyncWebsocketConsumer):
     # No channel of its own: the board feed listens for every socket of the
     # board in this process. An alias that is not configured gives no layer
@@ -76,6 +111,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
     subscription: Subscription | None = None
     accepted = False
     closed = False
+    me: dict[str, Any] | None = None
+    can_write = False
+    bucket: TokenBucket | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -89,11 +127,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         me = actor_summary(user, membership)
         assert me is not None
+        self.me, self.can_write = me, membership.can_write
+        self.bucket = TokenBucket(settings.WS_MESSAGE_RATE, settings.WS_MESSAGE_BURST)
         await self.accept()
         self.accepted = True
         # Join first, then read the seq: an event committed after the read
         # reaches the queue; one the seq covers is dropped there.
-        self.subscription = await hub().join(board_id, me, send=self.send_text, resync=self.resync)
+        try:
+            self.subscription = await hub().join(
+                board_id, me, send=self.send_text, resync=self.resync
+            )
+        except Refused:
+            await self.refuse(Close.TOO_MANY)
+            return
         seq = await board_seq(board_id)
         if self.closed:  # told to resync while we read
             return
@@ -116,6 +162,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if size > settings.WS_MAX_MESSAGE_BYTES:
             await self.refuse(Close.TOO_BIG)
             return
+        if self.bucket is not None and not self.bucket.take():
+            await self.refuse(Close.TOO_MANY)
+            return
         try:
             message = json.loads(text_data) if text_data is not None else None
         except ValueError:
@@ -123,10 +172,25 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict):
             await self.refuse(Close.BAD_MESSAGE)
             return
-        if message.get("type") == "ping":
+        kind = message.get("type")
+        if kind == "ping":
             self.reply(PONG)
+        elif kind == "meeting.follow":
+            await self.follow(message.get("view"))
         else:
-            self.reply(encode({"type": "error", "detail": "Unknown message type; expected ping."}))
+            self.reply(error("Unknown message type; expected ping or meeting.follow."))
+
+    async def follow(self, view: Any) -> None:
+        if not self.can_write:
+            self.reply(error("Only editors and owners lead a meeting."))
+        elif not isinstance(view, dict):
+            self.reply(error("meeting.follow needs a view object."))
+        elif self.subscription is not None:
+            text = encode({"type": "meeting.follow", "view": view, "actor": self.me})
+            if text_size(text) > settings.WS_MAX_FOLLOW_BYTES:
+                self.reply(error("The view is over WS_MAX_FOLLOW_BYTES."))
+            else:
+                await self.subscription.broadcast(text)
 
     async def disconnect(self, code: int) -> None:
         await self.leave()

@@ -23,15 +23,25 @@ Layer messages on ``board_<id>`` (``origin`` is the sending feed's channel):
   ``{"type": "board.presence", "op": "sync", "origin"}`` from a feed that just
   opened, which the other feeds answer on its channel with
   ``{"type": "board.presence", "op": "present", "users": [...], "origin"}``.
-A process that dies without its "left" leaves its users present elsewhere:
-expiring them (periodic "present" from each feed) is issue 6.
+  ``{"type": "board.ephemeral", "text", "sender"}`` a client's ephemeral message
+  (``meeting.follow``) for every socket of the board but the sender's.
+
+Presence has a lease: every feed re-announces its users (op "present", which
+*replaces* what the others hold for that origin) every ``WS_PRESENCE_INTERVAL``
+seconds, and a feed drops an origin it has not heard from for
+``WS_PRESENCE_TTL`` seconds. A process that dies without its "left" (SIGKILL,
+a lost machine) so loses its users elsewhere within TTL + interval. Each
+announcement also carries the origin's socket count for the board, which the
+per-board connection cap adds up across processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
@@ -45,11 +55,18 @@ from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
 logger = logging.getLogger(__name__)
 
 PRESENCE_MESSAGE_TYPE = "board.presence"
+EPHEMERAL_MESSAGE_TYPE = "board.ephemeral"
 # Texts a socket may have waiting before it counts as fallen behind.
 DEFAULT_SEND_QUEUE_SIZE = 500
 
+_keys = itertools.count(1)
+
 Send = Callable[[str], Awaitable[None]]
 Resync = Callable[[], Coroutine[Any, Any, None]]
+
+
+class Refused(Exception):
+    """A connection cap is reached (``WS_MAX_CONNECTIONS_PER_*``)."""
 
 
 class Item(NamedTuple):
@@ -78,6 +95,9 @@ class Presence:
         self.users: dict[int, dict[str, Any]] = {}
         self.local: dict[int, int] = {}  # user id -> open sockets in this process
         self.remote: dict[int, set[str]] = {}  # user id -> origins (other processes' feeds)
+        self.origins: dict[str, set[int]] = {}  # origin -> its user ids
+        self.sockets: dict[str, int] = {}  # origin -> its open sockets of the board
+        self.seen: dict[str, float] = {}  # origin -> when it last spoke (monotonic)
 
     def present(self, user_id: int) -> bool:
         return user_id in self.local or bool(self.remote.get(user_id))
@@ -104,6 +124,7 @@ class Presence:
     def remote_join(self, user: dict[str, Any], origin: str) -> None:
         self.users[user["id"]] = user
         self.remote.setdefault(user["id"], set()).add(origin)
+        self.origins.setdefault(origin, set()).add(user["id"])
 
     def remote_leave(self, user_id: int, origin: str) -> None:
         origins = self.remote.get(user_id)
@@ -111,7 +132,38 @@ class Presence:
             origins.discard(origin)
             if not origins:
                 del self.remote[user_id]
+        users = self.origins.get(origin)
+        if users is not None:
+            users.discard(user_id)
         self._forget(user_id)
+
+    def heard(self, origin: str, sockets: int | None, now: float) -> None:
+        self.seen[origin] = now
+        if sockets is not None:
+            self.sockets[origin] = sockets
+
+    def remote_replace(self, users: list[dict[str, Any]], origin: str) -> list[dict[str, Any]]:
+        """Make ``users`` the whole of ``origin``'s; return those no longer present."""
+        keep = {user["id"] for user in users}
+        gone = [self.users[uid] for uid in self.origins.get(origin, set()) - keep]
+        for user in gone:
+            self.remote_leave(user["id"], origin)
+        for user in users:
+            self.remote_join(user, origin)
+        return [user for user in gone if not self.present(user["id"])]
+
+    def expire(self, before: float) -> list[dict[str, Any]]:
+        """Drop the origins not heard from since ``before``; return who left with them."""
+        left: list[dict[str, Any]] = []
+        for origin in [o for o, at in self.seen.items() if at < before]:
+            left += self.remote_replace([], origin)
+            del self.seen[origin]
+            self.origins.pop(origin, None)
+            self.sockets.pop(origin, None)
+        return left
+
+    def remote_sockets(self) -> int:
+        return sum(self.sockets.values())
 
     def _forget(self, user_id: int) -> None:
         if not self.present(user_id):
@@ -134,6 +186,7 @@ class Subscription:
         self._resync = resync
         self.queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=send_queue_size())
         self.stopped = False
+        self.key = f"{feed.hub.name}#{next(_keys)}"  # unique across processes
         self._task: asyncio.Task[None] | None = None
 
     def presence(self) -> list[dict[str, Any]]:
@@ -164,6 +217,11 @@ class Subscription:
         from the event log). Runs in the feed's reader, so it must not wait."""
         self._stop()
         self.feed.spawn(self._resync())
+
+    async def broadcast(self, text: str) -> None:
+        """An ephemeral message (no seq) for the board's other sockets, in every
+        process, through the layer group: encoded once, by the caller."""
+        await self.feed.send_ephemeral(text, sender=self.key)
 
     async def leave(self) -> None:
         """Idempotent: the consumer calls it on every way out."""
@@ -223,15 +281,22 @@ class BoardFeed:
     async def open(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
-        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._keep())]
+        self._tasks = [
+            asyncio.create_task(self._read()),
+            asyncio.create_task(self._keep()),
+            asyncio.create_task(self._heartbeat()),
+        ]
         # Ask the board's other feeds who is already there (they answer "present").
-        await self._publish({"type": PRESENCE_MESSAGE_TYPE, "op": "sync", "origin": self.channel})
+        await self._publish(
+            lambda: {"type": PRESENCE_MESSAGE_TYPE, "op": "sync", "origin": self.channel}
+        )
         if self.idle:  # every join that waited for us was cancelled
             await self.close()
 
     async def add(self, user: dict[str, Any], send: Send, resync: Resync) -> Subscription:
         subscription = Subscription(self, user, send, resync)
         self.subscriptions.add(subscription)
+        self.hub.count_user(user["id"], +1)
         if self.failed:  # the reader died while this socket was joining
             subscription.fell_behind()
         was_present = self.presence.present(user["id"])
@@ -248,6 +313,7 @@ class BoardFeed:
             return
         self.subscriptions.discard(subscription)
         user = subscription.user
+        self.hub.count_user(user["id"], -1)
         if self.presence.local_leave(user["id"]):
             text = encode({"type": "presence.left", "user": user})
             if not self.presence.present(user["id"]):
@@ -273,11 +339,20 @@ class BoardFeed:
             except Exception:
                 logger.warning("leaving %s failed", self.group, exc_info=True)
 
+    def sockets(self) -> int:
+        """Sockets of the board in every process, as last heard (see ``Hub.join``)."""
+        return len(self.subscriptions) + self.pending + self.presence.remote_sockets()
+
     def receive(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == LAYER_MESSAGE_TYPE:
             text = message["text"]
             self.deliver(Item(stored_seq(text), text))
+        elif kind == EPHEMERAL_MESSAGE_TYPE:
+            item, sender = Item(None, message["text"]), message["sender"]
+            for subscription in self.subscriptions:
+                if subscription.key != sender:
+                    subscription.offer(item)
         elif kind == PRESENCE_MESSAGE_TYPE:
             if message["origin"] != self.channel:  # ours were counted when they happened
                 self.receive_presence(message)
@@ -286,6 +361,7 @@ class BoardFeed:
 
     def receive_presence(self, message: dict[str, Any]) -> None:
         op, origin = message["op"], message["origin"]
+        self.presence.heard(origin, message.get("sockets"), time.monotonic())
         if op == "sync":
             self.spawn(self._answer_sync(origin))
         elif op == "present":
@@ -293,7 +369,7 @@ class BoardFeed:
                 if not self.presence.present(user["id"]):
                     text = encode({"type": "presence.joined", "user": user})
                     self.deliver(Item(None, text, presence=True))
-                self.presence.remote_join(user, origin)
+            self.deliver_left(self.presence.remote_replace(message["users"], origin))
         else:
             user = message["user"]
             was_present = self.presence.present(user["id"])
@@ -304,26 +380,56 @@ class BoardFeed:
             if was_present != self.presence.present(user["id"]):
                 self.deliver(Item(None, message["text"], presence=True))
 
+    def deliver_left(self, users: list[dict[str, Any]]) -> None:
+        for user in users:
+            self.deliver(Item(None, encode({"type": "presence.left", "user": user}), presence=True))
+
     async def _announce(self, op: str, user: dict[str, Any], text: str) -> None:
         await self._publish(
-            {
+            lambda: {
                 "type": PRESENCE_MESSAGE_TYPE,
                 "text": text,
                 "op": op,
                 "user": user,
                 "origin": self.channel,
+                "sockets": len(self.subscriptions),
             }
         )
 
-    async def _answer_sync(self, origin: str) -> None:
-        users = [self.presence.users[user_id] for user_id in self.presence.local]
-        if users:
-            message = {"type": PRESENCE_MESSAGE_TYPE, "op": "present", "users": users}
-            await self._publish({**message, "origin": self.channel}, to=origin)
+    def _present(self) -> dict[str, Any]:
+        return {
+            "type": PRESENCE_MESSAGE_TYPE,
+            "op": "present",
+            "users": [self.presence.users[user_id] for user_id in self.presence.local],
+            "origin": self.channel,
+            "sockets": len(self.subscriptions),
+        }
 
-    async def _publish(self, message: dict[str, Any], *, to: str | None = None) -> None:
-        # One at a time, so other processes see a user's joined before its left.
+    async def _answer_sync(self, origin: str) -> None:
+        if self.presence.local:
+            await self._publish(self._present, to=origin)
+
+    async def send_ephemeral(self, text: str, *, sender: str) -> None:
+        message = {"type": EPHEMERAL_MESSAGE_TYPE, "text": text, "sender": sender}
+        try:
+            await self.layer.group_send(self.group, message)
+        except Exception:  # ephemeral: nothing to heal
+            logger.warning("an ephemeral message on %s failed", self.group, exc_info=True)
+
+    async def _heartbeat(self) -> None:
+        """Renew this process's presence lease and expire the silent ones'."""
+        interval, ttl = presence_interval(), presence_ttl()
+        while True:
+            await asyncio.sleep(interval)
+            if self.presence.local:
+                await self._publish(self._present)
+            self.deliver_left(self.presence.expire(time.monotonic() - ttl))
+
+    async def _publish(self, build: Callable[[], dict[str, Any]], *, to: str | None = None) -> None:
+        # One at a time, so other processes see a user's joined before its left; the
+        # message is built under the lock, so a "present" never predates a "joined".
         async with self._publish_lock:
+            message = build()
             try:
                 if to is None:
                     await self.layer.group_send(self.group, message)
@@ -374,12 +480,29 @@ class Hub:
 
     def __init__(self) -> None:
         self.feeds: dict[int, BoardFeed] = {}
+        self.users: dict[int, int] = {}  # user id -> open sockets on any board, here
+        self.name = f"{id(self):x}.{time.time_ns():x}"
+
+    def count_user(self, user_id: int, step: int) -> None:
+        count = self.users.get(user_id, 0) + step
+        if count > 0:
+            self.users[user_id] = count
+        else:
+            self.users.pop(user_id, None)
 
     async def join(
         self, board_id: int, user: dict[str, Any], *, send: Send, resync: Resync
     ) -> Subscription:
         """Subscribe a socket. When this returns the board's group reaches the
-        socket's queue: read the board's seq only after it."""
+        socket's queue: read the board's seq only after it.
+
+        Raises ``Refused`` past ``WS_MAX_CONNECTIONS_PER_USER`` (this process's
+        sockets of the user, any board) or ``WS_MAX_CONNECTIONS_PER_BOARD`` (the
+        board's sockets in every process, as their last announcements tell).
+        """
+        per_user = limit("WS_MAX_CONNECTIONS_PER_USER")
+        if per_user and self.users.get(user["id"], 0) >= per_user:
+            raise Refused("too many connections for this user")
         feed = self.feeds.get(board_id)
         if feed is None:
             feed = self.feeds[board_id] = BoardFeed(self, board_id)
@@ -395,6 +518,11 @@ class Hub:
                 await feed.close()
             raise
         feed.pending -= 1
+        per_board = limit("WS_MAX_CONNECTIONS_PER_BOARD")
+        if per_board and feed.sockets() >= per_board:
+            if feed.idle:
+                await feed.close()
+            raise Refused("too many connections on this board")
         return await feed.add(user, send, resync)
 
 
@@ -413,3 +541,16 @@ def hub() -> Hub:
 
 def send_queue_size() -> int:
     return int(getattr(settings, "WS_SEND_QUEUE_SIZE", DEFAULT_SEND_QUEUE_SIZE))
+
+
+def presence_interval() -> float:
+    return float(getattr(settings, "WS_PRESENCE_INTERVAL", 5.0))
+
+
+def presence_ttl() -> float:
+    return float(getattr(settings, "WS_PRESENCE_TTL", 15.0))
+
+
+def limit(name: str) -> int:
+    """A connection cap from the settings; 0 means none."""
+    return int(getattr(settings, name, 0) or 0)

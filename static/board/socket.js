@@ -5,13 +5,37 @@
 //   offline       no network, or several tries failed (still trying, slower)
 // Writes never go through here (REST), so the page keeps working without it.
 
+import { createToaster } from './toast.js';
+
 export const CLOSE = {
   TOO_BIG: 1009,
   BAD_MESSAGE: 4400,
   UNAUTHENTICATED: 4401,
   NOT_FOUND: 4404,
   RESYNC: 4408,
+  TOO_MANY: 4429,
 };
+
+// What the board tells the user when the server closes with one of these codes
+// (4401 and 4404 are handled by the page; 4408 resyncs silently).
+export const CLOSE_MESSAGES = {
+  [CLOSE.TOO_BIG]: 'The live link sent a message the server found too big; reconnecting.',
+  [CLOSE.BAD_MESSAGE]: 'The live link sent something the server did not understand; reconnecting.',
+  [CLOSE.TOO_MANY]: 'Too many open connections to this board (or too many messages). Close other tabs; retrying shortly.',
+};
+
+export function closeMessage(code) {
+  return CLOSE_MESSAGES[code] || null;
+}
+
+let pageToast = null;
+function showNotice(message) {
+  if (typeof document === 'undefined') return;
+  const root = document.getElementById('toasts');
+  if (!root) return;
+  pageToast = pageToast || createToaster(root);
+  pageToast(message, { kind: 'error' });
+}
 
 /** Delay before reconnect attempt ``attempt`` (0-based): exponential, capped,
  * with "equal jitter" so a room of browsers does not reconnect in step. */
@@ -101,6 +125,14 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
       const wasLive = hello;
       hello = false;
       handlers.closed && handlers.closed(close.code);
+      const message = closeMessage(close.code);
+      if (message) (handlers.notice || showNotice)(message, close.code);
+      if (close.code === CLOSE.TOO_MANY) {
+        // Refused or throttled: back off as after several failures, not at once.
+        failures = Math.max(failures, 3) + 1;
+        scheduleRetry();
+        return;
+      }
       if (close.code === CLOSE.UNAUTHENTICATED || close.code === CLOSE.NOT_FOUND) {
         stopped = true;
         failures = Math.max(failures, 4);

@@ -36,6 +36,9 @@ class Inbox:
     async def resync(self) -> None:
         self.resyncs += 1
 
+    def hooks(self) -> dict:
+        return {"send": self.send, "resync": self.resync}
+
     def types(self) -> list[str]:
         return [json.loads(text)["type"] for text in self.texts]
 
