@@ -20,6 +20,7 @@ from . import selectors
 from .cards import card
 from .consistency import one_snapshot
 from .filters import CampaignListFilter, LeadListFilter
+from .idempotency import idempotent
 from .models import Campaign, Lead, Team, TransitionSource
 from .serializers import (
     BoardCreateInput,
@@ -238,6 +239,7 @@ class LeadListCreateApi(generics.ListAPIView):
         return selectors.leads_for_user(self.request.user)
 
     @extend_schema(request=LeadCreateInput, responses={201: LeadOutput})
+    @idempotent("leads.create")
     def post(self, request: Request) -> Response:
         data = validated(LeadCreateInput, request.data, context={"request": request})
         board = data.pop("board")
@@ -268,6 +270,7 @@ class LeadDetailApi(APIView):
 
 class LeadMoveApi(APIView):
     @extend_schema(request=LeadMoveInput, responses={200: LeadMoveOutput, 409: CONFLICT})
+    @idempotent("leads.move")
     def post(self, request: Request, lead_id: int) -> Response:
         # The service answers 404 for a lead on a board the user is not on.
         data = validated(LeadMoveInput, request.data)
