@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 DAY_SECONDS = 86400.0
@@ -51,7 +52,25 @@ def cohort(leads: pd.DataFrame, start: datetime | None, end: datetime | None) ->
 def effective(transitions: pd.DataFrame, lead_ids: pd.Index | pd.Series) -> pd.DataFrame:
     """The transitions that count: not undone, of the cohort's leads, in order."""
     kept = transitions[~transitions["undone"] & transitions["lead_id"].isin(lead_ids)]
-    return kept.sort_values(["lead_id", "at", "id"], kind="stable")
+    # Sorting a million rows is the costly step: when they come in time order (as
+    # the selectors read them) a stable sort by lead alone is enough.
+    leads = kept["lead_id"].to_numpy()
+    at = kept["at"].astype("int64").to_numpy()
+    ids = kept["id"].to_numpy()
+    if in_time_order(at, ids):
+        order = np.argsort(leads, kind="stable")
+    else:
+        order = np.lexsort((ids, at, leads))
+    return kept.iloc[order]
+
+
+def in_time_order(at: np.ndarray, ids: np.ndarray) -> bool:
+    """Sorted by (at, id)?"""
+    if len(at) < 2:
+        return True
+    later = at[1:] > at[:-1]
+    same = at[1:] == at[:-1]
+    return bool(np.all(later | (same & (ids[1:] > ids[:-1]))))
 
 
 def furthest_reach(transitions: pd.DataFrame, stages: pd.DataFrame) -> pd.Series:
@@ -79,16 +98,18 @@ def visits(transitions: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Each stay of a lead in a stage: stage_id, days, finished."""
     if transitions.empty:
         return pd.DataFrame({"stage_id": [], "days": [], "finished": []})
-    ordered = transitions[["lead_id", "to_stage_id", "at"]]
-    left = ordered.groupby("lead_id")["at"].shift(-1)
-    finished = left.notna()
-    ended = left.where(finished, pd.Timestamp(now))
-    days = (ended - ordered["at"]).dt.total_seconds() / DAY_SECONDS
+    # ``transitions`` are sorted by lead, then time: a stay ends at the lead's next move.
+    leads = transitions["lead_id"].to_numpy()
+    at = transitions["at"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+    finished = np.zeros(len(leads), dtype=bool)
+    finished[:-1] = leads[1:] == leads[:-1]
+    ended = np.full(len(at), pd.Timestamp(now).as_unit("ns").value, dtype="int64")
+    ended[:-1] = np.where(finished[:-1], at[1:], ended[:-1])
     return pd.DataFrame(
         {
-            "stage_id": ordered["to_stage_id"].to_numpy(),
-            "days": days.to_numpy(),
-            "finished": finished.to_numpy(),
+            "stage_id": transitions["to_stage_id"].to_numpy(),
+            "days": (ended - at) / 1e9 / DAY_SECONDS,
+            "finished": finished,
         }
     )
 
@@ -104,9 +125,19 @@ def stage_figures(
 ) -> dict[str, Any]:
     """Per-stage reach, conversion, drop-off, current count and time in stage."""
     cohort_leads = cohort(leads, start, end)
-    moves = effective(transitions, cohort_leads["id"])
+    return stage_figures_of(stages, cohort_leads, effective(transitions, cohort_leads["id"]), now)
+
+
+def stage_figures_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    now: datetime,
+    reach: pd.Series | None = None,
+) -> dict[str, Any]:
+    """``stage_figures`` of a cohort's leads and their ``effective`` transitions."""
     ranks = funnel_ranks(stages)
-    reach = furthest_reach(moves, stages)
+    reach = furthest_reach(moves, stages) if reach is None else reach
     stays = visits(moves, now)
     lost_ids = set(stages.loc[stages["kind"] == "lost", "id"])
     dropped = (
@@ -174,13 +205,26 @@ def campaign_figures(
 
     "SQL" is the first sales-owned open stage when the frame has a ``team`` column,
     else the third open stage; cost per SQL = cost / leads that reached it.
+    "MQL" is the open stage just before SQL; ``mql_to_sql`` (the acceptance rate of
+    the handoff) = reached(SQL) / reached(MQL) of the campaign's leads.
     """
     cohort_leads = cohort(leads, start, end)
     moves = effective(transitions, cohort_leads["id"])
-    reach = furthest_reach(moves, stages)
+    return campaign_figures_of(stages, cohort_leads, moves, campaigns)
+
+
+def campaign_figures_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    reach: pd.Series | None = None,
+) -> list[dict[str, Any]]:
+    reach = furthest_reach(moves, stages) if reach is None else reach
     ranks = funnel_ranks(stages)
     opens = stages[stages["kind"] == "open"].sort_values("position")
     sql_stage = sql_stage_id(opens)
+    mql_stage = stage_before(opens, sql_stage)
     won_ids = set(stages.loc[stages["kind"] == "won", "id"])
     rank_items = [(int(sid), int(r)) for sid, r in ranks.items()]
 
@@ -194,6 +238,7 @@ def campaign_figures(
         won = mine[mine["stage_id"].isin(won_ids)]
         won_count = int(reached.get(str(next(iter(won_ids))), 0)) if won_ids else 0
         sql_count = reached.get(str(sql_stage), 0) if sql_stage is not None else 0
+        mql_count = reached.get(str(mql_stage), 0) if mql_stage is not None else 0
         cost = float(campaign["cost"])
         result.append(
             {
@@ -205,6 +250,7 @@ def campaign_figures(
                 "cost": cost,
                 "cost_per_sql": rounded(cost / sql_count) if sql_count else None,
                 "cost_per_won": rounded(cost / won_count) if won_count else None,
+                "mql_to_sql": rate(sql_count, mql_count) if mql_stage is not None else None,
             }
         )
     return result
@@ -218,6 +264,166 @@ def sql_stage_id(opens: pd.DataFrame) -> int | None:
     if len(opens) >= 3:
         return int(opens.iloc[2]["id"])
     return None
+
+
+def stage_before(opens: pd.DataFrame, stage_id: int | None) -> int | None:
+    ids = [int(sid) for sid in opens["id"]]
+    if stage_id is None or stage_id not in ids or ids.index(stage_id) == 0:
+        return None
+    return ids[ids.index(stage_id) - 1]
+
+
+# --- Filters, cohorts, velocity, handoff quality ---
+
+
+def leads_in_channel(leads: pd.DataFrame, campaigns: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """The leads of the campaigns of one channel (leads of no campaign are in none)."""
+    ids = campaigns.loc[campaigns["channel"] == channel, "id"]
+    return leads[leads["campaign_id"].isin(ids)]
+
+
+def creation_week(created_at: pd.Series) -> pd.Series:
+    """The Monday (UTC) of each moment's ISO week, as a date string."""
+    # Integer days since 1970-01-01 (a Thursday); only the distinct weeks are formatted.
+    days = created_at.dt.tz_convert("UTC").astype("datetime64[s, UTC]").astype("int64") // 86400
+    mondays = days - (days + 3) % 7
+    labels = {
+        int(d): (pd.Timestamp(0) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d")
+        for d in mondays.unique()
+    }
+    return mondays.map(labels)
+
+
+def weekly_cohorts(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Leads by creation week (Monday, UTC): how many entered, and per funnel stage
+    (open stages and Won) how many reached it and that as a share of the week's leads."""
+    cohort_leads = cohort(leads, start, end)
+    return weekly_cohorts_of(stages, cohort_leads, effective(transitions, cohort_leads["id"]))
+
+
+def weekly_cohorts_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    reach: pd.Series | None = None,
+) -> list[dict[str, Any]]:
+    if cohort_leads.empty:
+        return []
+    reach = furthest_reach(moves, stages) if reach is None else reach
+    ranks = funnel_ranks(stages)
+    frame = pd.DataFrame(
+        {
+            "week": creation_week(cohort_leads["created_at"]).to_numpy(),
+            "reach": cohort_leads["id"].map(reach).to_numpy(),
+        }
+    )
+    ordered = [
+        (int(sid), int(ranks[sid])) for sid in stages.sort_values("position")["id"] if sid in ranks
+    ]
+    result = []
+    for week, group in frame.groupby("week", sort=True):
+        entered = len(group)
+        reached = {str(sid): int((group["reach"] >= rank).sum()) for sid, rank in ordered}
+        result.append(
+            {
+                "week": str(week),
+                "leads": entered,
+                "reached": reached,
+                "conversion": {sid: rate(n, entered) for sid, n in reached.items()},
+            }
+        )
+    return result
+
+
+def velocity(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Days from a lead's first (kept) transition, its entry into the funnel, to its
+    first entry into Won: median and p90 over the cohort's leads that won."""
+    cohort_leads = cohort(leads, start, end)
+    return velocity_of(stages, effective(transitions, cohort_leads["id"]))
+
+
+def velocity_of(stages: pd.DataFrame, moves: pd.DataFrame) -> dict[str, Any]:
+    won_ids = set(stages.loc[stages["kind"] == "won", "id"])
+    entered = moves.groupby("lead_id")["at"].min()
+    won_at = moves[moves["to_stage_id"].isin(won_ids)].groupby("lead_id")["at"].min()
+    days = (won_at - entered.reindex(won_at.index)).dt.total_seconds() / DAY_SECONDS
+    return {
+        "won_leads": len(days),
+        "median_days": rounded(days.median()) if len(days) else None,
+        "p90_days": rounded(days.quantile(0.9)) if len(days) else None,
+    }
+
+
+TOP_REASONS = 5
+
+
+def handoff_quality(
+    *,
+    leads: pd.DataFrame,
+    feedback: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Sales' verdict on the leads handed over: each lead counts once, with its latest
+    feedback; accepted, rejected, the acceptance rate and the top rejection reasons."""
+    cohort_leads = cohort(leads, start, end)
+    mine = feedback[feedback["lead_id"].isin(cohort_leads["id"])]
+    latest = mine.sort_values(["lead_id", "at", "id"], kind="stable").drop_duplicates(
+        "lead_id", keep="last"
+    )
+    accepted = int((latest["verdict"] == "accepted").sum())
+    rejected_rows = latest[latest["verdict"] == "rejected"]
+    reasons = (
+        rejected_rows["reason"].fillna("").str.strip().replace("", "(no reason)").value_counts()
+    )
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:TOP_REASONS]
+    return {
+        "accepted": accepted,
+        "rejected": len(rejected_rows),
+        "acceptance_rate": rate(accepted, accepted + len(rejected_rows)),
+        "top_reasons": [{"reason": reason, "leads": int(n)} for reason, n in ranked],
+    }
+
+
+def board_numbers(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    feedback: pd.DataFrame,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """Every number of the funnel panel: what ``GET /funnel/`` answers."""
+    if channel is not None:
+        leads = leads_in_channel(leads, campaigns, channel)
+        campaigns = campaigns[campaigns["channel"] == channel]
+    cohort_leads = cohort(leads, start, end)
+    moves = effective(transitions, cohort_leads["id"])  # once: the costly step
+    reach = furthest_reach(moves, stages)
+    figures = stage_figures_of(stages, cohort_leads, moves, now, reach)
+    figures["campaigns"] = campaign_figures_of(stages, cohort_leads, moves, campaigns, reach)
+    figures["cohorts"] = weekly_cohorts_of(stages, cohort_leads, moves, reach)
+    figures["velocity"] = velocity_of(stages, moves)
+    figures["handoff"] = handoff_quality(leads=cohort_leads, feedback=feedback)
+    return figures
 
 
 def empty_transitions() -> pd.DataFrame:

@@ -1,19 +1,28 @@
-"""The numbers' REST API: funnel figures per stage and per campaign."""
+"""The numbers' REST API: funnel figures, charts, the period's transitions (Replay),
+server-side PNG snapshots and read-only share links."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads import selectors
 from leads.api import STATE_FILTERS, validated
+from leads.models import Board
 
-from . import analytics
+from . import analytics, charts, snapshot
+from .selectors import share_links_list
+from .services import share_link_create, share_link_revoke
 
 
 class FunnelQueryInput(serializers.Serializer):
@@ -21,6 +30,12 @@ class FunnelQueryInput(serializers.Serializer):
         required=False, help_text="Cohort: leads created at or after."
     )
     end = serializers.DateTimeField(required=False, help_text="Cohort: leads created before.")
+    channel = serializers.CharField(
+        required=False, max_length=60, help_text="Only leads of campaigns of this channel."
+    )
+    as_of = serializers.CharField(
+        required=False, max_length=64, help_text="The numbers as they stood then (ISO 8601)."
+    )
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
@@ -28,10 +43,44 @@ class FunnelQueryInput(serializers.Serializer):
         return attrs
 
 
+def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[str, Any]:
+    """Load the board's frames (at ``as_of`` when given) and compute every number."""
+    as_of = selectors.as_of_parse(board, query["as_of"]) if query.get("as_of") else None
+    leads = selectors.leads_frame(board.pk, params)
+    transitions = selectors.transitions_frame(board.pk, until=as_of)
+    feedback = selectors.feedback_frame(board.pk)
+    if as_of is not None:
+        leads = leads_as_of(leads, transitions, as_of)
+        feedback = feedback[feedback["at"] <= pd.Timestamp(as_of)]
+    numbers = analytics.board_numbers(
+        stages=selectors.stages_frame(board.pk),
+        leads=leads,
+        transitions=transitions,
+        campaigns=selectors.campaigns_frame(board.pk),
+        feedback=feedback,
+        now=as_of or timezone.now(),
+        start=query.get("start"),
+        end=query.get("end"),
+        channel=query.get("channel"),
+    )
+    numbers["seq"] = board.last_seq
+    if as_of is not None:
+        numbers["as_of"] = as_of
+    return numbers
+
+
+def leads_as_of(leads: pd.DataFrame, transitions: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+    """The leads that existed then, each in the stage it was in then."""
+    then = selectors.lead_stages_as_of(transitions)[["lead_id", "stage_id"]]
+    existed = leads[leads["created_at"] <= pd.Timestamp(as_of)].drop(columns="stage_id")
+    return existed.merge(then.rename(columns={"lead_id": "id"}), on="id", how="inner")
+
+
 class BoardFunnelApi(APIView):
     """Per stage: reached, conversion to next, drop-off, current, median and p90 days
     in stage; overall conversion; per campaign: leads, reach, won value, cost per SQL
-    and per Won. Rates are fractions 0-1, ``null`` where undefined."""
+    and per Won, MQL->SQL acceptance; weekly cohorts; velocity; handoff quality.
+    Rates are fractions 0-1, ``null`` where undefined."""
 
     @extend_schema(
         parameters=[FunnelQueryInput, *STATE_FILTERS],
@@ -40,25 +89,179 @@ class BoardFunnelApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         query = validated(FunnelQueryInput, request.query_params)
-        start, end = query.get("start"), query.get("end")
-        stages = selectors.stages_frame(board.pk)
-        leads = selectors.leads_frame(board.pk, request.query_params)
-        transitions = selectors.transitions_frame(board.pk)
-        figures = analytics.stage_figures(
-            stages=stages,
-            leads=leads,
-            transitions=transitions,
-            now=timezone.now(),
-            start=start,
-            end=end,
+        return Response(board_numbers_for(board, request.query_params, query))
+
+
+class BoardChartsApi(APIView):
+    """The side panel's plotly figures (funnel, time in stage, campaigns, cohorts),
+    built from the same numbers as ``/funnel/`` with the same filters."""
+
+    @extend_schema(
+        parameters=[FunnelQueryInput, *STATE_FILTERS],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        query = validated(FunnelQueryInput, request.query_params)
+        numbers = board_numbers_for(board, request.query_params, query)
+        figures = charts.board_charts(numbers, selectors.board_stages_list(board.pk))
+        return Response({**figures, "seq": numbers["seq"]})
+
+
+# Replay
+
+
+class TransitionsQueryInput(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="Moves at or after.")
+    end = serializers.DateTimeField(required=False, help_text="Moves before.")
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=selectors.TRANSITIONS_LIMIT_MAX,
+        default=selectors.TRANSITIONS_LIMIT,
+    )
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["end must be after start."]})
+        return attrs
+
+
+class BoardTransitionListApi(APIView):
+    """The period's moves, oldest first, for Replay: id, lead, from_stage, to_stage,
+    at, actor (name), source, undone."""
+
+    @extend_schema(parameters=[TransitionsQueryInput], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, board_id: int) -> Response:
+        query = validated(TransitionsQueryInput, request.query_params)
+        return Response(
+            selectors.board_transitions_between(
+                board_id=board_id,
+                user=request.user,
+                start=query.get("start"),
+                end=query.get("end"),
+                limit=query["limit"],
+            )
         )
-        figures["campaigns"] = analytics.campaign_figures(
-            stages=stages,
-            leads=leads,
-            transitions=transitions,
-            campaigns=selectors.campaigns_frame(board.pk),
-            start=start,
-            end=end,
+
+
+# Snapshots
+
+
+class SnapshotQueryInput(serializers.Serializer):
+    view = serializers.ChoiceField(["board", "funnel"], default="board")
+    width = serializers.IntegerField(
+        min_value=snapshot.MIN_WIDTH, max_value=snapshot.MAX_WIDTH, default=1600
+    )
+    height = serializers.IntegerField(
+        min_value=snapshot.MIN_HEIGHT, max_value=snapshot.MAX_HEIGHT, default=900
+    )
+    as_of = serializers.CharField(required=False, max_length=64)
+
+
+class BoardSnapshotApi(APIView):
+    """The board (or its funnel chart) as a PNG of exactly ``width`` x ``height``."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # Errors are JSON whatever the client accepts (e.g. ``Accept: image/png``).
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        parameters=[SnapshotQueryInput, *STATE_FILTERS],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            503: OpenApiResponse(description="No browser to render with."),
+        },
+    )
+    def get(self, request: Request, board_id: int) -> HttpResponse:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        query = validated(SnapshotQueryInput, request.query_params)
+        width, height = query["width"], query["height"]
+        if query["view"] == "funnel":
+            numbers = board_numbers_for(board, request.query_params, query)
+            fig = charts.funnel_chart(numbers, selectors.board_stages_list(board.pk))
+        else:
+            fig = self.board_view(board, request, query)
+        try:
+            png = snapshot.render_png(fig, width=width, height=height)
+        except snapshot.SnapshotUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return HttpResponse(png, content_type="image/png")
+
+    def board_view(self, board: Board, request: Request, query: dict[str, Any]) -> Any:
+        per_stage = snapshot.cards_that_fit(query["height"])
+        params = request.query_params
+        if query.get("as_of"):
+            state = selectors.board_state_as_of(
+                board_id=board.pk,
+                user=request.user,
+                as_of=query["as_of"],
+                filters=params,
+                per_stage=per_stage,
+            )
+            moment = state["as_of"]
+        else:
+            state = selectors.board_state_get(
+                board_id=board.pk, user=request.user, filters=params, per_stage=per_stage
+            )
+            moment = timezone.now()
+        numbers = board_numbers_for(board, params, {"as_of": query.get("as_of")})
+        conversions = {s["id"]: s["conversion_to_next"] for s in numbers["stages"]}
+        return snapshot.board_figure(
+            board_name=board.name,
+            stages=state["stages"],
+            conversions=conversions,
+            filters=filters_text(params),
+            moment=moment,
+            width=query["width"],
+            height=query["height"],
         )
-        figures["seq"] = board.last_seq
-        return Response(figures)
+
+
+FILTER_NAMES = ("campaign", "owner", "team", "score_min", "score_max", "q")
+
+
+def filters_text(params: Any) -> str:
+    return ", ".join(f"{name}={params.get(name)}" for name in FILTER_NAMES if params.get(name))
+
+
+# Share links
+
+
+class ShareLinkInput(serializers.Serializer):
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ShareLinkOutput(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+    def get_url(self, link: Any) -> str:
+        return f"/boards/{link.board_id}/meeting/?share={link.token}"
+
+
+class ShareLinkListCreateApi(APIView):
+    @extend_schema(responses=ShareLinkOutput(many=True))
+    def get(self, request: Request, board_id: int) -> Response:
+        links = share_links_list(board_id=board_id, user=request.user)
+        return Response(ShareLinkOutput(links, many=True).data)
+
+    @extend_schema(request=ShareLinkInput, responses={201: ShareLinkOutput})
+    def post(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(ShareLinkInput, request.data)
+        link = share_link_create(
+            board_id=board.pk, actor=request.user, expires_at=data.get("expires_at")
+        )
+        return Response(ShareLinkOutput(link).data, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkRevokeApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, board_id: int, token: str) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        share_link_revoke(board_id=board.pk, actor=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -147,7 +147,9 @@ class BoardStateApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(StateQueryInput, request.query_params)
         with one_snapshot():
-            state = selectors.board_state_get(
+            # Without as_of this is the live board; with it, the board as it stood then.
+            state = selectors.board_state_as_of(
+                as_of=request.query_params.get("as_of"),
                 board_id=board_id,
                 user=request.user,
                 filters=request.query_params,

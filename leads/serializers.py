@@ -207,6 +207,9 @@ class StateQueryInput(serializers.Serializer):
     cursor = serializers.CharField(
         required=False, max_length=200, help_text="A stage's `next` from an earlier answer."
     )
+    as_of = serializers.CharField(
+        required=False, max_length=64, help_text="The board as it stood then (ISO 8601)."
+    )
 
 
 class CountValueOutput(serializers.Serializer):
