@@ -152,6 +152,7 @@ async function load() {
   settlePending();
   if (selection != null && !state.leads[selection]) select(null);
   render();
+  notify('loaded', state);
 }
 
 async function loadMore(stageId) {
@@ -222,6 +223,7 @@ function apply(events) {
   view.animate(before, travels.length > 40 ? [] : travels);
   if (result.refetch) scheduleRefetch();
   if (result.effects.some((e) => e.kind !== 'updated')) scheduleFunnel();
+  notify('events', events, result.effects);
 }
 
 /** Drop the in-flight overlay of moves the state now has. */
@@ -264,6 +266,7 @@ async function loadFunnel() {
     return;
   }
   render();
+  notify('funnel', funnel);
 }
 function scheduleFunnel() {
   clearTimeout(funnelTimer);
@@ -431,6 +434,7 @@ function setFilters(next, { push = true } = {}) {
   funnel = null; // figures of the old filters would mislead
   sync.reload();
   loadFunnel();
+  notify('filters', filters);
 }
 
 window.addEventListener('popstate', () => setFilters(parseFilters(location.search), { push: false }));
@@ -544,6 +548,9 @@ const socket = createSocket(socketUrl(location, boardId), {
   event(message) {
     sync.receive(message);
   },
+  message(message) {
+    notify('message', message);
+  },
   presence(message) {
     if (!message.user) return;
     if (message.type === 'presence.joined') presence.set(message.user.id, message.user);
@@ -577,6 +584,55 @@ setInterval(render, 5 * 60_000);
 setInterval(() => {
   if (document.visibilityState === 'visible') loadFunnel();
 }, 120_000);
+
+// Features around the canvas (side panel, time bar, export, import, handoff
+// lane, meeting mode) each live in their own module. They get the board through
+// ``board`` and hear of changes through ``notify(name, ...)``, calling the
+// feature's method of that name if it has one:
+//   loaded(state)            the state was (re)loaded
+//   events(events, effects)  live events were applied
+//   filters(filters)         the filters changed
+//   funnel(funnel)           fresh funnel figures for the headers
+//   message(message)         an ephemeral socket message (import.progress, meeting.follow, ...)
+const features = [];
+function notify(name, ...args) {
+  for (const feature of features) {
+    if (typeof feature[name] !== 'function') continue;
+    try {
+      feature[name](...args);
+    } catch (error) {
+      console.error(`board feature failed in ${name}:`, error);
+    }
+  }
+}
+const board = {
+  id: boardId,
+  config,
+  me,
+  canEdit,
+  api,
+  toast,
+  confirm,
+  announce,
+  view,
+  socket,
+  get state() {
+    return state;
+  },
+  get filters() {
+    return filters;
+  },
+  get columns() {
+    return columns;
+  },
+  get funnel() {
+    return funnel;
+  },
+  setFilters: (next) => setFilters(next),
+  render,
+  reload: () => sync.reload(),
+};
+// features.push(createSomething(board)) for each feature, here:
 
 // Start.
 

@@ -57,7 +57,8 @@ export function socketUrl(location, boardId) {
 }
 
 /**
- * handlers: {hello(msg), event(msg), presence(msg), status(s), closed(code)}
+ * handlers: {hello(msg), event(msg), presence(msg), message(msg), status(s), closed(code)}
+ * (``message``: ephemeral messages without a seq, e.g. import.progress, meeting.follow)
  * A close the server means as final (4401, 4404) stops retrying.
  */
 export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSocket, pingMs = 25_000 } = {}) {
@@ -116,6 +117,9 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
         handlers.presence && handlers.presence(data);
       } else if (data.seq != null) {
         handlers.event && handlers.event(data);
+      } else if (typeof data.type === 'string') {
+        // Ephemeral, not stored: import.progress, meeting.follow, ...
+        handlers.message && handlers.message(data);
       }
     };
     socket.onclose = (close) => {
@@ -208,6 +212,16 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
       stopPing();
       if (ws) ws.close();
       ws = null;
+    },
+    /** Send a message if the link is up; false when it is not. */
+    send(message) {
+      if (!ws || !hello) return false;
+      try {
+        ws.send(JSON.stringify(message));
+        return true;
+      } catch {
+        return false;
+      }
     },
     get status() {
       return status || 'reconnecting';
