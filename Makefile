@@ -41,7 +41,16 @@ node_modules/.installed: package.json package-lock.json
 static/dist/board.js: node_modules/.installed $(BOARD_JS)
 	$(NPM) run --silent build
 
-build: static/dist/board.js
+# plotly.js for the side panel's charts comes from the installed Python plotly
+# package (no CDN at run time); copied here, not kept in git, loaded by the page
+# the first time a chart is drawn.
+PLOTLY_JS := static/vendor/plotly.min.js
+$(PLOTLY_JS): $(VENV)/.installed
+	@src="$$($(PY) -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "plotly.min.js")')"; \
+		test -f "$$src" || { echo "plotly.min.js not found in the installed plotly package ($$src)"; exit 1; }; \
+		mkdir -p $(@D) && cp "$$src" $@
+
+build: static/dist/board.js $(PLOTLY_JS)
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 chromium:

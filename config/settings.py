@@ -152,11 +152,14 @@ X_FRAME_OPTIONS = "DENY"
 
 THROTTLE_LOGIN = os.environ.get("THROTTLE_LOGIN", "10/min")
 REST_FRAMEWORK = {
+    # A share link (X-Share-Token) first: an explicit link wins over a session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "funnel.permissions.ShareLinkAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # IsAuthenticated for people; a share link reads its board's meeting view only.
+    "DEFAULT_PERMISSION_CLASSES": ["funnel.permissions.MemberOrShareReader"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leads.api_errors.exception_handler",
@@ -178,6 +181,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Webhooks may target loopback, private, link-local and other internal addresses
+# (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- Realtime (funnel.consumers, funnel.fanout); per socket unless said otherwise ---
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "4096"))

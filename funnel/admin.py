@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ShareLink
+from .models import Meeting, ShareLink
 
 
 @admin.register(ShareLink)
@@ -9,3 +9,11 @@ class ShareLinkAdmin(admin.ModelAdmin):
     list_filter = ("board",)
     readonly_fields = ("token", "created_at")
     raw_id_fields = ("board", "created_by")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("board", "started_by", "started_at", "ended_at")
+    list_filter = ("board",)
+    readonly_fields = ("started_at", "ended_at", "recap")
+    raw_id_fields = ("board", "started_by", "ended_by")

@@ -1,12 +1,10 @@
 """The numbers' REST API: funnel figures, charts, the period's transitions (Replay),
-server-side PNG snapshots and read-only share links."""
+server-side PNG snapshots, read-only share links, and meetings with their recaps."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-import pandas as pd
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -20,9 +18,15 @@ from leads import selectors
 from leads.api import STATE_FILTERS, validated
 from leads.models import Board
 
-from . import analytics, charts, snapshot
-from .selectors import share_links_list
-from .services import share_link_create, share_link_revoke
+from . import charts, snapshot
+from .recap import recap_markdown
+from .selectors import (
+    board_numbers_for,
+    meeting_get,
+    meetings_list,
+    share_links_list,
+)
+from .services import meeting_end, meeting_start, share_link_create, share_link_revoke
 
 
 class FunnelQueryInput(serializers.Serializer):
@@ -41,39 +45,6 @@ class FunnelQueryInput(serializers.Serializer):
         if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": ["end must be after start."]})
         return attrs
-
-
-def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[str, Any]:
-    """Load the board's frames (at ``as_of`` when given) and compute every number."""
-    as_of = selectors.as_of_parse(board, query["as_of"]) if query.get("as_of") else None
-    leads = selectors.leads_frame(board.pk, params)
-    transitions = selectors.transitions_frame(board.pk, until=as_of)
-    feedback = selectors.feedback_frame(board.pk)
-    if as_of is not None:
-        leads = leads_as_of(leads, transitions, as_of)
-        feedback = feedback[feedback["at"] <= pd.Timestamp(as_of)]
-    numbers = analytics.board_numbers(
-        stages=selectors.stages_frame(board.pk),
-        leads=leads,
-        transitions=transitions,
-        campaigns=selectors.campaigns_frame(board.pk),
-        feedback=feedback,
-        now=as_of or timezone.now(),
-        start=query.get("start"),
-        end=query.get("end"),
-        channel=query.get("channel"),
-    )
-    numbers["seq"] = board.last_seq
-    if as_of is not None:
-        numbers["as_of"] = as_of
-    return numbers
-
-
-def leads_as_of(leads: pd.DataFrame, transitions: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    """The leads that existed then, each in the stage it was in then."""
-    then = selectors.lead_stages_as_of(transitions)[["lead_id", "stage_id"]]
-    existed = leads[leads["created_at"] <= pd.Timestamp(as_of)].drop(columns="stage_id")
-    return existed.merge(then.rename(columns={"lead_id": "id"}), on="id", how="inner")
 
 
 class BoardFunnelApi(APIView):
@@ -265,3 +236,80 @@ class ShareLinkRevokeApi(APIView):
         board = selectors.board_get(board_id=board_id, user=request.user)
         share_link_revoke(board_id=board.pk, actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Meetings
+
+
+class MeetingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    board = serializers.IntegerField(source="board_id")
+    started_at = serializers.DateTimeField()
+    started_by = serializers.SerializerMethodField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_by = serializers.SerializerMethodField()
+    running = serializers.BooleanField()
+    recap = serializers.JSONField(allow_null=True, help_text="Set once the meeting has ended.")
+
+    def get_started_by(self, meeting: Any) -> str | None:
+        return selectors.user_name(meeting.started_by) if meeting.started_by else None
+
+    def get_ended_by(self, meeting: Any) -> str | None:
+        return selectors.user_name(meeting.ended_by) if meeting.ended_by else None
+
+
+class MeetingListCreateApi(APIView):
+    """The board's latest meetings (running first); POST starts one (owners and
+    editors; 409 naming the running one when a meeting already runs)."""
+
+    @extend_schema(responses=MeetingOutput(many=True))
+    def get(self, request: Request, board_id: int) -> Response:
+        meetings = meetings_list(board_id=board_id, user=request.user)
+        return Response(MeetingOutput(meetings, many=True).data)
+
+    @extend_schema(request=None, responses={201: MeetingOutput})
+    def post(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        meeting = meeting_start(board_id=board.pk, actor=request.user)
+        return Response(MeetingOutput(meeting).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingDetailApi(APIView):
+    """One meeting; its ``recap`` once it has ended."""
+
+    @extend_schema(responses=MeetingOutput)
+    def get(self, request: Request, board_id: int, meeting_id: int) -> Response:
+        meeting = meeting_get(board_id=board_id, meeting_id=meeting_id, user=request.user)
+        return Response(MeetingOutput(meeting).data)
+
+
+class MeetingEndApi(APIView):
+    """End the meeting: computes, keeps and answers its recap (owners and editors).
+    Ending an ended meeting answers it unchanged."""
+
+    @extend_schema(request=None, responses={200: MeetingOutput})
+    def post(self, request: Request, board_id: int, meeting_id: int) -> Response:
+        meeting = meeting_get(board_id=board_id, meeting_id=meeting_id, user=request.user)
+        meeting = meeting_end(board_id=meeting.board_id, meeting_id=meeting.pk, actor=request.user)
+        return Response(MeetingOutput(meeting).data)
+
+
+class MeetingRecapMarkdownApi(APIView):
+    """The recap as a Markdown file (409 while the meeting runs)."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # Errors are JSON whatever the client accepts (e.g. ``Accept: text/markdown``).
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(responses={(200, "text/markdown"): OpenApiTypes.STR})
+    def get(self, request: Request, board_id: int, meeting_id: int) -> HttpResponse:
+        meeting = meeting_get(board_id=board_id, meeting_id=meeting_id, user=request.user)
+        if meeting.recap is None:
+            return Response(
+                {"detail": "The meeting is still running; end it for a recap."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        day = meeting.started_at.strftime("%Y-%m-%d")
+        response = HttpResponse(recap_markdown(meeting.recap), content_type="text/markdown")
+        response["Content-Disposition"] = f'attachment; filename="meeting-recap-{day}.md"'
+        return response

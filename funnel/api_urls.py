@@ -25,4 +25,24 @@ urlpatterns = [
         api.ShareLinkRevokeApi.as_view(),
         name="api-board-share-link",
     ),
+    path(
+        "boards/<int:board_id>/meetings/",
+        api.MeetingListCreateApi.as_view(),
+        name="api-board-meetings",
+    ),
+    path(
+        "boards/<int:board_id>/meetings/<int:meeting_id>/",
+        api.MeetingDetailApi.as_view(),
+        name="api-board-meeting",
+    ),
+    path(
+        "boards/<int:board_id>/meetings/<int:meeting_id>/end/",
+        api.MeetingEndApi.as_view(),
+        name="api-board-meeting-end",
+    ),
+    path(
+        "boards/<int:board_id>/meetings/<int:meeting_id>/recap.md",
+        api.MeetingRecapMarkdownApi.as_view(),
+        name="api-board-meeting-recap-md",
+    ),
 ]

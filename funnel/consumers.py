@@ -18,10 +18,19 @@ client does not lose its board on an older server. Each socket may send
 (a token bucket); past that it is closed with 4429. Connection caps
 (``WS_MAX_CONNECTIONS_PER_USER`` / ``_PER_BOARD``, see ``funnel.fanout.Hub.join``)
 close a new socket with 4429.
+
+A socket opened with a read-only share link (``?share=``, see ``funnel.auth``)
+sees its link's board as a viewer, appears in presence as one "Guest" per link,
+and closes with 4410 as soon as the link stops working: at once when it is
+revoked (``funnel.services`` announces ``{"type": "share.revoked", "link": id}``
+to every process; only the sockets of that link act on it), when it expires,
+and, should an announcement be lost, at its next check of the link
+(``WS_SHARE_RECHECK`` seconds).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from enum import IntEnum
@@ -30,11 +39,14 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from leads.events import actor_summary, encode
-from leads.models import Board, BoardMembership
+from leads.models import Board, BoardMembership, Role
+from leads.principals import GUEST_NAME, ShareViewer
 
 from .fanout import Refused, Subscription, hub
+from .selectors import share_link_alive
 
 
 class Close(IntEnum):
@@ -43,6 +55,7 @@ class Close(IntEnum):
     UNAUTHENTICATED = 4401
     NOT_FOUND = 4404
     RESYNC = 4408
+    SHARE_ENDED = 4410
     TOO_MANY = 4429
 
 
@@ -60,10 +73,33 @@ CLOSE_CODES: dict[Close, str] = {
         "Too many connections for this user or this board (WS_MAX_CONNECTIONS_PER_*), "
         "or too many messages (WS_MESSAGE_RATE / WS_MESSAGE_BURST). Back off, then retry."
     ),
+    Close.SHARE_ENDED: (
+        "The share link (?share=) was revoked, has expired or does not exist. Do not retry."
+    ),
 }
 
 PONG = encode({"type": "pong"})
 MAX_ID = 2**63 - 1  # ids past a bigint are no board's
+# Every announcement of a revoked link starts so (``funnel.services.share_link_revoke``).
+SHARE_REVOKED_PREFIX = '{"type":"share.revoked",'
+DEFAULT_SHARE_RECHECK = 30.0  # seconds between an open share socket's checks of its link
+
+
+def share_recheck() -> float:
+    return float(getattr(settings, "WS_SHARE_RECHECK", DEFAULT_SHARE_RECHECK))
+
+
+def guest_summary(viewer: ShareViewer) -> dict[str, Any]:
+    """The presence entry of a share link's audience: one "Guest" per link."""
+    return {"id": f"share-{viewer.link_id}", "username": "", "name": GUEST_NAME, "team": None}
+
+
+def revoked_link(text: str) -> int | None:
+    try:
+        link = json.loads(text).get("link")
+    except (ValueError, AttributeError):
+        return None
+    return link if isinstance(link, int) else None
 
 
 @database_sync_to_async
@@ -114,20 +150,35 @@ class BoardConsumer(AsyncWebsocketConsumer):
     me: dict[str, Any] | None = None
     can_write = False
     bucket: TokenBucket | None = None
+    share: ShareViewer | None = None  # opened with a share link
+    watcher: asyncio.Task[None] | None = None  # closes the socket when the link ends
+    closer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if self.scope.get("share_refused"):
+            await self.refuse(Close.SHARE_ENDED)
+            return
+        if user is None or not (user.is_authenticated or isinstance(user, ShareViewer)):
             await self.refuse(Close.UNAUTHENTICATED)
             return
         board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
-        membership = await membership_get(board_id, user) if board_id <= MAX_ID else None
-        if membership is None:
-            await self.refuse(Close.NOT_FOUND)
-            return
-        me = actor_summary(user, membership)
-        assert me is not None
-        self.me, self.can_write = me, membership.can_write
+        if isinstance(user, ShareViewer):
+            if user.board_id != board_id:
+                await self.refuse(Close.NOT_FOUND)
+                return
+            self.share = user
+            me, role = guest_summary(user), Role.VIEWER.value
+        else:
+            membership = await membership_get(board_id, user) if board_id <= MAX_ID else None
+            if membership is None:
+                await self.refuse(Close.NOT_FOUND)
+                return
+            summary = actor_summary(user, membership)
+            assert summary is not None
+            me, role = summary, membership.role
+            self.can_write = membership.can_write
+        self.me = me
         self.bucket = TokenBucket(settings.WS_MESSAGE_RATE, settings.WS_MESSAGE_BURST)
         await self.accept()
         self.accepted = True
@@ -150,10 +201,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "type": "hello",
             "seq": seq,
             "presence": self.subscription.presence(),
-            "you": {**me, "role": membership.role},
+            "you": {**me, "role": role},
         }
         # No await between the presence above and start(): see Subscription.start.
         self.subscription.start(encode(hello), after_seq=seq)
+        if self.share is not None:
+            self.watcher = asyncio.create_task(self.watch_share(self.share))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed:
@@ -196,7 +249,30 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.leave()
 
     async def send_text(self, text: str) -> None:
+        if (
+            self.share is not None
+            and text.startswith(SHARE_REVOKED_PREFIX)
+            and revoked_link(text) == self.share.link_id
+        ):
+            # Not from this sender task: closing cancels it (see Subscription.leave).
+            self.closer = asyncio.create_task(self.refuse(Close.SHARE_ENDED))
+            return
         await self.send(text_data=text)
+
+    async def watch_share(self, viewer: ShareViewer) -> None:
+        """Close when the link expires, or when a check finds it revoked. The
+        announcement of a revoke closes the socket sooner; the checks are the
+        backstop, and the first one, made once the socket has joined the board's
+        feed, catches a revoke announced between the handshake and the join."""
+        while not self.closed:
+            if not await database_sync_to_async(share_link_alive)(viewer.link_id):
+                await self.refuse(Close.SHARE_ENDED)
+                return
+            wait = share_recheck()
+            if viewer.expires_at is not None:
+                left = (viewer.expires_at - timezone.now()).total_seconds()
+                wait = max(0.0, min(wait, left + 0.05))
+            await asyncio.sleep(wait)
 
     def reply(self, text: str) -> None:
         # Through the queue, so a reply never overtakes the hello or an event.
@@ -219,5 +295,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.leave()
 
     async def leave(self) -> None:
+        watcher = self.watcher
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
         if self.subscription is not None:
             await self.subscription.leave()

@@ -1,4 +1,5 @@
-"""What the funnel app stores itself: read-only share links to a board's meeting view."""
+"""What the funnel app stores itself: read-only share links to a board's meeting
+view, and the meetings held on it (with their recaps)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
 from leads.models import Board
 
@@ -33,3 +36,45 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"share link of {self.board_id} ({self.token[:6]}…)"
+
+
+class Meeting(models.Model):
+    """A meeting held in front of the board: from "Start meeting" to "End meeting".
+
+    At most one runs per board at a time. The recap (``funnel.selectors.
+    meeting_recap_compute``) is computed once, when it ends, from the board's
+    transitions between ``started_at`` and ``ended_at``, and kept as it was then.
+    """
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    recap = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["board"],
+                condition=Q(ended_at__isnull=True),
+                name="meeting_one_running_per_board",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="meeting_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["board", "started_at"], name="meeting_board_started")]
+
+    def __str__(self) -> str:
+        return f"meeting {self.pk} on board {self.board_id}"
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None

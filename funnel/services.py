@@ -1,17 +1,64 @@
-"""Writes of the funnel app: share links (made and revoked by a board's editors)."""
+"""Writes of the funnel app: share links (made and revoked by a board's editors) and
+meetings (started and ended by them; the end computes and keeps the recap).
+
+Each change that open meeting views must see at once is announced to the board's
+sockets after commit, as an ephemeral message (no seq, not in the event log):
+``{"type": "share.revoked", "link": <id>}`` (the sockets opened with that link
+close, see ``funnel.consumers``; the token itself is never sent),
+``{"type": "meeting.started", "meeting": {...}}`` and
+``{"type": "meeting.ended", "meeting": <id>}``.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
-from leads.errors import InvalidInput, NotFound
-from leads.services.access import membership_for_write
+from leads.errors import Conflict, InvalidInput, NotFound
+from leads.events import board_group, encode
+from leads.selectors import board_get
+from leads.services.access import board_lock, membership_for_write
 
-from .models import ShareLink
+from .fanout import EPHEMERAL_MESSAGE_TYPE
+from .models import Meeting, ShareLink
+from .selectors import meeting_recap_compute, meeting_summary
+
+logger = logging.getLogger(__name__)
+
+# The sender of the server's own ephemeral messages: no socket has this key, so
+# every socket of the board gets them (see ``funnel.fanout.BoardFeed.receive``).
+SERVER_SENDER = "server"
+
+
+def announce_on_commit(board_id: int, message: dict[str, Any]) -> None:
+    """Send ``message`` to every socket of the board, in every process, once the
+    transaction commits (nothing when it rolls back)."""
+    text = encode(message)
+    transaction.on_commit(lambda: announce(board_id, text))
+
+
+def announce(board_id: int, text: str) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            board_group(board_id),
+            {"type": EPHEMERAL_MESSAGE_TYPE, "text": text, "sender": SERVER_SENDER},
+        )
+    except Exception:  # ephemeral; open share sockets also re-check their link
+        logger.exception("announcing to board %s failed", board_id)
+
+
+# Share links
 
 
 @transaction.atomic
@@ -27,7 +74,9 @@ def share_link_create(
 
 @transaction.atomic
 def share_link_revoke(*, board_id: int, actor: Any, token: str) -> ShareLink:
-    """Revoke at once (idempotent: a revoked link stays revoked at its first time)."""
+    """Revoke at once (idempotent: a revoked link stays revoked at its first time).
+    Every socket open with the link closes (announced again on a repeat, in case
+    a process missed the first)."""
     membership_for_write(board_id, actor)
     link = ShareLink.objects.select_for_update().filter(board_id=board_id, token=token).first()
     if link is None:
@@ -35,4 +84,58 @@ def share_link_revoke(*, board_id: int, actor: Any, token: str) -> ShareLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+    announce_on_commit(board_id, {"type": "share.revoked", "link": link.pk})
     return link
+
+
+# Meetings
+
+
+@transaction.atomic
+def meeting_start(*, board_id: int, actor: Any) -> Meeting:
+    """Start collecting the board's moves for a recap (owners and editors). One
+    meeting runs per board at a time: another start is a 409 naming it."""
+    membership_for_write(board_id, actor)
+    board_lock(board_id)  # two starts at once: the second sees the first
+    running = Meeting.objects.filter(board_id=board_id, ended_at__isnull=True).first()
+    if running is not None:
+        raise Conflict("A meeting is already running on this board.", extra={"meeting": running.pk})
+    meeting = Meeting.objects.create(board_id=board_id, started_by=actor)
+    announce_on_commit(board_id, {"type": "meeting.started", "meeting": meeting_summary(meeting)})
+    return meeting
+
+
+def meeting_end(*, board_id: int, meeting_id: int, actor: Any) -> Meeting:
+    """End the meeting and keep its recap (owners and editors). Ending an ended
+    meeting answers it as it is (two people pressing End at once both get the recap).
+
+    The recap is computed before the write, outside the transaction, so the
+    write lock (SQLite takes it at BEGIN) is held for one UPDATE only; the end
+    moment is fixed first, so the recap covers exactly ``[started_at, ended_at)``.
+    """
+    membership_for_write(board_id, actor)
+    meeting = (
+        Meeting.objects.filter(board_id=board_id, pk=meeting_id)
+        .select_related("started_by")
+        .first()
+    )
+    if meeting is None:
+        raise NotFound("Meeting not found.")
+    if meeting.ended_at is None:
+        end = max(timezone.now(), meeting.started_at)
+        board = board_get(board_id=board_id, user=actor)
+        recap = meeting_recap_compute(
+            board=board, user=actor, meeting=meeting, end=end, ended_by=actor
+        )
+        with transaction.atomic():
+            ended = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
+                ended_at=end, ended_by=actor, recap=json_safe(recap)
+            )
+            if ended:
+                announce_on_commit(board_id, {"type": "meeting.ended", "meeting": meeting.pk})
+    return Meeting.objects.select_related("started_by", "ended_by").get(pk=meeting.pk)
+
+
+def json_safe(value: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON: moments as ISO text, numpy numbers as Python ones."""
+    return json.loads(json.dumps(value, cls=JSONEncoder))

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_settings
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("", views.board_list, name="board-list"),
     path("boards/<int:board_id>/", views.board_page, name="board"),
+    path("boards/<int:board_id>/settings/", views_settings.board_settings, name="board-settings"),
+    path("boards/<int:board_id>/meeting/", views.meeting_page, name="meeting"),
 ]

@@ -21,11 +21,23 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .cards import CARD_FIELDS, card_from_row
+from .cards import CARD_FIELDS, card_from_row, latest_verdict
 from .errors import InvalidInput, NotFound
 from .events import event_message
 from .filters import LeadStateFilter
@@ -36,12 +48,17 @@ from .models import (
     Campaign,
     Lead,
     LeadFeedback,
+    Role,
     Stage,
+    StageKind,
+    StageTeam,
     StageTransition,
 )
+from .principals import ShareViewer
 
 STATE_PER_STAGE = 50
 STATE_PER_STAGE_MAX = 500
+HANDOFF_LANE_MAX = 100  # waiting leads the state carries for the handoff lane
 EVENTS_LIMIT = 500
 EVENTS_LIMIT_MAX = 1000
 
@@ -50,12 +67,21 @@ CAMPAIGN_FIELDS = ("id", "name", "channel", "color", "cost")
 
 
 def boards_for_user(user: Any) -> QuerySet[Board]:
+    """The boards the user is a member of; a share link's holder sees its one board."""
+    if isinstance(user, ShareViewer):
+        return Board.objects.filter(pk=user.board_id).order_by("name", "id")
     return Board.objects.filter(memberships__user=user).order_by("name", "id")
 
 
 def boards_with_role(user: Any) -> QuerySet[Board]:
     """The user's boards, each with ``my_role`` and ``my_team`` (the annotation
-    reuses the membership join of the filter: one row per board)."""
+    reuses the membership join of the filter: one row per board). A share link's
+    holder is a viewer of no team."""
+    if isinstance(user, ShareViewer):
+        return boards_for_user(user).annotate(
+            my_role=Value(Role.VIEWER, output_field=CharField()),
+            my_team=Value(None, output_field=CharField()),
+        )
     return boards_for_user(user).annotate(
         my_role=F("memberships__role"), my_team=F("memberships__team")
     )
@@ -181,7 +207,11 @@ def stage_cards(
     if after is not None:
         position, lead_id = after
         page = page.filter(Q(position__gt=position) | Q(position=position, id__gt=lead_id))
-    rows = list(page.order_by("position", "id").values(*CARD_FIELDS)[: per_stage + 1])
+    rows = list(
+        page.annotate(verdict=latest_verdict())
+        .order_by("position", "id")
+        .values(*CARD_FIELDS, "verdict")[: per_stage + 1]
+    )
     more = len(rows) > per_stage
     rows = rows[:per_stage]
     cursor = cursor_encode(rows[-1]["position"], rows[-1]["id"]) if more else None
@@ -239,6 +269,33 @@ def person(user: Any, team: str | None) -> dict[str, Any]:
     return {"id": user.pk, "username": user.get_username(), "name": user_name(user), "team": team}
 
 
+def handoff_stage_of(stages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first sales-owned open stage of ``stages`` (in position order): where
+    marketing hands a lead to sales (the rule of ``selectors_bridge.handoff_stage``)."""
+    return next(
+        (s for s in stages if s["team"] == StageTeam.SALES and s["kind"] == StageKind.OPEN), None
+    )
+
+
+def handoff_lane(
+    leads: QuerySet[Lead], stage: dict[str, Any] | None, *, limit: int = HANDOFF_LANE_MAX
+) -> dict[str, Any] | None:
+    """The handoff lane of the (filtered) ``leads``: those in the handoff stage that
+    sales has neither accepted nor rejected, longest waiting first. Two queries."""
+    if stage is None:
+        return None
+    waiting = leads.filter(stage_id=stage["id"]).filter(
+        ~Exists(LeadFeedback.objects.filter(lead_id=OuterRef("pk")))
+    )
+    rows = list(waiting.order_by("stage_entered_at", "id").values(*CARD_FIELDS)[:limit])
+    count = len(rows) if len(rows) < limit else waiting.count()
+    return {
+        "stage": stage["id"],
+        "count": count,
+        "leads": [card_from_row({**row, "verdict": None}) for row in rows],
+    }
+
+
 def board_state_get(
     *,
     board_id: int,
@@ -254,7 +311,9 @@ def board_state_get(
     ``seq`` is read before the data, so a client that applies the events after
     ``seq`` misses none (an event may already be in the data; applying it again
     is harmless since cards carry their version). With ``stage`` (and
-    ``cursor``) only that stage's next page is answered.
+    ``cursor``) only that stage's next page is answered; without, ``handoff``
+    holds the handoff lane (``handoff_lane``; ``None`` on a board without a
+    sales stage). Cards carry sales' latest ``verdict``.
 
     The number of queries depends on the number of stages, never on the number
     of leads.
@@ -271,6 +330,7 @@ def board_state_get(
         Stage.objects.filter(board_id=board.pk).order_by("position").values(*STAGE_FIELDS)
     )
     stage_ids = [stage["id"] for stage in stages]
+    lane = handoff_lane(leads, handoff_stage_of(stages)) if stage_id is None else None
     if stage_id is not None:
         stages = [stage for stage in stages if stage["id"] == stage_id]
         if not stages:
@@ -280,7 +340,9 @@ def board_state_get(
         row["stage_id"]: {"count": row["count"], "value": row["value"]}
         for row in leads.values("stage_id").annotate(count=Count("id"), value=Sum("value"))
     }
-    owner_ids: set[int] = set()
+    owner_ids: set[int] = (
+        {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
+    )
     for stage in stages:
         total = totals.get(stage["id"], {})
         cards, next_cursor = stage_cards(leads, stage["id"], per_stage=per_stage, after=after)
@@ -291,13 +353,16 @@ def board_state_get(
             leads=cards,
             next=next_cursor,
         )
-    return {
+    state = {
         "board": board,
         "seq": board.last_seq,
         "stages": stages,
         "campaigns": campaign_figures(board.pk, leads, stage_ids),
         "people": board_people(board.pk, owner_ids),
     }
+    if stage_id is None:
+        state["handoff"] = lane
+    return state
 
 
 def board_events_after(

@@ -194,6 +194,15 @@ class CardOutput(serializers.Serializer):
     version = serializers.IntegerField()
     stage_entered_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
+    verdict = serializers.ChoiceField(
+        Verdict.choices, allow_null=True, help_text="Sales' latest verdict on the lead, or null."
+    )
+
+
+class HandoffLaneOutput(serializers.Serializer):
+    stage = serializers.IntegerField(help_text="The first sales-owned open stage.")
+    count = serializers.IntegerField(help_text="Leads waiting there for sales' verdict.")
+    leads = CardOutput(many=True, help_text="The longest waiting first (at most 100).")
 
 
 class StateQueryInput(serializers.Serializer):
@@ -249,6 +258,9 @@ class StateOutput(serializers.Serializer):
     stages = StageStateOutput(many=True)
     campaigns = CampaignStateOutput(many=True)
     people = serializers.DictField(child=PersonOutput(), help_text="By user id.")
+    handoff = HandoffLaneOutput(
+        allow_null=True, required=False, help_text="The handoff lane (not on a stage's page)."
+    )
 
 
 class EventsQueryInput(serializers.Serializer):

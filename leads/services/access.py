@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..models import Board, BoardMembership, Campaign, Lead, Role, Stage
+from ..principals import ShareViewer
 
 
 def board_lock(board_id: int) -> Board:
@@ -49,11 +50,14 @@ def leads_locked(lead_ids: list[int]) -> None:
 
 def membership_for_write(board_id: int, actor: Any) -> BoardMembership | None:
     """The actor's membership, or ``None`` for the system (seed, commands).
-    Not a member -> 404 (the board is not theirs to see); viewer -> 403."""
+    Not a member -> 404 (the board is not theirs to see); viewer or a share
+    link's holder -> 403."""
     if actor is None:
         if not Board.objects.filter(pk=board_id).exists():
             raise NotFound("Board not found.")
         return None
+    if isinstance(actor, ShareViewer):
+        raise PermissionDenied("A share link only shows the board; it cannot change it.")
     membership = BoardMembership.objects.filter(board_id=board_id, user=actor).first()
     if membership is None:
         raise NotFound("Board not found.")

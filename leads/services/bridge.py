@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import connection
 from django.db.models import Max
@@ -40,6 +39,7 @@ from ..models import (
     Verdict,
     Webhook,
 )
+from ..webhooks import target_refusal
 from .access import membership_for_owner, membership_for_write
 from .tx import write_transaction
 
@@ -650,15 +650,28 @@ def feedback_check(
 # --- Webhooks ---
 
 
-@write_transaction
 def webhook_create(
     *, board_id: int, actor: Any, url: str, secret: str = "", events: list[str] | None = None
 ) -> Webhook:
     """A webhook delivers the events stored from now on (its cursor starts at the
-    board's last seq). No secret given: one is made (returned once, on creation)."""
+    board's last seq). No secret given: one is made (returned once, on creation).
+
+    The URL must be http(s), without credentials, and (unless
+    ``WEBHOOK_ALLOW_PRIVATE``) not resolve to an internal address: checked before
+    the transaction, since resolving the host may take a while."""
     membership_for_write(board_id, actor)
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise InvalidInput("The URL must be http:// or https://.", field="url")
+    refusal = target_refusal(url)
+    if refusal is not None:
+        raise InvalidInput(refusal, field="url")
+    return webhook_insert(board_id=board_id, actor=actor, url=url, secret=secret, events=events)
+
+
+@write_transaction
+def webhook_insert(
+    *, board_id: int, actor: Any, url: str, secret: str, events: list[str] | None
+) -> Webhook:
+    """Precondition: ``url`` passed ``target_refusal`` (``webhook_create`` checks it)."""
+    membership_for_write(board_id, actor)
     unknown = sorted(set(events or []) - set(STORED_TYPES))
     if unknown:
         raise InvalidInput(

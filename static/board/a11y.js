@@ -23,9 +23,26 @@ export function describeEffect(effect, { stageName, campaignName, me }) {
       return `${effect.count} ${campaignName(effect.campaign)} ${effect.count === 1 ? 'lead' : 'leads'} moved from ${stageName(effect.from)} to ${stageName(effect.to)} by ${by}`;
     case 'undo-batch':
       return `${by === 'you' ? 'You' : by} undid a move of ${effect.count} ${effect.count === 1 ? 'lead' : 'leads'}`;
+    case 'feedback': {
+      const who = by === 'you' ? 'You' : capitalize(by);
+      const lead = effect.name || 'a lead';
+      if (effect.verdict === 'accepted') return `${who} accepted ${lead}`;
+      return `${who} rejected ${lead}${effect.reason ? `: ${effect.reason}` : ''}`;
+    }
+    case 'imported': {
+      const who = by === 'you' ? 'You' : capitalize(by);
+      const parts = [];
+      if (effect.created) parts.push(`${effect.created} new`);
+      if (effect.updated) parts.push(`${effect.updated} updated`);
+      return `${who} imported ${parts.length ? parts.join(' and ') : 'no'} ${effect.created + effect.updated === 1 ? 'lead' : 'leads'}`;
+    }
     default:
       return null;
   }
+}
+
+function capitalize(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 /** Describe the selected card for the keyboard user. */
@@ -34,6 +51,8 @@ export function describeCard(card, { stageName, ownerName, index, total }) {
   if (card.company) parts.push(card.company);
   parts.push(`score ${card.score}`);
   if (ownerName) parts.push(`owner ${ownerName}`);
+  if (card.verdict === 'accepted') parts.push('accepted by sales');
+  else if (card.verdict === 'rejected') parts.push('rejected by sales');
   parts.push(`${stageName}, ${index + 1} of ${total}`);
   return parts.join(', ');
 }

@@ -1,4 +1,5 @@
-// REST calls of the board (session auth + CSRF header). Errors are ApiError
+// REST calls of the board (session auth + CSRF header; the meeting view opened
+// through a share link sends ``X-Share-Token`` instead). Errors are ApiError
 // with the server's readable ``detail``.
 
 import { filterParams } from './filters.js';
@@ -28,12 +29,15 @@ function readable(status, body) {
   return `Request failed (${status}).`;
 }
 
-export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken') } = {}) {
-  async function call(method, path, { body, query, timeoutMs = 20_000 } = {}) {
+/** ``share``: a read-only share link's token (the meeting view without an account). */
+export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken'), share = null } = {}) {
+  /** ``text``: answer the body as text (a download), not JSON. */
+  async function call(method, path, { body, query, timeoutMs = 20_000, text = false } = {}) {
     const url = query && query.toString() ? `${path}?${query}` : path;
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET') headers['X-CSRFToken'] = csrf();
+    if (share) headers['X-Share-Token'] = share;
     const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
     const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
     let response;
@@ -52,6 +56,7 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     }
     let data = null;
     const type = response.headers.get('Content-Type') || '';
+    if (text && response.ok) return response.text();
     if (type.includes('json')) {
       try {
         data = await response.json();
@@ -65,19 +70,37 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
 
   const board = `/api/boards/${boardId}`;
   return {
-    state(filters, { perStage = 50, stage = null, cursor = null } = {}) {
+    /** ``asOf`` (ISO moment, or null for the live board): the board as it stood then. */
+    state(filters, { perStage = 50, stage = null, cursor = null, asOf = null } = {}) {
       const query = filterParams(filters);
       query.set('per_stage', String(perStage));
       if (stage != null) query.set('stage', String(stage));
       if (cursor) query.set('cursor', cursor);
+      if (asOf) query.set('as_of', asOf);
       return call('GET', `${board}/state/`, { query });
     },
     events(after, limit = 1000) {
       return call('GET', `${board}/events/`, { query: new URLSearchParams({ after: String(after), limit: String(limit) }) });
     },
-    funnel(filters) {
+    funnel(filters, { asOf = null } = {}) {
       // The funnel figures take the board's filters (same names as /state/).
-      return call('GET', `${board}/funnel/`, { query: filterParams(filters) });
+      const query = filterParams(filters);
+      if (asOf) query.set('as_of', asOf);
+      return call('GET', `${board}/funnel/`, { query });
+    },
+    /** The side panel's plotly figures, for the filters (and a past moment). */
+    charts(filters, { asOf = null } = {}) {
+      const query = filterParams(filters);
+      if (asOf) query.set('as_of', asOf);
+      return call('GET', `${board}/charts/`, { query });
+    },
+    /** The board's moves in [start, end), oldest first: {transitions, has_more}. */
+    boardTransitions({ start = null, end = null, limit = null } = {}) {
+      const query = new URLSearchParams();
+      if (start) query.set('start', start);
+      if (end) query.set('end', end);
+      if (limit) query.set('limit', String(limit));
+      return call('GET', `${board}/transitions/`, { query });
     },
     moveLead(leadId, body) {
       return call('POST', `/api/leads/${leadId}/move/`, { body });
@@ -90,6 +113,29 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     },
     transitions(leadId) {
       return call('GET', `/api/leads/${leadId}/transitions/`);
+    },
+    // Meetings (meeting view): start, end (answers the recap), one, its recap as Markdown.
+    meetingStart() {
+      return call('POST', `${board}/meetings/`);
+    },
+    meetingEnd(meetingId) {
+      return call('POST', `${board}/meetings/${meetingId}/end/`);
+    },
+    meeting(meetingId) {
+      return call('GET', `${board}/meetings/${meetingId}/`);
+    },
+    meetingRecapMarkdown(meetingId) {
+      return call('GET', `${board}/meetings/${meetingId}/recap.md`, { text: true });
+    },
+    // Read-only share links to the meeting view (editors).
+    shareLinks() {
+      return call('GET', `${board}/share-links/`);
+    },
+    shareLinkCreate(body = {}) {
+      return call('POST', `${board}/share-links/`, { body });
+    },
+    shareLinkRevoke(token) {
+      return call('DELETE', `${board}/share-links/${encodeURIComponent(token)}/`);
     },
   };
 }

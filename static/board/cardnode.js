@@ -1,10 +1,15 @@
 // One lead card on the canvas: name, company, score, value, owner, days in
-// stage with its aging ring, campaign colour edge. Text is ellipsized with
-// measured widths, so nothing overlaps or is cut.
+// stage with its aging ring, campaign colour edge, and sales' verdict (a tick
+// or a cross) once there is one. Text is ellipsized with measured widths, so
+// nothing overlaps or is cut.
+//
+// A card in the handoff lane is taller: under the card, Accept and Reject
+// buttons (``.handoff-action`` nodes with ``leadId`` and ``verdict``) for
+// those who may judge it, or a note that it waits for sales.
 
 import { Konva, Rect, Text, Circle, Arc } from './konva.js';
-import { M } from './layout.js';
-import { COLORS, FONT_FAMILY, font } from './theme.js';
+import { M, LANE } from './layout.js';
+import { COLORS, FONT_FAMILY, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, shortName, daysLabel } from './format.js';
 
@@ -32,15 +37,19 @@ function scoreColors(score) {
 
 /** A signature of what the card shows: the node is rebuilt only when it changes. */
 export function cardSignature(card, width, info) {
-  return [card.version, card.name, card.company, card.score, card.value, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent].join('|');
+  const lane = info.lane ? (info.lane.canJudge ? 'judge' : 'wait') : '';
+  return [card.version, card.name, card.company, card.score, card.value, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent, card.verdict, lane].join('|');
 }
 
+const VERDICT_MARKS = { accepted: '✓', rejected: '✗' };
+
 /**
- * info: {ownerName, campaignColor, aging: {days, sla, overdue, used}, accent (team colour), draggable}
+ * info: {ownerName, campaignColor, aging: {days, sla, overdue, used}, accent (team colour), draggable,
+ *        lane: null | {canJudge} (the card waits in the handoff lane)}
  * measure(text, fontString) -> width
  */
 export function makeCardNode(card, width, info, measure) {
-  const h = M.cardH;
+  const h = info.lane ? LANE.cardH : M.cardH;
   const group = new Konva.Group({ name: 'card', draggable: !!info.draggable, leadId: card.id });
   const overdue = info.aging.overdue;
 
@@ -71,9 +80,20 @@ export function makeCardNode(card, width, info, measure) {
   group.add(new Rect({ x: right - scoreW, y: 10, width: scoreW, height: 20, cornerRadius: 10, fill: pill, listening: false }));
   group.add(text({ x: right - scoreW, y: 14, width: scoreW, align: 'center', text: scoreText, fontSize: SCORE.size, fontStyle: String(SCORE.weight), fill: pillInk }));
 
+  // Sales' verdict, left of the score: a tick (accepted) or a cross (rejected).
+  let markW = 0;
+  const mark = VERDICT_MARKS[card.verdict];
+  if (mark) {
+    markW = 24;
+    const accepted = card.verdict === 'accepted';
+    const cx = right - scoreW - 14;
+    group.add(new Circle({ x: cx, y: 20, radius: 9, fill: accepted ? teamColor('sales') : COLORS.scoreLow, listening: false }));
+    group.add(text({ x: cx - 9, y: 14, width: 18, align: 'center', text: mark, fontSize: 11.5, fontStyle: '700', fill: accepted ? '#ffffff' : COLORS.scoreLowInk }));
+  }
+
   // Name and company.
   const nameFont = font(NAME.size, NAME.weight);
-  const nameW = right - scoreW - 8 - left;
+  const nameW = right - scoreW - markW - 8 - left;
   group.add(text({ x: left, y: 12, text: ellipsize(card.name, nameW, (t) => measure(t, nameFont)), fontSize: NAME.size, fontStyle: String(NAME.weight), fill: COLORS.ink }));
   const bodyFont = font(BODY.size, BODY.weight);
   const company = card.company || card.email || '';
@@ -118,5 +138,33 @@ export function makeCardNode(card, width, info, measure) {
     const room = daysX - 10 - ownerX;
     group.add(text({ x: ownerX, y: y3, text: ellipsize(owner, room, (t) => measure(t, bodyFont)), fontSize: BODY.size, fill: COLORS.muted }));
   }
+  if (info.lane) addLaneRow(group, card, width, info.lane, measure);
   return group;
+}
+
+/** The handoff lane's row under a waiting card: Accept / Reject, or who it waits for. */
+function addLaneRow(group, card, width, lane, measure) {
+  const y = M.cardH;
+  const left = 12;
+  const right = width - 10;
+  const sales = teamColor('sales');
+  group.add(new Rect({ x: left, y: y - 3, width: right - left, height: 1, fill: COLORS.cardLine, listening: false }));
+  if (!lane.canJudge) {
+    const note = 'Waiting for sales to accept or reject';
+    const noteFont = font(12.5, 500);
+    group.add(text({ x: left + 2, y: y + 9, text: ellipsize(note, right - left - 4, (t) => measure(t, noteFont)), fontSize: 12.5, fontStyle: '500', fill: sales }));
+    return;
+  }
+  const gap = 8;
+  const w = (right - left - gap) / 2;
+  const buttons = [
+    { verdict: 'accepted', label: '✓ Accept', x: left, fill: sales, ink: '#ffffff', line: sales },
+    { verdict: 'rejected', label: '✗ Reject', x: left + w + gap, fill: COLORS.card, ink: COLORS.body, line: COLORS.cardLine },
+  ];
+  for (const b of buttons) {
+    const button = new Konva.Group({ x: b.x, y: y + 2, name: 'handoff-action', leadId: card.id, verdict: b.verdict });
+    button.add(new Rect({ name: 'handoff-action-bg', width: w, height: LANE.actionsH, cornerRadius: 7, fill: b.fill, stroke: b.line, strokeWidth: 1, perfectDrawEnabled: false }));
+    button.add(text({ x: 0, y: 7.5, width: w, align: 'center', text: b.label, fontSize: 13, fontStyle: '700', fill: b.ink }));
+    group.add(button);
+  }
 }

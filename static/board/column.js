@@ -1,13 +1,21 @@
 // One stage column on the canvas: header (name, team strip, count and value,
 // conversion to the next stage), campaign chips, and a scrolling, virtualized
 // list of cards (only the cards in view have nodes).
+//
+// The first sales stage's list starts with the handoff lane (see model.js):
+// a header, the waiting cards with their Accept / Reject buttons, a divider.
+// A click on one of those buttons is announced to the page as a DOM event,
+// ``HANDOFF_EVENT`` on the canvas container with ``detail: {lead, verdict}``
+// (handoff.js opens its form); the canvas itself never writes.
 
 import { Konva, Rect, Text, Circle, Arrow } from './konva.js';
-import { M, cardTop, contentHeight, visibleRange, clampScroll } from './layout.js';
+import { M, LANE, cardTop, listLayout } from './layout.js';
 import { COLORS, FONT_FAMILY, TEAM_LABELS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from './format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
+
+export const HANDOFF_EVENT = 'funnelboard:handoff';
 
 function text(props) {
   return new Text({ fontFamily: FONT_FAMILY, wrap: 'none', listening: false, perfectDrawEnabled: false, ...props });
@@ -24,9 +32,10 @@ export class ColumnView {
     this.chips = new Konva.Group();
     this.list = new Konva.Group();
     this.cards = new Konva.Group();
+    this.laneDeco = new Konva.Group({ listening: false }); // the lane's header, note, divider
     this.footer = new Konva.Group({ listening: false });
     this.scrollbar = new Rect({ width: 4, cornerRadius: 2, fill: '#c3ccd9', listening: false });
-    this.list.add(this.cards, this.footer);
+    this.list.add(this.laneDeco, this.cards, this.footer);
     this.group.add(this.bg, this.strip, this.header, this.chips, this.list, this.scrollbar);
     layer.add(this.group);
     this.nodes = new Map(); // lead id -> {node, sig}
@@ -35,6 +44,8 @@ export class ColumnView {
     this.chipsSig = '';
     this.scroll = 0;
     this.rects = new Map(); // lead id -> world rect of drawn cards
+    this.layout = listLayout(0, false);
+    this.laneSig = '';
   }
 
   destroy() {
@@ -57,6 +68,8 @@ export class ColumnView {
       this.chipsSig = '';
       this.clearCards();
       this.footer.destroyChildren();
+      this.laneDeco.destroyChildren();
+      this.laneSig = '';
       this.scrollbar.visible(false);
       return;
     }
@@ -178,18 +191,23 @@ export class ColumnView {
   /** skip: lead id being dragged (leaves its gap). */
   drawCards(col, geo, box, skip) {
     const n = col.ids.length;
-    this.scroll = clampScroll(this.scroll, n, col.hasMore, box.height);
+    const layout = listLayout(n, col.hasMore, col.handoff ? { n: col.lane, more: col.handoff.count > col.lane } : null);
+    this.layout = layout;
+    this.scroll = layout.clampScroll(this.scroll, box.height);
     this.list.clip({ x: 0, y: box.top, width: geo.width, height: box.height });
     this.cards.position({ x: M.colPad, y: box.top - this.scroll });
+    this.laneDeco.position({ x: M.colPad, y: box.top - this.scroll });
     const width = geo.width - 2 * M.colPad;
-    const [first, end] = visibleRange(this.scroll, box.height, n);
+    this.drawLane(col, width, layout);
+    const [first, end] = layout.visible(this.scroll, box.height);
     const keep = new Set();
     this.rects.clear();
     for (let i = first; i < end; i++) {
       const id = col.ids[i];
       if (id === skip) continue;
-      const info = this.hooks.cardInfo(id);
+      let info = this.hooks.cardInfo(id);
       if (!info) continue;
+      if (i < layout.lane) info = { ...info, lane: { canJudge: col.handoff.canJudge } };
       keep.add(id);
       const sig = cardSignature(info.card, width, info);
       let entry = this.nodes.get(id);
@@ -199,15 +217,16 @@ export class ColumnView {
       }
       if (!entry) {
         const node = makeCardNode(info.card, width, info, this.hooks.measure);
+        if (info.lane) this.wireLaneButtons(node);
         this.cards.add(node);
         entry = { node, sig };
         this.nodes.set(id, entry);
       }
-      const y = cardTop(i);
+      const y = layout.top(i);
       entry.node.position({ x: 0, y });
       entry.node.draggable(!!info.draggable);
       entry.node.opacity(this.hooks.hidden(id) ? 0 : 1);
-      this.rects.set(id, { x: geo.x + M.colPad, y: box.top - this.scroll + y, width, height: M.cardH, index: i });
+      this.rects.set(id, { x: geo.x + M.colPad, y: box.top - this.scroll + y, width, height: layout.height(i), index: i });
     }
     for (const [id, entry] of this.nodes) {
       if (!keep.has(id)) {
@@ -217,14 +236,16 @@ export class ColumnView {
     }
     // Footer: "more below" or an empty column's note.
     this.footer.destroyChildren();
+    const rest = n - layout.lane;
     if (col.hasMore) {
-      const y = box.top - this.scroll + cardTop(n) + 8;
+      const y = box.top - this.scroll + layout.offset + cardTop(rest) + 8;
       this.footer.add(text({ x: 0, y, width: geo.width, align: 'center', text: col.loading ? 'Loading more…' : `Showing ${countText(n)} of ${countText(col.count)} · scroll for more`, fontSize: 12.5, fill: COLORS.muted }));
-    } else if (n === 0) {
-      this.footer.add(text({ x: 0, y: box.top + 28, width: geo.width, align: 'center', text: col.filtered ? 'No matching leads' : 'No leads here', fontSize: 13, fill: COLORS.faint }));
+    } else if (rest === 0 && (n === 0 || !col.handoff)) {
+      const y = box.top - this.scroll + layout.offset + 28;
+      this.footer.add(text({ x: 0, y, width: geo.width, align: 'center', text: col.filtered ? 'No matching leads' : 'No leads here', fontSize: 13, fill: COLORS.faint }));
     }
     // Scrollbar.
-    const content = contentHeight(n, col.hasMore);
+    const content = layout.content;
     if (content > box.height + 1) {
       const thumb = Math.max(28, (box.height * box.height) / content);
       const max = content - box.height;
@@ -232,6 +253,88 @@ export class ColumnView {
     } else {
       this.scrollbar.visible(false);
     }
+  }
+
+  /** The handoff lane's header ("HANDOFF · 3 waiting"), its "more" note and the
+   * divider above the stage's other cards; nothing in other columns. */
+  drawLane(col, width, layout) {
+    const hand = col.handoff;
+    const sig = hand ? [width, layout.lane, hand.count, hand.canJudge, layout.offset, col.filtered].join('|') : '';
+    if (sig === this.laneSig) return;
+    this.laneSig = sig;
+    const g = this.laneDeco;
+    g.destroyChildren();
+    if (!hand) return;
+    const sales = teamColor('sales');
+    const y = M.listInset;
+    const tag = 'HANDOFF';
+    const tagW = Math.ceil(this.hooks.measure(tag, font(11, 700)) + 16);
+    g.add(new Rect({ x: 0, y: y + 4, width: tagW, height: 20, cornerRadius: 10, fill: sales, opacity: 0.14 }));
+    g.add(text({ x: 0, y: y + 8.5, width: tagW, align: 'center', text: tag, fontSize: 11, fontStyle: '700', letterSpacing: 0.4, fill: sales }));
+    const words = hand.count ? `${countText(hand.count)} waiting for sales` : col.filtered ? 'No matching lead waits' : 'Nothing waiting for sales';
+    const wordsFont = font(13, 600);
+    g.add(text({ x: tagW + 8, y: y + 7.5, text: ellipsize(words, width - tagW - 8, (t) => this.hooks.measure(t, wordsFont)), fontSize: 13, fontStyle: '600', fill: hand.count ? COLORS.body : COLORS.faint }));
+    const lanePitch = LANE.cardH + M.cardGap;
+    const laneEnd = y + LANE.headH + (layout.lane ? layout.lane * lanePitch - M.cardGap : 0);
+    if (hand.count > layout.lane) {
+      const note = `Showing the ${countText(layout.lane)} waiting longest of ${countText(hand.count)}`;
+      g.add(text({ x: 0, y: laneEnd + 6, width, align: 'center', text: note, fontSize: 12, fill: COLORS.muted }));
+    }
+    g.add(new Rect({ x: 0, y: layout.offset - LANE.footH / 2, width, height: 2, cornerRadius: 1, fill: sales, opacity: 0.35 }));
+  }
+
+  /** A click on Accept / Reject: tell the page (handoff.js), not the board's click. */
+  wireLaneButtons(node) {
+    for (const button of node.find('.handoff-action')) {
+      button.on('click tap', (e) => {
+        e.cancelBubble = true;
+        const stage = this.group.getStage();
+        if (!stage) return;
+        const detail = { lead: button.getAttr('leadId'), verdict: button.getAttr('verdict') };
+        stage.container().dispatchEvent(new CustomEvent(HANDOFF_EVENT, { bubbles: true, detail }));
+      });
+      button.on('mouseover', (e) => {
+        e.cancelBubble = true;
+        const stage = this.group.getStage();
+        if (stage) stage.container().style.cursor = 'pointer';
+      });
+    }
+  }
+
+  // The list's geometry, for the view (scrolling, drops, keyboard reveal).
+
+  clampScroll(scroll, viewH) {
+    return this.layout.clampScroll(scroll, viewH);
+  }
+
+  nearEnd(viewH) {
+    return this.layout.nearEnd(this.scroll, viewH);
+  }
+
+  /**
+   * Where a card dragged over this list at world ``worldY`` would land: ``slot``
+   * (an index among the drawn cards) and the world y of the drop marker, or
+   * ``markerY: null`` when no marker shows (a lane card over its own lane: no
+   * move; a waiting card dropped here joins the lane wherever it is dropped).
+   */
+  dropSlot(worldY, leadId) {
+    const layout = this.layout;
+    const col = this.col;
+    const top = this.box.top - this.scroll;
+    const own = col.ids.indexOf(leadId);
+    if (own >= 0 && own < layout.lane) return { slot: own, markerY: null };
+    const info = col.handoff ? this.hooks.cardInfo(leadId) : null;
+    if (info && info.card.verdict === null) return { slot: layout.lane, markerY: top + M.listInset - 2 };
+    const slot = layout.dropIndex(worldY - top);
+    return { slot, markerY: top + layout.markerY(slot) };
+  }
+
+  /** Scroll so that the card shows whole; false when it is not in this column. */
+  reveal(leadId, viewH) {
+    const index = this.col ? this.col.ids.indexOf(leadId) : -1;
+    if (index < 0) return false;
+    this.scroll = this.layout.scrollToShow(index, this.scroll, viewH);
+    return true;
   }
 
   /** World rect of the list area. */

@@ -8,13 +8,25 @@
 //   columnRect(stageId)                 a whole column (folded ones are narrow)
 //   cardsIn(stageId)                    lead ids of the column, in drawn order
 //   status(), seq(), zoom(), frameTimes (rAF deltas recorded during drags)
+//   counts()                            {stage id: count} as the headers show them
+//   asOf()                              the moment shown (ISO string), null when live
+//   features add their own with addToTestHook(name, fn): panelCharts(),
+//   exportImage(options), replayStatus() (numbers: panel, export, time bar)
 //
 // Drop semantics: releasing the mouse over the card now at index k of a column
 // puts the dragged card at index k (it pushes that card down); below the last
 // card, at the end; anywhere over a folded column, at the top. A drag starts
 // after 3 px of movement: move in steps (page.mouse.move(x, y, {steps})).
 
-export function installTestHook({ view, columns, status, seq, ready }) {
+const extras = {};
+
+/** A feature's read-out for the tests, installed with (or after) the hook. */
+export function addToTestHook(name, fn) {
+  extras[name] = fn;
+  if (typeof window !== 'undefined' && window.funnelboard) window.funnelboard[name] = fn;
+}
+
+export function installTestHook({ view, columns, status, seq, asOf = () => null, ready }) {
   const frameTimes = [];
   let raf = null;
   let last = null;
@@ -35,10 +47,13 @@ export function installTestHook({ view, columns, status, seq, ready }) {
       const col = columns().find((c) => c.id === Number(stageId));
       return col ? col.ids.slice() : [];
     },
+    counts: () => Object.fromEntries(columns().map((c) => [c.id, c.count])),
     status,
     seq,
+    asOf,
     frameTimes,
     zoom: () => view.zoom,
+    ...extras,
   };
   window.funnelboard = hook;
   return {

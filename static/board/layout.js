@@ -25,6 +25,16 @@ export const M = {
 
 export const PITCH = M.cardH + M.cardGap;
 
+// The handoff lane at the top of the first sales stage's list: a header, the
+// waiting cards (taller: they carry Accept / Reject), a "more" note, a divider.
+export const LANE = {
+  headH: 34,
+  cardH: M.cardH + 38,
+  actionsH: 28, // the Accept / Reject row inside a lane card
+  moreH: 24,
+  footH: 18,
+};
+
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
 /** Columns side by side, filling ``viewW`` at zoom 1: open columns share the
@@ -190,15 +200,85 @@ export function chipsLayout(chips, width, measure, m = M, maxRows = m.chipRowsMa
 }
 
 /**
+ * Where the cards of a column's list sit, in list coordinates (before
+ * scrolling), for ``count`` drawn cards whose first ``lane.n`` are the handoff
+ * lane's (``lane``: null for a column without one; ``lane.more``: waiting leads
+ * not drawn). Pure; a column without a lane is the plain uniform list.
+ */
+export function listLayout(count, hasMore, lane = null, m = M) {
+  const n = lane ? Math.min(lane.n, count) : 0;
+  const lanePitch = LANE.cardH + m.cardGap;
+  const laneCards = n ? n * lanePitch - m.cardGap : 0;
+  const offset = lane ? m.listInset + LANE.headH + laneCards + (lane.more ? LANE.moreH : 0) + LANE.footH : 0;
+  const rest = count - n;
+  const content = offset + contentHeight(rest, hasMore, m);
+  const top = (i) => (i < n ? m.listInset + LANE.headH + i * lanePitch : offset + cardTop(i - n, m));
+  const height = (i) => (i < n ? LANE.cardH : m.cardH);
+  return {
+    lane: n,
+    offset,
+    content,
+    top,
+    height,
+    /** Cards [first, end) that show (at least partly) in a list scrolled by ``scroll``. */
+    visible(scroll, viewH) {
+      let first = 0;
+      while (first < n && top(first) + LANE.cardH < scroll) first += 1;
+      if (first < n) {
+        let end = first;
+        while (end < n && top(end) < scroll + viewH) end += 1;
+        if (end < n) return [first, end];
+        const [, restEnd] = visibleRange(scroll - offset, viewH, rest, m);
+        return [first, n + restEnd];
+      }
+      const [a, b] = visibleRange(scroll - offset, viewH, rest, m);
+      return [n + a, n + b];
+    },
+    /** The drop slot (an index among the drawn cards) for a pointer at list ``y``:
+     * over the lane, the top of the other cards. */
+    dropIndex(y) {
+      if (y < offset) return n;
+      return n + dropIndex(y - offset, rest, m);
+    },
+    /** Top of the drop marker for a slot. */
+    markerY(slot) {
+      if (slot <= n) return offset + m.listInset - m.cardGap / 2 - 2;
+      return offset + cardTop(slot - n, m) - m.cardGap / 2 - 2;
+    },
+    maxScroll(viewH) {
+      return Math.max(0, content - viewH);
+    },
+    clampScroll(scroll, viewH) {
+      return clamp(scroll, 0, Math.max(0, content - viewH));
+    },
+    /** The scroll that shows card ``i`` whole, changing ``scroll`` as little as possible. */
+    scrollToShow(i, scroll, viewH) {
+      const upper = top(i) - m.listInset;
+      const lower = top(i) + height(i) + m.listInset;
+      if (upper < scroll) return Math.max(0, upper);
+      if (lower > scroll + viewH) return lower - viewH;
+      return scroll;
+    },
+    /** Is the list scrolled near its end (time to load the next page)? */
+    nearEnd(scroll, viewH) {
+      return scroll + viewH >= offset + contentHeight(rest, false, m) - 2 * (m.cardH + m.cardGap);
+    },
+  };
+}
+
+/**
  * The drawn neighbour of a drop, for the server to place the card next to it.
  * A filtered column hides cards, so an index among the drawn cards is not an
  * index in the stage; "after the card drawn above" (or "before the card drawn
  * below", at the top) is the same place on both sides.
  * @param {number[]} ids the column's drawn lead ids (may include the dragged one)
+ * @param {number} lane how many of ``ids`` are the handoff lane's (drawn first)
  * @returns {{after?: number, before?: number}}
  */
-export function dropNeighbour(ids, leadId, index) {
-  const others = ids.filter((id) => id !== leadId);
+export function dropNeighbour(ids, leadId, index, lane = 0) {
+  // The handoff lane's cards are drawn out of (position) order: never a neighbour.
+  const others = ids.slice(lane).filter((id) => id !== leadId);
+  index = Math.max(0, index - lane);
   if (index > 0 && index - 1 < others.length) return { after: others[index - 1] };
   if (index <= 0 && others.length) return { before: others[0] };
   if (others.length) return { after: others[others.length - 1] };

@@ -19,8 +19,16 @@ import { installTestHook } from './hook.js';
 import { aging, ago, count } from './format.js';
 import { teamColor } from './theme.js';
 import { dropNeighbour } from './layout.js';
+import { createPanel } from './panel.js';
+import { createTimebar } from './timebar.js';
+import { createExport } from './export.js';
+import { createMeeting } from './meeting.js';
+import { createHandoff } from './handoff.js';
+import { createQuality } from './quality.js';
+import { createImporter } from './importer.js';
 
 const VIEW_ONLY = 'View only — ask the board owner for edit access';
+const IN_THE_PAST = 'This is the board as it was then: go back to live (time bar) to change it.';
 const PAGE = 50;
 
 const config = JSON.parse(document.getElementById('board-config').textContent);
@@ -28,7 +36,9 @@ const boardId = config.board.id;
 const me = config.me; // {id, username, name, role, team}
 const canEdit = me.role === 'owner' || me.role === 'editor';
 
-const api = createApi(boardId);
+// Meeting mode (/boards/<id>/meeting/); a share link's view reads with its token.
+const meetingShare = config.meeting ? config.meeting.share : null;
+const api = createApi(boardId, { share: meetingShare });
 const toast = createToaster(document.getElementById('toasts'));
 const confirm = createConfirm(document.getElementById('confirm'));
 const announce = createAnnouncer(document.getElementById('announcer'));
@@ -38,6 +48,10 @@ const tooltipEl = document.getElementById('tooltip');
 const undoStack = createUndoStack();
 
 let state = null;
+// Time travel: null is the live board; an ISO moment shows the board as it stood
+// then (read-only; live events are left out until the way back, which reloads).
+let asOf = null;
+let stateAsOf = null; // the moment the state in hand shows (asOf runs ahead while it loads)
 let filters = parseFilters(location.search);
 let folded = null;
 let funnel = null;
@@ -74,20 +88,22 @@ function cardInfo(id) {
     campaignColor: campaign ? campaign.color : null,
     aging: aging(card, stage, renderNow),
     accent: teamColor(stage ? stage.team : null),
-    draggable: canEdit && !inFlight.has(id),
+    draggable: canEdit && asOf == null && !inFlight.has(id),
   };
 }
 
 function render() {
   if (!state) return;
-  renderNow = Date.now();
+  renderNow = stateAsOf ? Date.parse(stateAsOf) : Date.now(); // days in stage as they were then
   const active = filtersActive(filters);
   columns = buildColumns(state, { pending, folded, funnel }).map((c) => ({ ...c, loading: loadingStages.has(c.id), filtered: active }));
   view.render({ columns });
 }
 
 const view = createView(document.getElementById('board-canvas'), {
-  canEdit,
+  get canEdit() {
+    return canEdit && asOf == null; // no drags in the past
+  },
   measure,
   cardInfo,
   dropCard: (leadId, from, to, index) => moveLead(leadId, to, index),
@@ -144,8 +160,11 @@ async function load() {
   const pages = Math.max(1, ...pagesShown.values());
   const perStage = Math.min(500, pages * PAGE);
   const asked = filters;
-  const data = await api.state(asked, { perStage });
+  const moment = asOf;
+  const data = await api.state(asked, { perStage, asOf: moment });
+  if (moment !== asOf) return; // the time bar moved on; the load for its moment follows
   state = loadState(data, asked, state);
+  stateAsOf = moment;
   if (!folded) folded = readFolded(state);
   loadingStages.clear();
   toolbar.setChoices(state, filters);
@@ -160,12 +179,13 @@ async function loadMore(stageId) {
   if (!stage || !stage.next || loadingStages.has(stageId)) return;
   const cursor = stage.next;
   const asked = filters;
+  const moment = asOf;
   loadingStages.add(stageId);
   render();
   try {
-    const page = await api.state(asked, { perStage: PAGE, stage: stageId, cursor });
+    const page = await api.state(asked, { perStage: PAGE, stage: stageId, cursor, asOf: moment });
     // Only if the column is still the one this page continues.
-    if (sameFilters(asked, filters) && state.stages[stageId] && state.stages[stageId].next === cursor) {
+    if (sameFilters(asked, filters) && moment === asOf && state.stages[stageId] && state.stages[stageId].next === cursor) {
       state = mergePage(state, stageId, page);
       pagesShown.set(stageId, (pagesShown.get(stageId) || 1) + 1);
     }
@@ -190,8 +210,11 @@ function firstName(name) {
   return String(name || 'someone').split(/\s+/)[0];
 }
 
-function apply(events) {
-  if (!state) return;
+/** Apply stored events; ``replay``: made-up events of past moves (time bar's
+ * Replay), shown without announcements (``labels``: "moved by" labels or not).
+ * Live events wait while in the past. */
+function apply(events, { replay = false, labels = true } = {}) {
+  if (!state || (asOf != null && !replay)) return;
   const before = view.snapshot(leadIdsOf(events));
   const result = applyEvents(state, events);
   state = result.state;
@@ -200,12 +223,13 @@ function apply(events) {
   const travels = [];
   for (const effect of result.effects) {
     const text = describeEffect(effect, names);
-    if (text) announce(text);
+    if (text && !replay) announce(text);
     const event = effect.event || {};
     const actor = event.actor;
     const byMe = actor && actor.id === me.id;
-    if (ownSeqs.has(event.seq)) continue; // already shown when it was dropped here
-    const label = byMe ? (event.source === 'undo' ? 'undone' : null) : `moved by ${firstName(actor && actor.name)}`;
+    if (!replay && ownSeqs.has(event.seq)) continue; // already shown when it was dropped here
+    let label = byMe ? (event.source === 'undo' ? 'undone' : null) : `moved by ${firstName(actor && actor.name)}`;
+    if (replay && !labels) label = null;
     if (effect.kind === 'moved' || effect.kind === 'reordered') {
       travels.push({ lead: effect.lead, to: effect.to, label });
     } else if (effect.kind === 'batch' || effect.kind === 'undo-batch') {
@@ -216,7 +240,7 @@ function apply(events) {
         travels.push({ lead: m.lead, to: m.to_stage, label: first ? label : null });
       }
     } else if (effect.kind === 'created' && effect.shown) {
-      travels.push({ lead: effect.lead, to: effect.to, label: byMe ? null : `added by ${firstName(actor && actor.name)}` });
+      travels.push({ lead: effect.lead, to: effect.to, label: byMe || (replay && !labels) ? null : `added by ${firstName(actor && actor.name)}` });
     }
   }
   // A catch-up after a long gap is not a show: place the cards, skip the travel.
@@ -232,7 +256,8 @@ function settlePending() {
 }
 
 const sync = createSync({
-  seq: () => (state ? state.seq : 0),
+  // In the past the board follows no log: to the sync it is always up to date.
+  seq: () => (!state ? 0 : asOf != null ? Number.MAX_SAFE_INTEGER : state.seq),
   apply,
   load,
   fetchEvents: (after, limit) => api.events(after, limit),
@@ -260,7 +285,10 @@ function expectSeq(seq) {
 let funnelTimer = null;
 async function loadFunnel() {
   try {
-    funnel = await api.funnel(filters);
+    const moment = asOf;
+    const next = await api.funnel(filters, { asOf: moment });
+    if (moment !== asOf) return; // figures of another moment would mislead
+    funnel = next;
   } catch (error) {
     if (error.status !== 404) console.warn('funnel figures unavailable:', error.message);
     return;
@@ -280,6 +308,10 @@ async function moveLead(leadId, toStage, index) {
     toast(VIEW_ONLY);
     return;
   }
+  if (asOf != null) {
+    toast(IN_THE_PAST);
+    return;
+  }
   if (inFlight.has(leadId)) {
     toast('Still saving the last move of this card…');
     return;
@@ -288,7 +320,7 @@ async function moveLead(leadId, toStage, index) {
   if (!card) return;
   const from = card.stage;
   const target = columns.find((c) => c.id === toStage);
-  const neighbour = dropNeighbour(target ? target.ids : [], leadId, index);
+  const neighbour = dropNeighbour(target ? target.ids : [], leadId, index, target ? target.lane : 0);
   inFlight.add(leadId);
   pending.set(leadId, { card, from, to: toStage, index, awaitSeq: Infinity });
   render();
@@ -365,6 +397,10 @@ async function moveCampaign(campaignId, from, to) {
     toast(VIEW_ONLY);
     return;
   }
+  if (asOf != null) {
+    toast(IN_THE_PAST);
+    return;
+  }
   const campaign = state.campaigns[campaignId];
   const column = columns.find((c) => c.id === from);
   const chip = column && column.chips.find((c) => c.id === campaignId);
@@ -395,6 +431,10 @@ async function moveCampaign(campaignId, from, to) {
 async function undoLast() {
   if (!canEdit) {
     toast(VIEW_ONLY);
+    return;
+  }
+  if (asOf != null) {
+    toast(IN_THE_PAST);
     return;
   }
   const item = undoStack.pop();
@@ -454,6 +494,7 @@ const toolbar = createToolbar(document.body, {
 function select(leadId, reveal) {
   selection = leadId;
   view.select(leadId);
+  notify('selected', leadId);
   if (leadId == null) {
     selectionStatus.textContent = '';
     return;
@@ -538,12 +579,12 @@ function showPresence() {
   toolbar.setPresence([...presence.values()], me);
 }
 
-const socket = createSocket(socketUrl(location, boardId), {
+const socket = createSocket(socketUrl(location, boardId, { share: meetingShare }), {
   hello(message) {
     presence.clear();
     for (const user of message.presence || []) presence.set(user.id, user);
     showPresence();
-    sync.hello(message.seq);
+    if (asOf == null) sync.hello(message.seq); // in the past: caught up on the way back
   },
   event(message) {
     sync.receive(message);
@@ -572,18 +613,68 @@ const socket = createSocket(socketUrl(location, boardId), {
     if (code === CLOSE.RESYNC) sync.reload();
     else if (code === CLOSE.UNAUTHENTICATED) signedOut();
     else if (code === CLOSE.NOT_FOUND) toast('This board is gone, or you are no longer a member.', { kind: 'error', timeout: 0 });
+    notify('closed', code);
   },
 });
 
 // Without the socket the board still follows the log, just slower.
 setInterval(() => {
-  if (state && linkStatus !== 'live' && !sync.busy) sync.catchUp().catch(() => {});
+  if (state && asOf == null && linkStatus !== 'live' && !sync.busy) sync.catchUp().catch(() => {});
 }, 10_000);
 // Days in stage move on; the funnel figures drift.
 setInterval(render, 5 * 60_000);
 setInterval(() => {
   if (document.visibilityState === 'visible') loadFunnel();
 }, 120_000);
+
+// Time travel.
+
+/**
+ * Show the board as it stood at ``moment`` (ISO string or Date), or live (null).
+ * In the past the board is read-only and live events are left out; the way back
+ * reloads the live board. Resolves once the board is drawn; rejects (and stays
+ * where it was) when the server refuses the moment, e.g. before the board began.
+ */
+async function setAsOf(moment) {
+  const next = moment == null ? null : new Date(moment).toISOString();
+  if (next === asOf) return;
+  const previous = asOf;
+  asOf = next;
+  if (next == null) {
+    state = state && { ...state, touched: {} }; // replayed moves are not the live board's
+    showAsOf();
+    await sync.reload();
+    loadFunnel();
+    return;
+  }
+  try {
+    await load();
+  } catch (error) {
+    asOf = previous;
+    showAsOf();
+    if (previous == null) sync.catchUp().catch(() => {});
+    throw error;
+  }
+  showAsOf();
+  loadFunnel();
+}
+
+/** Replay: apply made-up events of past moves (seqs follow the state's own, not
+ * the log's) and move the board's moment on to ``moment``. Only in the past.
+ * ``labels``: "moved by" labels on the travelling cards (too many at speed). */
+function playEvents(events, moment, { labels = true } = {}) {
+  if (asOf == null || !state) return;
+  asOf = stateAsOf = new Date(moment).toISOString();
+  apply(events, { replay: true, labels });
+  showAsOf();
+}
+
+function showAsOf() {
+  if (asOf == null) delete document.body.dataset.asOf;
+  else document.body.dataset.asOf = asOf;
+  render(); // drags are off in the past, days in stage count to the moment shown
+  notify('asOf', asOf);
+}
 
 // Features around the canvas (side panel, time bar, export, import, handoff
 // lane, meeting mode) each live in their own module. They get the board through
@@ -594,6 +685,9 @@ setInterval(() => {
 //   filters(filters)         the filters changed
 //   funnel(funnel)           fresh funnel figures for the headers
 //   message(message)         an ephemeral socket message (import.progress, meeting.follow, ...)
+//   asOf(moment)             the board now shows another moment (ISO string; null: live)
+//   closed(code)             the live link was closed by the server (socket.js CLOSE)
+//   selected(leadId)         the selected card changed (null: none)
 const features = [];
 function notify(name, ...args) {
   for (const feature of features) {
@@ -631,8 +725,18 @@ const board = {
   setFilters: (next) => setFilters(next),
   render,
   reload: () => sync.reload(),
+  /** The moment shown (ISO string), or null for the live board. */
+  get asOf() {
+    return asOf;
+  },
+  setAsOf,
+  playEvents,
 };
 // features.push(createSomething(board)) for each feature, here:
+const panel = createPanel(board);
+features.push(panel, createTimebar(board), createExport(board, { charts: panel }));
+if (config.meeting) features.push(createMeeting(board));
+features.push(createHandoff(board), createQuality(board), createImporter(board));
 
 // Start.
 
@@ -641,6 +745,7 @@ const hook = installTestHook({
   columns: () => columns,
   status: () => linkStatus,
   seq: () => (state ? state.seq : 0),
+  asOf: () => asOf,
   ready: null,
 });
 

@@ -1,5 +1,17 @@
 // What the canvas draws, derived from the state plus this browser's moves in
 // flight (shown at once, before the server has answered). Pure.
+//
+// The handoff stage's column draws its lane first: ``ids`` are the drawn lead
+// ids, the ``lane`` first ones waiting for sales' verdict (longest waiting
+// first), then the stage's other loaded cards in (position, id) order. Other
+// columns have ``lane: 0`` and ``handoff: null``.
+
+import { compareWaiting, waitsInLane } from './reducer.js';
+
+/** May this member accept or reject leads in the handoff lane? Sales, with edit rights. */
+export function canJudge(me) {
+  return !!me && me.team === 'sales' && (me.role === 'owner' || me.role === 'editor');
+}
 
 /**
  * pending: Map lead id -> {card, from, to, index}: a move sent and not yet
@@ -9,8 +21,11 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
   const ids = {};
   const figures = {};
   const chipCounts = {};
+  const hand = state.handoff && state.stages[state.handoff.stage] ? state.handoff : null;
+  const lane = hand ? laneOf(state, hand) : new Set();
+  let waitingDelta = 0; // moves in flight into (+) or out of (-) the lane
   for (const id of state.stageOrder) {
-    ids[id] = state.stages[id].ids.slice();
+    ids[id] = state.stages[id].ids.filter((leadId) => !lane.has(leadId));
     figures[id] = { count: state.stages[id].count, value: state.stages[id].value };
   }
   const bump = (stageId, campaignId, n, value) => {
@@ -24,14 +39,22 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
     }
   };
   for (const [leadId, p] of pending) {
-    const known = state.leads[leadId];
+    const known = state.leads[leadId] || (hand && hand.cards[leadId]) || null;
     const at = known ? known.stage : null;
     if (at != null && ids[at]) {
       const i = ids[at].indexOf(leadId);
       if (i >= 0) ids[at].splice(i, 1);
     }
+    if (lane.delete(leadId)) waitingDelta -= 1;
     if (!ids[p.to]) continue;
-    ids[p.to].splice(Math.min(Math.max(0, p.index), ids[p.to].length), 0, leadId);
+    if (hand && waitsInLane({ ...p.card, stage: p.to }, hand.stage)) {
+      lane.add(leadId);
+      waitingDelta += 1;
+    } else {
+      // ``index`` counts the drawn cards, the lane's first.
+      const offset = hand && p.to === hand.stage ? lane.size : 0;
+      ids[p.to].splice(Math.min(Math.max(0, p.index - offset), ids[p.to].length), 0, leadId);
+    }
     // Figures move only while the state has the card where it was.
     if (at != null && at !== p.to) {
       bump(at, p.card.campaign, -1, -p.card.value);
@@ -52,6 +75,14 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       if (n > 0) chips.push({ id: campaignId, name: campaign.name, color: campaign.color, count: n });
     }
     chips.sort((a, b) => b.count - a.count || String(a.name).localeCompare(String(b.name)));
+    const handoff =
+      hand && id === hand.stage
+        ? {
+            ids: [...lane].sort((a, b) => compareWaiting(laneCardFor(state, pending, a), laneCardFor(state, pending, b))),
+            count: Math.max(lane.size, hand.count + waitingDelta),
+            canJudge: canJudge(state.board && state.board.me),
+          }
+        : null;
     return {
       id,
       name: stage.name,
@@ -63,7 +94,9 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       count: figures[id].count,
       value: figures[id].value,
       hasMore: stage.next != null,
-      ids: ids[id],
+      ids: handoff ? [...handoff.ids, ...ids[id]] : ids[id],
+      lane: handoff ? handoff.ids.length : 0,
+      handoff,
       conversion: f && stage.kind === 'open' && next ? f.conversion_to_next ?? null : null,
       medianDays: f ? f.median_days ?? null : null,
       nextName: next ? next.name : null,
@@ -76,7 +109,28 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
 export function cardFor(state, pending, leadId) {
   const p = pending.get(leadId);
   if (p) return { ...p.card, stage: p.to };
-  return state.leads[leadId] || null;
+  return state.leads[leadId] || (state.handoff && state.handoff.cards[leadId]) || null;
+}
+
+/** For the lane's order: a card on its way into the stage has only just arrived. */
+function laneCardFor(state, pending, leadId) {
+  const card = cardFor(state, pending, leadId);
+  const p = pending.get(leadId);
+  return p && p.from !== p.to ? { ...card, stage_entered_at: '9999-12-31T00:00:00Z' } : card;
+}
+
+/** The lead ids drawn in the lane: those the server listed, and any loaded card
+ * of the stage that waits (placed there by an event, or past the lane's page). */
+function laneOf(state, hand) {
+  const lane = new Set();
+  for (const id of hand.ids) {
+    const card = state.leads[id] || hand.cards[id];
+    if (waitsInLane(card, hand.stage)) lane.add(id);
+  }
+  for (const id of state.stages[hand.stage].ids) {
+    if (waitsInLane(state.leads[id], hand.stage)) lane.add(id);
+  }
+  return lane;
 }
 
 /** Won and Lost start folded; anything the user unfolded or folded is kept. */

@@ -11,6 +11,14 @@
 //   campaignOrder, people {user id: person}, filters (as /state/ was asked)
 //   touched      {lead id: {actor, from, to, at, seq, type}}: the last event that
 //                moved each lead (for "Dana moved this to SQL 3 s ago")
+//   handoff      the handoff lane, or null (no sales stage, or a past moment):
+//                {stage, count, ids: [waiting lead ids, longest waiting first],
+//                 cards: {id: card}}. Its cards may lie past the stage's loaded
+//                page, so the lane keeps its own copies; ``count`` is the
+//                server's (filtered) number of waiting leads, kept by the events.
+//
+// Cards carry ``verdict``: sales' latest verdict, null while there is none. A
+// lead waits in the lane while it is in the handoff stage without a verdict.
 //
 // Counts and values come from the server and are only adjusted by events;
 // they are never recounted from loaded cards.
@@ -47,7 +55,25 @@ export function loadState(api, filters, previous = null) {
     people: api.people || {},
     filters,
     touched: previous ? previous.touched : {},
+    handoff: loadLane(api.handoff),
   };
+}
+
+function loadLane(lane) {
+  if (!lane || lane.stage == null) return null;
+  const cards = {};
+  for (const card of lane.leads || []) cards[card.id] = card;
+  return { stage: lane.stage, count: lane.count, ids: (lane.leads || []).map((c) => c.id), cards };
+}
+
+/** Does ``card`` wait in the handoff lane of ``stageId``? (undefined: not known) */
+export function waitsInLane(card, stageId) {
+  return card != null && stageId != null && card.stage === stageId && card.verdict === null;
+}
+
+/** Longest waiting first, as the server orders the lane. */
+export function compareWaiting(a, b) {
+  return Date.parse(a.stage_entered_at) - Date.parse(b.stage_entered_at) || a.id - b.id;
 }
 
 /** Append a page of one stage (``GET /state/?stage=&cursor=``). Counts stay ours:
@@ -95,6 +121,8 @@ export function applyEvents(state, events) {
       result.rest = sorted.slice(i);
       break;
     }
+    // The lane first: it compares with the cards as they were before the event.
+    if (d.handoff) applyToLane(d, event, result);
     const handler = HANDLERS[event.type];
     if (handler) handler(d, event, result);
     d.seq = event.seq;
@@ -119,11 +147,12 @@ function draft(state) {
     touched: { ...state.touched },
     _stages: new Set(),
     _campaigns: new Set(),
+    _lane: false,
   };
 }
 
 function finish(d) {
-  const { _stages, _campaigns, ...state } = d;
+  const { _stages, _campaigns, _lane, ...state } = d;
   return state;
 }
 
@@ -210,6 +239,92 @@ function touch(d, leadId, event, from, to) {
 function alreadyHas(d, leadId, version) {
   const known = d.leads[leadId];
   return known != null && known.version >= version;
+}
+
+// The handoff lane. Events carry cards with their verdict, so a lead moving into
+// the handoff stage is known to wait (or not); a lead past the lane's loaded
+// page is only counted.
+
+function laneFor(d) {
+  if (!d._lane) {
+    d.handoff = { ...d.handoff, ids: d.handoff.ids.slice(), cards: { ...d.handoff.cards } };
+    d._lane = true;
+  }
+  return d.handoff;
+}
+
+/** Put ``card`` in the lane; ``isNew``: it was not counted in ``count`` yet. */
+function laneAdd(d, card, isNew) {
+  const lane = laneFor(d);
+  if (!lane.cards[card.id]) {
+    let at = lane.ids.length;
+    while (at > 0 && compareWaiting(lane.cards[lane.ids[at - 1]], card) > 0) at -= 1;
+    lane.ids.splice(at, 0, card.id);
+  }
+  if (isNew) lane.count += 1;
+  lane.cards[card.id] = card;
+}
+
+function laneRemove(d, leadId) {
+  const lane = laneFor(d);
+  if (lane.cards[leadId]) {
+    lane.ids.splice(lane.ids.indexOf(leadId), 1);
+    delete lane.cards[leadId];
+  }
+  lane.count = Math.max(0, lane.count - 1);
+}
+
+/**
+ * A lead as an event leaves it (``card``): in the lane or not, and the count.
+ * ``fromStage``: where a move took it from (null: not a move, or unknown).
+ */
+function laneCard(d, card, event, fromStage, result) {
+  const lane = d.handoff;
+  const inLane = lane.cards[card.id];
+  const loaded = d.leads[card.id];
+  const newest = inLane && loaded ? (inLane.version >= loaded.version ? inLane : loaded) : inLane || loaded;
+  if (newest && newest.version > card.version) return; // older news than the lane has
+  const counts = (c) => waitsInLane(c, lane.stage) && cardMatches(c, d.filters, d.people);
+  const now = counts(card);
+  // Did it wait before this event (is it in ``count``)? null: cannot tell.
+  let was;
+  if (inLane) was = true;
+  else if (newest) was = newest.version === card.version ? now : counts(newest); // equal: the data has it
+  else if (event.type === 'lead.created') was = false;
+  else if (fromStage != null) was = fromStage === lane.stage && counts({ ...card, stage: fromStage });
+  else if (lane.count <= lane.ids.length) was = false; // the lane is whole and did not have it
+  else was = null;
+  if (now) laneAdd(d, card, was === false);
+  else if (inLane || was === true) laneRemove(d, card.id);
+  if (was === null) result.refetch = true;
+}
+
+function applyToLane(d, event, result) {
+  switch (event.type) {
+    case 'lead.created':
+    case 'lead.updated':
+      if (event.lead) laneCard(d, event.lead, event, null, result);
+      break;
+    case 'lead.moved':
+      if (event.lead) {
+        const move = (event.moves || [])[0] || {};
+        laneCard(d, event.lead, event, event.from_stage ?? move.from_stage ?? null, result);
+      }
+      break;
+    case 'campaign.moved':
+    case 'leads.moved':
+      // Refetched anyway (see their handlers); meanwhile the lane follows the cards it knows.
+      for (const m of event.moves || []) {
+        const known = d.handoff.cards[m.lead] || d.leads[m.lead];
+        if (!known || known.version >= m.version) continue;
+        const to = m.to_stage ?? event.to_stage;
+        const card = { ...known, stage: to, position: m.position, version: m.version, stage_entered_at: event.at };
+        laneCard(d, card, { type: 'lead.moved' }, known.stage, result);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 const HANDLERS = {
@@ -323,6 +438,34 @@ const HANDLERS = {
     d.campaignOrder = [...d.campaignOrder, c.id].sort((a, b) =>
       String(d.campaigns[a].name).localeCompare(String(d.campaigns[b].name)),
     );
+  },
+
+  'lead.feedback'(d, event, result) {
+    // Sales' verdict: the lead leaves the lane; its card keeps its place and
+    // version and shows the verdict.
+    const known = d.leads[event.lead];
+    const waiting = d.handoff ? d.handoff.cards[event.lead] : null;
+    if (waiting || (known && known.verdict === null && d.handoff && waitsInLane(known, d.handoff.stage))) {
+      laneRemove(d, event.lead);
+    } else if (!known && d.handoff && d.handoff.count > d.handoff.ids.length) {
+      result.refetch = true; // it may have waited past the lane's loaded page
+    }
+    if (known) d.leads[event.lead] = { ...known, verdict: event.verdict };
+    result.effects.push({
+      kind: 'feedback',
+      lead: event.lead,
+      name: (known || waiting || {}).name ?? null,
+      campaign: (known || waiting || {}).campaign ?? null,
+      verdict: event.verdict,
+      reason: event.reason || '',
+      event,
+    });
+  },
+
+  'leads.imported'(d, event, result) {
+    // One summary event for a whole import: the cards come from the server.
+    result.refetch = true;
+    result.effects.push({ kind: 'imported', created: event.created || 0, updated: event.updated || 0, event });
   },
 
   'stage.updated'(d, event, result) {

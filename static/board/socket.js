@@ -13,6 +13,7 @@ export const CLOSE = {
   UNAUTHENTICATED: 4401,
   NOT_FOUND: 4404,
   RESYNC: 4408,
+  SHARE_ENDED: 4410, // the share link was revoked or expired (meeting view)
   TOO_MANY: 4429,
 };
 
@@ -51,15 +52,17 @@ export function linkStatus({ open, hello, failures, online }) {
   return 'reconnecting';
 }
 
-export function socketUrl(location, boardId) {
+/** ``share``: a read-only share link's token (the meeting view without an account). */
+export function socketUrl(location, boardId, { share = null } = {}) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws/boards/${boardId}/`;
+  const query = share ? `?share=${encodeURIComponent(share)}` : '';
+  return `${scheme}://${location.host}/ws/boards/${boardId}/${query}`;
 }
 
 /**
  * handlers: {hello(msg), event(msg), presence(msg), message(msg), status(s), closed(code)}
  * (``message``: ephemeral messages without a seq, e.g. import.progress, meeting.follow)
- * A close the server means as final (4401, 4404) stops retrying.
+ * A close the server means as final (4401, 4404, 4410) stops retrying.
  */
 export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSocket, pingMs = 25_000 } = {}) {
   let ws = null;
@@ -137,7 +140,7 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
         scheduleRetry();
         return;
       }
-      if (close.code === CLOSE.UNAUTHENTICATED || close.code === CLOSE.NOT_FOUND) {
+      if (close.code === CLOSE.UNAUTHENTICATED || close.code === CLOSE.NOT_FOUND || close.code === CLOSE.SHARE_ENDED) {
         stopped = true;
         failures = Math.max(failures, 4);
         setStatus();

@@ -1,5 +1,10 @@
 // Colours and type of the board: one colour per team, campaigns bring their own,
 // red only for aging and errors. Shared by the canvas (Konva) and the DOM.
+//
+// ``COLORS`` is the palette in use. The meeting view switches it between
+// high-contrast light and dark (``setPalette``); the canvas modules read
+// ``COLORS`` as they draw, so a switch takes effect on the next full redraw
+// (``view.restyle()``).
 
 export const TEAM_COLORS = {
   marketing: '#7c3aed',
@@ -35,7 +40,69 @@ export const COLORS = {
   scoreMidInk: '#92400e',
   scoreLow: '#f1f5f9',
   scoreLowInk: '#475569',
+  inverse: '#ffffff', // text on an ``ink`` background
 };
+
+const BOARD_COLORS = { ...COLORS };
+
+/** Palettes over the board's own: projector-grade contrast, light and dark. */
+export const PALETTES = {
+  board: {},
+  light: {
+    page: '#ffffff',
+    column: '#f1f5f9',
+    columnLine: '#94a3b8',
+    card: '#ffffff',
+    cardLine: '#64748b',
+    cardShadow: '#cbd5e1',
+    ink: '#000000',
+    body: '#111827',
+    muted: '#1f2937',
+    faint: '#475569',
+    ring: '#94a3b8',
+    chip: '#ffffff',
+    chipLine: '#64748b',
+    scoreHigh: '#bbf7d0',
+    scoreHighInk: '#14532d',
+    scoreMid: '#fde68a',
+    scoreMidInk: '#78350f',
+    scoreLow: '#e2e8f0',
+    scoreLowInk: '#1e293b',
+  },
+  dark: {
+    page: '#000000',
+    column: '#111827',
+    columnLine: '#4b5563',
+    card: '#1f2937',
+    cardLine: '#6b7280',
+    cardShadow: '#000000',
+    ink: '#ffffff',
+    body: '#f3f4f6',
+    muted: '#d1d5db',
+    faint: '#9ca3af',
+    accent: '#a5b4fc',
+    focus: '#93c5fd',
+    drop: '#a5b4fc',
+    aging: '#f87171',
+    agingSoft: '#7f1d1d',
+    ring: '#4b5563',
+    noCampaign: '#6b7280',
+    chip: '#111827',
+    chipLine: '#6b7280',
+    scoreHigh: '#14532d',
+    scoreHighInk: '#bbf7d0',
+    scoreMid: '#78350f',
+    scoreMidInk: '#fde68a',
+    scoreLow: '#374151',
+    scoreLowInk: '#f3f4f6',
+    inverse: '#000000',
+  },
+};
+
+/** Use palette ``name`` (board, light or dark) from now on; unknown names: the board's. */
+export function setPalette(name) {
+  Object.assign(COLORS, BOARD_COLORS, PALETTES[name] || {});
+}
 
 export const FONT_FAMILY =
   '"Inter", "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif';

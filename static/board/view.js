@@ -9,8 +9,7 @@
 
 import { Konva, Rect, Label, Tag, Text } from './konva.js';
 import {
-  M, columnsLayout, columnAt, listBox, dropIndex, clampZoom, zoomAround, clampPan, fitZoom,
-  chipsLayout, cardTop, nearEnd, scrollToShow, clampScroll,
+  M, columnsLayout, columnAt, listBox, clampZoom, zoomAround, clampPan, fitZoom, chipsLayout,
 } from './layout.js';
 import { ColumnView } from './column.js';
 import { COLORS, FONT_FAMILY, font } from './theme.js';
@@ -53,6 +52,10 @@ export function createView(container, hooks) {
   let selection = null;
   let drag = null; // {kind, id, node, from, to, index, origin}
   let needMoreQueued = new Set();
+  let exporting = null; // {width, height, whole}: render() lays out for an export, not the screen
+  // Meeting mode: the board is laid out for a window ``base`` times smaller and
+  // fitted at zoom ``base``, so type is ``base`` times larger yet every column shows.
+  let base = 1;
 
   const cols = () => (model ? model.columns : []);
   const geoOf = (id) => geoms.find((g) => g.id === id);
@@ -60,9 +63,10 @@ export function createView(container, hooks) {
   function render(next = model) {
     model = next;
     if (!model) return;
-    const viewW = stage.width();
-    const viewH = stage.height();
-    const laid = columnsLayout(model.columns, viewW);
+    const viewW = exporting ? exporting.width : stage.width();
+    const viewH = exporting ? exporting.height : stage.height();
+    // A whole-board export is laid out at plain type for its own size; the rest as on screen.
+    const laid = columnsLayout(model.columns, exporting && exporting.whole ? viewW : viewW / base);
     geoms = laid.columns;
     boardW = laid.width;
     worldH = viewH / zoom;
@@ -91,7 +95,7 @@ export function createView(container, hooks) {
       }
       seen.add(col.id);
       view.update(col, geoOf(col.id), box, worldH, chipLayouts.get(col.id) || { chips: [], rows: 0, more: null }, drag && drag.kind === 'card' ? drag.id : null);
-      if (!geoOf(col.id).folded && col.hasMore && !col.loading && nearEnd(view.scroll, box.height, col.ids.length)) {
+      if (!exporting && !geoOf(col.id).folded && col.hasMore && !col.loading && view.nearEnd(box.height)) {
         if (!needMoreQueued.has(col.id)) {
           needMoreQueued.add(col.id);
           queueMicrotask(() => {
@@ -193,7 +197,7 @@ export function createView(container, hooks) {
     const view = columnViews.get(stageId);
     const col = cols().find((c) => c.id === stageId);
     if (!view || !col) return;
-    const next = clampScroll(view.scroll + delta, col.ids.length, col.hasMore, box.height);
+    const next = view.clampScroll(view.scroll + delta, box.height);
     if (next === view.scroll) return;
     view.scroll = next;
     render();
@@ -328,13 +332,12 @@ export function createView(container, hooks) {
       return;
     }
     dropZone.visible(false);
-    const col = cols().find((c) => c.id === target);
     const view = columnViews.get(target);
-    const slot = dropIndex(w.y - box.top + view.scroll, col.ids.length);
+    // The column knows its list (the handoff lane's taller cards come first).
+    const { slot, markerY } = view.dropSlot(w.y, drag.id);
     // Index among the cards that stay (the dragged one leaves its own column).
     drag.index = target === drag.from && slot > drag.fromIndex ? slot - 1 : slot;
-    const markerY = box.top - view.scroll + cardTop(slot) - M.cardGap / 2 - 2;
-    const visible = markerY >= box.top - 4 && markerY <= box.top + box.height;
+    const visible = markerY != null && markerY >= box.top - 4 && markerY <= box.top + box.height;
     const same = target === drag.from && drag.index === drag.fromIndex;
     dropMarker.setAttrs({ visible: visible && !same, x: geo.x + M.colPad, y: Math.max(box.top, markerY), width: geo.width - 2 * M.colPad });
   });
@@ -400,7 +403,7 @@ export function createView(container, hooks) {
   function label(text, x, y) {
     const l = new Label({ x, y, opacity: 0 });
     l.add(new Tag({ fill: COLORS.ink, cornerRadius: 6, pointerDirection: 'down', pointerWidth: 10, pointerHeight: 6, shadowColor: '#000', shadowBlur: 6, shadowOpacity: 0.15 }));
-    l.add(new Text({ text, fontFamily: FONT_FAMILY, fontSize: 12.5, fontStyle: '600', padding: 6, fill: '#fff' }));
+    l.add(new Text({ text, fontFamily: FONT_FAMILY, fontSize: 12.5, fontStyle: '600', padding: 6, fill: COLORS.inverse }));
     fxLayer.add(l);
     l.to({ opacity: 1, duration: 0.15 });
     setTimeout(() => l.to({ opacity: 0, duration: 0.4, onFinish: () => l.destroy() }), 1800);
@@ -470,6 +473,33 @@ export function createView(container, hooks) {
     fxLayer.batchDraw();
   }
 
+  /**
+   * The board drawn for an export (PNG): a canvas of ``width`` x ``height`` CSS
+   * pixels times ``pixelRatio``, laid out as a screen of that size would show it.
+   * ``whole``: fit every column in (else the zoom and pan as on screen). Only the
+   * board layer (no focus ring, drag marker or travelling cards); transparent
+   * where there is no column. The screen is laid out again before this returns,
+   * in the same task, so it never shows the export's layout.
+   */
+  function exportCanvas({ width, height, pixelRatio = 1, whole = false }) {
+    const saved = { zoom, pan, scrolls: new Map([...columnViews].map(([id, v]) => [id, v.scroll])) };
+    exporting = { width, height, whole };
+    try {
+      if (whole) {
+        zoom = fitZoom(columnsLayout(cols(), width).width, width);
+        pan = 0;
+      }
+      render();
+      return boardLayer.toCanvas({ x: 0, y: 0, width, height, pixelRatio });
+    } finally {
+      exporting = null;
+      zoom = saved.zoom;
+      pan = saved.pan;
+      for (const [id, scroll] of saved.scrolls) if (columnViews.has(id)) columnViews.get(id).scroll = scroll;
+      render();
+    }
+  }
+
   const resizer = new ResizeObserver(() => {
     const w = container.clientWidth;
     const h = container.clientHeight;
@@ -485,15 +515,42 @@ export function createView(container, hooks) {
     snapshot,
     nodeOf,
     animate,
+    exportCanvas,
+    /** The board's size on screen, CSS pixels. */
+    get size() {
+      return { width: stage.width(), height: stage.height() };
+    },
     get zoom() {
       return zoom;
     },
     zoomIn: () => setZoom(zoom * 1.2),
     zoomOut: () => setZoom(zoom / 1.2),
     fit() {
-      zoom = fitZoom(columnsLayout(cols(), stage.width()).width, stage.width());
+      const width = stage.width() / base;
+      zoom = base * fitZoom(columnsLayout(cols(), width).width, width);
       pan = 0;
       render();
+    },
+    /** Zoom to ``z`` around the middle of the view (a meeting's presenter's zoom). */
+    setZoom: (z) => setZoom(z),
+    /** The meeting's type scale (see ``base``); fits the board again. */
+    setBase(b) {
+      base = Math.max(1, Number(b) || 1);
+      this.fit();
+    },
+    get base() {
+      return base;
+    },
+    /** After a palette change (theme.setPalette): draw every node anew in its colours. */
+    restyle() {
+      for (const view of columnViews.values()) view.destroy();
+      columnViews.clear();
+      focusRing.stroke(COLORS.focus);
+      dropMarker.fill(COLORS.drop);
+      dropZone.stroke(COLORS.drop);
+      render();
+      fxLayer.batchDraw();
+      dragLayer.batchDraw();
     },
     select(leadId) {
       selection = leadId;
@@ -502,11 +559,12 @@ export function createView(container, hooks) {
     },
     /** Scroll the card's column so the card shows whole. */
     reveal(leadId) {
-      const col = cols().find((c) => c.ids.includes(leadId));
-      const view = col && columnViews.get(col.id);
-      if (!view) return;
-      view.scroll = scrollToShow(col.ids.indexOf(leadId), view.scroll, box.height);
-      render();
+      for (const view of columnViews.values()) {
+        if (view.reveal(leadId, box.height)) {
+          render();
+          return;
+        }
+      }
     },
     resetScroll() {
       for (const view of columnViews.values()) view.scroll = 0;

@@ -1,0 +1,67 @@
+"""A revoked share link closes its meeting views in every server process at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import websockets
+
+from tests.server import Server
+
+from .conftest import needs_redis
+from .test_processes import demo_board
+
+
+async def hello_of(socket) -> dict:
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        if message["type"] == "hello":
+            return message
+
+
+async def close_code(socket) -> int | None:
+    """Read until the server closes; its close code (``None`` if still open after 5 s)."""
+    try:
+        while True:
+            await asyncio.wait_for(socket.recv(), 5)
+    except websockets.ConnectionClosed:
+        return socket.close_code
+    except TimeoutError:
+        return None
+
+
+@needs_redis
+async def test_revoking_closes_the_links_views_in_every_process(cluster: Server):
+    urls = [cluster.start(), cluster.start()]
+    token = cluster.token("manager")
+    board, _, _ = demo_board(cluster, token)
+    status, link = await asyncio.to_thread(
+        cluster.api, "POST", f"/api/boards/{board}/share-links/", {}, token=token
+    )
+    assert status == 201
+
+    def ws(url: str, query: str) -> str:
+        return f"{url.replace('http', 'ws', 1)}/ws/boards/{board}/?{query}"
+
+    guests = [
+        await websockets.connect(ws(url, f"share={link['token']}"), compression=None)
+        for url in urls
+    ]
+    member = await websockets.connect(ws(urls[1], f"token={token}"), compression=None)
+    for socket in [*guests, member]:
+        assert (await hello_of(socket))["type"] == "hello"
+
+    # Revoked through the first process: the second hears it through Redis.
+    status, _ = await asyncio.to_thread(
+        cluster.api, "DELETE", f"/api/boards/{board}/share-links/{link['token']}/",
+        token=token, url=urls[0],
+    )  # fmt: skip
+    assert status == 204
+    codes = await asyncio.gather(*(close_code(socket) for socket in guests))
+    assert codes == [4410, 4410]
+
+    await member.send(json.dumps({"type": "ping"}))
+    while (message := json.loads(await asyncio.wait_for(member.recv(), 5)))["type"] != "pong":
+        assert message["type"] in ("share.revoked", "presence.joined", "presence.left"), message
+    await member.close()
