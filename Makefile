@@ -69,8 +69,10 @@ demo: migrate
 static: install build
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# The webhook worker runs beside the server and stops with it.
 run: demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off --no-access-log
 
 # Production: WORKERS uvicorn processes on PostgreSQL + Redis (see README). Protocol

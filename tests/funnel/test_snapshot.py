@@ -96,3 +96,72 @@ def test_no_browser_is_a_503_not_a_blank_image(board, api, monkeypatch):
     monkeypatch.setattr(snapshot, "browser_path", lambda: None)
     response = api.get(f"/api/boards/{board.pk}/snapshot.png", {"view": "funnel"})
     assert response.status_code == 503 and "Chromium" in response.json()["detail"]
+
+
+def test_board_figure_draws_every_header_and_card_as_text_and_rectangles():
+    # New [Ann <Co>, Bob]   Won []
+    from datetime import UTC, datetime
+
+    stages = [
+        {"id": 1, "name": "New", "color": "#7c3aed", "count": 2, "value": 1500.0, "leads": [
+            {"name": "Ann", "company": "<Co> & Sons"}, {"name": "Bob", "company": None},
+        ]},
+        {"id": 2, "name": "Won", "color": "#16a34a", "count": 0, "value": 0.0, "leads": []},
+    ]  # fmt: skip
+    fig = snapshot.board_figure(
+        board_name="Q4 <Pipeline>",
+        stages=stages,
+        conversions={1: 0.25, 2: None},
+        filters="team=sales",
+        moment=datetime(2025, 1, 2, 3, 4, tzinfo=UTC),
+        width=1600,
+        height=900,
+    )
+    *rects, labels = fig["data"]
+    assert labels["type"] == "scatter" and labels["mode"] == "text"
+    texts = labels["text"]
+    assert len(texts) == 1 + 2 + 2  # stamp, two headers, two cards
+    assert texts[0].startswith("<b>Q4 &lt;Pipeline&gt;</b> · team=sales · 2025-01-02 03:04")
+    assert "<b>New</b><br>2 · 1,500 · → 25%" in texts
+    assert "<b>Won</b><br>0 · 0" in texts  # no conversion after the last stage
+    assert any(t.startswith("Ann<br>") and "&lt;Co&gt; &amp; Sons" in t for t in texts)
+    # Rectangles: one filled outline per rectangle (5 points and a gap), one trace per
+    # colour; the white cards first, the headers and the cards' stripes over them.
+    drawn = [(trace["fillcolor"], trace["x"].count(None)) for trace in rects]
+    assert drawn == [("#ffffff", 2), ("#7c3aed", 1 + 2), ("#16a34a", 1)]
+    assert all(trace["fill"] == "toself" for trace in rects)
+    assert fig["layout"]["width"] == 1600 and fig["layout"]["height"] == 900
+    assert not fig["layout"].get("annotations") and not fig["layout"].get("shapes")
+
+
+@needs_chromium
+def test_renders_in_a_row_reuse_the_warm_renderer(filled_board, api, monkeypatch):
+    """The tab reloads in the background every RELOAD_EVERY renders: the renders
+    after it wait for it, and none waits forever for a tab that never came back."""
+    monkeypatch.setattr(snapshot, "RELOAD_EVERY", 2)
+    png_of(api, filled_board, view="funnel", width=400, height=300)
+    renderer = snapshot._renderer
+    for _ in range(5):
+        assert png_of(api, filled_board, view="board", width=640, height=360).size == (640, 360)
+    assert snapshot._renderer is renderer
+    assert renderer is not None and renderer.kaleido.reload_failure is None
+
+
+@needs_chromium
+def test_a_failed_render_is_a_503_and_the_next_one_starts_a_fresh_renderer(
+    filled_board, api, monkeypatch
+):
+    png_of(api, filled_board, view="funnel", width=400, height=300)
+    broken = snapshot._renderer
+
+    def fail(self, fig, opts):
+        raise RuntimeError("Chromium went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(snapshot.Renderer, "render", fail)
+        response = api.get(f"/api/boards/{filled_board.pk}/snapshot.png", {"view": "funnel"})
+    assert response.status_code == 503
+    assert "Chromium went away" in response.json()["detail"]
+    assert snapshot._renderer is None
+    assert png_of(api, filled_board, view="funnel", width=400, height=300).size == (400, 300)
+    assert snapshot._renderer is not broken
