@@ -202,6 +202,8 @@ WS_MAX_CONNECTIONS_PER_BOARD = int(os.environ.get("WS_MAX_CONNECTIONS_PER_BOARD"
 # silent for TTL seconds (died) loses its users elsewhere.
 WS_PRESENCE_INTERVAL = float(os.environ.get("WS_PRESENCE_INTERVAL", "5"))
 WS_PRESENCE_TTL = float(os.environ.get("WS_PRESENCE_TTL", "15"))
+# A share-link guest's socket re-checks its link this often (revoking closes it at once).
+WS_SHARE_RECHECK = float(os.environ.get("WS_SHARE_RECHECK", "30"))
 # --- end realtime ---
 
 LOGGING = {

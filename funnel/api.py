@@ -25,6 +25,7 @@ from .selectors import (
     meeting_get,
     meetings_list,
     share_links_list,
+    stage_conversions_for,
 )
 from .services import meeting_end, meeting_start, share_link_create, share_link_revoke
 
@@ -175,8 +176,7 @@ class BoardSnapshotApi(APIView):
                 board_id=board.pk, user=request.user, filters=params, per_stage=per_stage
             )
             moment = timezone.now()
-        numbers = board_numbers_for(board, params, {"as_of": query.get("as_of")})
-        conversions = {s["id"]: s["conversion_to_next"] for s in numbers["stages"]}
+        conversions = stage_conversions_for(board, params, query.get("as_of"))
         return snapshot.board_figure(
             board_name=board.name,
             stages=state["stages"],

@@ -31,11 +31,9 @@ RECAP_MOVES_MAX = 500
 def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[str, Any]:
     """Load the board's frames (at ``as_of`` when given) and compute every number."""
     as_of = selectors.as_of_parse(board, query["as_of"]) if query.get("as_of") else None
-    leads = selectors.leads_frame(board.pk, params)
-    transitions = selectors.transitions_frame(board.pk, until=as_of)
+    leads, transitions = frames_at(board, params, as_of)
     feedback = selectors.feedback_frame(board.pk)
     if as_of is not None:
-        leads = leads_as_of(leads, transitions, as_of)
         feedback = feedback[feedback["at"] <= pd.Timestamp(as_of)]
     numbers = analytics.board_numbers(
         stages=selectors.stages_frame(board.pk),
@@ -52,6 +50,31 @@ def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[
     if as_of is not None:
         numbers["as_of"] = as_of
     return numbers
+
+
+def stage_conversions_for(board: Board, params: Any, as_of_text: str | None) -> dict[int, Any]:
+    """Each stage's conversion to the next (at ``as_of``): all the board snapshot
+    draws of the numbers, without the campaign, cohort and feedback reads."""
+    as_of = selectors.as_of_parse(board, as_of_text) if as_of_text else None
+    leads, transitions = frames_at(board, params, as_of)
+    figures = analytics.stage_figures(
+        stages=selectors.stages_frame(board.pk),
+        leads=leads,
+        transitions=transitions,
+        now=as_of or timezone.now(),
+    )
+    return {s["id"]: s["conversion_to_next"] for s in figures["stages"]}
+
+
+def frames_at(
+    board: Board, params: Any, as_of: datetime | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (filtered) leads and the transitions, as they stood at ``as_of`` if given."""
+    leads = selectors.leads_frame(board.pk, params)
+    transitions = selectors.transitions_frame(board.pk, until=as_of)
+    if as_of is not None:
+        leads = leads_as_of(leads, transitions, as_of)
+    return leads, transitions
 
 
 def leads_as_of(leads: pd.DataFrame, transitions: pd.DataFrame, as_of: datetime) -> pd.DataFrame:

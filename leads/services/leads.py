@@ -10,13 +10,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..cards import card
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import event_append
 from ..models import (
     Lead,
     LeadFeedback,
+    Role,
     Stage,
     StageTransition,
+    Team,
     TransitionSource,
     Verdict,
 )
@@ -281,6 +283,9 @@ def lead_feedback_record(
 ) -> LeadFeedback:
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
+    if membership is not None and membership.role != Role.OWNER and membership.team != Team.SALES:
+        # The verdict is sales' word to marketing; the owner may stand in.
+        raise PermissionDenied("Only sales (or the board's owner) accept or reject a lead.")
     if verdict not in Verdict.values:
         raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
     if verdict == Verdict.REJECTED and not reason.strip():

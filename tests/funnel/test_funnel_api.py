@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
 from funnel import analytics
+from funnel.selectors import board_numbers_for, stage_conversions_for
 from leads import selectors
 from leads.services import campaign_move, lead_create, lead_move, transition_undo
 from tests.conftest import client_for
@@ -132,3 +134,14 @@ def test_funnel_as_of_and_bad_as_of(moved_board, api):
     for value in ("2999-01-01T00:00Z", "1999-01-01T00:00Z", "nope"):
         bad = api.get(f"/api/boards/{moved_board.pk}/funnel/", {"as_of": value})
         assert bad.status_code == 400 and "as_of" in bad.json()
+
+
+def test_snapshot_conversions_are_the_funnel_conversions(moved_board, owner, campaign):
+    """The board snapshot computes only the stage figures; they are the funnel's."""
+    board = selectors.board_get(board_id=moved_board.pk, user=owner)
+    for params in (QueryDict(), QueryDict(f"campaign={campaign.pk}")):
+        for as_of in (None, timezone.now().isoformat()):
+            full = board_numbers_for(board, params, {"as_of": as_of})
+            expected = {s["id"]: s["conversion_to_next"] for s in full["stages"]}
+            assert stage_conversions_for(board, params, as_of) == expected
+            assert any(v is not None for v in expected.values())

@@ -11,11 +11,22 @@ from django.utils import timezone
 
 from leads import selectors
 from leads.errors import NotFound, PermissionDenied
-from leads.models import BoardEvent, Lead, Stage, StageTeam, Webhook, WebhookDelivery
-from leads.services import lead_create, lead_feedback_record, lead_move
+from leads.models import (
+    BoardEvent,
+    Lead,
+    LeadFeedback,
+    Role,
+    Stage,
+    StageTeam,
+    Team,
+    Webhook,
+    WebhookDelivery,
+)
+from leads.services import board_member_add, lead_create, lead_feedback_record, lead_move
 from leads.services.bridge import webhook_create
 from leads.services.webhook_state import webhook_set_active
 from tests.conftest import client_for
+from tests.factories import UserFactory
 
 
 def state(api, board, query: str = "") -> dict:
@@ -156,3 +167,19 @@ class TestWebhookSetActive:
         with pytest.raises(NotFound):
             webhook_set_active(board_id=board.pk, actor=owner, webhook_id=10**9, active=False)
         assert Webhook.objects.get(pk=webhook.pk).active is True
+
+
+def test_only_sales_or_the_owner_give_the_verdict(board, owner, editor, stages):
+    marketer = UserFactory(username="mo")
+    board_member_add(
+        board_id=board.pk, actor=owner, username="mo", role=Role.EDITOR, team=Team.MARKETING
+    )
+    lead = lead_create(board_id=board.pk, actor=owner, name="Ada", stage_id=stages.SQL.pk)
+
+    with pytest.raises(PermissionDenied, match="Only sales"):
+        lead_feedback_record(lead_id=lead.pk, actor=marketer, verdict="accepted")
+    assert not LeadFeedback.objects.filter(lead=lead).exists()
+
+    lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="accepted")  # sales
+    lead_feedback_record(lead_id=lead.pk, actor=owner, verdict="rejected", reason="Duplicate")
+    assert LeadFeedback.objects.filter(lead=lead).count() == 2
