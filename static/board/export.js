@@ -5,7 +5,7 @@
 // time of the export. Saved as ``<board>-<date>.png``.
 
 import { COLORS, FONT_FAMILY, TEAM_LABELS } from './theme.js';
-import { filtersActive } from './filters.js';
+import { filtersActive, filterParams } from './filters.js';
 import { momentLabel, isoDay } from './replay.js';
 import { addToTestHook } from './hook.js';
 
@@ -170,6 +170,9 @@ const TEMPLATE = `
     <label class="export-check"><input type="checkbox" name="charts"> Include the charts beside the board</label>
     <p class="export-hint">Stamped with the board's name, filters, date and the time of the export.</p>
     <p class="export-status" data-status role="status"></p>
+    <p class="export-data" data-csv>Data as CSV:
+      <a data-csv-leads download>leads (current filters)</a> ·
+      <a data-csv-transitions download>moves of the last 90 days</a></p>
     <div class="confirm-actions">
       <button type="button" class="button quiet" data-cancel>Cancel</button>
       <button type="submit" class="button primary" data-go>Export PNG</button>
@@ -193,6 +196,16 @@ export function createExport(board, { charts = null, buttons = document.querySel
   const go = dialog.querySelector('[data-go]');
   const withCharts = form.elements.charts;
   if (!charts) withCharts.closest('label').hidden = true;
+  // The CSV exports (people only: a share link does not open them).
+  const csv = dialog.querySelector('[data-csv]');
+  csv.hidden = !!(board.config.meeting && board.config.meeting.share);
+  function csvLinks() {
+    const base = `/api/boards/${board.id}`;
+    const filters = filterParams(board.filters).toString();
+    csv.querySelector('[data-csv-leads]').href = `${base}/export.csv${filters ? `?${filters}` : ''}`;
+    const start = new Date(Date.now() - 90 * 86_400_000).toISOString();
+    csv.querySelector('[data-csv-transitions]').href = `${base}/transitions.csv?${new URLSearchParams({ start })}`;
+  }
 
   function settings() {
     return { size: form.elements.size.value || '1x', charts: !!charts && withCharts.checked };
@@ -309,6 +322,7 @@ export function createExport(board, { charts = null, buttons = document.querySel
     }
     restore();
     showSizes();
+    csvLinks();
     status.textContent = '';
     dialog.showModal();
     go.focus();

@@ -9,6 +9,7 @@ figures are compared with the API's at the same moment, never with fixed counts.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import time
@@ -303,6 +304,23 @@ def test_export_png_at_1x_and_4k(server: Server, board_id: int, page: Page):
     ARTIFACTS = ROOT / "artifacts" / "e2e"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     image.save(ARTIFACTS / "numbers-export-4k.png")
+
+
+def test_export_dialog_downloads_the_filtered_leads_as_csv(
+    server: Server, board_id: int, page: Page
+):
+    _, campaigns = server.api("GET", f"/api/campaigns/?board={board_id}", token=server.token())
+    campaign = (campaigns["results"] if isinstance(campaigns, dict) else campaigns)[0]
+    page.select_option("#f-campaign", str(campaign["id"]))
+    page.wait_for_function(f"location.search.includes('campaign={campaign['id']}')")
+    page.click("#export-open")
+    with page.expect_download() as download:
+        page.click("[data-csv-leads]")
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows, "the campaign has leads on the demo board"
+    assert {row["campaign"] for row in rows} == {campaign["name"]}
+    page.keyboard.press("Escape")
 
 
 def test_an_empty_board_says_so(server: Server, browser: Browser):
