@@ -20,53 +20,68 @@ export function cookie(name, source = typeof document !== 'undefined' ? document
   return '';
 }
 
-function readable(status, body) {
-  if (body && typeof body.detail === 'string') return body.detail;
-  if (status === 0) return 'Could not reach the server.';
+/** The server's words for a failed answer, or what the status means. */
+export function failureText(status, body) {
+  if (body && typeof body.detail === 'string' && body.detail) return body.detail;
+  if (status === 0) return 'Could not reach the server. Check the connection and try again.';
   if (status === 401 || status === 403) return 'You are signed out or not allowed to do this.';
-  if (status === 404) return 'Not found.';
-  if (status >= 500) return `The server failed (${status}). Try again in a moment.`;
+  if (status === 404) return 'Not found: it may have been deleted.';
+  if (status === 413) return 'The file is too large for the server.';
+  if (status >= 500) return `The server failed (${status}). Nothing was changed; try again in a moment.`;
   return `Request failed (${status}).`;
+}
+
+/**
+ * One REST call. ``json``: a body sent as JSON; ``form``: a FormData sent as
+ * multipart (the browser sets the boundary); ``query``: URLSearchParams;
+ * ``share``: a share link's token; ``text``: answer the body as text (a
+ * download). Answers the parsed JSON (null when empty); a failure is an
+ * ApiError with the server's ``detail`` and its body (an import's report comes
+ * back with a 400, for instance).
+ */
+export async function request(
+  method,
+  path,
+  { json, form, query, share = null, text = false, timeoutMs = 30_000, fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken') } = {},
+) {
+  const url = query && query.toString() ? `${path}?${query}` : path;
+  const headers = { Accept: 'application/json' };
+  let body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  if (method !== 'GET') headers['X-CSRFToken'] = csrf();
+  if (share) headers['X-Share-Token'] = share;
+  const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
+  const timer = controller && timeoutMs ? setTimeout(() => controller.abort(), timeoutMs) : null;
+  let response;
+  try {
+    response = await fetchImpl(url, { method, headers, body, credentials: 'same-origin', signal: controller ? controller.signal : undefined });
+  } catch {
+    throw new ApiError(0, null, failureText(0, null));
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  if (text && response.ok) return response.text();
+  let data = null;
+  if ((response.headers.get('Content-Type') || '').includes('json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data, failureText(response.status, data));
+  return data;
 }
 
 /** ``share``: a read-only share link's token (the meeting view without an account). */
 export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken'), share = null } = {}) {
-  /** ``text``: answer the body as text (a download), not JSON. */
-  async function call(method, path, { body, query, timeoutMs = 20_000, text = false } = {}) {
-    const url = query && query.toString() ? `${path}?${query}` : path;
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (method !== 'GET') headers['X-CSRFToken'] = csrf();
-    if (share) headers['X-Share-Token'] = share;
-    const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
-    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
-    let response;
-    try {
-      response = await fetchImpl(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'same-origin',
-        signal: controller ? controller.signal : undefined,
-      });
-    } catch (error) {
-      throw new ApiError(0, null, readable(0, null));
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-    let data = null;
-    const type = response.headers.get('Content-Type') || '';
-    if (text && response.ok) return response.text();
-    if (type.includes('json')) {
-      try {
-        data = await response.json();
-      } catch {
-        data = null;
-      }
-    }
-    if (!response.ok) throw new ApiError(response.status, data, readable(response.status, data));
-    return data;
-  }
+  const call = (method, path, { body, query, timeoutMs = 20_000, text = false } = {}) =>
+    request(method, path, { json: body, query, timeoutMs, text, share, fetchImpl, csrf });
 
   const board = `/api/boards/${boardId}`;
   return {

@@ -8,6 +8,7 @@ import { COLORS, FONT_FAMILY, TEAM_LABELS } from './theme.js';
 import { filtersActive, filterParams } from './filters.js';
 import { momentLabel, isoDay } from './replay.js';
 import { addToTestHook } from './hook.js';
+import { saveBlob } from './download.js';
 
 export const EXPORT_SIZES = [
   { id: '1x', label: 'Screen (1x)' },
@@ -145,19 +146,6 @@ function toPng(canvas) {
   return new Promise((resolve, reject) => {
     canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the browser could not encode the PNG'))), 'image/png');
   });
-}
-
-/** Save ``blob`` as ``name`` (a download). */
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
 const TEMPLATE = `
@@ -301,7 +289,7 @@ export function createExport(board, { charts = null, buttons = document.querySel
     status.textContent = chosen.charts ? 'Drawing the board and the charts…' : 'Drawing the board…';
     try {
       const result = await exportImage(chosen);
-      download(result.blob, result.name);
+      saveBlob(result.blob, result.name);
       dialog.close();
       board.toast(`Saved ${result.name} (${result.width} × ${result.height}).`);
     } catch (error) {

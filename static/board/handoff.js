@@ -11,7 +11,7 @@
 import { HANDOFF_EVENT } from './column.js';
 import { LANE, M } from './layout.js';
 import { canJudge } from './model.js';
-import { request } from './request.js';
+import { request } from './api.js';
 import { addToTestHook } from './hook.js';
 import { money, count as countText, daysSince } from './format.js';
 

@@ -12,7 +12,7 @@
 //
 // The contract is POST /api/boards/<id>/import/ (leads/api_bridge.py).
 
-import { request } from './request.js';
+import { request } from './api.js';
 import { count as countText } from './format.js';
 import { addToTestHook } from './hook.js';
 

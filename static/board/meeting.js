@@ -25,7 +25,8 @@ import { setPalette } from './theme.js';
 import { M } from './layout.js';
 import { CLOSE } from './socket.js';
 import { addToTestHook } from './hook.js';
-import { renderRecap, downloadRecapPng, saveBlob, recapFileName } from './recap.js';
+import { renderRecap, downloadRecapPng, recapFileName } from './recap.js';
+import { saveBlob } from './download.js';
 
 export const SAMPLE_MS = 300;
 export const HEARTBEAT_MS = 4000;

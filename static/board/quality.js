@@ -6,7 +6,7 @@
 // import arrives on the live link, so marketing sees sales' word at once.
 // The latest verdicts since the page opened are listed under the figures.
 
-import { request } from './request.js';
+import { request } from './api.js';
 import { percent, count as countText, ago } from './format.js';
 import { filtersActive } from './filters.js';
 import { addToTestHook } from './hook.js';

@@ -3,6 +3,7 @@
 // the figures, never a screenshot). ``recapFigures`` is pure; the rest is DOM.
 
 import { money, percent, count } from './format.js';
+import { saveBlob } from './download.js';
 
 const ROW_MOVES = 14; // moves listed in the dialog and the picture; the Markdown has them all
 
@@ -192,19 +193,6 @@ export function recapCanvas(recap, { width = 1400, pixelRatio = 2, document: doc
     }
   }
   return canvas;
-}
-
-/** Offer ``blob`` as a download named ``name``. */
-export function saveBlob(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function downloadRecapPng(recap) {

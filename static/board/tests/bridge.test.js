@@ -147,7 +147,7 @@ test('screen readers hear verdicts and imports', () => {
 });
 
 test('bridge requests: JSON or a form, the share token, the server\'s words on failure', async () => {
-  const { request } = await import('../request.js');
+  const { request } = await import('../api.js');
   const calls = [];
   const answer = (status, body) => async (url, init) => {
     calls.push({ url, init });
