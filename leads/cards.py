@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from .models import Lead, LeadFeedback
 
@@ -27,19 +27,29 @@ CARD_FIELDS = (
 )
 
 
-def latest_verdict() -> Subquery:
-    """For ``.annotate(verdict=...)`` on leads: sales' latest verdict on the lead
-    (``accepted`` / ``rejected``), ``None`` while it has none."""
+def latest_verdict(field: str = "verdict") -> Subquery:
+    """For ``.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))``
+    on leads: sales' latest verdict on the lead (``accepted`` / ``rejected``) and
+    when it was given, ``None`` while it has none."""
     return Subquery(
-        LeadFeedback.objects.filter(lead_id=OuterRef("pk"))
-        .order_by("-at", "-id")
-        .values("verdict")[:1]
+        LeadFeedback.objects.filter(lead_id=OuterRef("pk")).order_by("-at", "-id").values(field)[:1]
     )
 
 
+def awaiting_verdict() -> Q:
+    """For ``.filter(...)`` on the leads of the handoff stage: those sales has not
+    judged since they (last) entered it. A lead rejected, sent back and handed
+    over again waits again."""
+    judged = LeadFeedback.objects.filter(
+        lead_id=OuterRef("pk"), at__gte=OuterRef("stage_entered_at")
+    )
+    return ~Q(Exists(judged))
+
+
 def card_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    """``row``: ``CARD_FIELDS`` and, where read, ``verdict`` (the handoff lane
-    draws the leads in the first sales stage that have none)."""
+    """``row``: ``CARD_FIELDS`` and, where read, ``verdict`` and ``verdict_at``
+    (the handoff lane draws the leads in the first sales stage that sales has not
+    judged since they entered it)."""
     return {
         "id": row["id"],
         "name": row["name"],
@@ -56,18 +66,23 @@ def card_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "stage_entered_at": row["stage_entered_at"],
         "created_at": row["created_at"],
         "verdict": row.get("verdict"),
+        "verdict_at": row.get("verdict_at"),
     }
 
 
 def card(lead: Lead) -> dict[str, Any]:
     """The card of one lead, with its verdict (one indexed query): events carry it,
     so a board knows whether a lead moving into the handoff stage waits there."""
-    verdict = (
+    verdict, verdict_at = (
         LeadFeedback.objects.filter(lead_id=lead.pk)
         .order_by("-at", "-id")
-        .values_list("verdict", flat=True)
+        .values_list("verdict", "at")
         .first()
-    )
+    ) or (None, None)
     return card_from_row(
-        {**{field: getattr(lead, field) for field in CARD_FIELDS}, "verdict": verdict}
+        {
+            **{field: getattr(lead, field) for field in CARD_FIELDS},
+            "verdict": verdict,
+            "verdict_at": verdict_at,
+        }
     )

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .cards import CARD_FIELDS, card_from_row, latest_verdict
+from .cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 from .errors import InvalidInput, NotFound
 from .events import event_message
 from .filters import LeadStateFilter
@@ -208,9 +208,9 @@ def stage_cards(
         position, lead_id = after
         page = page.filter(Q(position__gt=position) | Q(position=position, id__gt=lead_id))
     rows = list(
-        page.annotate(verdict=latest_verdict())
+        page.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
         .order_by("position", "id")
-        .values(*CARD_FIELDS, "verdict")[: per_stage + 1]
+        .values(*CARD_FIELDS, "verdict", "verdict_at")[: per_stage + 1]
     )
     more = len(rows) > per_stage
     rows = rows[:per_stage]
@@ -281,19 +281,17 @@ def handoff_lane(
     leads: QuerySet[Lead], stage: dict[str, Any] | None, *, limit: int = HANDOFF_LANE_MAX
 ) -> dict[str, Any] | None:
     """The handoff lane of the (filtered) ``leads``: those in the handoff stage that
-    sales has neither accepted nor rejected, longest waiting first. Two queries."""
+    sales has not judged since they entered it, longest waiting first. Two queries."""
     if stage is None:
         return None
-    waiting = leads.filter(stage_id=stage["id"]).filter(
-        ~Exists(LeadFeedback.objects.filter(lead_id=OuterRef("pk")))
+    waiting = leads.filter(stage_id=stage["id"]).filter(awaiting_verdict())
+    rows = list(
+        waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
+        .order_by("stage_entered_at", "id")
+        .values(*CARD_FIELDS, "verdict", "verdict_at")[:limit]
     )
-    rows = list(waiting.order_by("stage_entered_at", "id").values(*CARD_FIELDS)[:limit])
     count = len(rows) if len(rows) < limit else waiting.count()
-    return {
-        "stage": stage["id"],
-        "count": count,
-        "leads": [card_from_row({**row, "verdict": None}) for row in rows],
-    }
+    return {"stage": stage["id"], "count": count, "leads": [card_from_row(row) for row in rows]}
 
 
 def board_state_get(

@@ -7,9 +7,9 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
-from .cards import CARD_FIELDS, card_from_row
+from .cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 from .errors import NotFound, PermissionDenied
 from .models import (
     Board,
@@ -159,15 +159,14 @@ def handoff_list(
     stage = handoff_stage(board.pk)
     if stage is None:
         return {"stage": None, "count": 0, "leads": [], "next": None, "reasons": []}
-    judged = LeadFeedback.objects.filter(lead_id=OuterRef("pk"))
     waiting: QuerySet[Lead] = Lead.objects.filter(board_id=board.pk, stage=stage).filter(
-        ~Exists(judged)
+        awaiting_verdict()
     )
     count = waiting.count()
     rows = list(
-        waiting.order_by("stage_entered_at", "id").values(*CARD_FIELDS, "attributes")[
-            offset : offset + limit
-        ]
+        waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
+        .order_by("stage_entered_at", "id")
+        .values(*CARD_FIELDS, "verdict", "verdict_at", "attributes")[offset : offset + limit]
     )
     leads = []
     for row in rows:

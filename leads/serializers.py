@@ -197,6 +197,11 @@ class CardOutput(serializers.Serializer):
     verdict = serializers.ChoiceField(
         Verdict.choices, allow_null=True, help_text="Sales' latest verdict on the lead, or null."
     )
+    verdict_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the latest verdict was given. In the handoff stage a lead waits "
+        "for sales while it has no verdict given since its stage_entered_at.",
+    )
 
 
 class HandoffLaneOutput(serializers.Serializer):

@@ -14,6 +14,7 @@ import { COLORS, FONT_FAMILY, TEAM_LABELS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from './format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
+import { awaitsVerdict } from './reducer.js';
 
 export const HANDOFF_EVENT = 'funnelboard:handoff';
 
@@ -324,7 +325,9 @@ export class ColumnView {
     const own = col.ids.indexOf(leadId);
     if (own >= 0 && own < layout.lane) return { slot: own, markerY: null };
     const info = col.handoff ? this.hooks.cardInfo(leadId) : null;
-    if (info && info.card.verdict === null) return { slot: layout.lane, markerY: top + M.listInset - 2 };
+    // A card from another stage enters this one now: it waits for sales' verdict.
+    const waits = info && (info.card.stage !== col.id || awaitsVerdict(info.card));
+    if (waits) return { slot: layout.lane, markerY: top + M.listInset - 2 };
     const slot = layout.dropIndex(worldY - top);
     return { slot, markerY: top + layout.markerY(slot) };
   }

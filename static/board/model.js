@@ -47,7 +47,8 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
     }
     if (lane.delete(leadId)) waitingDelta -= 1;
     if (!ids[p.to]) continue;
-    if (hand && waitsInLane({ ...p.card, stage: p.to }, hand.stage)) {
+    const entered = p.to !== p.card.stage ? new Date().toISOString() : p.card.stage_entered_at;
+    if (hand && waitsInLane({ ...p.card, stage: p.to, stage_entered_at: entered }, hand.stage)) {
       lane.add(leadId);
       waitingDelta += 1;
     } else {

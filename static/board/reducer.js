@@ -17,8 +17,9 @@
 //                page, so the lane keeps its own copies; ``count`` is the
 //                server's (filtered) number of waiting leads, kept by the events.
 //
-// Cards carry ``verdict``: sales' latest verdict, null while there is none. A
-// lead waits in the lane while it is in the handoff stage without a verdict.
+// Cards carry ``verdict``: sales' latest verdict, null while there is none, and
+// ``verdict_at``. A lead waits in the lane while it is in the handoff stage
+// without a verdict given since it entered that stage.
 //
 // Counts and values come from the server and are only adjusted by events;
 // they are never recounted from loaded cards.
@@ -66,9 +67,18 @@ function loadLane(lane) {
   return { stage: lane.stage, count: lane.count, ids: (lane.leads || []).map((c) => c.id), cards };
 }
 
+/** Has sales not judged ``card`` since it entered its stage? (A lead rejected,
+ * sent back and handed over again waits again.) */
+export function awaitsVerdict(card) {
+  if (card.verdict === undefined) return false; // not known (a past moment's card)
+  if (card.verdict === null) return true;
+  if (!card.verdict_at || !card.stage_entered_at) return false; // judged, when unknown
+  return Date.parse(card.verdict_at) < Date.parse(card.stage_entered_at);
+}
+
 /** Does ``card`` wait in the handoff lane of ``stageId``? (undefined: not known) */
 export function waitsInLane(card, stageId) {
-  return card != null && stageId != null && card.stage === stageId && card.verdict === null;
+  return card != null && stageId != null && card.stage === stageId && awaitsVerdict(card);
 }
 
 /** Longest waiting first, as the server orders the lane. */
@@ -445,12 +455,12 @@ const HANDLERS = {
     // version and shows the verdict.
     const known = d.leads[event.lead];
     const waiting = d.handoff ? d.handoff.cards[event.lead] : null;
-    if (waiting || (known && known.verdict === null && d.handoff && waitsInLane(known, d.handoff.stage))) {
+    if (waiting || (known && d.handoff && waitsInLane(known, d.handoff.stage))) {
       laneRemove(d, event.lead);
     } else if (!known && d.handoff && d.handoff.count > d.handoff.ids.length) {
       result.refetch = true; // it may have waited past the lane's loaded page
     }
-    if (known) d.leads[event.lead] = { ...known, verdict: event.verdict };
+    if (known) d.leads[event.lead] = { ...known, verdict: event.verdict, verdict_at: event.at };
     result.effects.push({
       kind: 'feedback',
       lead: event.lead,

@@ -183,3 +183,21 @@ def test_only_sales_or_the_owner_give_the_verdict(board, owner, editor, stages):
     lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="accepted")  # sales
     lead_feedback_record(lead_id=lead.pk, actor=owner, verdict="rejected", reason="Duplicate")
     assert LeadFeedback.objects.filter(lead=lead).count() == 2
+
+
+def test_a_lead_sent_back_and_handed_over_again_waits_again(board, api, owner, stages, handed):
+    a = handed["a"]
+    lead_feedback_record(lead_id=a.pk, actor=owner, verdict="rejected", reason="No budget")
+    assert "a" not in waiting(state(api, board))
+    lead_move(lead_id=a.pk, to_stage_id=stages.MQL.pk, actor=owner)  # recycled
+    lead_move(lead_id=a.pk, to_stage_id=stages.SQL.pk, actor=owner)  # handed over again
+
+    body = state(api, board)
+    assert "a" in waiting(body)
+    card = next(c for c in body["handoff"]["leads"] if c["name"] == "a")
+    assert card["verdict"] == "rejected" and card["verdict_at"] < card["stage_entered_at"]
+    lane = api.get(f"/api/boards/{board.pk}/handoff/").json()
+    assert "a" in [c["name"] for c in lane["leads"]]
+
+    lead_feedback_record(lead_id=a.pk, actor=owner, verdict="accepted")
+    assert "a" not in waiting(state(api, board))

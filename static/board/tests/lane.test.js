@@ -2,7 +2,7 @@
 // and its list geometry.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadState, applyEvent, applyEvents, waitsInLane } from '../reducer.js';
+import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../reducer.js';
 import { buildColumns, canJudge, cardFor } from '../model.js';
 import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
 import { emptyFilters } from '../filters.js';
@@ -168,6 +168,14 @@ test('waitsInLane needs a known null verdict in the handoff stage', () => {
   assert.equal(waitsInLane({ stage: SQL, verdict: 'accepted' }, SQL), false);
   assert.equal(waitsInLane({ stage: SQL }, SQL), false); // unknown (a past moment's card)
   assert.equal(waitsInLane({ stage: 2, verdict: null }, SQL), false);
+});
+
+test('a lead judged, sent back and handed over again waits again', () => {
+  const judged = { stage: SQL, verdict: 'rejected', verdict_at: '2025-11-05T10:00:00.000Z', stage_entered_at: '2025-11-04T09:00:00Z' };
+  assert.equal(waitsInLane(judged, SQL), false); // judged since it entered
+  const again = { ...judged, stage_entered_at: '2025-11-06T08:00:00Z' };
+  assert.equal(waitsInLane(again, SQL), true); // entered again after the verdict
+  assert.equal(awaitsVerdict({ verdict: 'accepted' }), false); // judged, when unknown
 });
 
 test('list geometry: the lane on top, taller cards, then the plain list', () => {
