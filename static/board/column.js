@@ -35,7 +35,7 @@ export class ColumnView {
     this.cards = new Konva.Group();
     this.laneDeco = new Konva.Group({ listening: false }); // the lane's header, note, divider
     this.footer = new Konva.Group({ listening: false });
-    this.scrollbar = new Rect({ width: 4, cornerRadius: 2, fill: '#c3ccd9', listening: false });
+    this.scrollbar = new Rect({ width: 4, cornerRadius: 2, fill: COLORS.scrollbar, listening: false });
     this.list.add(this.laneDeco, this.cards, this.footer);
     this.group.add(this.bg, this.strip, this.header, this.chips, this.list, this.scrollbar);
     layer.add(this.group);
@@ -152,7 +152,7 @@ export class ColumnView {
 
   foldButton(x, y, glyph, label) {
     const b = new Konva.Group({ x, y, name: 'fold', stageId: this.id, ariaLabel: label });
-    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: '#e8edf4', name: 'fold-bg' }));
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'fold-bg' }));
     b.add(text({ x: 0, y: 4, width: 24, align: 'center', text: glyph, fontSize: 14, fill: COLORS.body }));
     return b;
   }
@@ -177,7 +177,7 @@ export class ColumnView {
     if (chipLayout.more) {
       const m = chipLayout.more;
       const g = new Konva.Group({ x: m.x, y: m.y, name: 'chip-more', stageId: col.id });
-      g.add(new Rect({ width: m.w, height: M.chipH, cornerRadius: M.chipH / 2, fill: '#eef2f7' }));
+      g.add(new Rect({ width: m.w, height: M.chipH, cornerRadius: M.chipH / 2, fill: COLORS.chipMore }));
       g.add(text({ x: 0, y: 7, width: m.w, align: 'center', text: m.label, fontSize: 12, fontStyle: '600', fill: COLORS.muted }));
       this.chips.add(g);
     }

@@ -723,6 +723,8 @@ const board = {
     return funnel;
   },
   setFilters: (next) => setFilters(next),
+  /** Tell the other features (e.g. ``theme`` when the meeting view switches). */
+  broadcast: (name, ...args) => notify(name, ...args),
   render,
   reload: () => sync.reload(),
   /** The moment shown (ISO string), or null for the live board. */

@@ -146,6 +146,7 @@ export function createMeeting(board) {
     document.documentElement.dataset.theme = theme;
     setPalette(theme);
     board.view.restyle();
+    if (board.broadcast) board.broadcast('theme', theme);
     ui.theme.textContent = theme === 'dark' ? 'Light theme' : 'Dark theme';
     ui.theme.setAttribute('aria-pressed', String(theme === 'dark'));
   }

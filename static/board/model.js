@@ -8,9 +8,10 @@
 
 import { compareWaiting, waitsInLane } from './reducer.js';
 
-/** May this member accept or reject leads in the handoff lane? Sales, with edit rights. */
+/** May this member accept or reject leads in the handoff lane? Sales with edit
+ * rights, and the board's owner (as ``lead_feedback_record`` allows). */
 export function canJudge(me) {
-  return !!me && me.team === 'sales' && (me.role === 'owner' || me.role === 'editor');
+  return !!me && (me.role === 'owner' || (me.team === 'sales' && me.role === 'editor'));
 }
 
 /**

@@ -80,7 +80,7 @@ export function chartHeight(key, figure) {
  * (long names read better down the side), a slim colour bar on the heat map.
  * ``size``: {width?, height?} (an export gives both; the panel only a height).
  */
-export function panelFigure(key, figure, size = {}) {
+export function panelFigure(key, figure, size = {}, theme = 'light') {
   const base = figure.layout || {};
   const font = { ...(base.font || {}), size: 11 };
   const titleText = base.title && typeof base.title === 'object' ? base.title.text : base.title;
@@ -118,7 +118,27 @@ export function panelFigure(key, figure, size = {}) {
     layout.yaxis = { ...(base.yaxis || {}), automargin: true, tickfont: { size: 10 } };
     layout.margin = { ...layout.margin, l: 10, b: 28 };
   }
+  if (theme === 'dark') darken(layout);
   return { data, layout };
+}
+
+/** The meeting view's dark theme: light ink on a black ground, dim grid lines. */
+function darken(layout) {
+  const ink = '#f3f4f6';
+  const grid = '#374151';
+  layout.paper_bgcolor = '#000000';
+  layout.plot_bgcolor = '#000000';
+  layout.font = { ...layout.font, color: ink };
+  layout.title = { ...layout.title, font: { ...(layout.title.font || {}), color: ink } };
+  layout.legend = { ...layout.legend, font: { ...(layout.legend.font || {}), color: ink } };
+  for (const axis of ['xaxis', 'yaxis']) {
+    layout[axis] = { ...(layout[axis] || {}), gridcolor: grid, zerolinecolor: grid, linecolor: grid, color: ink };
+  }
+}
+
+/** The page's theme (the meeting view sets ``data-theme`` on <html>). */
+function pageTheme() {
+  return typeof document !== 'undefined' && document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light';
 }
 
 /** No lead counted: the first funnel stage reached by nobody. */
@@ -297,7 +317,7 @@ export function createPanel(board, {
         const div = plots.get(key);
         const figure = answer[key];
         if (!figure) return null;
-        const fitted = panelFigure(key, figure);
+        const fitted = panelFigure(key, figure, {}, pageTheme());
         div.setAttribute('aria-label', `${label}. ${chartSummary(key, figure)}`);
         return Plotly.react(div, fitted.data, fitted.layout, PLOT_CONFIG);
       }),
@@ -322,7 +342,7 @@ export function createPanel(board, {
     const urls = [];
     for (const { key } of CHARTS) {
       if (!answer[key]) continue;
-      const fitted = panelFigure(key, answer[key], { width, height });
+      const fitted = panelFigure(key, answer[key], { width, height }, pageTheme());
       urls.push(await Plotly.toImage({ data: fitted.data, layout: fitted.layout }, { format: 'png', width, height, scale }));
     }
     return Promise.all(urls.map(decodeImage));
@@ -349,6 +369,9 @@ export function createPanel(board, {
     events: () => schedule(),
     filters: () => schedule(0),
     asOf: () => schedule(board.asOf ? 600 : 0),
+    theme: () => {
+      if (figures && drawnFor) loadPlotly().then((Plotly) => draw(Plotly, figures, drawnFor)).catch(() => {});
+    },
   };
 }
 

@@ -41,6 +41,9 @@ export const COLORS = {
   scoreLow: '#f1f5f9',
   scoreLowInk: '#475569',
   inverse: '#ffffff', // text on an ``ink`` background
+  control: '#e8edf4', // fold buttons
+  chipMore: '#eef2f7', // the "+N" chip
+  scrollbar: '#c3ccd9',
 };
 
 const BOARD_COLORS = { ...COLORS };
@@ -68,6 +71,9 @@ export const PALETTES = {
     scoreMidInk: '#78350f',
     scoreLow: '#e2e8f0',
     scoreLowInk: '#1e293b',
+    control: '#e2e8f0',
+    chipMore: '#e2e8f0',
+    scrollbar: '#64748b',
   },
   dark: {
     page: '#000000',
@@ -96,6 +102,9 @@ export const PALETTES = {
     scoreLow: '#374151',
     scoreLowInk: '#f3f4f6',
     inverse: '#000000',
+    control: '#374151',
+    chipMore: '#1f2937',
+    scrollbar: '#6b7280',
   },
 };
 

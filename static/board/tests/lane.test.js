@@ -47,13 +47,15 @@ test('load: the lane lists the waiting leads; the column draws them first', () =
   assert.deepEqual(col(past, SQL).ids, [5, 6]);
 });
 
-test('who may judge: sales members who can edit', () => {
+test('who may judge: sales members who can edit, and the owner', () => {
   assert.equal(canJudge({ role: 'editor', team: 'sales' }), true);
   assert.equal(canJudge({ role: 'owner', team: 'sales' }), true);
   assert.equal(canJudge({ role: 'viewer', team: 'sales' }), false);
   assert.equal(canJudge({ role: 'editor', team: 'marketing' }), false);
   assert.equal(canJudge(null), false);
-  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management' } } }), SQL).handoff.canJudge, false);
+  assert.equal(canJudge({ role: 'owner', team: 'management' }), true);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'management' } } }), SQL).handoff.canJudge, false);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management' } } }), SQL).handoff.canJudge, true);
 });
 
 test('a verdict takes the lead out of the lane; its card stays and shows it', () => {
