@@ -58,6 +58,7 @@ let funnel = null;
 let selection = null;
 let columns = [];
 let linkStatus = 'reconnecting';
+let dragging = false; // a card or chip is in the user's hand
 const pending = new Map(); // lead id -> {card, from, to, index, awaitSeq}
 const inFlight = new Set(); // lead ids with a move request out
 const ownSeqs = new Set(); // seqs of this browser's own single moves (already shown)
@@ -120,6 +121,7 @@ const view = createView(document.getElementById('board-canvas'), {
     select(leadId, false);
   },
   dragState: (active) => {
+    dragging = active;
     hook.dragging(active);
     if (!active) render();
   },
@@ -721,6 +723,10 @@ const board = {
   },
   get funnel() {
     return funnel;
+  },
+  /** A drag is under way: heavy work (drawing the charts) waits for the drop. */
+  get dragging() {
+    return dragging;
   },
   setFilters: (next) => setFilters(next),
   /** Tell the other features (e.g. ``theme`` when the meeting view switches). */

@@ -10,6 +10,7 @@
 import { addToTestHook } from './hook.js';
 import { filtersActive, sameFilters } from './filters.js';
 import { momentLabel } from './replay.js';
+import { afterFirstDraw } from './idle.js';
 
 const OPEN_KEY = 'funnelboard.panel';
 const SETTLE_MS = 1500; // after the last live move
@@ -260,7 +261,8 @@ export function createPanel(board, {
     clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      refresh();
+      if (board.dragging) schedule(300); // no chart work under the user's hand
+      else refresh();
     }, Math.max(0, Math.min(delay, firstAsk + MAX_WAIT_MS - now)));
   }
 
@@ -363,8 +365,14 @@ export function createPanel(board, {
   return {
     images,
     loaded() {
-      schedule(started ? SETTLE_MS : 0);
+      if (started) {
+        schedule(SETTLE_MS);
+        return;
+      }
       started = true;
+      // The first charts wait for the board's first draw: plotly.js (4 MB) is
+      // parsed on the main thread and would hold the board back.
+      afterFirstDraw(() => schedule(0));
     },
     events: () => schedule(),
     filters: () => schedule(0),

@@ -10,6 +10,7 @@ import { request } from './api.js';
 import { percent, count as countText, ago } from './format.js';
 import { filtersActive } from './filters.js';
 import { addToTestHook } from './hook.js';
+import { afterFirstDraw } from './idle.js';
 
 export const PERIODS = [
   ['all', 'All time', null],
@@ -258,7 +259,7 @@ export function createQuality(board) {
   draw();
   return {
     loaded() {
-      if (!data && !error) refresh(0);
+      if (!data && !error) afterFirstDraw(() => refresh(0));
     },
     filters() {
       draw(); // the campaign filter narrows what is shown; the figures stay

@@ -12,6 +12,7 @@ import {
 } from './replay.js';
 import { count } from './format.js';
 import { addToTestHook } from './hook.js';
+import { afterFirstDraw } from './idle.js';
 
 const SPEED_KEY = 'funnelboard.replaySpeed';
 const SLIDER_SETTLE_MS = 300; // a dragged slider loads once it rests
@@ -393,7 +394,7 @@ export function createTimebar(board, { root = document.getElementById('timebar')
     loaded() {
       if (!started) {
         started = true;
-        findBeginning();
+        afterFirstDraw(findBeginning);
       } else {
         show();
       }
