@@ -372,7 +372,7 @@ export function createPanel(board, {
       started = true;
       // The first charts wait for the board's first draw: plotly.js (4 MB) is
       // parsed on the main thread and would hold the board back.
-      afterFirstDraw(() => schedule(0));
+      afterFirstDraw(() => schedule(0), { quietMs: 600 });
     },
     events: () => schedule(),
     filters: () => schedule(0),
