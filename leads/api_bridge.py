@@ -39,6 +39,12 @@ class ImportInput(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(required=False, default=False)
     create_missing = serializers.BooleanField(required=False, default=False)
+    progress_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$",
+        required=False,
+        help_text="Echoed as `import` in this import's `import.progress` socket messages, "
+        "so a browser follows its own import when several run at once.",
+    )
 
     def validate_mapping(self, value: Any) -> dict[str, str]:
         if isinstance(value, str):
@@ -84,7 +90,7 @@ class BoardImportApi(APIView):
             mapping=data.get("mapping"),
             dry_run=data["dry_run"],
             create_missing=data["create_missing"],
-            progress=progress_to_board(board.pk),
+            progress=progress_to_board(board.pk, progress_id=data.get("progress_id")),
         )
         body = result.as_dict(preview=result.dry_run)
         if result.errors:

@@ -117,9 +117,12 @@ class Planned:
     current: dict[str, Any] = field(default_factory=dict)
 
 
-def progress_to_board(board_id: int, every: float = 0.25) -> Progress:
+def progress_to_board(
+    board_id: int, every: float = 0.25, *, progress_id: str | None = None
+) -> Progress:
     """Ephemeral ``import.progress`` messages to the board's sockets (not stored
-    events: no seq), at most one per ``every`` seconds and phase end."""
+    events: no seq), at most one per ``every`` seconds and phase end; with
+    ``progress_id`` (the client's name for its import) as ``import``."""
     last = [0.0]
 
     def send(phase: str, done: int, total: int) -> None:
@@ -128,6 +131,8 @@ def progress_to_board(board_id: int, every: float = 0.25) -> Progress:
             return
         last[0] = now
         message = {"type": "import.progress", "phase": phase, "done": done, "total": total}
+        if progress_id:
+            message["import"] = progress_id
         publish(board_id, encode(message))
 
     return send

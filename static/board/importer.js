@@ -180,6 +180,7 @@ export function createImporter(board) {
   let checked = null; // the clean dry run that Import would carry out
   let busy = null; // null | 'check' | 'import'
   let progressSeen = 0;
+  let progressId = null; // the name of this browser's import under way
 
   const $ = (sel) => dialog.querySelector(sel);
 
@@ -381,6 +382,9 @@ export function createImporter(board) {
     data.append('file', file, file.name);
     data.append('dry_run', dryRun ? 'true' : 'false');
     data.append('create_missing', $('[data-create-missing]').checked ? 'true' : 'false');
+    // Our name for this import: its progress messages carry it, others' do not.
+    progressId = `i${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    data.append('progress_id', progressId);
     if (mapping) data.append('mapping', JSON.stringify(mapping));
     return data;
   }
@@ -469,6 +473,7 @@ export function createImporter(board) {
   return {
     message(message) {
       if (message.type !== 'import.progress' || !busy || !dialog) return;
+      if (message.import !== undefined && message.import !== progressId) return; // someone else's import
       progressSeen += 1;
       setProgress(progressValue(message, { dryRun: busy === 'check' }), progressText(message));
     },

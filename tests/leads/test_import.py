@@ -306,6 +306,16 @@ class TestApi:
         api.post(self.url(board), {"file": self.upload(b"Name\nAda\nBob\n")}, format="multipart")
         assert sent and all(m["type"] == "import.progress" for m in sent)
         assert sent[-1]["done"] == sent[-1]["total"]
+        assert all("import" not in m for m in sent)
+
+        # A browser names its import; the messages carry the name back.
+        sent.clear()
+        data = {"file": self.upload(b"Name\nCy\n"), "progress_id": "tab-7_a", "dry_run": "true"}
+        api.post(self.url(board), data, format="multipart")
+        assert sent and all(m["import"] == "tab-7_a" for m in sent)
+        bad = {"file": self.upload(b"Name\nCy\n"), "progress_id": "<script>"}
+        answer = api.post(self.url(board), bad, format="multipart")
+        assert answer.status_code == 400 and "progress_id" in answer.json()
 
 
 class TestCommand:
