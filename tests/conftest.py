@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -101,3 +103,14 @@ def client_for(user) -> APIClient:
 @pytest.fixture
 def api(owner):
     return client_for(owner)
+
+
+def config_of(response) -> dict:
+    """The page's config (``json_script`` "board-config") of a board or meeting page."""
+    match = re.search(
+        r'<script id="board-config" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the page carries its config as json_script"
+    return json.loads(match.group(1))

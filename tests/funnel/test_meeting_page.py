@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -11,17 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from funnel.models import ShareLink
+from tests.conftest import config_of
 from tests.factories import BoardFactory
-
-
-def config_of(response) -> dict:
-    match = re.search(
-        r'<script id="board-config" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page carries its config as json_script"
-    return json.loads(match.group(1))
 
 
 def signed_in(user) -> Client:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from django.test import Client
 
-
-def config_of(response) -> dict:
-    match = re.search(
-        r'<script id="board-config" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page carries its config as json_script"
-    return json.loads(match.group(1))
+from tests.conftest import config_of
 
 
 @pytest.fixture
