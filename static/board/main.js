@@ -305,15 +305,15 @@ function scheduleFunnel() {
 
 // Writes.
 
+/** May this browser change the board now? If not, say why. */
+function mayWrite() {
+  if (!canEdit) toast(VIEW_ONLY);
+  else if (asOf != null) toast(IN_THE_PAST);
+  return canEdit && asOf == null;
+}
+
 async function moveLead(leadId, toStage, index) {
-  if (!canEdit) {
-    toast(VIEW_ONLY);
-    return;
-  }
-  if (asOf != null) {
-    toast(IN_THE_PAST);
-    return;
-  }
+  if (!mayWrite()) return;
   if (inFlight.has(leadId)) {
     toast('Still saving the last move of this card…');
     return;
@@ -395,14 +395,7 @@ async function refusal(error, leadId) {
 }
 
 async function moveCampaign(campaignId, from, to) {
-  if (!canEdit) {
-    toast(VIEW_ONLY);
-    return;
-  }
-  if (asOf != null) {
-    toast(IN_THE_PAST);
-    return;
-  }
+  if (!mayWrite()) return;
   const campaign = state.campaigns[campaignId];
   const column = columns.find((c) => c.id === from);
   const chip = column && column.chips.find((c) => c.id === campaignId);
@@ -431,14 +424,7 @@ async function moveCampaign(campaignId, from, to) {
 }
 
 async function undoLast() {
-  if (!canEdit) {
-    toast(VIEW_ONLY);
-    return;
-  }
-  if (asOf != null) {
-    toast(IN_THE_PAST);
-    return;
-  }
+  if (!mayWrite()) return;
   const item = undoStack.pop();
   updateUndo();
   if (!item) {
@@ -532,10 +518,7 @@ boardEl.addEventListener('keydown', (e) => {
       announce(`${card.name} is already in the ${key === ']' || key === 'ArrowRight' ? 'last' : 'first'} stage`);
       return;
     }
-    if (!canEdit) {
-      toast(VIEW_ONLY);
-      return;
-    }
+    if (!mayWrite()) return;
     const lead = selection;
     moveLead(lead, to, 0).then(() => {
       if (selection === lead) select(lead, true);
