@@ -610,7 +610,9 @@ def as_of_parse(board: Board, value: Any) -> datetime:
         except ValueError:
             moment = day = None
         if day is not None:
-            moment = min(datetime.combine(day, time.max, tzinfo=UTC), timezone.now())
+            end_of_day = datetime.combine(day, time.max, tzinfo=UTC)
+            # Today means now; a later day stays in the future (refused below).
+            moment = timezone.now() if day == timezone.now().date() else end_of_day
     if moment is None:
         raise InvalidInput(
             "as_of: give an ISO 8601 date or date and time, e.g. 2026-03-31T18:00:00Z.",

@@ -59,6 +59,7 @@ let selection = null;
 let columns = [];
 let linkStatus = 'reconnecting';
 let dragging = false; // a card or chip is in the user's hand
+let linkEnded = false; // signed out, gone, or a revoked share link: nothing more to fetch
 const pending = new Map(); // lead id -> {card, from, to, index, awaitSeq}
 const inFlight = new Set(); // lead ids with a move request out
 const ownSeqs = new Set(); // seqs of this browser's own single moves (already shown)
@@ -595,6 +596,8 @@ const socket = createSocket(socketUrl(location, boardId, { share: meetingShare }
     }
   },
   closed(code) {
+    // Final closes: the board is no longer ours to follow; stop asking for it.
+    if (code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED) linkEnded = true;
     if (code === CLOSE.RESYNC) sync.reload();
     else if (code === CLOSE.UNAUTHENTICATED) signedOut();
     else if (code === CLOSE.NOT_FOUND) toast('This board is gone, or you are no longer a member.', { kind: 'error', timeout: 0 });
@@ -604,12 +607,12 @@ const socket = createSocket(socketUrl(location, boardId, { share: meetingShare }
 
 // Without the socket the board still follows the log, just slower.
 setInterval(() => {
-  if (state && asOf == null && linkStatus !== 'live' && !sync.busy) sync.catchUp().catch(() => {});
+  if (state && !linkEnded && asOf == null && linkStatus !== 'live' && !sync.busy) sync.catchUp().catch(() => {});
 }, 10_000);
 // Days in stage move on; the funnel figures drift.
 setInterval(render, 5 * 60_000);
 setInterval(() => {
-  if (document.visibilityState === 'visible') loadFunnel();
+  if (!linkEnded && document.visibilityState === 'visible') loadFunnel();
 }, 120_000);
 
 // Time travel.

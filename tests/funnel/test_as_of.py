@@ -164,6 +164,7 @@ def test_as_of_pages_a_stage_like_the_live_board(board, stages, owner, clock):
         ("", "ISO 8601"),
         ("1999-01-01T00:00:00Z", "did not exist"),
         ("2999-01-01T00:00:00Z", "future"),
+        ("2999-01-01", "future"),
     ],
 )
 def test_bad_as_of_is_a_clear_400(board, owner, value, message):
