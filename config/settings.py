@@ -180,7 +180,22 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Shared by every process when REDIS_URL is set (login throttle, socket tickets):
+# N workers then count one limit, not N.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "funnelboard"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+# networks, comma separated). Empty: the socket's peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # Webhooks may target loopback, private, link-local and other internal addresses
 # (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.

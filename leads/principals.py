@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 GUEST_NAME = "Guest"
 
@@ -48,3 +48,14 @@ class ShareViewer:
 
     def __str__(self) -> str:
         return f"share link {self.link_id} of board {self.board_id}"
+
+
+def for_guest(value: Any) -> Any:
+    """``value`` (a message, a state, a list of events) as a share link's guest may
+    see it: people by display name only, never by username. Every ``username``
+    key is dropped, however deep; everything else is kept as it is."""
+    if isinstance(value, dict):
+        return {key: for_guest(item) for key, item in value.items() if key != "username"}
+    if isinstance(value, list | tuple):
+        return [for_guest(item) for item in value]
+    return value

@@ -43,6 +43,7 @@ def server_env(tmp: Path, name: str) -> dict[str, str]:
         THROTTLE_LOGIN="100000/min",
         DJANGO_SETTINGS_MODULE="config.settings",
         CHANNELS_PREFIX=f"fb{name}{os.getpid()}",
+        CACHE_PREFIX=f"fbc{name}{os.getpid()}",
         PYTHONUNBUFFERED="1",
     )
     if on_postgres():
