@@ -69,11 +69,16 @@ demo: migrate
 static: install build
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# A websocket frame over the socket's message limit is refused before it is read.
+# X-Forwarded-For is read by the app itself, from TRUSTED_PROXIES only (config.clients).
+WS_MAX_SIZE ?= $(or $(WS_MAX_MESSAGE_BYTES),4096)
+
 # The webhook worker runs beside the server and stops with it.
 run: demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off --no-access-log
+	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio \
+		--ws-max-size $(WS_MAX_SIZE) --no-proxy-headers --lifespan off --no-access-log
 
 # Production: WORKERS uvicorn processes on PostgreSQL + Redis (see README). Protocol
 # pings every 20 s drop dead sockets; each worker fans out to its own sockets.
@@ -83,8 +88,8 @@ serve: install static
 	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (the workers share events through it)"; exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
-		--ws websockets-sansio --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size 65536 \
-		--lifespan off --no-access-log --proxy-headers
+		--ws websockets-sansio --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size $(WS_MAX_SIZE) \
+		--lifespan off --no-access-log --no-proxy-headers
 
 # Unit, API and websocket tests; the front end's pure logic (node --test); then the
 # browser tests in real Chromium, in a pytest process of their own.

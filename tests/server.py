@@ -112,6 +112,7 @@ class Server:
             PYTHON, "-m", "uvicorn", "config.asgi:application",
             "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
             "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+            "--no-proxy-headers", "--ws-max-size", self.env.get("WS_MAX_MESSAGE_BYTES", "4096"),
             "--workers", str(workers),
         ]  # fmt: skip
         process = subprocess.Popen(command, cwd=ROOT, env=self.env)
