@@ -160,11 +160,17 @@ REST_FRAMEWORK = {
     ],
     # IsAuthenticated for people; a share link reads its board's meeting view only.
     "DEFAULT_PERMISSION_CLASSES": ["funnel.permissions.MemberOrShareReader"],
+    # JSON bodies are checked for text no database stores alike (leads.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "leads.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leads.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": THROTTLE_LOGIN},
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "leads.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -196,6 +202,15 @@ else:
 # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
 # networks, comma separated). Empty: the socket's peer is the client.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# What one lead may carry in ``attributes`` (the raw fields from the automation
+# system), refused beyond with a 400 naming the limit (leads.validation).
+LEAD_ATTRIBUTES_MAX_BYTES = int(os.environ.get("LEAD_ATTRIBUTES_MAX_BYTES", "65536"))
+LEAD_ATTRIBUTES_MAX_KEYS = int(os.environ.get("LEAD_ATTRIBUTES_MAX_KEYS", "200"))
+LEAD_ATTRIBUTES_MAX_KEY_LENGTH = int(os.environ.get("LEAD_ATTRIBUTES_MAX_KEY_LENGTH", "200"))
+LEAD_ATTRIBUTES_MAX_DEPTH = int(os.environ.get("LEAD_ATTRIBUTES_MAX_DEPTH", "5"))
+# Any JSON request body: deeper nesting is refused before a view reads it.
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 
 # Webhooks may target loopback, private, link-local and other internal addresses
 # (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.

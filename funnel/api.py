@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from leads import selectors
 from leads.api import STATE_FILTERS, validated
+from leads.fields import IntegerInput, MomentInput, PeriodInput
 from leads.models import Board
 
 from . import charts, snapshot
@@ -30,22 +31,15 @@ from .selectors import (
 from .services import meeting_end, meeting_start, share_link_create, share_link_revoke
 
 
-class FunnelQueryInput(serializers.Serializer):
-    start = serializers.DateTimeField(
-        required=False, help_text="Cohort: leads created at or after."
-    )
-    end = serializers.DateTimeField(required=False, help_text="Cohort: leads created before.")
+class FunnelQueryInput(PeriodInput):
+    start = MomentInput(required=False, help_text="Cohort: leads created at or after.")
+    end = MomentInput(required=False, help_text="Cohort: leads created before.")
     channel = serializers.CharField(
         required=False, max_length=60, help_text="Only leads of campaigns of this channel."
     )
     as_of = serializers.CharField(
         required=False, max_length=64, help_text="The numbers as they stood then (ISO 8601)."
     )
-
-    def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["end must be after start."]})
-        return attrs
 
 
 class BoardFunnelApi(APIView):
@@ -83,19 +77,14 @@ class BoardChartsApi(APIView):
 # Replay
 
 
-class TransitionsQueryInput(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, help_text="Moves at or after.")
-    end = serializers.DateTimeField(required=False, help_text="Moves before.")
-    limit = serializers.IntegerField(
+class TransitionsQueryInput(PeriodInput):
+    start = MomentInput(required=False, help_text="Moves at or after.")
+    end = MomentInput(required=False, help_text="Moves before.")
+    limit = IntegerInput(
         min_value=1,
         max_value=selectors.TRANSITIONS_LIMIT_MAX,
         default=selectors.TRANSITIONS_LIMIT,
     )
-
-    def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["end must be after start."]})
-        return attrs
 
 
 class BoardTransitionListApi(APIView):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,8 +18,10 @@ from rest_framework.views import APIView
 
 from . import exporters, importers, selectors, selectors_bridge
 from .api import STATE_FILTERS, validated
+from .fields import IntegerInput, NameInput, PeriodInput, QueryInput
 from .models import Webhook
-from .serializers import LeadOutput
+from .parsers import StrictJSONParser
+from .serializers import ATTRIBUTES_HELP, LeadOutput
 from .services.bridge import (
     lead_upsert,
     leads_import,
@@ -28,6 +30,7 @@ from .services.bridge import (
     webhook_create,
     webhook_delete,
 )
+from .validation import ascii_integer, attributes_problem, data_problem
 
 # --- Import ---
 
@@ -56,7 +59,14 @@ class ImportInput(serializers.Serializer):
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise serializers.ValidationError("mapping must map column names to field names.")
+        problem = data_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
+
+
+# What a multipart body carries besides the file (boundaries, mapping, options).
+FORM_OVERHEAD = 256 * 1024
 
 
 def file_error(message: str) -> dict[str, Any]:
@@ -75,8 +85,11 @@ class BoardImportApi(APIView):
     @extend_schema(request={"multipart/form-data": ImportInput}, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
-        upload = request.FILES.get("file")
-        if upload is not None and upload.size and upload.size > importers.MAX_IMPORT_BYTES:
+        # Refused before the upload is read: a huge body never reaches the disk.
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        too_big = declared.isdigit() and int(declared) > importers.MAX_IMPORT_BYTES + FORM_OVERHEAD
+        upload = None if too_big else request.FILES.get("file")
+        if too_big or (upload is not None and (upload.size or 0) > importers.MAX_IMPORT_BYTES):
             limit = importers.MAX_IMPORT_BYTES // 2**20
             return Response(
                 file_error(f"The file is larger than {limit} MB."),
@@ -114,33 +127,26 @@ class CsvExportMixin:
         return (JSONRenderer(), JSONRenderer.media_type)
 
 
-def csv_response(rows: Any, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exporters.csv_lines(rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def csv_response(rows: Any, filename: str) -> FileResponse:
+    """The whole file is written before the first byte is sent (to memory, then to
+    disk past ``exporters.SPOOL_MEMORY``): a failure half way is an error answer,
+    never a download cut short that looks complete."""
+    return FileResponse(
+        exporters.csv_file(rows), as_attachment=True, filename=filename, content_type="text/csv"
+    )
 
 
 class BoardExportApi(CsvExportMixin, APIView):
     @extend_schema(parameters=STATE_FILTERS, responses={(200, "text/csv"): OpenApiTypes.STR})
-    def get(self, request: Request, board_id: int) -> StreamingHttpResponse:
+    def get(self, request: Request, board_id: int) -> FileResponse:
         board = selectors.board_get(board_id=board_id, user=request.user)
         rows = exporters.lead_rows(board.pk, request.query_params)
         return csv_response(rows, f"{board.slug}-leads.csv")
 
 
-class PeriodInput(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, help_text="At or after (ISO 8601).")
-    end = serializers.DateTimeField(required=False, help_text="Before (ISO 8601).")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("start") and attrs.get("end") and attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["end must be after start."]})
-        return attrs
-
-
 class BoardTransitionsExportApi(CsvExportMixin, APIView):
     @extend_schema(parameters=[PeriodInput], responses={(200, "text/csv"): OpenApiTypes.STR})
-    def get(self, request: Request, board_id: int) -> StreamingHttpResponse:
+    def get(self, request: Request, board_id: int) -> FileResponse:
         board = selectors.board_get(board_id=board_id, user=request.user)
         period = validated(PeriodInput, request.query_params)
         rows = exporters.transition_rows(board.pk, period.get("start"), period.get("end"))
@@ -161,7 +167,7 @@ class StageOrCampaignField(serializers.Field):
             return data
         if isinstance(data, str) and data.strip():
             text = data.strip()
-            return int(text) if text.isdigit() else text[:200]
+            return int(text) if ascii_integer(text) else text[:200]
         raise serializers.ValidationError("An id or a name.")
 
     def to_representation(self, value: Any) -> Any:
@@ -170,7 +176,7 @@ class StageOrCampaignField(serializers.Field):
 
 class LeadUpsertInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=200)
-    name = serializers.CharField(max_length=200, required=False)
+    name = NameInput(max_length=200, required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -178,17 +184,23 @@ class LeadUpsertInput(serializers.Serializer):
         max_length=100, required=False, allow_blank=True
     )
     crm_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    score = IntegerInput(min_value=0, max_value=100, required=False)
     value = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, coerce_to_string=False
     )
-    attributes = serializers.DictField(required=False)
+    attributes = serializers.DictField(required=False, help_text=ATTRIBUTES_HELP)
     stage = StageOrCampaignField(required=False)
     campaign = StageOrCampaignField(required=False)
 
+    def validate_attributes(self, value: Any) -> dict[str, Any]:
+        problem = attributes_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
 
 class LeadUpsertApi(APIView):
-    parser_classes = (JSONParser,)
+    parser_classes = (StrictJSONParser,)
 
     @extend_schema(request=LeadUpsertInput, responses={200: LeadOutput, 201: LeadOutput})
     def post(self, request: Request, board_id: int) -> Response:
@@ -213,7 +225,7 @@ class LeadUpsertApi(APIView):
 
 class RejectionReasonsInput(serializers.Serializer):
     reasons = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=50, allow_empty=False
+        child=NameInput(max_length=200), max_length=50, allow_empty=False
     )
 
 
@@ -243,13 +255,13 @@ class LeadQualityApi(APIView):
         return Response(quality)
 
 
-class HandoffQueryInput(serializers.Serializer):
-    limit = serializers.IntegerField(
+class HandoffQueryInput(QueryInput):
+    limit = IntegerInput(
         min_value=1,
         max_value=selectors_bridge.HANDOFF_PAGE_MAX,
         default=selectors_bridge.HANDOFF_PAGE,
     )
-    offset = serializers.IntegerField(min_value=0, max_value=10**9, default=0)
+    offset = IntegerInput(min_value=0, max_value=10**9, default=0)
 
 
 class HandoffApi(APIView):

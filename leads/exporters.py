@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .models import LeadFeedback, StageTransition
 from .selectors import board_leads_filtered
+from .validation import mend_text
 
 LEAD_COLUMNS = (
     "id",
@@ -50,6 +52,7 @@ TRANSITION_COLUMNS = (
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
+SPOOL_MEMORY = 8 * 2**20  # bytes of an export kept in memory before it goes to disk
 
 
 def neutralize(value: Any) -> Any:
@@ -70,6 +73,25 @@ def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     for row in rows:
         yield writer.writerow([neutralize(cell) for cell in row])
+
+
+def csv_file(rows: Iterable[Iterable[Any]]) -> IO[bytes]:
+    """The CSV of ``rows``, UTF-8, complete, rewound. Text that is not valid
+    Unicode (a row stored before ``leads.validation`` checked it) is written
+    with U+FFFD in its place, so one bad cell cannot break the file."""
+    # Handed open to the response, which closes it once sent.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+    try:
+        for line in csv_lines(rows):
+            try:
+                spool.write(line.encode("utf-8"))
+            except UnicodeEncodeError:
+                spool.write(mend_text(line).encode("utf-8"))
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
 
 def iso(value: dt.datetime | None) -> str:

@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import BoardMembership, Campaign, Lead, Team
+from .validation import ascii_integer
 
 MAX_ID = 2**63 - 1
 
@@ -27,11 +28,39 @@ class IdListWidget(django_filters.widgets.BaseCSVWidget, forms.TextInput):
         return ids or None
 
 
-class IdField(forms.IntegerField):
+class IntegerField(forms.IntegerField):
+    """An integer in ASCII digits only (``int()`` reads other scripts' digits too)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not ascii_integer(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IdField(IntegerField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class NoEmptyParameters(forms.Form):
+    """A filter given with an empty value (``?owner=``) is refused, not taken as
+    absent (``leads.fields.QueryInput`` says why); the text search may be empty."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in BLANK_ALLOWED or name not in self.data:
+                continue
+            getlist = getattr(self.data, "getlist", None)
+            values = getlist(name) if getlist else [self.data.get(name)]
+            if all(str(value or "").strip() == "" for value in values):
+                self.add_error(name, "Give a value, or leave the parameter out.")
+        return cleaned
+
+
+BLANK_ALLOWED = frozenset({"q"})
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -56,7 +85,7 @@ def text_search(queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lea
 
 
 class ScoreFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = IntegerField
 
 
 class LeadStateFilter(django_filters.FilterSet):
@@ -77,6 +106,7 @@ class LeadStateFilter(django_filters.FilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+        form = NoEmptyParameters
 
     def owner_team(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         in_team = BoardMembership.objects.filter(
@@ -96,6 +126,7 @@ class LeadListFilter(django_filters.FilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+        form = NoEmptyParameters
 
 
 class CampaignListFilter(django_filters.FilterSet):
@@ -104,3 +135,4 @@ class CampaignListFilter(django_filters.FilterSet):
     class Meta:
         model = Campaign
         fields: list[str] = []
+        form = NoEmptyParameters

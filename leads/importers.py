@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from .validation import attribute_limits, attributes_problem, creation_problem, name_problem
+
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_CELL = 200
 
@@ -46,6 +48,8 @@ FIELDS = (
     "created_at",
 )
 IGNORE = "ignore"
+# Fields whose text names something (a lead, or a stage or campaign the import may create).
+NAMED = frozenset({"name", "first_name", "last_name", "stage", "campaign"})
 
 # Header (normalized) -> (field, priority). When two columns map to one field the
 # higher priority wins and the other is kept in ``attributes``: HubSpot's
@@ -230,9 +234,12 @@ def map_columns(
         elif target == IGNORE:
             best.setdefault(f"{IGNORE}{index}", (0, index))
     columns = {index: target for target, (_, index) in best.items()}
+    key_length = attribute_limits()["key_length"]
     for index, header in enumerate(headers):
         target = columns.get(index, "attributes")
         parsed.columns[header] = IGNORE if target.startswith(IGNORE) else target
+        if target == "attributes" and len(header) > key_length:
+            parsed.fail(1, header[:40], f"Column name longer than {key_length} characters.")
     marks = {normalize_header(h) for h in headers}
     parsed.preset = next(
         (name for name, keys in PRESET_MARKS.items() if marks & set(keys)), None
@@ -244,7 +251,7 @@ def parse_date(text: str) -> dt.datetime | None:
     text = text.strip()
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         value = None
         for fmt in DATE_FORMATS:
             try:
@@ -317,10 +324,20 @@ def check_cell(target: str, text: str, row: int, header: str, parsed: Parsed) ->
                 f"Date {text!r} is not in a known format "
                 "(YYYY-MM-DD, MM/DD/YYYY or DD.MM.YYYY, optionally with a time).",
             )
+            return None
+        problem = creation_problem(date)
+        if problem:
+            parsed.fail(row, header, problem)
+            return None
         return date
     if len(text) > MAX_CELL:
         parsed.fail(row, header, f"Longer than {MAX_CELL} characters.")
         return None
+    if target in NAMED:
+        problem = name_problem(text)
+        if problem:
+            parsed.fail(row, header, problem)
+            return None
     return text.strip()
 
 
@@ -445,6 +462,9 @@ def check_row(
             parsed.fail(row, "name", "The row has neither a name nor an email.")
     if fields.get("name") and len(fields["name"]) > MAX_CELL:
         parsed.fail(row, "name", f"Longer than {MAX_CELL} characters.")
+    problem = attributes_problem(attributes) if attributes else None
+    if problem:
+        parsed.fail(row, None, problem)
     if len(parsed.problems) > before:
         return None
     return ImportRow(row=row, fields=fields, attributes=attributes)

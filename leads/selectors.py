@@ -55,6 +55,7 @@ from .models import (
     StageTransition,
 )
 from .principals import ShareViewer
+from .validation import DATE_MAX, DATE_MIN
 
 STATE_PER_STAGE = 50
 STATE_PER_STAGE_MAX = 500
@@ -547,8 +548,11 @@ def columns_frame(
         else:
             cursor.execute(sql, params)
             frame = rows_frame(cursor.fetchall(), names)
+    # A moment outside what the board accepts (a row stored before the check, see
+    # leads.validation) is read at the nearest bound: the numbers never overflow.
+    lowest, highest = (int(bound.timestamp() * 1_000_000) for bound in (DATE_MIN, DATE_MAX))
     for name in times:
-        micros = pd.to_numeric(frame[name]).astype("int64")
+        micros = pd.to_numeric(frame[name]).astype("int64").clip(lowest, highest)
         frame[name] = pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[ns, UTC]")
     return frame
 

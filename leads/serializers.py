@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .fields import DayInput, IntegerInput, NameInput, QueryInput, id_field
 from .models import (
     Board,
     BoardMembership,
@@ -30,14 +31,17 @@ from .selectors import (
     STATE_PER_STAGE_MAX,
     boards_for_user,
 )
+from .validation import ascii_integer, attributes_problem
 
 MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1
 COLOR = r"^#[0-9a-fA-F]{6}$"
-
-
-def id_field(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+ATTRIBUTES_HELP = (
+    "The raw fields from the automation system: a JSON object of at most "
+    "LEAD_ATTRIBUTES_MAX_KEYS keys (200), names up to LEAD_ATTRIBUTES_MAX_KEY_LENGTH "
+    "characters (200), nested at most LEAD_ATTRIBUTES_MAX_DEPTH levels (5), "
+    "LEAD_ATTRIBUTES_MAX_BYTES in all (64 KB)."
+)
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:
@@ -70,6 +74,11 @@ class UserBoardField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> Any:
         return boards_for_user(self.context["request"].user)
 
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or (isinstance(data, str) and not ascii_integer(data)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 # A stage's team has fewer choices than a member's: its own schema component,
 # so the schema does not get two enums both named after "team".
@@ -95,20 +104,16 @@ class TokenOutput(serializers.Serializer):
 
 
 class StageInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = NameInput(max_length=100)
     kind = serializers.ChoiceField(StageKind.choices, default=StageKind.OPEN)
     team = StageTeamField(default=StageTeam.MARKETING)
-    sla_days = serializers.IntegerField(
-        min_value=0, max_value=32767, required=False, allow_null=True
-    )
-    wip_limit = serializers.IntegerField(
-        min_value=0, max_value=MAX_INT, required=False, allow_null=True
-    )
+    sla_days = IntegerInput(min_value=0, max_value=32767, required=False, allow_null=True)
+    wip_limit = IntegerInput(min_value=0, max_value=MAX_INT, required=False, allow_null=True)
     color = color_field()
 
 
 class BoardCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameInput(max_length=200)
     stages = serializers.ListField(
         child=StageInput(),
         required=False,
@@ -210,8 +215,8 @@ class HandoffLaneOutput(serializers.Serializer):
     leads = CardOutput(many=True, help_text="The longest waiting first (at most 100).")
 
 
-class StateQueryInput(serializers.Serializer):
-    per_stage = serializers.IntegerField(
+class StateQueryInput(QueryInput):
+    per_stage = IntegerInput(
         min_value=1,
         max_value=STATE_PER_STAGE_MAX,
         default=STATE_PER_STAGE,
@@ -268,9 +273,9 @@ class StateOutput(serializers.Serializer):
     )
 
 
-class EventsQueryInput(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, max_value=MAX_ID, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=EVENTS_LIMIT_MAX, default=EVENTS_LIMIT)
+class EventsQueryInput(QueryInput):
+    after = IntegerInput(min_value=0, max_value=MAX_ID, default=0)
+    limit = IntegerInput(min_value=1, max_value=EVENTS_LIMIT_MAX, default=EVENTS_LIMIT)
 
 
 class EventOutput(serializers.Serializer):
@@ -291,11 +296,11 @@ class EventsOutput(serializers.Serializer):
 
 class CampaignCreateInput(serializers.Serializer):
     board = UserBoardField()
-    name = serializers.CharField(max_length=200)
+    name = NameInput(max_length=200)
     channel = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     cost = money_field(default=0)
-    starts_on = serializers.DateField(required=False, allow_null=True)
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = DayInput(required=False, allow_null=True)
+    ends_on = DayInput(required=False, allow_null=True)
     color = color_field()
     external_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -334,7 +339,7 @@ class CampaignMoveOutput(serializers.Serializer):
 
 
 class LeadFieldsInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameInput(max_length=200)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -343,15 +348,16 @@ class LeadFieldsInput(serializers.Serializer):
     )
     campaign = id_field(required=False, allow_null=True)
     owner = id_field(required=False, allow_null=True, help_text="A member of the board.")
-    score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    score = IntegerInput(min_value=0, max_value=100, required=False)
     value = money_field(required=False)
-    attributes = serializers.JSONField(required=False)
+    attributes = serializers.JSONField(required=False, help_text=ATTRIBUTES_HELP)
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
     crm_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def validate_attributes(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Attributes must be a JSON object.")
+        problem = attributes_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 
@@ -361,7 +367,7 @@ class LeadCreateInput(LeadFieldsInput):
 
 
 class LeadUpdateInput(StrictInput, LeadFieldsInput):
-    version = serializers.IntegerField(
+    version = IntegerInput(
         min_value=1, max_value=MAX_INT, required=False, help_text="409 when the lead moved on."
     )
 
@@ -395,24 +401,22 @@ class LeadOutput(serializers.ModelSerializer):
 
 class LeadMoveInput(serializers.Serializer):
     to_stage = id_field()
-    position = serializers.IntegerField(
+    position = IntegerInput(
         min_value=0,
         max_value=MAX_INT,
         required=False,
         allow_null=True,
         help_text="Index in the stage, 0 = top (default).",
     )
-    version = serializers.IntegerField(
-        min_value=1, max_value=MAX_INT, required=False, allow_null=True
-    )
-    after = serializers.IntegerField(
+    version = IntegerInput(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
+    after = IntegerInput(
         min_value=1,
         max_value=MAX_INT,
         required=False,
         allow_null=True,
         help_text="Place the card right after this lead of the stage (wins over position).",
     )
-    before = serializers.IntegerField(
+    before = IntegerInput(
         min_value=1,
         max_value=MAX_INT,
         required=False,

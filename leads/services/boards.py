@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from ..errors import InvalidInput, NotFound
 from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
+from ..validation import visible
 from .access import board_lock, membership_for_owner
 from .tx import write_transaction
 
@@ -52,8 +53,8 @@ def check_stages(stages: list[StageSpec]) -> None:
     if not stages:
         raise InvalidInput("A board needs at least one stage.", field="stages")
     names = [spec.get("name", "").strip() for spec in stages]
-    if any(not name for name in names):
-        raise InvalidInput("Every stage needs a name.", field="stages")
+    if any(not visible(name) for name in names):
+        raise InvalidInput("Every stage needs a name with a visible character.", field="stages")
     if len({name.lower() for name in names}) != len(names):
         raise InvalidInput("Stage names must be unique on a board.", field="stages")
     kinds = [spec.get("kind", StageKind.OPEN) for spec in stages]
@@ -73,8 +74,8 @@ def board_create(
 ) -> Board:
     """A board with its stages (the default funnel when none are given); the creator owns it."""
     name = name.strip()
-    if not name:
-        raise InvalidInput("A board needs a name.", field="name")
+    if not visible(name):
+        raise InvalidInput("A board needs a name with a visible character.", field="name")
     specs = stages if stages else DEFAULT_STAGES
     check_stages(specs)
     board = Board.objects.create(name=name, slug=unique_slug(name), created_by=created_by)

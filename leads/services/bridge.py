@@ -39,6 +39,7 @@ from ..models import (
     Verdict,
     Webhook,
 )
+from ..validation import attributes_problem
 from ..webhooks import target_refusal
 from .access import membership_for_owner, membership_for_write
 from .tx import write_transaction
@@ -441,6 +442,10 @@ def import_plan(
         }
         merged = {**current["attributes"], **item.attributes}
         if merged != current["attributes"]:
+            problem = attributes_problem(merged)
+            if problem:
+                result.errors.append({"row": item.row, "field": None, "message": problem})
+                continue
             item.changes["attributes"] = merged
         if item.stage == current["stage_id"]:
             item.stage = None

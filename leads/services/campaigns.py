@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..errors import InvalidInput, NotFound
 from ..events import event_append
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
+from ..validation import visible
 from .access import board_lock, leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
@@ -60,8 +61,8 @@ def campaign_create(
     board = board_lock(board_id)
     membership = membership_for_write(board.pk, actor)
     name = name.strip()
-    if not name:
-        raise InvalidInput("A campaign needs a name.", field="name")
+    if not visible(name):
+        raise InvalidInput("A campaign needs a name with a visible character.", field="name")
     if Campaign.objects.filter(board=board, name__iexact=name).exists():
         raise InvalidInput(f"This board already has a campaign named {name!r}.", field="name")
     if Decimal(str(cost)) < 0:

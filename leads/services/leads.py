@@ -22,6 +22,7 @@ from ..models import (
     TransitionSource,
     Verdict,
 )
+from ..validation import attributes_problem, name_problem
 from .access import campaign_of_board, lead_for_write, membership_for_write, stage_of_board
 from .bridge import feedback_check
 from .ordering import rank_at, rank_next_to
@@ -78,6 +79,20 @@ def first_stage(board_id: int) -> Stage:
     return stage
 
 
+def check_fields(fields: dict[str, Any]) -> None:
+    """What the API's serializers check too, held here for every other caller
+    (import, upsert, commands): a visible name, attributes within the limits."""
+    if "name" in fields:
+        problem = name_problem(str(fields["name"]))
+        if problem:
+            raise InvalidInput(problem, field="name")
+    if "attributes" in fields:
+        problem = attributes_problem(fields["attributes"] or {})
+        if problem:
+            raise InvalidInput(problem, field="attributes")
+    check_numbers(fields)
+
+
 def check_numbers(fields: dict[str, Any]) -> None:
     try:
         score = fields.get("score")
@@ -115,7 +130,7 @@ def lead_create(
         board_id, stage_id if stage_id is not None else first_stage(board_id).pk, lock=True
     )
     campaign = campaign_of_board(board_id, campaign_id) if campaign_id is not None else None
-    check_numbers({"score": score, "value": value})
+    check_fields({"name": name, "attributes": attributes, "score": score, "value": value})
     now = timezone.now()
     lead = Lead.objects.create(
         board_id=board_id,
@@ -170,7 +185,7 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     if "campaign" in fields and fields["campaign"] is not None:
         campaign = fields["campaign"]
         fields["campaign"] = campaign_of_board(lead.board_id, getattr(campaign, "pk", campaign))
-    check_numbers(fields)
+    check_fields(fields)
     if not fields:
         return lead
     # The conditional update locks the row; a writer that got there first makes it match nothing.
