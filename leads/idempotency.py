@@ -1,8 +1,12 @@
 """``Idempotency-Key`` for POST views: ``@idempotent("leads.create")`` on a handler.
 
 Its own module (not ``api_bridge``) so that ``leads.api`` can import it without a
-cycle. The key is reserved before the handler runs, so two requests racing with
-one key do not both write: the second gets a 409 until the first has answered.
+cycle. The key is reserved in the same transaction as the request's writes and
+its stored answer: the reservation exists exactly when the request's change
+does. A request whose worker dies mid-way leaves nothing, so its retry runs as
+if it were the first (no key stuck "still running"); two requests racing with
+one key meet on the key's unique index, and the second, once the first has
+committed, replays the first's answer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -38,32 +42,40 @@ def fingerprint(request: Request, kwargs: dict[str, Any]) -> str:
 
 
 @write_transaction
-def idempotency_reserve(
-    *, user: Any, key: str, endpoint: str, print_: str
-) -> IdempotencyKey | None:
-    """Reserve the key for this request; the stored row when it was used already."""
+def idempotent_run(
+    *, user: Any, key: str, endpoint: str, print_: str, run: Callable[[], Response]
+) -> Response:
+    """Reserve the key, run the request and keep its answer, all in one transaction.
+    An answer (any 2xx-4xx) is kept 24 h; an unexpected error rolls everything back,
+    the reservation with it, so a retry runs again."""
     now = timezone.now()
     IdempotencyKey.objects.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
-    existing = IdempotencyKey.objects.filter(user=user, endpoint=endpoint, key=key).first()
-    if existing is not None:
-        return existing
     try:
-        IdempotencyKey.objects.create(
-            user=user, key=key, endpoint=endpoint, fingerprint=print_, created_at=now
-        )
-    except IntegrityError:  # another request with this key got there first
-        return IdempotencyKey.objects.get(user=user, endpoint=endpoint, key=key)
-    return None
+        # A savepoint: a duplicate key leaves the transaction usable. On PostgreSQL
+        # the insert waits for a racing request with this key to commit or roll back.
+        with transaction.atomic():
+            reservation = IdempotencyKey.objects.create(
+                user=user, key=key, endpoint=endpoint, fingerprint=print_, created_at=now
+            )
+    except IntegrityError:
+        stored = IdempotencyKey.objects.get(user=user, endpoint=endpoint, key=key)
+        return replay(stored, print_)
+    response = run()
+    if response.status_code >= 500:
+        transaction.set_rollback(True)  # not an answer to keep: the retry runs again
+        return response
+    reservation.status_code = response.status_code
+    reservation.response = json_safe(response.data)
+    reservation.save(update_fields=["status_code", "response"])
+    return response
 
 
-@write_transaction
-def idempotency_store(*, user: Any, key: str, endpoint: str, response: Response | None) -> None:
-    """Keep the answer (any 2xx-4xx); forget the key after a crash or a 5xx so it can retry."""
-    keys = IdempotencyKey.objects.filter(user=user, endpoint=endpoint, key=key)
-    if response is None or response.status_code >= 500:
-        keys.delete()
-        return
-    keys.update(status_code=response.status_code, response=json_safe(response.data))
+def replay(stored: IdempotencyKey, print_: str) -> Response:
+    if stored.fingerprint != print_:
+        raise Conflict("This Idempotency-Key was used with another request body.")
+    answer = Response(stored.response, status=stored.status_code)
+    answer["Idempotent-Replayed"] = "true"
+    return answer
 
 
 def json_safe(data: Any) -> Any:
@@ -86,25 +98,18 @@ def idempotent(endpoint: str) -> Callable[[Callable[..., Response]], Callable[..
             if len(key) > 255:
                 raise InvalidInput("Idempotency-Key is longer than 255 characters.")
             print_ = fingerprint(request, kwargs)
-            stored = idempotency_reserve(
-                user=request.user, key=key, endpoint=endpoint, print_=print_
+
+            def run() -> Response:
+                try:
+                    return handler(view, request, *args, **kwargs)
+                except Exception as exc:
+                    # A refusal (4xx) is an answer to keep; anything else is
+                    # raised again by DRF and rolls the reservation back.
+                    return view.handle_exception(exc)
+
+            return idempotent_run(
+                user=request.user, key=key, endpoint=endpoint, print_=print_, run=run
             )
-            if stored is not None:
-                if stored.fingerprint != print_:
-                    raise Conflict("This Idempotency-Key was used with another request body.")
-                if stored.status_code is None:
-                    raise Conflict("A request with this Idempotency-Key is still running.")
-                replay = Response(stored.response, status=stored.status_code)
-                replay["Idempotent-Replayed"] = "true"
-                return replay
-            response: Response | None = None
-            try:
-                response = handler(view, request, *args, **kwargs)
-            except Exception as exc:
-                response = view.handle_exception(exc)
-            finally:
-                idempotency_store(user=request.user, key=key, endpoint=endpoint, response=response)
-            return response
 
         return wrapper
 
