@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.ServerTimingMiddleware",
+    "config.busy.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,11 +98,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A new PostgreSQL connection per request costs milliseconds; under ASGI each
     # request runs in its own thread, so persistent connections cannot help: pool them.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    # A request that finds no free connection within DB_POOL_TIMEOUT seconds, or
+    # waits on a row lock for DB_LOCK_TIMEOUT, answers 503 with Retry-After
+    # (config.busy) instead of holding its thread and connection: a busy board
+    # cannot take every connection from the other boards.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-        "timeout": 10,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1")),
     }
+    options["options"] = f"-c lock_timeout={os.environ.get('DB_LOCK_TIMEOUT', '5s')}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -17,3 +17,5 @@ urlpatterns = [
     path("api/", include("funnel.api_urls")),
     path("", include("funnel.urls")),
 ]
+
+handler500 = "config.busy.server_error"

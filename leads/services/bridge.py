@@ -3,9 +3,14 @@ webhooks, and the check of a lead's feedback.
 
 The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
 chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
-seconds. It keeps the lock order of ``leads.services.access``: the board's
-stages, then the matched leads in id order, then the board row (the summary
-event) last.
+seconds. It locks only the leads it changes (in id order) and, last, the board
+row for its summary event (the lock order of ``leads.services.access``). It
+does not lock the board's stages: a move locks its target stage, and an import
+holding every stage for its whole run (seconds) made every move of the board
+wait behind it, each waiting request holding a pooled connection, until other
+boards' reads found no connection either. New leads go after the last card of
+their stage; a move landing there at the same moment ties on the rank, which
+the (position, id) order settles.
 """
 
 from __future__ import annotations
@@ -350,10 +355,8 @@ def import_plan(
     lock: bool = False,
 ) -> list[Planned]:
     """Match rows to leads, stages and campaigns; fill ``result`` (counts, preview,
-    errors). ``lock``: lock the stages and the matched leads (a real run)."""
+    errors). ``lock``: lock the matched leads (a real run)."""
     stages = Stage.objects.filter(board_id=board_id).order_by("id")
-    if lock:
-        stages = stages.select_for_update(no_key=True)
     stage_by_name = {name.lower(): pk for pk, name in stages.values_list("id", "name")}
     campaign_by_name = {
         name.lower(): pk

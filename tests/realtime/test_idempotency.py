@@ -57,7 +57,7 @@ def waiting_on_a_lock(connection: psycopg.Connection) -> bool:
 def test_a_retry_after_the_worker_died_mid_request_runs_instead_of_jamming(cluster: Server):
     url = cluster.start()
     token = cluster.token("marketing")
-    board, stages, leads = demo_board(cluster, token)
+    _, stages, leads = demo_board(cluster, token)
     lead = leads[0]
     before = cluster.api("GET", f"/api/leads/{lead}/transitions/", token=token)[1]
     stage_now = cluster.api("GET", f"/api/leads/{lead}/", token=token)[1]["stage"]
