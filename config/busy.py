@@ -2,7 +2,8 @@
 a 500 after a long wait: no free pooled connection within ``DB_POOL_TIMEOUT``, a
 row lock not granted within ``DB_LOCK_TIMEOUT`` (PostgreSQL), or SQLite's write
 lock not granted within its busy timeout. JSON for the API, a short page for
-the rest. Nothing was written: the request's transaction rolled back.
+the rest. Nothing was written: the request's transaction rolled back. Also
+when every write slot of the process stayed taken (``leads.services.tx``).
 
 ``DatabaseBusyMiddleware`` answers for exceptions raised in views (DRF hands
 them on when its exception handler has no answer); ``server_error`` (the 500
@@ -19,6 +20,8 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import server_error as django_server_error
 
+from leads.services.tx import WritersBusy
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 2  # seconds
@@ -28,6 +31,8 @@ def busy_reason(exc: BaseException | None) -> str | None:
     """What kept the database from serving, or ``None`` when ``exc`` is another error."""
     if not isinstance(exc, OperationalError):
         return None
+    if isinstance(exc, WritersBusy):
+        return str(exc)
     cause = exc.__cause__
     kind = type(cause).__name__ if cause is not None else ""
     if kind == "PoolTimeout":

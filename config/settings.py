@@ -109,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1")),
     }
     options["options"] = f"-c lock_timeout={os.environ.get('DB_LOCK_TIMEOUT', '5s')}"
+# Write transactions at once per process (leads.services.tx); a writer past them
+# waits without a connection, at most DB_WRITER_WAIT seconds (then 503).
+DB_WRITERS = int(os.environ.get("DB_WRITERS", "0")) or max(
+    1, int(os.environ.get("DB_POOL_MAX", "20")) // 2
+)
+DB_WRITER_WAIT = float(os.environ.get("DB_WRITER_WAIT", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

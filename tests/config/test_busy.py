@@ -65,3 +65,31 @@ def test_the_500_handler_answers_busy_for_an_error_outside_a_view():
         raise ValueError("a bug")
     except ValueError:
         assert server_error(request).status_code == 500
+
+
+def test_a_writer_waits_for_a_slot_without_its_connection_then_gives_up(settings):
+    import threading
+    import time
+
+    from leads.services.tx import WritersBusy, writer_slot
+
+    settings.DB_WRITERS, settings.DB_WRITER_WAIT = 1, 0.3
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with writer_slot():
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    started = time.monotonic()
+    with pytest.raises(WritersBusy) as refused, writer_slot():
+        pass
+    assert 0.25 < time.monotonic() - started < 2
+    assert "at once" in busy_reason(refused.value)
+    release.set()
+    thread.join(5)
+    with writer_slot():  # free again
+        pass
