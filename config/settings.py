@@ -165,11 +165,12 @@ X_FRAME_OPTIONS = "DENY"
 
 THROTTLE_LOGIN = os.environ.get("THROTTLE_LOGIN", "10/min")
 REST_FRAMEWORK = {
-    # A share link (X-Share-Token) first: an explicit link wins over a session.
+    # A share link (X-Share-Token) before the session: an explicit link wins over
+    # it. The token scheme first: its name is the WWW-Authenticate of a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "funnel.permissions.ShareLinkAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # IsAuthenticated for people; a share link reads its board's meeting view only.
     "DEFAULT_PERMISSION_CLASSES": ["funnel.permissions.MemberOrShareReader"],

@@ -18,7 +18,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -63,7 +63,8 @@ class ShareLinkAuthentication(BaseAuthentication):
             return None
         link = share_link_active(token)
         if link is None:
-            raise AuthenticationFailed("This share link was revoked or has expired.")
+            # 403, not 401: the holder has nothing else to authenticate with.
+            raise PermissionDenied("This share link was revoked or has expired.")
         return ShareViewer(
             board_id=link.board_id, link_id=link.pk, expires_at=link.expires_at
         ), link

@@ -38,6 +38,15 @@ def lead_for_write(lead_id: Any) -> Lead:
         raise NotFound("Lead not found.") from None
 
 
+def lead_locked(lead_id: int) -> Lead:
+    """The lead as it is now, locked for the rest of the transaction: a change made
+    without a ``version`` applies to what is there, whatever changed meanwhile."""
+    try:
+        return Lead.objects.select_for_update(no_key=True).get(pk=lead_id)
+    except Lead.DoesNotExist:
+        raise NotFound("Lead not found.") from None
+
+
 def leads_locked(lead_ids: list[int]) -> None:
     """Lock many leads, in id order (see the lock order above)."""
     list(

@@ -23,7 +23,13 @@ from ..models import (
     Verdict,
 )
 from ..validation import attributes_problem, name_problem
-from .access import campaign_of_board, lead_for_write, membership_for_write, stage_of_board
+from .access import (
+    campaign_of_board,
+    lead_for_write,
+    lead_locked,
+    membership_for_write,
+    stage_of_board,
+)
 from .bridge import feedback_check
 from .ordering import rank_at, rank_next_to
 from .tx import write_transaction
@@ -61,6 +67,30 @@ def move_entry(lead: Lead, from_stage_id: int | None) -> dict[str, Any]:
         "position": lead.position,
         "version": lead.version,
     }
+
+
+def neighbour_check(
+    lead: Lead, stage: Stage, *, after: int | None, before: int | None, position: int | None
+) -> None:
+    """``after``/``before`` names a lead of this board: 400 otherwise. One of another
+    stage is a 400 too, unless ``position`` says where else to go (the neighbour may
+    just have been moved away by someone else)."""
+    field, neighbour = ("after", after) if after is not None else ("before", before)
+    if neighbour == lead.pk:
+        raise InvalidInput("A card cannot be placed next to itself.", field=field)
+    where = (
+        Lead.objects.filter(pk=neighbour, board_id=lead.board_id)
+        .values_list("stage_id", flat=True)
+        .first()
+    )
+    if where is None:
+        raise InvalidInput(f"Lead {neighbour} is not a lead of this board.", field=field)
+    if where != stage.pk and position is None:
+        raise InvalidInput(
+            f"Lead {neighbour} is not in {stage.name}; give a position to place the card "
+            "when its neighbour has moved away.",
+            field=field,
+        )
 
 
 def stale(lead: Lead) -> Conflict:
@@ -179,6 +209,8 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
         )
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
+    if version is None:  # no version: whatever changed meanwhile is no conflict
+        lead = lead_locked(lead.pk)
     expected = lead.version if version is None else version
     if lead.version != expected:
         raise stale(lead)
@@ -230,6 +262,8 @@ def lead_move(
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
     to_stage = stage_of_board(lead.board_id, to_stage_id, field="to_stage", lock=True)
+    if version is None:  # no version: a write to the lead meanwhile is no conflict
+        lead = lead_locked(lead.pk)
     expected = lead.version if version is None else version
     if lead.version != expected:
         raise stale(lead)
@@ -238,6 +272,8 @@ def lead_move(
     placed = after is not None or before is not None
     if not changes_stage and position is None and not placed:
         raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
+    if placed:
+        neighbour_check(lead, to_stage, after=after, before=before, position=position)
 
     now = timezone.now()
     rank = None

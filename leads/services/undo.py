@@ -18,9 +18,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..cards import card
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import event_append
-from ..models import Lead, StageTransition, TransitionSource
+from ..models import Lead, Role, StageTransition, TransitionSource
 from .access import leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
@@ -68,6 +68,11 @@ def transition_undo(
 ) -> UndoResult:
     membership = membership_for_write(board_id, actor)
     transitions = transitions_to_undo(board_id, batch, transition_id)
+    others = any(t.actor_id != getattr(actor, "pk", None) for t in transitions)
+    if membership is not None and membership.role != Role.OWNER and others:
+        raise PermissionDenied(
+            "Editors undo their own moves; only the board's owner undoes someone else's."
+        )
     # Lock the leads first (lock order), then decide: a racing undo or move of the
     # same leads has committed by the time these checks read.
     targets = {

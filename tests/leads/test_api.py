@@ -139,7 +139,9 @@ def test_anonymous_is_refused(method, route, board, owner, campaign):
     url = route.format(board=board.pk, campaign=campaign.pk, lead=lead.pk)
     before = written(board)
     response = getattr(APIClient(), method)(url, {}, format="json")
-    assert response.status_code in (401, 403)
+    # 401 with the scheme to authenticate with, not a 403.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "detail" in response.json()
     assert written(board) == before
 
@@ -784,7 +786,7 @@ class TestUndo:
 
     def test_undo_a_transition(self, board, stages, owner, editor):
         lead = make_lead(board, owner)
-        move = lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=owner)
+        move = lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=editor)
         response = client_for(editor).post(
             self.url(board), {"transition": move.transition.pk}, format="json"
         )
@@ -800,6 +802,28 @@ class TestUndo:
         reverse = StageTransition.objects.get(pk=body["transitions"][0])
         assert (reverse.source, reverse.reverts_id) == ("undo", move.transition.pk)
         assert Lead.objects.get(pk=lead.pk).stage_id == stages.New.pk
+
+    def test_an_editor_undoes_only_their_own_moves_the_owner_anyones(
+        self, board, stages, owner, editor, viewer
+    ):
+        lead, other = make_lead(board, owner, "a"), make_lead(board, owner, "b")
+        by_owner = lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=owner)
+        by_editor = lead_move(lead_id=other.pk, to_stage_id=stages.MQL.pk, actor=editor)
+        before = written(board)
+        refused = client_for(editor).post(
+            self.url(board), {"transition": by_owner.transition.pk}, format="json"
+        )
+        assert "only the board's owner" in error(refused, 403)["detail"]
+        viewer_undo = client_for(viewer).post(
+            self.url(board), {"transition": by_editor.transition.pk}, format="json"
+        )
+        error(viewer_undo, 403)
+        assert written(board) == before
+        undone = client_for(owner).post(
+            self.url(board), {"transition": by_editor.transition.pk}, format="json"
+        )
+        assert undone.status_code == 200
+        assert Lead.objects.get(pk=other.pk).stage_id == stages.New.pk
 
     def test_undo_a_batch_then_again_is_409(self, board, stages, owner, campaign, api):
         for n in range(2):
