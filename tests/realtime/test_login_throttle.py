@@ -24,7 +24,8 @@ def sign_in(url: str, username: str, password: str, forwarded_for: str) -> int:
         headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for},
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        # Each allowed guess costs a full password hash; ten at once on a busy machine are slow.
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status
     except urllib.error.HTTPError as error:
         if error.code == 429:
