@@ -163,7 +163,24 @@ CSRF_COOKIE_HTTPONLY = False  # the board's fetch() reads it to send X-CSRFToken
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Failed sign-ins allowed per client address and per username, over /login/,
+# /admin/login/, /api/auth/token/ and password reset together (config.throttle).
 THROTTLE_LOGIN = os.environ.get("THROTTLE_LOGIN", "10/min")
+
+# Password reset links go out by email: printed on the console unless an SMTP
+# server is named.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # a dead mail server must not hold a request for long
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "funnelboard@localhost")
 REST_FRAMEWORK = {
     # A share link (X-Share-Token) before the session: an explicit link wins over
     # it. The token scheme first: its name is the WWW-Authenticate of a 401.
@@ -183,7 +200,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leads.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": THROTTLE_LOGIN},
     "DEFAULT_PAGINATION_CLASS": "leads.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
@@ -200,7 +216,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Shared by every process when REDIS_URL is set (login throttle, socket tickets):
+# Shared by every process when REDIS_URL is set (config.throttle, socket tickets):
 # N workers then count one limit, not N.
 if REDIS_URL:
     CACHES = {

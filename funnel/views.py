@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from rest_framework.throttling import ScopedRateThrottle
 
+from config import throttle
 from leads.errors import NotFound
 from leads.models import Board
 from leads.principals import GUEST_NAME
@@ -21,22 +22,16 @@ from .selectors import meeting_running, meeting_summary, share_link_find, share_
 MAX_ID = 2**63 - 1
 
 
+@method_decorator(throttle.login_form, name="post")
 class LoginView(auth_views.LoginView):
     template_name = "login.html"
     redirect_authenticated_user = True
-    # The same limit as the token endpoint: a password guess is a guess either way.
-    throttle_scope = "login"
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        throttle = ScopedRateThrottle()
-        if not throttle.allow_request(request, self):  # type: ignore[arg-type]
-            wait = int(throttle.wait() or 60)
-            return JsonResponse(
-                {"detail": f"Too many login attempts. Try again in {wait} s."},
-                status=429,
-                headers={"Retry-After": str(wait)},
-            )
-        return super().post(request, *args, **kwargs)
+
+@method_decorator(throttle.password_reset_form, name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a reset link by email; the same page follows whether or not an
+    account has that address (Django's form mails only existing, active ones)."""
 
 
 class LogoutView(auth_views.LogoutView):

@@ -4,6 +4,7 @@ another board's records are "not found"; services decide who may write."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,10 +12,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from config.throttle import login_attempt
 
 from . import selectors
 from .cards import card
@@ -74,17 +77,37 @@ CONFLICT = OpenApiResponse(ConflictOutput, description="Stale version: the lead 
 
 
 class TokenObtainApi(ObtainAuthToken):
-    """Trade a username and password for an API token (throttled per client)."""
+    """Trade a username and password for an API token. Throttled with the sign-in
+    forms (``config.throttle``): failures per client address and per username."""
 
     authentication_classes = ()
     permission_classes = ()
-    throttle_classes = (ScopedRateThrottle,)
-    throttle_scope = "login"
+    throttle_classes = ()
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
+    @extend_schema(
+        request=TokenInput,
+        responses={
+            200: TokenOutput,
+            400: OpenApiResponse(description="Missing fields, or no such username and password."),
+            429: OpenApiResponse(
+                description="Too many failed attempts from this address or for this username; "
+                "`Retry-After` says when to try again."
+            ),
+        },
+        auth=[],
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
+        data = request.data
+        attempt = login_attempt(
+            request, username=data.get("username") if isinstance(data, Mapping) else None
+        )
+        if not attempt.allowed:
+            raise Throttled(
+                wait=attempt.retry_after, detail="Too many sign-in attempts: request was throttled."
+            )
+        serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
+        attempt.succeeded()
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -41,6 +42,18 @@ def _fresh_channel_layers():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test its own cache keys (sign-in counters, socket tickets): under
+    REDIS_URL the cache is a Redis shared with other runs and with the channel
+    layer, so it is never cleared; other keys expire on their own."""
+    run = uuid.uuid4().hex[:12]
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}-t{run}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

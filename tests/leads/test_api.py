@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.db import IntegrityError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from leads.models import (
     Board,
@@ -66,12 +64,6 @@ def error(response, status: int, field: str | None = None) -> dict:
 class TestToken:
     url = "/api/auth/token/"
 
-    @pytest.fixture(autouse=True)
-    def _clear_throttle(self):
-        cache.clear()
-        yield
-        cache.clear()
-
     def test_good_credentials_give_a_token_that_works(self, board, owner):
         response = APIClient().post(
             self.url, {"username": "olivia", "password": "pw-secret-123"}, format="json"
@@ -95,10 +87,8 @@ class TestToken:
     def test_missing_fields_are_400_json(self, db):
         error(APIClient().post(self.url, {}, format="json"), 400, "username")
 
-    def test_throttled_after_the_rate(self, owner, monkeypatch):
-        # DRF reads the rates into the throttle class when it is imported, so the
-        # settings fixture alone would not reach it.
-        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    def test_throttled_after_the_rate(self, owner, settings):
+        settings.THROTTLE_LOGIN = "3/min"
         client = APIClient()
         for _ in range(3):
             response = client.post(self.url, {"username": "olivia", "password": "x"}, format="json")
