@@ -18,6 +18,7 @@ from leads import selectors
 from leads.api import STATE_FILTERS, validated
 from leads.fields import IntegerInput, MomentInput, PeriodInput
 from leads.models import Board
+from leads.schema import CONFLICT_ANSWER
 
 from . import charts, snapshot
 from .recap import recap_markdown
@@ -256,7 +257,7 @@ class MeetingListCreateApi(APIView):
         meetings = meetings_list(board_id=board_id, user=request.user)
         return Response(MeetingOutput(meetings, many=True).data)
 
-    @extend_schema(request=None, responses={201: MeetingOutput})
+    @extend_schema(request=None, responses={201: MeetingOutput, 409: CONFLICT_ANSWER})
     def post(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         meeting = meeting_start(board_id=board.pk, actor=request.user)
@@ -290,7 +291,7 @@ class MeetingRecapMarkdownApi(APIView):
         # Errors are JSON whatever the client accepts (e.g. ``Accept: text/markdown``).
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={(200, "text/markdown"): OpenApiTypes.STR})
+    @extend_schema(responses={(200, "text/markdown"): OpenApiTypes.STR, 409: CONFLICT_ANSWER})
     def get(self, request: Request, board_id: int, meeting_id: int) -> HttpResponse:
         meeting = meeting_get(board_id=board_id, meeting_id=meeting_id, user=request.user)
         if meeting.recap is None:

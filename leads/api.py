@@ -25,6 +25,7 @@ from .consistency import one_snapshot
 from .filters import CampaignListFilter, LeadListFilter
 from .idempotency import idempotent
 from .models import Campaign, Lead, Team, TransitionSource
+from .schema import CONFLICT_ANSWER
 from .serializers import (
     BoardCreateInput,
     BoardOutput,
@@ -74,6 +75,13 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
 
 
 CONFLICT = OpenApiResponse(ConflictOutput, description="Stale version: the lead as it is now.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Up to 255 characters. The same key again within 24 h replays the first "
+    "answer (`Idempotent-Replayed: true`) and writes nothing; with another body, 409.",
+)
 
 
 class TokenObtainApi(ObtainAuthToken):
@@ -197,7 +205,7 @@ class BoardEventListApi(APIView):
 
 
 class BoardUndoApi(APIView):
-    @extend_schema(request=UndoInput, responses={200: UndoOutput})
+    @extend_schema(request=UndoInput, responses={200: UndoOutput, 409: CONFLICT_ANSWER})
     def post(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         data = validated(UndoInput, request.data)
@@ -263,7 +271,11 @@ class LeadListCreateApi(generics.ListAPIView):
             return Lead.objects.none()
         return selectors.leads_for_user(self.request.user)
 
-    @extend_schema(request=LeadCreateInput, responses={201: LeadOutput})
+    @extend_schema(
+        request=LeadCreateInput,
+        responses={201: LeadOutput, 409: CONFLICT_ANSWER},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent("leads.create")
     def post(self, request: Request) -> Response:
         data = validated(LeadCreateInput, request.data, context={"request": request})
@@ -294,7 +306,11 @@ class LeadDetailApi(APIView):
 
 
 class LeadMoveApi(APIView):
-    @extend_schema(request=LeadMoveInput, responses={200: LeadMoveOutput, 409: CONFLICT})
+    @extend_schema(
+        request=LeadMoveInput,
+        responses={200: LeadMoveOutput, 409: CONFLICT},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @idempotent("leads.move")
     def post(self, request: Request, lead_id: int) -> Response:
         # The service answers 404 for a lead on a board the user is not on.
