@@ -7,7 +7,7 @@ from .models import Meeting, ShareLink
 class ShareLinkAdmin(admin.ModelAdmin):
     list_display = ("board", "created_by", "created_at", "expires_at", "revoked_at")
     list_filter = ("board",)
-    readonly_fields = ("token", "created_at")
+    readonly_fields = ("created_at",)
     raw_id_fields = ("board", "created_by")
 
 
