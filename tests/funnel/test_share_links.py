@@ -162,3 +162,12 @@ def test_links_made_before_hashing_keep_working(owner):
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert share_link_active(kept.token) is None
+
+
+def test_the_admin_lists_links_but_makes_none(board, owner, admin_client):
+    share_link_create(board_id=board.pk, actor=owner)
+    assert admin_client.get("/admin/funnel/sharelink/").status_code == 200
+    link = ShareLink.objects.get()
+    assert admin_client.get(f"/admin/funnel/sharelink/{link.pk}/change/").status_code == 200
+    # Made there, a link would have no token anybody holds.
+    assert admin_client.get("/admin/funnel/sharelink/add/").status_code == 403
