@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,9 +23,12 @@ from leads.schema import CONFLICT_ANSWER
 from . import charts, snapshot
 from .recap import recap_markdown
 from .selectors import (
+    SHARE_LINK_STATES,
     board_numbers_for,
     meeting_get,
     meetings_list,
+    person_name,
+    share_link_state,
     share_links_list,
     stage_conversions_for,
 )
@@ -193,35 +196,73 @@ class ShareLinkInput(serializers.Serializer):
 
 
 class ShareLinkOutput(serializers.Serializer):
-    token = serializers.CharField()
-    url = serializers.SerializerMethodField()
+    """A link as the board's owner and editors see it listed: never its token."""
+
+    id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.SerializerMethodField(help_text="Display name of its maker.")
     expires_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.SerializerMethodField()
+
+    def get_created_by(self, link: Any) -> str | None:
+        return person_name(link.created_by)
+
+    @extend_schema_field(serializers.ChoiceField(SHARE_LINK_STATES))
+    def get_state(self, link: Any) -> str:
+        return share_link_state(link)
+
+
+class ShareLinkCreatedOutput(ShareLinkOutput):
+    """A new link: the one answer that carries its token (and the URL made of it)."""
+
+    token = serializers.CharField(help_text="Shown once: only its digest is kept.")
+    url = serializers.SerializerMethodField(help_text="The meeting view opened with the link.")
 
     def get_url(self, link: Any) -> str:
         return f"/boards/{link.board_id}/meeting/?share={link.token}"
 
 
+SHARE_LINK_NOT_FOUND = OpenApiResponse(description="No such link on this board.")
+
+
 class ShareLinkListCreateApi(APIView):
+    """The board's share links (owners and editors; no tokens), and a new one: its
+    ``token`` and ``url`` are in the 201 answer only."""
+
     @extend_schema(responses=ShareLinkOutput(many=True))
     def get(self, request: Request, board_id: int) -> Response:
         links = share_links_list(board_id=board_id, user=request.user)
         return Response(ShareLinkOutput(links, many=True).data)
 
-    @extend_schema(request=ShareLinkInput, responses={201: ShareLinkOutput})
+    @extend_schema(request=ShareLinkInput, responses={201: ShareLinkCreatedOutput})
     def post(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         data = validated(ShareLinkInput, request.data)
         link = share_link_create(
             board_id=board.pk, actor=request.user, expires_at=data.get("expires_at")
         )
-        return Response(ShareLinkOutput(link).data, status=status.HTTP_201_CREATED)
+        return Response(ShareLinkCreatedOutput(link).data, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkDetailApi(APIView):
+    """Revoke a link by its id (as listed): its open views close at once."""
+
+    @extend_schema(
+        operation_id="boards_share_links_by_id_destroy",
+        responses={204: None, 404: SHARE_LINK_NOT_FOUND},
+    )
+    def delete(self, request: Request, board_id: int, link_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        share_link_revoke(board_id=board.pk, actor=request.user, link_id=link_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ShareLinkRevokeApi(APIView):
-    @extend_schema(responses={204: None})
+    """Revoke a link by its token (for whoever still holds it, e.g. a script that
+    made it); the same as by its id."""
+
+    @extend_schema(responses={204: None, 404: SHARE_LINK_NOT_FOUND})
     def delete(self, request: Request, board_id: int, token: str) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         share_link_revoke(board_id=board.pk, actor=request.user, token=token)

@@ -20,6 +20,14 @@ urlpatterns = [
         api.ShareLinkListCreateApi.as_view(),
         name="api-board-share-links",
     ),
+    # By id (what the list shows); the token route below takes anything else. A
+    # token is 43 random URL-safe characters: one made only of digits (odds about
+    # 1 in 10^34) would read as an id out of range, a 404, never another link.
+    path(
+        "boards/<int:board_id>/share-links/<int:link_id>/",
+        api.ShareLinkDetailApi.as_view(),
+        name="api-board-share-link-by-id",
+    ),
     path(
         "boards/<int:board_id>/share-links/<str:token>/",
         api.ShareLinkRevokeApi.as_view(),

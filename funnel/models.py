@@ -3,6 +3,7 @@ view, and the meetings held on it (with their recaps)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -14,15 +15,28 @@ from leads.models import Board
 
 
 def new_token() -> str:
+    """256 random bits, URL-safe (43 characters)."""
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a share token: its SHA-256, in hex. The token is 256
+    random bits, so a fast unsalted hash is enough (nothing to guess from it),
+    and it is looked up by an index, like the token it stands for."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ShareLink(models.Model):
     """A revocable, optionally expiring token that opens the board's meeting view
-    read-only without an account."""
+    read-only without an account.
+
+    Only the token's digest is stored: a copy of the database (a backup, a dump
+    for support) opens no board. The token itself is known once, to the
+    instance that ``funnel.services.share_link_create`` made, for its answer.
+    """
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="share_links")
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -30,12 +44,15 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    # The plain token: set on the instance that was just created, never stored.
+    token: str | None = None
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["board", "created_at"], name="sharelink_board_created")]
 
     def __str__(self) -> str:
-        return f"share link of {self.board_id} ({self.token[:6]}…)"
+        return f"share link {self.pk} of board {self.board_id}"
 
 
 class Meeting(models.Model):

@@ -1,11 +1,16 @@
 """Who may call the REST API: members as before (session or token), and the holder
 of a read-only share link for the few reads the meeting view makes of its board.
 
-A share link authenticates with the header ``X-Share-Token: <token>`` (or
-``?share=<token>`` on a GET, so a plain download link works). The link is looked
-up on every request, so a revoked or expired one stops working at once (403 with
-a readable ``detail``). It makes a ``leads.principals.ShareViewer``: the
-selectors show it its one board as a viewer; the services refuse it any write.
+A share link authenticates with the header ``X-Share-Token: <token>`` only: a
+long-lived secret in a URL ends up in access logs, proxies and browser history,
+and the meeting view sends the header on every read (its downloads too). The
+page URL ``/boards/<id>/meeting/?share=<token>`` is the link itself and stays
+(``funnel.views.meeting_page``); the API does not read ``?share=``. The link is
+looked up on every request, so a revoked or expired one stops working at once
+(403 with a readable ``detail``). It makes a ``leads.principals.ShareViewer``:
+the selectors show it its one board as a viewer; the services refuse it any
+write; its answers name people by display name, never by username
+(``GuestJSONRenderer``).
 
 ``MemberOrShareReader`` (the default permission) lets it through only safe
 methods of the views named in ``SHARE_READABLE``, for its own board; every other
@@ -20,14 +25,14 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from leads.principals import ShareViewer
+from leads.principals import ShareViewer, for_guest
 
 from .selectors import share_link_active
 
 SHARE_TOKEN_HEADER = "X-Share-Token"
-SHARE_QUERY_PARAM = "share"
 
 # URL names (leads.urls, funnel.api_urls) of what the meeting view reads: the
 # board and its cards, the event log, the numbers beside the board (funnel,
@@ -49,22 +54,39 @@ SHARE_READABLE = frozenset(
 )
 
 
+class GuestJSONRenderer(JSONRenderer):
+    """Every answer to a share link: JSON, shaped by ``for_guest`` (no ``username``
+    anywhere), whichever view made it and whatever the client asked for (no
+    browsable API for guests)."""
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
+        return super().render(for_guest(data), accepted_media_type, renderer_context)
+
+
+GUEST_RENDERER = GuestJSONRenderer()
+
+
 class ShareLinkAuthentication(BaseAuthentication):
-    """``X-Share-Token`` (or ``?share=`` on a GET) -> a ``ShareViewer`` of the link's
-    board. Without either it steps aside for session and token authentication;
-    with an explicit share token it wins over a session, so a signed-in person who
-    is not a member can still follow a meeting through a link."""
+    """``X-Share-Token`` -> a ``ShareViewer`` of the link's board. Without it it
+    steps aside for session and token authentication; with it it wins over a
+    session, so a signed-in person who is not a member can still follow a meeting
+    through a link."""
 
     def authenticate(self, request: Request) -> tuple[ShareViewer, Any] | None:
         token = request.headers.get(SHARE_TOKEN_HEADER)
-        if token is None and request.method in SAFE_METHODS:
-            token = request.query_params.get(SHARE_QUERY_PARAM)
         if token is None:
             return None
         link = share_link_active(token)
         if link is None:
             # 403, not 401: the holder has nothing else to authenticate with.
             raise PermissionDenied("This share link was revoked or has expired.")
+        # Every answer to a guest goes out through this renderer: DRF authenticates
+        # right after content negotiation and renders with the request's renderer,
+        # so choosing it here shapes every view's answer in one place.
+        request.accepted_renderer = GUEST_RENDERER
+        request.accepted_media_type = GUEST_RENDERER.media_type
         return ShareViewer(
             board_id=link.board_id, link_id=link.pk, expires_at=link.expires_at
         ), link
@@ -101,4 +123,14 @@ class ShareLinkScheme(OpenApiAuthenticationExtension):
     name = "shareLink"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": SHARE_TOKEN_HEADER}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": SHARE_TOKEN_HEADER,
+            "description": (
+                "A read-only share link's token (shown once, in the answer that made"
+                " the link). It reads only what the meeting view shows of its board;"
+                " its answers name people by display name: every `username` field is"
+                " absent."
+            ),
+        }

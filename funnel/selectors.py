@@ -11,12 +11,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from leads import selectors
-from leads.errors import NotFound
-from leads.models import Board
+from leads.errors import NotFound, PermissionDenied
+from leads.models import Board, Role
 from leads.selectors import board_get
 
 from . import analytics
-from .models import Meeting, ShareLink
+from .models import Meeting, ShareLink, token_digest
 
 TOKEN_MAX_LENGTH = 64
 MAX_ID = 2**63 - 1
@@ -86,45 +86,59 @@ def leads_as_of(leads: pd.DataFrame, transitions: pd.DataFrame, as_of: datetime)
 
 # Share links
 
+SHARE_LINK_STATES = ("active", "revoked", "expired")
+
 
 def share_links_list(*, board_id: int, user: Any) -> QuerySet[ShareLink]:
+    """The board's links, newest first, for those who may make them (owners and
+    editors; viewers 403, others 404). No token can be listed: only its digest
+    is stored (the answer to a link's creation is the one place it shows)."""
     board = board_get(board_id=board_id, user=user)
+    if getattr(board, "my_role", None) not in (Role.OWNER, Role.EDITOR):
+        raise PermissionDenied("Only the board's owner and editors see its share links.")
     return ShareLink.objects.filter(board_id=board.pk).select_related("created_by")
+
+
+def links_of_token(token: Any) -> QuerySet[ShareLink] | None:
+    """The (at most one) link of ``token``, by its digest; ``None`` for what cannot
+    be a token (not text, empty, too long)."""
+    if not isinstance(token, str) or not 0 < len(token) <= TOKEN_MAX_LENGTH:
+        return None
+    return ShareLink.objects.filter(token_hash=token_digest(token))
 
 
 def share_link_find(token: Any) -> ShareLink | None:
     """The link of ``token`` whatever its state (revoked, expired), or ``None``."""
-    if not isinstance(token, str) or not 0 < len(token) <= TOKEN_MAX_LENGTH:
-        return None
-    return ShareLink.objects.filter(token=token).select_related("board").first()
+    links = links_of_token(token)
+    return links.select_related("board").first() if links is not None else None
 
 
-def share_link_usable(link: ShareLink, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return link.revoked_at is None and (link.expires_at is None or link.expires_at > now)
+def usable_links(links: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
+    """Those of ``links`` that still open their board: not revoked, not expired."""
+    return links.filter(revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+
+
+def share_link_state(link: ShareLink, now: datetime | None = None) -> str:
+    """One of ``SHARE_LINK_STATES`` (revoked wins over expired)."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at is not None and link.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "active"
 
 
 def share_link_active(token: Any) -> ShareLink | None:
     """The link of ``token`` when it still opens its board: not revoked, not expired.
     Checked on every use, so a revoked link stops working at once."""
-    if not isinstance(token, str) or not 0 < len(token) <= TOKEN_MAX_LENGTH:
-        return None
-    return (
-        ShareLink.objects.filter(token=token, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .select_related("board")
-        .first()
-    )
+    links = links_of_token(token)
+    return usable_links(links).select_related("board").first() if links is not None else None
 
 
 def share_link_alive(link_id: int) -> bool:
     """Does the link still open its board (an open socket asks from time to time)?"""
-    now = timezone.now()
-    return (
-        ShareLink.objects.filter(pk=link_id, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exists()
-    )
+    return usable_links(ShareLink.objects.filter(pk=link_id)).exists()
 
 
 def share_link_board(token: Any) -> Board | None:

@@ -28,8 +28,8 @@ from leads.selectors import board_get
 from leads.services.access import board_lock, membership_for_write
 
 from .fanout import EPHEMERAL_MESSAGE_TYPE
-from .models import Meeting, ShareLink
-from .selectors import meeting_recap_compute, meeting_summary
+from .models import Meeting, ShareLink, new_token, token_digest
+from .selectors import MAX_ID, links_of_token, meeting_recap_compute, meeting_summary
 
 logger = logging.getLogger(__name__)
 
@@ -65,20 +65,39 @@ def announce(board_id: int, text: str) -> None:
 def share_link_create(
     *, board_id: int, actor: Any, expires_at: datetime | None = None
 ) -> ShareLink:
-    """A new read-only link to the board's meeting view (owners and editors)."""
+    """A new read-only link to the board's meeting view (owners and editors).
+    The answer's ``token`` is the only time the token is known: the row keeps
+    its digest."""
     membership_for_write(board_id, actor)
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("expires_at must be in the future.", field="expires_at")
-    return ShareLink.objects.create(board_id=board_id, created_by=actor, expires_at=expires_at)
+    token = new_token()
+    link = ShareLink.objects.create(
+        board_id=board_id, created_by=actor, expires_at=expires_at, token_hash=token_digest(token)
+    )
+    link.token = token
+    return link
 
 
 @transaction.atomic
-def share_link_revoke(*, board_id: int, actor: Any, token: str) -> ShareLink:
-    """Revoke at once (idempotent: a revoked link stays revoked at its first time).
-    Every socket open with the link closes (announced again on a repeat, in case
-    a process missed the first)."""
+def share_link_revoke(
+    *, board_id: int, actor: Any, token: str | None = None, link_id: int | None = None
+) -> ShareLink:
+    """Revoke the board's link named by its ``link_id`` (what the list shows) or by
+    its ``token`` (what its holder has), at once. Idempotent: a revoked link stays
+    revoked at its first time. Every socket open with the link closes (announced
+    again on a repeat, in case a process missed the first)."""
     membership_for_write(board_id, actor)
-    link = ShareLink.objects.select_for_update().filter(board_id=board_id, token=token).first()
+    if (token is None) == (link_id is None):
+        raise ValueError("Name the link by exactly one of token and link_id.")
+    if link_id is not None:
+        # An id out of range is no link's (and the database would refuse it).
+        links = ShareLink.objects.filter(pk=link_id) if 0 < link_id <= MAX_ID else None
+    else:
+        links = links_of_token(token)
+    link = None
+    if links is not None:
+        link = links.select_for_update().filter(board_id=board_id).first()
     if link is None:
         raise NotFound("Share link not found.")
     if link.revoked_at is None:

@@ -17,7 +17,7 @@ from leads.principals import GUEST_NAME
 from leads.selectors import board_get, boards_for_user, user_name
 
 from .models import ShareLink
-from .selectors import meeting_running, meeting_summary, share_link_find, share_link_usable
+from .selectors import meeting_running, meeting_summary, share_link_find, share_link_state
 
 MAX_ID = 2**63 - 1
 
@@ -141,8 +141,5 @@ def share_link_problem(link: ShareLink | None, board_id: int) -> str | None:
     """Why a share link does not open this board (a key of ``SHARE_UNAVAILABLE``)."""
     if link is None or link.board_id != board_id:
         return "unknown"
-    if link.revoked_at is not None:
-        return "revoked"
-    if not share_link_usable(link):
-        return "expired"
-    return None
+    state = share_link_state(link)
+    return None if state == "active" else state

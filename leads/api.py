@@ -173,8 +173,20 @@ STATE_FILTERS = [
 ]
 
 
+# Said where a guest's answer differs from the schema's components.
+GUEST_NAMES = (
+    " Read through a share link (`X-Share-Token`), people are named by display `name`"
+    " only: every `username` field is absent (`funnel.permissions.GuestJSONRenderer`)."
+)
+
+
 class BoardStateApi(APIView):
-    @extend_schema(parameters=[StateQueryInput, *STATE_FILTERS], responses=StateOutput)
+    @extend_schema(
+        parameters=[StateQueryInput, *STATE_FILTERS],
+        responses=StateOutput,
+        description="The board's stages with their first cards, its campaigns, and `people`"
+        " (members and card owners, by user id)." + GUEST_NAMES,
+    )
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(StateQueryInput, request.query_params)
         with one_snapshot():
@@ -195,7 +207,12 @@ class BoardStateApi(APIView):
 
 
 class BoardEventListApi(APIView):
-    @extend_schema(parameters=[EventsQueryInput], responses=EventsOutput)
+    @extend_schema(
+        parameters=[EventsQueryInput],
+        responses=EventsOutput,
+        description="The board's events after `after`, in seq order, each with its"
+        " `actor`." + GUEST_NAMES,
+    )
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(EventsQueryInput, request.query_params)
         events = selectors.board_events_after(

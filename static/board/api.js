@@ -142,15 +142,17 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     meetingRecapMarkdown(meetingId) {
       return call('GET', `${board}/meetings/${meetingId}/recap.md`, { text: true });
     },
-    // Read-only share links to the meeting view (editors).
+    // Read-only share links to the meeting view (editors): listed without tokens;
+    // a new link's token and url are in its creation's answer only.
     shareLinks() {
       return call('GET', `${board}/share-links/`);
     },
     shareLinkCreate(body = {}) {
       return call('POST', `${board}/share-links/`, { body });
     },
-    shareLinkRevoke(token) {
-      return call('DELETE', `${board}/share-links/${encodeURIComponent(token)}/`);
+    /** Revoke by the link's id (the list shows no tokens). */
+    shareLinkRevoke(linkId) {
+      return call('DELETE', `${board}/share-links/${encodeURIComponent(String(linkId))}/`);
     },
   };
 }

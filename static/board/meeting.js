@@ -12,8 +12,8 @@
 // Start meeting / End meeting (editors) bracket the moves the recap collects;
 // the end shows the recap (server-computed) to everyone in meeting mode, with
 // Download PNG (drawn here) and Download Markdown (the server's). Editors make
-// and revoke read-only share links here; a view opened through a link that is
-// revoked closes at once (socket close 4410) and says so.
+// and revoke read-only share links here (sharelinks.js); a view opened through a
+// link that is revoked closes at once (socket close 4410) and says so.
 //
 // Board hooks used: board.filters / setFilters, board.view (zoom, setZoom,
 // setBase, restyle), board.asOf / setAsOf (time bar; optional), board.socket.send,
@@ -27,6 +27,7 @@ import { CLOSE } from './socket.js';
 import { addToTestHook } from './hook.js';
 import { renderRecap, downloadRecapPng, recapFileName } from './recap.js';
 import { saveBlob } from './download.js';
+import { createShareLinks } from './sharelinks.js';
 
 export const SAMPLE_MS = 300;
 export const HEARTBEAT_MS = 4000;
@@ -356,80 +357,10 @@ export function createMeeting(board) {
   });
   ui.recap.querySelector('[data-close]').addEventListener('click', () => ui.recap.close());
 
-  // Share links (editors).
-  function linkRow(link) {
-    const li = document.createElement('li');
-    li.className = 'meeting-link';
-    const state = link.revoked_at ? 'revoked' : link.expires_at && new Date(link.expires_at) <= new Date() ? 'expired' : 'active';
-    li.dataset.state = state;
-    const text = document.createElement('span');
-    const who = link.created_by ? ` by ${link.created_by}` : '';
-    text.textContent = `…${link.token.slice(-6)} · made ${timeOf(link.created_at)}${who} · ${state}`;
-    li.append(text);
-    if (state === 'active') {
-      const copy = document.createElement('button');
-      copy.type = 'button';
-      copy.className = 'button quiet';
-      copy.textContent = 'Copy';
-      copy.addEventListener('click', () => copyLink(new URL(link.url, location.origin).href));
-      const revoke = document.createElement('button');
-      revoke.type = 'button';
-      revoke.className = 'button';
-      revoke.textContent = 'Revoke';
-      revoke.dataset.revoke = link.token;
-      revoke.addEventListener('click', () => revokeLink(link.token));
-      li.append(copy, revoke);
-    }
-    return li;
-  }
-
-  async function refreshLinks() {
-    try {
-      const links = await board.api.shareLinks();
-      ui.linkList.replaceChildren(...links.map(linkRow));
-      if (!links.length) ui.linkList.textContent = 'No share links yet.';
-    } catch (error) {
-      ui.linkList.textContent = `Could not load the links: ${error.message}`;
-    }
-  }
-
-  async function copyLink(url) {
-    ui.linkUrl.value = url;
-    ui.linkUrl.hidden = false;
-    ui.linkUrl.select();
-    try {
-      await navigator.clipboard.writeText(url);
-      board.toast('Link copied: anyone with it can watch this meeting, read-only.');
-    } catch {
-      board.toast('Copy the selected link (Ctrl+C).');
-    }
-  }
-
-  async function revokeLink(token) {
-    try {
-      await board.api.shareLinkRevoke(token);
-      board.toast('Link revoked: views opened with it have closed.');
-    } catch (error) {
-      board.toast(`Could not revoke the link: ${error.message}`, { kind: 'error' });
-    }
-    refreshLinks();
-  }
-
-  ui.share.addEventListener('click', () => {
-    ui.linkUrl.hidden = true;
-    ui.links.showModal();
-    refreshLinks();
-  });
-  ui.links.querySelector('[data-create]').addEventListener('click', async () => {
-    try {
-      const link = await board.api.shareLinkCreate();
-      await copyLink(new URL(link.url, location.origin).href);
-    } catch (error) {
-      board.toast(`Could not make a link: ${error.message}`, { kind: 'error' });
-    }
-    refreshLinks();
-  });
-  ui.links.querySelector('[data-close]').addEventListener('click', () => ui.links.close());
+  // Share links (editors): the list, revoking, a new link's URL (sharelinks.js).
+  const shareLinks = canLead
+    ? createShareLinks(board, { open: ui.share, dialog: ui.links, list: ui.linkList, url: ui.linkUrl })
+    : null;
 
   // A share link's view: the token stays in the address (a reload must still
   // open the meeting), whatever the filters put there.
@@ -494,7 +425,7 @@ export function createMeeting(board) {
         running = message.meeting;
         show();
       } else if (message.type === 'meeting.ended') onEnded(message.meeting);
-      else if (message.type === 'share.revoked' && ui.links.open) refreshLinks();
+      else if (message.type === 'share.revoked' && shareLinks) shareLinks.refreshIfOpen();
     },
     closed(code) {
       if (code === CLOSE.SHARE_ENDED) endLink();

@@ -154,8 +154,20 @@ def test_share_link_opens_the_meeting_and_revoking_closes_it(
     link_url = links.locator("#meeting-link-url")
     prefix = f"{server.url}/boards/{board_id}/meeting/?share="
     expect(link_url).to_have_value(re.compile(rf"^{re.escape(prefix)}[\w-]{{32,}}$"))
+    expect(links.locator("[data-copy]")).to_be_visible()  # the URL is shown once, to copy
     url = link_url.input_value()
     token = url.removeprefix(prefix)
+    # The list names the new link (who, when, state) but never its token.
+    fresh = links.locator(".meeting-link[data-fresh]")
+    expect(fresh).to_contain_text("Made")
+    expect(fresh).to_contain_text("Morgan Lee")
+    expect(fresh).to_contain_text("active")
+    expect(links.locator("#meeting-link-list")).not_to_contain_text(token)
+    _, listed = server.api(
+        "GET", f"/api/boards/{board_id}/share-links/", token=server.token(PRESENTER)
+    )
+    assert listed[0]["id"] == int(fresh.get_attribute("data-link"))
+    assert all("token" not in link and "url" not in link for link in listed)
 
     outsider = browser.new_context(viewport={"width": 1600, "height": 900})
     try:
@@ -166,7 +178,7 @@ def test_share_link_opens_the_meeting_and_revoking_closes_it(
         expect(guest.locator("#meeting-share")).to_be_hidden()
         screenshot(guest, "meeting-guest")
 
-        links.locator(f"[data-revoke='{token}']").click()
+        fresh.locator("[data-revoke]").click()
 
         ended = guest.locator("#meeting-ended")
         expect(ended).to_be_visible(timeout=5000)
@@ -181,3 +193,12 @@ def test_share_link_opens_the_meeting_and_revoking_closes_it(
         expect(guest.locator("h1")).to_have_text("This share link was revoked")
     finally:
         outsider.close()
+    expect(links.locator(f".meeting-link[data-link='{listed[0]['id']}']")).to_contain_text(
+        "revoked"
+    )
+    # Closed and opened again, the dialog no longer shows the link's URL.
+    links.locator("[data-close]").click()
+    presenter.click("#meeting-share")
+    expect(links).to_be_visible()
+    expect(link_url).to_be_hidden()
+    assert link_url.input_value() == ""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from funnel.models import Meeting, ShareLink
+from funnel.models import Meeting
 from funnel.recap import recap_markdown
+from funnel.services import share_link_create
 from leads.services import lead_create, lead_move
 from leads.services.undo import transition_undo
 from tests.conftest import client_for
@@ -133,7 +134,7 @@ def test_who_may_start_end_and_read_meetings(board, owner, editor, viewer, outsi
 
 
 def test_share_link_reads_the_recap_but_cannot_start_or_end(board, owner, editor, hand_built):
-    link = ShareLink.objects.create(board=board, created_by=owner)
+    link = share_link_create(board_id=board.pk, actor=owner)
     share = {"HTTP_X_SHARE_TOKEN": link.token}
     guest = client_for(None)
     assert guest.post(meetings_url(board), **share).status_code == 403
@@ -143,8 +144,11 @@ def test_share_link_reads_the_recap_but_cannot_start_or_end(board, owner, editor
     end(editor, board, meeting_id)
     detail = guest.get(f"{meetings_url(board)}{meeting_id}/", **share)
     assert detail.status_code == 200 and detail.json()["recap"]["meeting"] == meeting_id
-    markdown = guest.get(f"{meetings_url(board)}{meeting_id}/recap.md?share={link.token}")
+    markdown = guest.get(f"{meetings_url(board)}{meeting_id}/recap.md", **share)
     assert markdown.status_code == 200 and markdown["Content-Type"].startswith("text/markdown")
+    # The token never rides in the URL, downloads included.
+    in_query = guest.get(f"{meetings_url(board)}{meeting_id}/recap.md?share={link.token}")
+    assert in_query.status_code in (401, 403)
 
 
 def test_unknown_and_foreign_meetings_are_not_found(board, owner):

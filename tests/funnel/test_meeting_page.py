@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from funnel.models import ShareLink
+from funnel.services import share_link_create
 from tests.conftest import config_of
 from tests.factories import BoardFactory
 
@@ -25,7 +26,7 @@ def url(board, share: str | None = None) -> str:
 
 @pytest.fixture
 def link(board, owner):
-    return ShareLink.objects.create(board=board, created_by=owner)
+    return share_link_create(board_id=board.pk, actor=owner)
 
 
 def test_member_gets_the_board_in_meeting_mode(board, editor):
@@ -103,7 +104,9 @@ def test_a_link_that_does_not_work_says_why(board, link, owner):
     assert revoked.status_code == 403
     assert "This share link was revoked" in revoked.content.decode()
 
-    old = ShareLink.objects.create(board=board, expires_at=timezone.now() + timedelta(hours=1))
+    old = share_link_create(
+        board_id=board.pk, actor=owner, expires_at=timezone.now() + timedelta(hours=1)
+    )
     ShareLink.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(hours=1))
     expired = client.get(url(board, old.token))
     assert expired.status_code == 403

@@ -13,11 +13,12 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from funnel.models import ShareLink
 from funnel.permissions import SHARE_READABLE
+from funnel.services import meeting_end, meeting_start, share_link_create
 from leads.errors import PermissionDenied
 from leads.models import Lead
 from leads.principals import ShareViewer
 from leads.selectors import board_get, boards_with_role
-from leads.services import lead_create, lead_move
+from leads.services import lead_create, lead_feedback_record, lead_move
 from leads.services.access import membership_for_write
 from tests.conftest import client_for
 from tests.factories import BoardFactory
@@ -25,7 +26,7 @@ from tests.factories import BoardFactory
 
 @pytest.fixture
 def link(board, owner):
-    return ShareLink.objects.create(board=board, created_by=owner)
+    return share_link_create(board_id=board.pk, actor=owner)
 
 
 @pytest.fixture
@@ -59,9 +60,14 @@ def test_a_link_reads_what_the_meeting_view_shows(board, link, lead):
     assert [card["name"] for stage in state["stages"] for card in stage["leads"]] == ["Ada"]
 
 
-def test_a_link_in_the_query_works_for_reads_only(board, link, lead, stages):
+def test_a_link_in_a_query_opens_nothing(board, link, lead, stages):
+    """Only the header carries a share token: one in a URL would sit in access logs."""
     client = client_for(None)
-    assert client.get(f"/api/boards/{board.pk}/state/?share={link.token}").status_code == 200
+    for path in (
+        f"/api/boards/{board.pk}/state/?share={link.token}",
+        f"/api/boards/{board.pk}/events/?after=0&share={link.token}",
+    ):
+        assert client.get(path).status_code in (401, 403), path
     move = client.post(
         f"/api/leads/{lead.pk}/move/?share={link.token}", {"to_stage": stages.MQL.pk}
     )
@@ -130,8 +136,8 @@ def test_a_revoked_or_expired_link_stops_at_once(board, link, owner):
     assert refused.status_code == 403
     assert refused.json()["detail"] == "This share link was revoked or has expired."
 
-    soon = ShareLink.objects.create(
-        board=board, expires_at=timezone.now() + timedelta(minutes=5), created_by=owner
+    soon = share_link_create(
+        board_id=board.pk, actor=owner, expires_at=timezone.now() + timedelta(minutes=5)
     )
     assert guest_get(path, soon.token).status_code == 200
     ShareLink.objects.filter(pk=soon.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -191,3 +197,79 @@ def test_every_share_readable_name_is_a_route():
         if "meeting" in name:
             kwargs["meeting_id"] = 1
         assert reverse(name, kwargs=kwargs).startswith("/api/boards/1/")
+
+
+def keys_and_texts(value, keys=None, texts=None):
+    """Every key and every text anywhere in a JSON value."""
+    keys = set() if keys is None else keys
+    texts = set() if texts is None else texts
+    if isinstance(value, dict):
+        for key, item in value.items():
+            keys.add(key)
+            keys_and_texts(item, keys, texts)
+    elif isinstance(value, list):
+        for item in value:
+            keys_and_texts(item, keys, texts)
+    elif isinstance(value, str):
+        texts.add(value)
+    return keys, texts
+
+
+@pytest.fixture
+def busy_board(board, owner, editor, stages, campaign):
+    """Moves, a verdict and an ended meeting by named people: every answer a guest
+    reads has somebody in it."""
+    meeting = meeting_start(board_id=board.pk, actor=editor)
+    lead = lead_create(
+        board_id=board.pk, actor=editor, name="Ada", campaign_id=campaign.pk, owner=editor
+    )
+    lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=editor)
+    lead_move(lead_id=lead.pk, to_stage_id=stages.SQL.pk, actor=owner)
+    lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="accepted")
+    other = lead_create(board_id=board.pk, actor=owner, name="Bob", owner=owner)
+    lead_move(lead_id=other.pk, to_stage_id=stages.SQL.pk, actor=owner)
+    meeting_end(board_id=board.pk, meeting_id=meeting.pk, actor=owner)
+    return meeting
+
+
+GUEST_READS = [
+    "/api/boards/{id}/",
+    "/api/boards/{id}/state/",
+    "/api/boards/{id}/state/?as_of={now}",
+    "/api/boards/{id}/events/?after=0",
+    "/api/boards/{id}/funnel/",
+    "/api/boards/{id}/charts/",
+    "/api/boards/{id}/transitions/",
+    "/api/boards/{id}/lead-quality/",
+    "/api/boards/{id}/handoff/",
+    "/api/boards/{id}/meetings/{meeting}/",
+]
+
+
+def test_guests_see_display_names_never_usernames(board, link, busy_board, owner):
+    now = timezone.now().isoformat().replace("+00:00", "Z")
+    usernames = {"olivia", "dana"}
+    for path in GUEST_READS:
+        path = path.format(id=board.pk, now=now, meeting=busy_board.pk)
+        for accept in ("application/json", "text/html"):  # no browsable API either
+            response = guest_get(path, link.token, HTTP_ACCEPT=accept)
+            assert response.status_code == 200, (path, accept)
+            assert response["Content-Type"] == "application/json", (path, accept)
+            keys, texts = keys_and_texts(response.json())
+            assert "username" not in keys, path
+            assert not usernames & texts, (path, usernames & texts)
+    state = guest_get(f"/api/boards/{board.pk}/state/", link.token).json()
+    assert {person["name"] for person in state["people"].values()} == {
+        "Olivia Owner",
+        "Dana Sales",
+    }
+    events = guest_get(f"/api/boards/{board.pk}/events/?after=0", link.token).json()["events"]
+    assert {event["actor"]["name"] for event in events} == {"Olivia Owner", "Dana Sales"}
+    recap = guest_get(f"/api/boards/{board.pk}/meetings/{busy_board.pk}/recap.md", link.token)
+    assert recap.status_code == 200 and "olivia" not in recap.content.decode()
+
+    # Members are as before: they know each other's usernames.
+    member = client_for(owner).get(f"/api/boards/{board.pk}/state/").json()
+    assert {person["username"] for person in member["people"].values()} == usernames
+    member_events = client_for(owner).get(f"/api/boards/{board.pk}/events/?after=0").json()
+    assert {event["actor"]["username"] for event in member_events["events"]} == usernames

@@ -15,7 +15,7 @@ from django.utils import timezone
 from config.asgi import application
 from funnel.consumers import Close
 from funnel.models import ShareLink
-from funnel.services import meeting_end, meeting_start, share_link_revoke
+from funnel.services import meeting_end, meeting_start, share_link_create, share_link_revoke
 from leads.services import lead_create, lead_move
 from tests.factories import BoardFactory
 
@@ -30,7 +30,7 @@ revoke = database_sync_to_async(share_link_revoke)
 
 @database_sync_to_async
 def new_link(board, owner, **fields) -> ShareLink:
-    return ShareLink.objects.create(board=board, created_by=owner, **fields)
+    return share_link_create(board_id=board.pk, actor=owner, **fields)
 
 
 async def open_share(board_id: int, token: str) -> WebsocketCommunicator:
@@ -96,7 +96,8 @@ async def test_a_link_that_does_not_work_is_closed_with_4410(board, owner, token
     assert await close_code(socket) == Close.SHARE_ENDED
 
 
-async def test_revoking_closes_the_links_sockets_at_once_and_only_those(board, owner, editor):
+@pytest.mark.parametrize("by", ["id", "token"])
+async def test_revoking_closes_the_links_sockets_at_once_and_only_those(by, board, owner, editor):
     link = await new_link(board, owner)
     kept = await new_link(board, owner)
     first, _ = await guest(board.pk, link.token)
@@ -105,7 +106,8 @@ async def test_revoking_closes_the_links_sockets_at_once_and_only_those(board, o
     member, _ = await join(board.pk, editor)
     await settle()
 
-    await revoke(board_id=board.pk, actor=owner, token=link.token)
+    named = {"link_id": link.pk} if by == "id" else {"token": link.token}
+    await revoke(board_id=board.pk, actor=owner, **named)
 
     assert await close_code(first) == Close.SHARE_ENDED
     assert await close_code(second) == Close.SHARE_ENDED
