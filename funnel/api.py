@@ -192,7 +192,7 @@ def filters_text(params: Any) -> str:
 
 
 class ShareLinkInput(serializers.Serializer):
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = MomentInput(required=False, allow_null=True)
 
 
 class ShareLinkOutput(serializers.Serializer):

@@ -255,9 +255,12 @@ class CampaignStateOutput(CountValueOutput):
     stages = serializers.DictField(child=CountValueOutput(), help_text="By stage id.")
 
 
+GUEST_ABSENT = "Absent for a share link's guest (display names only)."
+
+
 class PersonOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    username = serializers.CharField()
+    username = serializers.CharField(required=False, help_text=GUEST_ABSENT)
     name = serializers.CharField()
     team = serializers.ChoiceField(Team.choices, allow_null=True)
 
@@ -432,7 +435,7 @@ class LeadMoveInput(serializers.Serializer):
 
 class ActorOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    username = serializers.CharField(source="get_username")
+    username = serializers.CharField(source="get_username", required=False, help_text=GUEST_ABSENT)
     name = serializers.SerializerMethodField()
 
     def get_name(self, user: Any) -> str:
