@@ -31,17 +31,17 @@ def test_two_workers_slow_flaky_and_fast_receivers(cluster: Server, receivers):
         WEBHOOK_ALLOW_PRIVATE="1",  # the receivers are on loopback
         WEBHOOK_CLAIM_BUDGET="5",  # the slow webhook's claim changes hands mid-backlog
     )
+    cluster.start()
+    token = cluster.token("manager")  # the demo board's owner
+    board = demo_board(cluster, token)
+    moves = moves_on(cluster, token, board)
+    for receiver in receivers.values():
+        status, _ = cluster.api(
+            "POST", f"/api/boards/{board}/webhooks/", {"url": receiver.url}, token=token
+        )
+        assert status == 201
     workers = [WorkerProcess(cluster.env), WorkerProcess(cluster.env)]
     try:
-        cluster.start()
-        token = cluster.token("manager")  # the demo board's owner
-        board = demo_board(cluster, token)
-        moves = moves_on(cluster, token, board)
-        for receiver in receivers.values():
-            status, _ = cluster.api(
-                "POST", f"/api/boards/{board}/webhooks/", {"url": receiver.url}, token=token
-            )
-            assert status == 201
         for worker in workers:
             worker.wait_ready()
         made: dict[int, float] = {}
