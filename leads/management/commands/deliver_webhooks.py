@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -36,15 +37,20 @@ class Command(BaseCommand):
             self.report(webhooks_deliver_due())
             return
         stopping = threading.Event()
+        defaults: dict[int, Callable[[int, FrameType | None], Any] | int] = {
+            signal.SIGTERM: signal.SIG_DFL,
+            signal.SIGINT: signal.default_int_handler,
+        }
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            # The first signal stops gently; a second one is the default (kill, interrupt).
+            # The first stops gently; the same signal again has its default effect.
             stopping.set()
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signum, defaults[signum])
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        for signum in defaults:
+            # A background job (`make run`'s `&`) starts with SIGINT ignored: left so.
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, stop)
         limits = Limits.from_settings()
         self.stdout.write(
             f"Delivering webhooks (pid {os.getpid()}): up to {limits.concurrency} at once, "
