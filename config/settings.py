@@ -250,6 +250,19 @@ JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 # (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
+# --- Webhook worker (manage.py deliver_webhooks, leads.webhooks); seconds unless said ---
+# One POST, all told (DNS, connect, send, answer): a receiver slower than this is a
+# failed attempt, retried with backoff.
+WEBHOOK_DELIVERY_TIMEOUT = float(os.environ.get("WEBHOOK_DELIVERY_TIMEOUT", "10"))
+# How long one claim of a webhook keeps delivering its backlog before it lets go (the
+# delivery under way finishes), so a webhook with a long backlog moves between workers.
+WEBHOOK_CLAIM_BUDGET = float(os.environ.get("WEBHOOK_CLAIM_BUDGET", "30"))
+# A claim's lease, renewed at every delivery; a crashed worker's webhooks are free again
+# after it. At least WEBHOOK_DELIVERY_TIMEOUT + 5, so a live claim never loses it mid-POST.
+WEBHOOK_LEASE = float(os.environ.get("WEBHOOK_LEASE", "60"))
+# Webhooks one worker process delivers at once (each in flight costs a socket, no thread).
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
+
 # --- Realtime (funnel.consumers, funnel.fanout); per socket unless said otherwise ---
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "4096"))
 WS_MAX_FOLLOW_BYTES = int(os.environ.get("WS_MAX_FOLLOW_BYTES", "2048"))  # meeting.follow

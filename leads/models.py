@@ -339,7 +339,10 @@ class Webhook(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_seq = models.PositiveBigIntegerField(default=0)
-    # A worker claims the webhook until then (several workers never send one event twice).
+    # The claim delivering it now (leads.webhooks): a token unique to that claim, held
+    # until ``lease_until``. Only its owner renews or releases it, and moves the cursor,
+    # so each webhook has one deliverer at a time and its events go out in seq order.
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
     lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -17,43 +15,9 @@ from leads.services import lead_create, lead_move
 from leads.services.bridge import webhook_create
 from leads.webhooks import SIGNATURE_HEADER, signature_valid, webhooks_deliver_due
 from tests.conftest import client_for
+from tests.webhook_rig import Receiver
 
 SECRET = "s3cret"
-
-
-class Receiver:
-    """An HTTP server in a thread; ``answers`` is the status of each next request."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                code = receiver.answers.pop(0) if receiver.answers else 200
-                if code < 300:
-                    receiver.received.append((dict(self.headers), body))
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def seqs(self) -> list[int]:
-        return [json.loads(body)["seq"] for _, body in self.received]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
