@@ -87,6 +87,7 @@ serve: install static
 	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL)"; exit 1; }
 	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (the workers share events through it)"; exit 1; }
 	$(PY) manage.py migrate --noinput
+	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 		--ws websockets-sansio --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size $(WS_MAX_SIZE) \
 		--lifespan off --no-access-log --no-proxy-headers

@@ -122,8 +122,15 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ["url", "board", "active", "delivered_seq", "created_by", "created_at"]
     list_filter = ["board", "active"]
     raw_id_fields = ["created_by"]
-    readonly_fields = ["delivered_seq", "lease_until"]
+    # The worker's cursor and lease: never written from here.
+    readonly_fields = ["delivered_seq", "lease_until", "lease_owner"]
     inlines = [WebhookDeliveryInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:  # only what the form changed: a full save could set back the cursor
+            obj.save(update_fields=form.changed_data or None)
+        else:
+            obj.save()
 
 
 @admin.register(WebhookDelivery)

@@ -77,6 +77,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0003_bridge")]
+    dependencies = [("leads", "0004_webhook_delivery_lease")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
