@@ -81,6 +81,16 @@ async def open_socket(
     return socket
 
 
+def from_peer(address: str, app=application):
+    """The application as reached from ``address`` (the socket's peer: a client, or
+    a proxy)."""
+
+    async def reached(scope, receive, send):
+        return await app({**scope, "client": (address, 40000)}, receive, send)
+
+    return reached
+
+
 async def join(board_id: int, user) -> tuple[WebsocketCommunicator, dict[str, Any]]:
     """A connected socket and its hello."""
     socket = await open_socket(board_id, user=user)

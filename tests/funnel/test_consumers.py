@@ -26,6 +26,7 @@ from .conftest import (
     HOST,
     ORIGIN,
     close_code,
+    from_peer,
     join,
     open_socket,
     receive_until_seq,
@@ -223,15 +224,6 @@ async def test_secrets_in_the_url_are_refused_even_with_a_session(board, owner, 
     await socket.disconnect()
 
 
-def behind(proxy: str, application):
-    """The application as reached through ``proxy`` (the socket's peer)."""
-
-    async def app(scope, receive, send):
-        return await application({**scope, "client": (proxy, 40000)}, receive, send)
-
-    return app
-
-
 # A server on http://127.0.0.1:8000 (and, behind a TLS proxy, https://board.example.com).
 TRUSTED = ["https://board.example.com", "https://*.corp.example"]
 
@@ -293,7 +285,7 @@ async def test_https_behind_a_proxy_counts_only_from_a_trusted_proxy(
         (b"authorization", f"Token {await token_key(owner)}".encode()),
     ]
     socket = WebsocketCommunicator(
-        behind("10.0.0.2", application), f"/ws/boards/{board.pk}/", headers=headers
+        from_peer("10.0.0.2"), f"/ws/boards/{board.pk}/", headers=headers
     )
     assert (await socket.connect())[0] is allowed
     await socket.disconnect()

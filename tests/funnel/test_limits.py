@@ -9,14 +9,23 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from config.asgi import application
 from funnel.consumers import Close
 from funnel.fanout import Hub, hub
 from funnel.models import ShareLink
 from leads.events import encode
 from leads.services import lead_create, lead_move
 
-from .conftest import HOST, ORIGIN, close_code, join, open_socket, settle, token_key, ws_ticket
+from .conftest import (
+    HOST,
+    ORIGIN,
+    close_code,
+    from_peer,
+    join,
+    open_socket,
+    settle,
+    token_key,
+    ws_ticket,
+)
 from .test_fanout import Inbox, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,20 +99,11 @@ async def test_guests_of_a_link_share_their_own_higher_cap(board, stages, owner,
     assert hub().counts == {}
 
 
-def from_peer(address: str, application):
-    """The application as reached from ``address`` (the socket's peer)."""
-
-    async def app(scope, receive, send):
-        return await application({**scope, "client": (address, 40000)}, receive, send)
-
-    return app
-
-
 async def socket_from(board_id: int, user, peer: str, forwarded_for: str | None = None):
     headers = [ORIGIN, HOST, (b"authorization", f"Token {await token_key(user)}".encode())]
     if forwarded_for is not None:
         headers.append((b"x-forwarded-for", forwarded_for.encode()))
-    socket = WebsocketCommunicator(from_peer(peer, application), f"/ws/boards/{board_id}/", headers)
+    socket = WebsocketCommunicator(from_peer(peer), f"/ws/boards/{board_id}/", headers)
     assert (await socket.connect())[0]
     return socket
 

@@ -10,8 +10,8 @@ import websockets
 from tests.server import Server
 
 from .conftest import needs_redis
+from .sockets import close_code, ticket, ws_url
 from .test_processes import demo_board
-from .tickets import ticket, ws_url
 
 
 async def hello_of(socket) -> dict:
@@ -19,17 +19,6 @@ async def hello_of(socket) -> dict:
         message = json.loads(await asyncio.wait_for(socket.recv(), 10))
         if message["type"] == "hello":
             return message
-
-
-async def close_code(socket) -> int | None:
-    """Read until the server closes; its close code (``None`` if still open after 5 s)."""
-    try:
-        while True:
-            await asyncio.wait_for(socket.recv(), 5)
-    except websockets.ConnectionClosed:
-        return socket.close_code
-    except TimeoutError:
-        return None
 
 
 @needs_redis

@@ -12,20 +12,12 @@ import websockets
 from tests.server import Server
 
 from .conftest import needs_redis
+from .sockets import close_code, ticket, ws_url
 from .test_processes import demo_board
-from .tickets import ticket, ws_url
 
 
 async def first_message(socket) -> dict:
     return json.loads(await asyncio.wait_for(socket.recv(), 10))
-
-
-async def closed_with(socket) -> int | None:
-    try:
-        while True:
-            await asyncio.wait_for(socket.recv(), 5)
-    except websockets.ConnectionClosed:
-        return socket.close_code
 
 
 def share_link(cluster: Server, board: int, token: str) -> str:
@@ -48,7 +40,7 @@ async def test_guests_of_one_link_open_more_sockets_than_the_per_user_cap(cluste
     assert [(await first_message(g))["type"] for g in guests] == ["hello"] * 8
     # The link's own cap is the limit, not the per-user one.
     ninth = await websockets.connect(ws_url(url, board, await ticket(url, share=link)), origin=url)
-    assert await closed_with(ninth) == 4429
+    assert await close_code(ninth) == 4429
     # A member is not locked out by the audience.
     member = await websockets.connect(
         ws_url(url, board), additional_headers={"Authorization": f"Token {token}"}
@@ -70,7 +62,7 @@ async def test_a_ticket_made_by_one_process_opens_a_socket_on_another(cluster: S
     assert hello["type"] == "hello" and hello["you"]["username"] == "manager"
     # Used up everywhere: the first process refuses it too.
     again = await websockets.connect(ws_url(urls[0], board, made), origin=urls[0])
-    assert await closed_with(again) == 4401
+    assert await close_code(again) == 4401
     await socket.close()
 
 
@@ -88,5 +80,5 @@ async def test_a_frame_over_the_limit_is_refused_before_it_is_read(cluster: Serv
     # It may close while we are still sending: refused before it was read.
     with contextlib.suppress(websockets.ConnectionClosed):
         await socket.send("x" * size)
-    assert await closed_with(socket) == 1009
+    assert await close_code(socket) == 1009
     assert "limit" in (socket.close_reason or "")  # the server's words, not the app's

@@ -1,11 +1,13 @@
-"""Socket tickets for the real-server tests: what a guest's browser does before
-each (re)connect (``POST /api/ws-ticket/``, then ``?ticket=``)."""
+"""Sockets of the real-server tests: tickets, as a guest's browser gets one before
+each (re)connect (``POST /api/ws-ticket/``, then ``?ticket=``), and close codes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import urllib.request
+
+import websockets
 
 
 def _post(url: str, headers: dict[str, str]) -> str:
@@ -25,3 +27,14 @@ async def ticket(url: str, *, share: str | None = None, token: str | None = None
 def ws_url(url: str, board: int, ticket: str | None = None) -> str:
     query = f"?ticket={ticket}" if ticket else ""
     return f"{url.replace('http', 'ws', 1)}/ws/boards/{board}/{query}"
+
+
+async def close_code(socket) -> int | None:
+    """Read until the server closes; its close code (``None`` if still open after 5 s)."""
+    try:
+        while True:
+            await asyncio.wait_for(socket.recv(), 5)
+    except websockets.ConnectionClosed:
+        return socket.close_code
+    except TimeoutError:
+        return None
