@@ -15,6 +15,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
+from funnel.models import ShareLink
 
 ORIGIN = (b"origin", b"http://testserver")
 HOST = (b"host", b"testserver")  # a browser's page on the server it asks: same origin
@@ -31,6 +32,14 @@ async def _empty_redis_layer():
 @database_sync_to_async
 def token_key(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
+
+
+@database_sync_to_async
+def new_link(board, owner, **fields) -> tuple[ShareLink, str]:
+    """A share link of ``board`` and the token its guests hold (the one place that
+    knows how a link's token is made and kept)."""
+    link = ShareLink.objects.create(board=board, created_by=owner, **fields)
+    return link, link.token
 
 
 @database_sync_to_async

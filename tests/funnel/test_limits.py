@@ -11,7 +11,6 @@ from channels.testing import WebsocketCommunicator
 
 from funnel.consumers import Close
 from funnel.fanout import Hub, hub
-from funnel.models import ShareLink
 from leads.events import encode
 from leads.services import lead_create, lead_move
 
@@ -21,6 +20,7 @@ from .conftest import (
     close_code,
     from_peer,
     join,
+    new_link,
     open_socket,
     settle,
     token_key,
@@ -65,20 +65,15 @@ async def test_per_user_cap_refuses_with_4429(board, stages, owner, settings):
     assert hub().counts == {}
 
 
-@database_sync_to_async
-def new_link(board, owner) -> ShareLink:
-    return ShareLink.objects.create(board=board, created_by=owner)
-
-
-async def guest_socket(board_id: int, link: ShareLink):
-    return await open_socket(board_id, ticket=await ws_ticket(share=link.token))
+async def guest_socket(board_id: int, token: str):
+    return await open_socket(board_id, ticket=await ws_ticket(share=token))
 
 
 async def test_guests_of_a_link_share_their_own_higher_cap(board, stages, owner, settings):
     """Every guest of a link used to count as one user: the 257th locked all out."""
     settings.WS_MAX_CONNECTIONS_PER_USER = 2
     settings.WS_MAX_CONNECTIONS_PER_SHARE_LINK = 4
-    link, other_link = await new_link(board, owner), await new_link(board, owner)
+    (_, link), (_, other_link) = await new_link(board, owner), await new_link(board, owner)
     guests = [await guest_socket(board.pk, link) for _ in range(4)]  # past the per-user cap
     for socket in guests:
         assert (await socket.receive_json_from())["type"] == "hello"

@@ -23,18 +23,23 @@ from funnel.services import meeting_end, meeting_start, share_link_revoke
 from leads.services import lead_create, lead_move
 from tests.factories import BoardFactory
 
-from .conftest import HOST, ORIGIN, close_code, join, open_socket, settle, ticket_answer, ws_ticket
+from .conftest import (
+    HOST,
+    ORIGIN,
+    close_code,
+    join,
+    new_link,
+    open_socket,
+    settle,
+    ticket_answer,
+    ws_ticket,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 create = database_sync_to_async(lead_create)
 move = database_sync_to_async(lead_move)
 revoke = database_sync_to_async(share_link_revoke)
-
-
-@database_sync_to_async
-def new_link(board, owner, **fields) -> ShareLink:
-    return ShareLink.objects.create(board=board, created_by=owner, **fields)
 
 
 async def open_share(board_id: int, token: str) -> WebsocketCommunicator:
@@ -68,9 +73,9 @@ async def next_of(socket, kind: str) -> dict:
 
 
 async def test_a_link_watches_the_board_as_a_guest(board, stages, owner):
-    link = await new_link(board, owner)
+    link, token = await new_link(board, owner)
     member, _ = await join(board.pk, owner)
-    socket, hello = await guest(board.pk, link.token)
+    socket, hello = await guest(board.pk, token)
     assert hello["you"] == {
         "id": f"share-{link.pk}",
         "name": "Guest",
@@ -95,9 +100,9 @@ async def test_a_link_watches_the_board_as_a_guest(board, stages, owner):
 
 @pytest.mark.parametrize("opener", [open_share, open_share_script])
 async def test_a_link_opens_no_other_board(board, owner, opener):
-    link = await new_link(board, owner)
+    _, token = await new_link(board, owner)
     other = await database_sync_to_async(BoardFactory)(name="Other", created_by=owner)
-    socket = await opener(other.pk, link.token)
+    socket = await opener(other.pk, token)
     assert await close_code(socket) == Close.NOT_FOUND
 
 
@@ -112,42 +117,42 @@ async def test_a_link_that_does_not_work_gets_no_ticket_and_its_socket_closes_44
 
 
 async def test_revoking_closes_the_links_sockets_at_once_and_only_those(board, owner, editor):
-    link = await new_link(board, owner)
-    kept = await new_link(board, owner)
-    first, _ = await guest(board.pk, link.token)
-    second, _ = await guest(board.pk, link.token)
-    other, _ = await guest(board.pk, kept.token)
+    link, token = await new_link(board, owner)
+    _, kept_token = await new_link(board, owner)
+    first, _ = await guest(board.pk, token)
+    second, _ = await guest(board.pk, token)
+    other, _ = await guest(board.pk, kept_token)
     member, _ = await join(board.pk, editor)
     await settle()
 
-    await revoke(board_id=board.pk, actor=owner, token=link.token)
+    await revoke(board_id=board.pk, actor=owner, token=token)
 
     assert await close_code(first) == Close.SHARE_ENDED
     assert await close_code(second) == Close.SHARE_ENDED
     # The others hear which link ended (by id: the token is never sent) and stay.
     notice = await next_of(member, "share.revoked")
     assert notice == {"type": "share.revoked", "link": link.pk}
-    assert link.token not in json.dumps(await next_of(other, "share.revoked"))
+    assert token not in json.dumps(await next_of(other, "share.revoked"))
     await other.send_json_to({"type": "ping"})
     assert await next_of(other, "pong") == {"type": "pong"}
     # ... and the revoked link opens nothing any more.
-    assert (await ticket_answer(share=link.token)).status_code in (401, 403)
-    again = await open_share_script(board.pk, link.token)
+    assert (await ticket_answer(share=token)).status_code in (401, 403)
+    again = await open_share_script(board.pk, token)
     assert await close_code(again) == Close.SHARE_ENDED
     await other.disconnect()
     await member.disconnect()
 
 
 async def test_a_link_closes_when_it_expires(board, owner):
-    link = await new_link(board, owner, expires_at=timezone.now() + timedelta(seconds=0.6))
-    socket, _ = await guest(board.pk, link.token)
+    _, token = await new_link(board, owner, expires_at=timezone.now() + timedelta(seconds=0.6))
+    socket, _ = await guest(board.pk, token)
     assert await asyncio.wait_for(close_code(socket), timeout=5) == Close.SHARE_ENDED
 
 
 async def test_a_lost_announcement_is_caught_by_the_next_check(board, owner, settings):
     settings.WS_SHARE_RECHECK = 0.2
-    link = await new_link(board, owner)
-    socket, _ = await guest(board.pk, link.token)
+    link, token = await new_link(board, owner)
+    socket, _ = await guest(board.pk, token)
     # Revoked behind the service's back: no announcement at all.
     await database_sync_to_async(ShareLink.objects.filter(pk=link.pk).update)(
         revoked_at=timezone.now()
@@ -156,8 +161,8 @@ async def test_a_lost_announcement_is_caught_by_the_next_check(board, owner, set
 
 
 async def test_meeting_start_and_end_reach_every_meeting_view(board, stages, owner, editor):
-    link = await new_link(board, owner)
-    socket, _ = await guest(board.pk, link.token)
+    _, token = await new_link(board, owner)
+    socket, _ = await guest(board.pk, token)
     member, _ = await join(board.pk, owner)
 
     meeting = await database_sync_to_async(meeting_start)(board_id=board.pk, actor=editor)
@@ -185,9 +190,9 @@ async def raw_until(socket, kind: str) -> str:
 
 
 async def test_a_guest_sees_display_names_never_usernames(board, stages, owner, editor):
-    link = await new_link(board, owner)
+    _, token = await new_link(board, owner)
     member, _ = await join(board.pk, owner)
-    socket, hello = await guest(board.pk, link.token)
+    socket, hello = await guest(board.pk, token)
     # Hello: who is there, by name.
     olivia = {"id": owner.pk, "name": owner.get_full_name(), "team": "management"}
     assert olivia in hello["presence"]
@@ -221,8 +226,8 @@ async def test_the_guest_text_is_made_once_per_message_not_per_socket(board, own
     made: list[str] = []
     real = fanout.guest_text
     monkeypatch.setattr(fanout, "guest_text", lambda text: made.append(text) or real(text))
-    link = await new_link(board, owner)
-    guests = [(await guest(board.pk, link.token))[0] for _ in range(3)]
+    _, token = await new_link(board, owner)
+    guests = [(await guest(board.pk, token))[0] for _ in range(3)]
     await settle()
     made.clear()
 

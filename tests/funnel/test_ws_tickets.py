@@ -19,14 +19,9 @@ from funnel.models import ShareLink
 from funnel.tickets import KEY_PREFIX
 from tests.factories import BoardFactory
 
-from .conftest import close_code, open_socket, ticket_answer, ws_ticket
+from .conftest import close_code, new_link, open_socket, ticket_answer, ws_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def new_link(board, owner, **fields) -> ShareLink:
-    return ShareLink.objects.create(board=board, created_by=owner, **fields)
 
 
 async def hello_of(socket) -> dict:
@@ -92,20 +87,20 @@ async def test_a_ticket_of_a_user_deactivated_since_is_refused(board, editor):
 
 
 async def test_a_guest_ticket_opens_its_links_board_only(board, owner):
-    link = await new_link(board, owner)
-    socket = await open_socket(board.pk, ticket=await ws_ticket(share=link.token))
+    link, token = await new_link(board, owner)
+    socket = await open_socket(board.pk, ticket=await ws_ticket(share=token))
     hello = await hello_of(socket)
     assert hello["you"]["id"] == f"share-{link.pk}" and hello["you"]["role"] == "viewer"
     await socket.disconnect()
 
     other = await database_sync_to_async(BoardFactory)(name="Other", created_by=owner)
-    elsewhere = await open_socket(other.pk, ticket=await ws_ticket(share=link.token))
+    elsewhere = await open_socket(other.pk, ticket=await ws_ticket(share=token))
     assert await close_code(elsewhere) == Close.NOT_FOUND
 
 
 async def test_a_guest_ticket_of_a_link_revoked_since_closes_4410(board, owner):
-    link = await new_link(board, owner)
-    ticket = await ws_ticket(share=link.token)
+    link, token = await new_link(board, owner)
+    ticket = await ws_ticket(share=token)
     await database_sync_to_async(ShareLink.objects.filter(pk=link.pk).update)(
         revoked_at=timezone.now()
     )
@@ -114,17 +109,17 @@ async def test_a_guest_ticket_of_a_link_revoked_since_closes_4410(board, owner):
 
 
 async def test_a_guest_ticket_keeps_its_links_expiry(board, owner):
-    link = await new_link(board, owner, expires_at=timezone.now() + timedelta(seconds=1))
-    socket = await open_socket(board.pk, ticket=await ws_ticket(share=link.token))
+    _, token = await new_link(board, owner, expires_at=timezone.now() + timedelta(seconds=1))
+    socket = await open_socket(board.pk, ticket=await ws_ticket(share=token))
     await hello_of(socket)
     assert await close_code(socket, within=5) == Close.SHARE_ENDED
 
 
 async def test_a_revoked_or_expired_link_gets_no_ticket(board, owner):
-    revoked = await new_link(board, owner, revoked_at=timezone.now())
-    expired = await new_link(board, owner, expires_at=timezone.now() - timedelta(seconds=1))
-    for link in (revoked, expired):
-        answer = await ticket_answer(share=link.token)
+    _, revoked = await new_link(board, owner, revoked_at=timezone.now())
+    _, expired = await new_link(board, owner, expires_at=timezone.now() - timedelta(seconds=1))
+    for token in (revoked, expired):
+        answer = await ticket_answer(share=token)
         assert answer.status_code in (401, 403)
         assert "revoked or has expired" in answer.json()["detail"]
 
