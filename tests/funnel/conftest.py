@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from funnel.models import ShareLink
+from funnel.services import share_link_create
 
 ORIGIN = (b"origin", b"http://testserver")
 HOST = (b"host", b"testserver")  # a browser's page on the server it asks: same origin
@@ -36,9 +37,12 @@ def token_key(user) -> str:
 
 @database_sync_to_async
 def new_link(board, owner, **fields) -> tuple[ShareLink, str]:
-    """A share link of ``board`` and the token its guests hold (the one place that
-    knows how a link's token is made and kept)."""
-    link = ShareLink.objects.create(board=board, created_by=owner, **fields)
+    """A share link of ``board`` made by the service, and the token its guests hold
+    (only the creation's answer knows it). ``fields`` (``expires_at``, ``revoked_at``)
+    are then written as they are, past ones included."""
+    link = share_link_create(board_id=board.pk, actor=owner)
+    if fields:
+        ShareLink.objects.filter(pk=link.pk).update(**fields)
     return link, link.token
 
 
