@@ -271,10 +271,20 @@ WS_MESSAGE_RATE = float(os.environ.get("WS_MESSAGE_RATE", "20"))
 WS_MESSAGE_BURST = float(os.environ.get("WS_MESSAGE_BURST", "60"))
 # Texts waiting for one socket before it must resync (close 4408).
 WS_SEND_QUEUE_SIZE = int(os.environ.get("WS_SEND_QUEUE_SIZE", "500"))
-# Caps (0 = none), refused with 4429. Per user: in each process, over all boards.
+# Caps (0 = none), refused with 4429. Per user (a member), per share link (all its
+# guests together) and per client address (config.clients: behind a proxy, set
+# TRUSTED_PROXIES or every client is the proxy): in each process, over all boards.
 # Per board: over every process, as their presence announcements tell.
 WS_MAX_CONNECTIONS_PER_USER = int(os.environ.get("WS_MAX_CONNECTIONS_PER_USER", "256"))
+WS_MAX_CONNECTIONS_PER_SHARE_LINK = int(os.environ.get("WS_MAX_CONNECTIONS_PER_SHARE_LINK", "2000"))
+WS_MAX_CONNECTIONS_PER_ADDRESS = int(os.environ.get("WS_MAX_CONNECTIONS_PER_ADDRESS", "512"))
 WS_MAX_CONNECTIONS_PER_BOARD = int(os.environ.get("WS_MAX_CONNECTIONS_PER_BOARD", "5000"))
+# Seconds a ticket from POST /api/ws-ticket/ opens one socket (funnel.tickets).
+WS_TICKET_TTL = float(os.environ.get("WS_TICKET_TTL", "30"))
+# An event that arrives before an earlier seq waits for it this long (seconds), and
+# at most this many wait; then they go out in order and clients heal the gap.
+WS_REORDER_WAIT = float(os.environ.get("WS_REORDER_WAIT", "0.25"))
+WS_REORDER_MAX_HELD = int(os.environ.get("WS_REORDER_MAX_HELD", "256"))
 # Presence lease: each process re-announces its users every INTERVAL seconds; one
 # silent for TTL seconds (died) loses its users elsewhere.
 WS_PRESENCE_INTERVAL = float(os.environ.get("WS_PRESENCE_INTERVAL", "5"))

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import api
+from .api_ws import WsTicketApi
 
 urlpatterns = [
+    path("ws-ticket/", WsTicketApi.as_view(), name="api-ws-ticket"),
     path("boards/<int:board_id>/funnel/", api.BoardFunnelApi.as_view(), name="api-board-funnel"),
     path("boards/<int:board_id>/charts/", api.BoardChartsApi.as_view(), name="api-board-charts"),
     path(

@@ -15,17 +15,18 @@ type, a viewer's follow or a view over ``WS_MAX_FOLLOW_BYTES`` is answered with
 ``{"type": "error", "detail": ...}`` and the socket stays open, so a newer
 client does not lose its board on an older server. Each socket may send
 ``WS_MESSAGE_RATE`` messages a second on average, ``WS_MESSAGE_BURST`` at once
-(a token bucket); past that it is closed with 4429. Connection caps
-(``WS_MAX_CONNECTIONS_PER_USER`` / ``_PER_BOARD``, see ``funnel.fanout.Hub.join``)
-close a new socket with 4429.
+(a token bucket); past that it is closed with 4429. Connection caps per user,
+per share link, per client address and per board (``WS_MAX_CONNECTIONS_PER_*``,
+see ``funnel.fanout.Hub.join``) close a new socket with 4429.
 
-A socket opened with a read-only share link (``?share=``, see ``funnel.auth``)
-sees its link's board as a viewer, appears in presence as one "Guest" per link,
-and closes with 4410 as soon as the link stops working: at once when it is
-revoked (``funnel.services`` announces ``{"type": "share.revoked", "link": id}``
-to every process; only the sockets of that link act on it), when it expires,
-and, should an announcement be lost, at its next check of the link
-(``WS_SHARE_RECHECK`` seconds).
+A socket opened by a read-only share link's guest (a ticket of the link, or
+``X-Share-Token``; see ``funnel.auth``) sees its link's board as a viewer, and
+people by display name only (no ``username`` anywhere, see ``funnel.fanout``);
+it appears in presence as one "Guest" per link, and closes with 4410 as soon as
+the link stops working: at once when it is revoked (``funnel.services`` announces
+``{"type": "share.revoked", "link": id}`` to every process; only the sockets of
+that link act on it), when it expires, and, should an announcement be lost, at
+its next check of the link (``WS_SHARE_RECHECK`` seconds).
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from config.clients import scope_client
 from leads.events import actor_summary, encode
-from leads.models import Board, BoardMembership, Role
-from leads.principals import GUEST_NAME, ShareViewer
+from leads.models import BoardMembership, Role
+from leads.principals import GUEST_NAME, ShareViewer, for_guest
 
-from .fanout import Refused, Subscription, hub
+from .fanout import Refused, Subscription, board_seq, hub
 from .selectors import share_link_alive
 
 
@@ -63,19 +65,21 @@ class Close(IntEnum):
 CLOSE_CODES: dict[Close, str] = {
     Close.TOO_BIG: "Message over WS_MAX_MESSAGE_BYTES. Do not resend it.",
     Close.BAD_MESSAGE: "Message is not a JSON object. Fix the client.",
-    Close.UNAUTHENTICATED: "No session and no valid ?token=. Log in, then reconnect.",
+    Close.UNAUTHENTICATED: (
+        "No session, and no valid ?ticket= (POST /api/ws-ticket/; single use, 30 s) or "
+        "Authorization header; ?token= and ?share= are refused. Log in, then reconnect."
+    ),
     Close.NOT_FOUND: "No such board, or you are not a member. Do not retry.",
     Close.RESYNC: (
         "The socket fell behind (or the server lost its feed). Reconnect and fetch "
         "/api/boards/<id>/events/?after=<last seq>."
     ),
     Close.TOO_MANY: (
-        "Too many connections for this user or this board (WS_MAX_CONNECTIONS_PER_*), "
+        "Too many connections for this user, share link, address or board "
+        "(WS_MAX_CONNECTIONS_PER_*), "
         "or too many messages (WS_MESSAGE_RATE / WS_MESSAGE_BURST). Back off, then retry."
     ),
-    Close.SHARE_ENDED: (
-        "The share link (?share=) was revoked, has expired or does not exist. Do not retry."
-    ),
+    Close.SHARE_ENDED: ("The share link was revoked, has expired or does not exist. Do not retry."),
 }
 
 PONG = encode({"type": "pong"})
@@ -105,11 +109,6 @@ def revoked_link(text: str) -> int | None:
 @database_sync_to_async
 def membership_get(board_id: int, user: Any) -> BoardMembership | None:
     return BoardMembership.objects.filter(board_id=board_id, user_id=user.pk).first()
-
-
-@database_sync_to_async
-def board_seq(board_id: int) -> int | None:
-    return Board.objects.filter(pk=board_id).values_list("last_seq", flat=True).first()
 
 
 def text_size(text: str) -> int:
@@ -186,7 +185,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
         # reaches the queue; one the seq covers is dropped there.
         try:
             self.subscription = await hub().join(
-                board_id, me, send=self.send_text, resync=self.resync
+                board_id,
+                me,
+                send=self.send_text,
+                resync=self.resync,
+                link=self.share.link_id if self.share is not None else None,
+                address=scope_client(self.scope),
             )
         except Refused:
             await self.refuse(Close.TOO_MANY)
@@ -197,12 +201,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if seq is None:  # deleted while we joined
             await self.refuse(Close.NOT_FOUND)
             return
-        hello = {
+        hello: dict[str, Any] = {
             "type": "hello",
             "seq": seq,
             "presence": self.subscription.presence(),
             "you": {**me, "role": role},
         }
+        if self.share is not None:
+            hello = for_guest(hello)
         # No await between the presence above and start(): see Subscription.start.
         self.subscription.start(encode(hello), after_seq=seq)
         if self.share is not None:
@@ -300,3 +306,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             watcher.cancel()
         if self.subscription is not None:
             await self.subscription.leave()
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """Any websocket path but a board's: accepted, then closed with 4404 (a socket
+    closed during the handshake shows a browser only 1006)."""
+
+    channel_layer_alias = BoardConsumer.channel_layer_alias
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=int(Close.NOT_FOUND))

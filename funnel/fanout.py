@@ -33,6 +33,13 @@ seconds, and a feed drops an origin it has not heard from for
 a lost machine) so loses its users elsewhere within TTL + interval. Each
 announcement also carries the origin's socket count for the board, which the
 per-board connection cap adds up across processes.
+
+Stored events reach the sockets in seq order: the feed releases them through a
+``funnel.reorder.SeqOrder`` (an early one waits, briefly, for those before it).
+
+A share link's guest sees people by display name, never by username
+(``leads.principals.for_guest``): the feed makes each text's guest version once,
+when it has guest sockets, and hands each socket the version it may see.
 """
 
 from __future__ import annotations
@@ -46,11 +53,17 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from config.clients import UNKNOWN
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
+from leads.models import Board
+from leads.principals import for_guest
+
+from .reorder import SeqOrder
 
 logger = logging.getLogger(__name__)
 
@@ -65,17 +78,40 @@ Send = Callable[[str], Awaitable[None]]
 Resync = Callable[[], Coroutine[Any, Any, None]]
 
 
+# What a socket counts against, and the cap of each (per process, 0 = none).
+QUOTAS = {
+    "user": "WS_MAX_CONNECTIONS_PER_USER",
+    "link": "WS_MAX_CONNECTIONS_PER_SHARE_LINK",
+    "address": "WS_MAX_CONNECTIONS_PER_ADDRESS",
+}
+Quota = tuple[str, Any]  # (kind, user id / link id / client address)
+
+
 class Refused(Exception):
     """A connection cap is reached (``WS_MAX_CONNECTIONS_PER_*``)."""
 
 
+@database_sync_to_async
+def board_seq(board_id: int) -> int | None:
+    return Board.objects.filter(pk=board_id).values_list("last_seq", flat=True).first()
+
+
 class Item(NamedTuple):
     """One text for a socket. ``seq`` is set for stored events only; ``presence``
-    marks presence changes, which a hello's presence list already covers."""
+    marks presence changes, which a hello's presence list already covers;
+    ``guest_text`` is the text as a share link's guest may see it, when made."""
 
     seq: int | None
     text: str
     presence: bool = False
+    guest_text: str | None = None
+
+
+def guest_text(text: str) -> str:
+    """``text`` without usernames (most texts have none: no parse for them)."""
+    if '"username"' not in text:
+        return text
+    return encode(for_guest(json.loads(text)))
 
 
 def stored_seq(text: str) -> int | None:
@@ -179,9 +215,20 @@ class Subscription:
     presence list already shows, and sends the rest after the hello.
     """
 
-    def __init__(self, feed: BoardFeed, user: dict[str, Any], send: Send, resync: Resync):
+    def __init__(
+        self,
+        feed: BoardFeed,
+        user: dict[str, Any],
+        send: Send,
+        resync: Resync,
+        *,
+        quotas: list[Quota],
+        guest: bool = False,
+    ):
         self.feed = feed
         self.user = user
+        self.quotas = quotas
+        self.guest = guest
         self._send = send
         self._resync = resync
         self.queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=send_queue_size())
@@ -245,7 +292,11 @@ class Subscription:
                 # Also drops a stored event published late by a slow writer.
                 if item.seq is not None and item.seq <= after_seq:
                     continue
-                await self._send(item.text)
+                if self.guest:
+                    text = item.guest_text if item.guest_text is not None else guest_text(item.text)
+                else:
+                    text = item.text
+                await self._send(text)
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket is gone; its disconnect cleans up
@@ -266,7 +317,9 @@ class BoardFeed:
         self.layer = layer
         self.channel = ""
         self.subscriptions: set[Subscription] = set()
+        self.guests = 0  # subscriptions of share link guests
         self.pending = 0  # joins waiting for the feed to open
+        self.order = SeqOrder(self.deliver)
         self.presence = Presence()
         self.opening: asyncio.Future[None] | None = None
         self.failed = False
@@ -286,6 +339,8 @@ class BoardFeed:
             asyncio.create_task(self._keep()),
             asyncio.create_task(self._heartbeat()),
         ]
+        # After the group_add: an event this read misses reaches the reader.
+        self.order.start(await self._last_seq())
         # Ask the board's other feeds who is already there (they answer "present").
         await self._publish(
             lambda: {"type": PRESENCE_MESSAGE_TYPE, "op": "sync", "origin": self.channel}
@@ -293,10 +348,20 @@ class BoardFeed:
         if self.idle:  # every join that waited for us was cancelled
             await self.close()
 
-    async def add(self, user: dict[str, Any], send: Send, resync: Resync) -> Subscription:
-        subscription = Subscription(self, user, send, resync)
+    async def _last_seq(self) -> int | None:
+        try:
+            return await board_seq(self.board_id)
+        except Exception:  # the board still works, in the order events come
+            logger.warning("%s: no baseline seq; events unordered", self.group, exc_info=True)
+            return None
+
+    async def add(
+        self, user: dict[str, Any], send: Send, resync: Resync, *, quotas: list[Quota], guest: bool
+    ) -> Subscription:
+        subscription = Subscription(self, user, send, resync, quotas=quotas, guest=guest)
         self.subscriptions.add(subscription)
-        self.hub.count_user(user["id"], +1)
+        self.guests += guest
+        self.hub.count(quotas, +1)
         if self.failed:  # the reader died while this socket was joining
             subscription.fell_behind()
         was_present = self.presence.present(user["id"])
@@ -312,8 +377,9 @@ class BoardFeed:
         if subscription not in self.subscriptions:
             return
         self.subscriptions.discard(subscription)
+        self.guests -= subscription.guest
         user = subscription.user
-        self.hub.count_user(user["id"], -1)
+        self.hub.count(subscription.quotas, -1)
         if self.presence.local_leave(user["id"]):
             text = encode({"type": "presence.left", "user": user})
             if not self.presence.present(user["id"]):
@@ -322,15 +388,23 @@ class BoardFeed:
         if self.idle:
             await self.close()
 
-    def deliver(self, item: Item) -> None:
-        """Hand one text to every local socket. No ``await``: nothing can join or
-        leave half way, and no socket waits for another."""
-        for subscription in self.subscriptions:
-            subscription.offer(item)
+    def deliver(self, item: Item, *, sender: str | None = None) -> None:
+        """Hand one text to every local socket (but ``sender``'s). No ``await``:
+        nothing can join or leave half way, and no socket waits for another."""
+        if self.guests and item.guest_text is None:
+            item = item._replace(guest_text=guest_text(item.text))
+        if sender is None:
+            for subscription in self.subscriptions:
+                subscription.offer(item)
+        else:
+            for subscription in self.subscriptions:
+                if subscription.key != sender:
+                    subscription.offer(item)
 
     async def close(self) -> None:
         if self.hub.feeds.get(self.board_id) is self:
             del self.hub.feeds[self.board_id]
+        self.order.close()
         for task in self._tasks:
             task.cancel()
         if self.channel:
@@ -347,12 +421,13 @@ class BoardFeed:
         kind = message.get("type")
         if kind == LAYER_MESSAGE_TYPE:
             text = message["text"]
-            self.deliver(Item(stored_seq(text), text))
+            item = Item(stored_seq(text), text)
+            if item.seq is None:
+                self.deliver(item)
+            else:
+                self.order.offer(item)
         elif kind == EPHEMERAL_MESSAGE_TYPE:
-            item, sender = Item(None, message["text"]), message["sender"]
-            for subscription in self.subscriptions:
-                if subscription.key != sender:
-                    subscription.offer(item)
+            self.deliver(Item(None, message["text"]), sender=message["sender"])
         elif kind == PRESENCE_MESSAGE_TYPE:
             if message["origin"] != self.channel:  # ours were counted when they happened
                 self.receive_presence(message)
@@ -480,29 +555,49 @@ class Hub:
 
     def __init__(self) -> None:
         self.feeds: dict[int, BoardFeed] = {}
-        self.users: dict[int, int] = {}  # user id -> open sockets on any board, here
+        # (kind, key) of QUOTAS -> this process's open sockets of it, on any board
+        self.counts: dict[Quota, int] = {}
         self.name = f"{id(self):x}.{time.time_ns():x}"
 
-    def count_user(self, user_id: int, step: int) -> None:
-        count = self.users.get(user_id, 0) + step
-        if count > 0:
-            self.users[user_id] = count
-        else:
-            self.users.pop(user_id, None)
+    def count(self, quotas: list[Quota], step: int) -> None:
+        for quota in quotas:
+            count = self.counts.get(quota, 0) + step
+            if count > 0:
+                self.counts[quota] = count
+            else:
+                self.counts.pop(quota, None)
+
+    def check(self, quotas: list[Quota]) -> None:
+        for quota in quotas:
+            cap = limit(QUOTAS[quota[0]])
+            if cap and self.counts.get(quota, 0) >= cap:
+                raise Refused(f"too many connections for this {quota[0]}")
 
     async def join(
-        self, board_id: int, user: dict[str, Any], *, send: Send, resync: Resync
+        self,
+        board_id: int,
+        user: dict[str, Any],
+        *,
+        send: Send,
+        resync: Resync,
+        link: int | None = None,
+        address: str = UNKNOWN,
     ) -> Subscription:
-        """Subscribe a socket. When this returns the board's group reaches the
+        """Subscribe a socket of ``user``, or of share link ``link``'s guest, from
+        client ``address``. When this returns the board's group reaches the
         socket's queue: read the board's seq only after it.
 
-        Raises ``Refused`` past ``WS_MAX_CONNECTIONS_PER_USER`` (this process's
-        sockets of the user, any board) or ``WS_MAX_CONNECTIONS_PER_BOARD`` (the
-        board's sockets in every process, as their last announcements tell).
+        Raises ``Refused`` past a cap: ``WS_MAX_CONNECTIONS_PER_USER`` for a member,
+        ``WS_MAX_CONNECTIONS_PER_SHARE_LINK`` for a guest (all guests of a link
+        together), ``WS_MAX_CONNECTIONS_PER_ADDRESS`` (each counts this process's
+        sockets, on any board; an unknown address has no cap), or
+        ``WS_MAX_CONNECTIONS_PER_BOARD`` (the board's sockets in every process, as
+        their last announcements tell).
         """
-        per_user = limit("WS_MAX_CONNECTIONS_PER_USER")
-        if per_user and self.users.get(user["id"], 0) >= per_user:
-            raise Refused("too many connections for this user")
+        quotas: list[Quota] = [("user", user["id"]) if link is None else ("link", link)]
+        if address != UNKNOWN:
+            quotas.append(("address", address))
+        self.check(quotas)  # early: a refused socket opens no feed
         feed = self.feeds.get(board_id)
         if feed is None:
             feed = self.feeds[board_id] = BoardFeed(self, board_id)
@@ -519,11 +614,17 @@ class Hub:
             raise
         feed.pending -= 1
         per_board = limit("WS_MAX_CONNECTIONS_PER_BOARD")
-        if per_board and feed.sockets() >= per_board:
+        try:
+            # Again: others may have joined while the feed opened. No await from
+            # here to the count in ``feed.add``.
+            self.check(quotas)
+            if per_board and feed.sockets() >= per_board:
+                raise Refused("too many connections on this board")
+        except Refused:
             if feed.idle:
                 await feed.close()
-            raise Refused("too many connections on this board")
-        return await feed.add(user, send, resync)
+            raise
+        return await feed.add(user, send, resync, quotas=quotas, guest=link is not None)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

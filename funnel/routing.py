@@ -2,8 +2,11 @@
 
 from django.urls import re_path
 
-from .consumers import BoardConsumer
+from .consumers import BoardConsumer, NoSuchSocket
 
+# Board ids in ASCII digits only (``\\d`` would take "١٢"); any other path is
+# refused with 4404 instead of an error in the router.
 websocket_urlpatterns = [
-    re_path(r"^ws/boards/(?P<board_id>\d+)/$", BoardConsumer.as_asgi()),
+    re_path(r"^ws/boards/(?P<board_id>[0-9]+)/$", BoardConsumer.as_asgi()),
+    re_path(r"", NoSuchSocket.as_asgi()),
 ]

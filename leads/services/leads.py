@@ -76,6 +76,8 @@ def neighbour_check(
     stage is a 400 too, unless ``position`` says where else to go (the neighbour may
     just have been moved away by someone else)."""
     field, neighbour = ("after", after) if after is not None else ("before", before)
+    if neighbour is None:
+        return
     if neighbour == lead.pk:
         raise InvalidInput("A card cannot be placed next to itself.", field=field)
     where = (

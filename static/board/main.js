@@ -7,7 +7,7 @@ import { createApi } from './api.js';
 import { loadState, applyEvents, mergePage } from './reducer.js';
 import { buildColumns, cardFor, defaultFolded } from './model.js';
 import { createSync } from './sync.js';
-import { createSocket, socketUrl, CLOSE } from './socket.js';
+import { createSocket, socketUrl, ticketUrl, CLOSE } from './socket.js';
 import { createView } from './view.js';
 import { createMeasurer } from './text.js';
 import { createToolbar } from './toolbar.js';
@@ -565,7 +565,9 @@ function showPresence() {
   toolbar.setPresence([...presence.values()], me);
 }
 
-const socket = createSocket(socketUrl(location, boardId, { share: meetingShare }), {
+// A guest (no session) gets a fresh single-use ticket before each (re)connect.
+const socketAddress = meetingShare ? () => ticketUrl(location, boardId, { share: meetingShare }) : socketUrl(location, boardId);
+const socket = createSocket(socketAddress, {
   hello(message) {
     presence.clear();
     for (const user of message.presence || []) presence.set(user.id, user);

@@ -4,7 +4,12 @@
 //   reconnecting  lost it, trying again
 //   offline       no network, or several tries failed (still trying, slower)
 // Writes never go through here (REST), so the page keeps working without it.
+//
+// Members' browsers open it with their session cookie. A share link's guest has
+// none: before each (re)connect it trades the link's token (a header, never in
+// a URL) for a single-use ticket (POST /api/ws-ticket/) and opens ?ticket=.
 
+import { request } from './api.js';
 import { createToaster } from './toast.js';
 
 export const CLOSE = {
@@ -52,20 +57,45 @@ export function linkStatus({ open, hello, failures, online }) {
   return 'reconnecting';
 }
 
-/** ``share``: a read-only share link's token (the meeting view without an account). */
-export function socketUrl(location, boardId, { share = null } = {}) {
+/** ``ticket``: a single-use ticket from POST /api/ws-ticket/. */
+export function socketUrl(location, boardId, { ticket = null } = {}) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = share ? `?share=${encodeURIComponent(share)}` : '';
+  const query = ticket ? `?ticket=${encodeURIComponent(ticket)}` : '';
   return `${scheme}://${location.host}/ws/boards/${boardId}/${query}`;
 }
 
+/** The server will not open the socket: act as if it had closed with ``code``. */
+export class SocketRefused extends Error {
+  constructor(code) {
+    super(`socket refused (${code})`);
+    this.closeCode = code;
+  }
+}
+
+/** The socket URL of a share link's guest, with a fresh ticket of the link
+ * (``share``: its token). A link that no longer works is SHARE_ENDED. */
+export async function ticketUrl(location, boardId, { share, fetchImpl } = {}) {
+  let answer;
+  try {
+    answer = await request('POST', '/api/ws-ticket/', { share, timeoutMs: 10_000, ...(fetchImpl ? { fetchImpl } : {}) });
+  } catch (error) {
+    if (error && (error.status === 401 || error.status === 403)) throw new SocketRefused(CLOSE.SHARE_ENDED);
+    throw error;
+  }
+  return socketUrl(location, boardId, { ticket: answer.ticket });
+}
+
 /**
+ * ``url``: the socket's URL, or a function answering it (or a promise of it)
+ * before each (re)connect; a SocketRefused from it counts as that close code,
+ * any other failure as a failed attempt.
  * handlers: {hello(msg), event(msg), presence(msg), message(msg), status(s), closed(code)}
  * (``message``: ephemeral messages without a seq, e.g. import.progress, meeting.follow)
  * A close the server means as final (4401, 4404, 4410) stops retrying.
  */
 export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSocket, pingMs = 25_000 } = {}) {
   let ws = null;
+  let attempt = 0; // a newer connect() makes an older one's pending URL stale
   let failures = 0;
   let hello = false;
   let stopped = false;
@@ -89,9 +119,33 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
     retryTimer = null;
     if (stopped) return;
     hello = false;
+    const mine = ++attempt;
+    if (typeof url !== 'function') {
+      open(url);
+      return;
+    }
+    Promise.resolve()
+      .then(url)
+      .then(
+        (address) => {
+          if (mine === attempt && !stopped) open(address);
+        },
+        (error) => {
+          if (mine !== attempt || stopped) return;
+          if (error && error.closeCode) {
+            ended(error.closeCode, false);
+          } else {
+            failures += 1;
+            scheduleRetry();
+          }
+        },
+      );
+  }
+
+  function open(address) {
     let socket;
     try {
-      socket = new WebSocketImpl(url);
+      socket = new WebSocketImpl(address);
     } catch {
       scheduleRetry();
       return;
@@ -131,25 +185,29 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
       stopPing();
       const wasLive = hello;
       hello = false;
-      handlers.closed && handlers.closed(close.code);
-      const message = closeMessage(close.code);
-      if (message) (handlers.notice || showNotice)(message, close.code);
-      if (close.code === CLOSE.TOO_MANY) {
-        // Refused or throttled: back off as after several failures, not at once.
-        failures = Math.max(failures, 3) + 1;
-        scheduleRetry();
-        return;
-      }
-      if (close.code === CLOSE.UNAUTHENTICATED || close.code === CLOSE.NOT_FOUND || close.code === CLOSE.SHARE_ENDED) {
-        stopped = true;
-        failures = Math.max(failures, 4);
-        setStatus();
-        return;
-      }
-      if (!wasLive) failures += 1;
-      scheduleRetry(wasLive);
+      ended(close.code, wasLive);
     };
     socket.onerror = () => {};
+  }
+
+  function ended(code, wasLive) {
+    handlers.closed && handlers.closed(code);
+    const message = closeMessage(code);
+    if (message) (handlers.notice || showNotice)(message, code);
+    if (code === CLOSE.TOO_MANY) {
+      // Refused or throttled: back off as after several failures, not at once.
+      failures = Math.max(failures, 3) + 1;
+      scheduleRetry();
+      return;
+    }
+    if (code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED) {
+      stopped = true;
+      failures = Math.max(failures, 4);
+      setStatus();
+      return;
+    }
+    if (!wasLive) failures += 1;
+    scheduleRetry(wasLive);
   }
 
   function scheduleRetry(quick = false) {

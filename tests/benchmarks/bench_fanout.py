@@ -34,7 +34,12 @@ results: dict[str, float] = {}
 def fanout_server() -> Iterator[Server]:
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(env=server_env(Path(tmp), "fanout"))
-        server.env.update(WS_MAX_CONNECTIONS_PER_USER="0", WS_MAX_CONNECTIONS_PER_BOARD="0")
+        # One user from one address opens every socket: no caps.
+        server.env.update(
+            WS_MAX_CONNECTIONS_PER_USER="0",
+            WS_MAX_CONNECTIONS_PER_ADDRESS="0",
+            WS_MAX_CONNECTIONS_PER_BOARD="0",
+        )
         try:
             server.manage("migrate", "--noinput", "-v", "0")
             server.manage("seed_demo", "--leads", "300", "--quiet")

@@ -108,7 +108,8 @@ async def run_fanout(args: argparse.Namespace) -> dict[str, Any]:
     server (``at``, stamped just before commit, same machine clock) until every socket
     has it, and from the POST until every socket has it."""
     stages, leads = board_setup(args.url, args.token, args.board)
-    ws_url = args.url.replace("http", "ws", 1) + f"/ws/boards/{args.board}/?token={args.token}"
+    ws_url = args.url.replace("http", "ws", 1) + f"/ws/boards/{args.board}/"
+    auth = {"Authorization": f"Token {args.token}"}
     arrivals: dict[int, list[float]] = {}
     stamped: dict[int, float] = {}
     done = asyncio.Event()
@@ -130,7 +131,13 @@ async def run_fanout(args: argparse.Namespace) -> dict[str, Any]:
     for start in range(0, args.clients, 50):
         batch = await asyncio.gather(
             *(
-                websockets.connect(ws_url, origin=args.url, compression=None, max_queue=None)
+                websockets.connect(
+                    ws_url,
+                    origin=args.url,
+                    additional_headers=auth,
+                    compression=None,
+                    max_queue=None,
+                )
                 for _ in range(start, min(args.clients, start + 50))
             )
         )

@@ -26,7 +26,8 @@ from websockets.asyncio.server import broadcast, serve
 
 async def listen(args: argparse.Namespace) -> None:
     base = args.url.replace("http", "ws", 1)
-    path = f"/ws/boards/{args.board}/?token={args.token}" if args.board else "/"
+    path = f"/ws/boards/{args.board}/" if args.board else "/"
+    auth = {"Authorization": f"Token {args.token}"} if args.token else {}
     arrivals: dict[int, list[float]] = {}  # seq -> [count, last arrival, at]
     done = asyncio.Event()
 
@@ -52,7 +53,13 @@ async def listen(args: argparse.Namespace) -> None:
     for start in range(0, args.clients, 50):
         batch = await asyncio.gather(
             *(
-                websockets.connect(base + path, compression=None, max_queue=None, open_timeout=60)
+                websockets.connect(
+                    base + path,
+                    additional_headers=auth,
+                    compression=None,
+                    max_queue=None,
+                    open_timeout=60,
+                )
                 for _ in range(start, min(args.clients, start + 50))
             )
         )
@@ -67,6 +74,7 @@ async def listen(args: argparse.Namespace) -> None:
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled.sendall(
             f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            f"Authorization: Token {args.token}\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )

@@ -202,3 +202,53 @@ def test_share_link_opens_the_meeting_and_revoking_closes_it(
     expect(links).to_be_visible()
     expect(link_url).to_be_hidden()
     assert link_url.input_value() == ""
+
+
+def test_a_guest_view_stays_live_through_single_use_tickets(
+    browser: Browser, server: Server, board_id: int
+):
+    """The guest's socket never carries the link's token: before each (re)connect the
+    page trades it (a header) for a single-use ticket and opens ?ticket=."""
+    token = server.token(PRESENTER)
+    status, link = server.api("POST", f"/api/boards/{board_id}/share-links/", {}, token=token)
+    assert status == 201
+    share = link["token"]
+    outsider = browser.new_context(viewport={"width": 1600, "height": 900})
+    opened: list[str] = []
+    routes: list = []
+
+    def relay(ws) -> None:  # the page's socket, passed through to the server
+        opened.append(ws.url)
+        routes.append((ws, ws.connect_to_server()))
+
+    try:
+        page = outsider.new_page()
+        page.route_web_socket(re.compile(r"/ws/boards/"), relay)
+        guest = open_meeting(page, f"{server.url}/boards/{board_id}/meeting/?share={share}")
+        assert len(opened) == 1
+        assert "?ticket=" in opened[0] and share not in opened[0]
+
+        stages = stage_ids(server, board_id)
+        _, state = server.api("GET", f"/api/boards/{board_id}/state/?per_stage=5", token=token)
+        new = next(s for s in state["stages"] if s["id"] == stages["New"])
+        first, second = new["leads"][0]["id"], new["leads"][1]["id"]
+        shows = "([lead, stage]) => window.funnelboard.cardsIn(stage).includes(lead)"
+        assert server.api("POST", f"/api/leads/{first}/move/", {"to_stage": stages["MQL"]},
+                          token=token)[0] == 200  # fmt: skip
+        guest.wait_for_function(shows, arg=[first, stages["MQL"]], timeout=10000)
+
+        # The link drops (a proxy restart, a flaky network): the page comes back
+        # with a fresh ticket, and is live again.
+        page_side, server_side = routes[-1]
+        page_side.close(code=4000, reason="dropped")
+        server_side.close()
+        guest.wait_for_function("window.funnelboard.status() !== 'live'", timeout=5000)
+        guest.wait_for_function("window.funnelboard.status() === 'live'", timeout=15000)
+        assert len(opened) == 2 and opened[1] != opened[0]
+        assert all("?ticket=" in url and share not in url for url in opened)
+        assert server.api("POST", f"/api/leads/{second}/move/", {"to_stage": stages["MQL"]},
+                          token=token)[0] == 200  # fmt: skip
+        guest.wait_for_function(shows, arg=[second, stages["MQL"]], timeout=10000)
+    finally:
+        outsider.close()
+        server.api("DELETE", f"/api/boards/{board_id}/share-links/{share}/", token=token)

@@ -11,7 +11,6 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, transaction
-from django.test import Client
 
 from config.asgi import application
 from funnel import consumers
@@ -23,7 +22,18 @@ from leads.models import Board, BoardEvent
 from leads.services import lead_create, lead_move
 from tests.factories import UserFactory
 
-from .conftest import ORIGIN, close_code, join, open_socket, receive_until_seq, settle, token_key
+from .conftest import (
+    HOST,
+    ORIGIN,
+    close_code,
+    from_peer,
+    join,
+    open_socket,
+    receive_until_seq,
+    session_cookie,
+    settle,
+    token_key,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,17 +156,8 @@ async def test_sockets_joining_during_a_stream_of_moves_see_every_later_event_on
 
 
 async def test_session_cookie_authenticates(board, owner):
-    @database_sync_to_async
-    def session_cookie():
-        client = Client()
-        client.force_login(owner)
-        return client.cookies["sessionid"].value
-
-    cookie = await session_cookie()
     socket = WebsocketCommunicator(
-        application,
-        f"/ws/boards/{board.pk}/",
-        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
+        application, f"/ws/boards/{board.pk}/", headers=[ORIGIN, HOST, await session_cookie(owner)]
     )
     assert (await socket.connect())[0]
     hello = await socket.receive_json_from()
@@ -202,31 +203,99 @@ async def test_refused_sockets_are_accepted_then_closed_with_a_code(board, outsi
 
 
 async def test_a_bad_token_wins_over_a_good_session(board, owner):
-    @database_sync_to_async
-    def session_cookie():
-        client = Client()
-        client.force_login(owner)
-        return client.cookies["sessionid"].value
-
-    cookie = (b"cookie", f"sessionid={await session_cookie()}".encode())
-    socket = await open_socket(board.pk, token="nope", headers=[ORIGIN, cookie])
+    cookie = await session_cookie(owner)
+    socket = await open_socket(board.pk, token="nope", headers=[ORIGIN, HOST, cookie])
     assert await close_code(socket) == Close.UNAUTHENTICATED
     await socket.disconnect()
 
 
-async def test_foreign_origin_is_refused(board, owner):
-    path = f"/ws/boards/{board.pk}/?token={await token_key(owner)}"
-    socket = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://evil.example")])
+@pytest.mark.parametrize("query", ["token", "share"])
+async def test_secrets_in_the_url_are_refused_even_with_a_session(board, owner, query):
+    """Long-lived secrets never ride in URLs (access logs): ``?token=`` and ``?share=``
+    are refused, and a client still sending them finds out at once."""
+    secret = await token_key(owner)
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/boards/{board.pk}/?{query}={secret}",
+        headers=[ORIGIN, HOST, await session_cookie(owner)],
+    )
+    assert (await socket.connect())[0]
+    assert await close_code(socket) == Close.UNAUTHENTICATED
+    await socket.disconnect()
+
+
+# A server on http://127.0.0.1:8000 (and, behind a TLS proxy, https://board.example.com).
+TRUSTED = ["https://board.example.com", "https://*.corp.example"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "extra", "allowed"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", [], True),
+        # Same host, another port or scheme: another origin (both passed before).
+        ("http://127.0.0.1:4444", "127.0.0.1:8000", [], False),
+        ("https://localhost", "127.0.0.1:8000", [], False),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", [], False),
+        ("http://localhost:8000", "127.0.0.1:8000", [], False),
+        ("http://evil.example", "127.0.0.1:8000", [], False),
+        ("null", "127.0.0.1:8000", [], False),
+        ("http://127.0.0.1:8000", None, [], False),  # no Host: nothing to compare with
+        # A Host that is not ours (DNS rebinding) is no origin of ours, even if equal.
+        ("http://evil.example", "evil.example", [], False),
+        # Default ports are the same origin whether written or not.
+        ("http://localhost", "localhost:80", [], True),
+        # CSRF_TRUSTED_ORIGINS: exactly, or a subdomain of a *. entry, scheme and port too.
+        ("https://board.example.com", "127.0.0.1:8000", [], True),
+        ("https://team.corp.example", "127.0.0.1:8000", [], True),
+        ("http://board.example.com", "127.0.0.1:8000", [], False),
+        ("https://board.example.com:8443", "127.0.0.1:8000", [], False),
+        ("https://corp.example.evil", "127.0.0.1:8000", [], False),
+        # Two Origin headers: not a browser's; refused rather than guessed.
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", [(b"origin", b"http://evil.example")], False),
+    ],
+)
+async def test_the_origin_must_be_ours_in_scheme_host_and_port(
+    board, owner, settings, origin, host, extra, allowed
+):
+    settings.CSRF_TRUSTED_ORIGINS = TRUSTED
+    headers = [(b"origin", origin.encode()), *extra]
+    if host is not None:
+        headers.append((b"host", host.encode()))
+    headers.append((b"authorization", f"Token {await token_key(owner)}".encode()))
+    socket = WebsocketCommunicator(application, f"/ws/boards/{board.pk}/", headers=headers)
     connected, _ = await socket.connect()
-    assert not connected
+    assert connected is allowed
+    if allowed:
+        assert (await socket.receive_json_from())["type"] == "hello"
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(("trusted", "allowed"), [(True, True), (False, False)])
+async def test_https_behind_a_proxy_counts_only_from_a_trusted_proxy(
+    board, owner, settings, trusted, allowed
+):
+    """The proxy ends TLS: the socket reaches us over http, and only a trusted proxy's
+    X-Forwarded-Proto makes the request https (config.clients.scope_scheme)."""
+    settings.ALLOWED_HOSTS = ["board.example.com"]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"] if trusted else []
+    headers = [
+        (b"origin", b"https://board.example.com"),
+        (b"host", b"board.example.com"),
+        (b"x-forwarded-proto", b"https"),
+        (b"authorization", f"Token {await token_key(owner)}".encode()),
+    ]
+    socket = WebsocketCommunicator(
+        from_peer("10.0.0.2"), f"/ws/boards/{board.pk}/", headers=headers
+    )
+    assert (await socket.connect())[0] is allowed
     await socket.disconnect()
 
 
 async def test_script_without_origin_needs_its_token(board, owner):
     """No Origin means no browser (browsers always send one): a script with a token is let in,
     one without credentials is still refused."""
-    path = f"/ws/boards/{board.pk}/?token={await token_key(owner)}"
-    socket = WebsocketCommunicator(application, path)
+    authorization = (b"authorization", f"Token {await token_key(owner)}".encode())
+    socket = WebsocketCommunicator(application, f"/ws/boards/{board.pk}/", headers=[authorization])
     connected, _ = await socket.connect()
     assert connected
     assert (await socket.receive_json_from())["type"] == "hello"
@@ -409,3 +478,11 @@ async def test_an_idle_board_keeps_its_sockets_open(board, owner):
     assert await socket.receive_nothing()
     assert board.pk in hub().feeds and not hub().feeds[board.pk].failed
     await socket.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/boards/\u0661/", "/ws/boards/abc/", "/ws/nowhere/"])
+async def test_a_socket_path_that_names_no_board_closes_with_4404(path, board, owner):
+    socket = WebsocketCommunicator(application, path, headers=[ORIGIN, HOST])
+    connected, _ = await socket.connect()
+    assert connected
+    assert await close_code(socket) == Close.NOT_FOUND

@@ -7,13 +7,25 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from funnel.consumers import Close
 from funnel.fanout import Hub, hub
 from leads.events import encode
 from leads.services import lead_create, lead_move
 
-from .conftest import close_code, join, open_socket, settle
+from .conftest import (
+    HOST,
+    ORIGIN,
+    close_code,
+    from_peer,
+    join,
+    new_link,
+    open_socket,
+    settle,
+    token_key,
+    ws_ticket,
+)
 from .test_fanout import Inbox, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,7 +62,78 @@ async def test_per_user_cap_refuses_with_4429(board, stages, owner, settings):
     again, _ = await join(board.pk, owner)  # a slot is free again
     await first.disconnect()
     await again.disconnect()
-    assert hub().users == {}
+    assert hub().counts == {}
+
+
+async def guest_socket(board_id: int, token: str):
+    return await open_socket(board_id, ticket=await ws_ticket(share=token))
+
+
+async def test_guests_of_a_link_share_their_own_higher_cap(board, stages, owner, settings):
+    """Every guest of a link used to count as one user: the 257th locked all out."""
+    settings.WS_MAX_CONNECTIONS_PER_USER = 2
+    settings.WS_MAX_CONNECTIONS_PER_SHARE_LINK = 4
+    (_, link), (_, other_link) = await new_link(board, owner), await new_link(board, owner)
+    guests = [await guest_socket(board.pk, link) for _ in range(4)]  # past the per-user cap
+    for socket in guests:
+        assert (await socket.receive_json_from())["type"] == "hello"
+
+    refused = await guest_socket(board.pk, link)
+    assert await close_code(refused) == Close.TOO_MANY
+    # Another link's guests and the members count apart.
+    other = await guest_socket(board.pk, other_link)
+    assert (await other.receive_json_from())["type"] == "hello"
+    member, _ = await join(board.pk, owner)
+    await still_served(member, board, stages, owner)
+    await guests[0].disconnect()
+    await settle()
+    again = await guest_socket(board.pk, link)  # a slot is free again
+    assert (await again.receive_json_from())["type"] == "hello"
+    for socket in [*guests[1:], other, member, again]:
+        await socket.disconnect()
+    assert hub().counts == {}
+
+
+async def socket_from(board_id: int, user, peer: str, forwarded_for: str | None = None):
+    headers = [ORIGIN, HOST, (b"authorization", f"Token {await token_key(user)}".encode())]
+    if forwarded_for is not None:
+        headers.append((b"x-forwarded-for", forwarded_for.encode()))
+    socket = WebsocketCommunicator(from_peer(peer), f"/ws/boards/{board_id}/", headers)
+    assert (await socket.connect())[0]
+    return socket
+
+
+async def first_or_close(socket) -> str | int:
+    output = await socket.receive_output(1)
+    if output["type"] == "websocket.close":
+        return output["code"]
+    return json.loads(output["text"])["type"]
+
+
+async def test_per_address_cap_refuses_with_4429(board, owner, editor, viewer, settings):
+    settings.WS_MAX_CONNECTIONS_PER_ADDRESS = 2
+    here = [await socket_from(board.pk, user, "203.0.113.5") for user in (owner, editor)]
+    assert [await first_or_close(socket) for socket in here] == ["hello", "hello"]
+    # Another person from the same address is refused; from another address, let in.
+    assert await first_or_close(await socket_from(board.pk, viewer, "203.0.113.5")) == 4429
+    elsewhere = await socket_from(board.pk, viewer, "203.0.113.6")
+    assert await first_or_close(elsewhere) == "hello"
+    # A made-up X-Forwarded-For from an untrusted peer is no new address.
+    forged = await socket_from(board.pk, viewer, "203.0.113.5", forwarded_for="198.51.100.1")
+    assert await first_or_close(forged) == 4429
+    for socket in [*here, elsewhere]:
+        await socket.disconnect()
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_cap(board, owner, editor, settings):
+    settings.WS_MAX_CONNECTIONS_PER_ADDRESS = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    first = await socket_from(board.pk, owner, "10.0.0.2", forwarded_for="198.51.100.1")
+    second = await socket_from(board.pk, editor, "10.0.0.2", forwarded_for="198.51.100.2")
+    again = await socket_from(board.pk, editor, "10.0.0.3", forwarded_for="198.51.100.2")
+    assert [await first_or_close(s) for s in (first, second, again)] == ["hello", "hello", 4429]
+    await first.disconnect()
+    await second.disconnect()
 
 
 async def test_per_board_cap_counts_other_processes(board, stages, owner, editor, settings):

@@ -42,7 +42,9 @@ class BoardClient:
             ws_url = self.url.replace("http", "ws", 1)
             try:
                 async with websockets.connect(
-                    f"{ws_url}/ws/boards/{self.board}/?token={self.token}", compression=None
+                    f"{ws_url}/ws/boards/{self.board}/",
+                    additional_headers={"Authorization": f"Token {self.token}"},
+                    compression=None,
                 ) as socket:
                     async for text in socket:
                         await self.handle(json.loads(text))

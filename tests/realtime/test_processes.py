@@ -129,13 +129,14 @@ async def test_a_killed_process_users_leave_presence_within_the_lease(cluster: S
         task.cancel()
 
 
-def raw_websocket(url: str, path: str) -> socket.socket:
+def raw_websocket(url: str, path: str, token: str) -> socket.socket:
     """A socket that completes the handshake and then neither reads nor answers pings,
     like a laptop whose lid was closed."""
     host, port = url.removeprefix("http://").split(":")
     raw = socket.create_connection((host, int(port)))
     raw.sendall(
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Authorization: Token {token}\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
     )
     assert b"101" in raw.recv(4096).split(b"\r\n", 1)[0]
@@ -144,16 +145,20 @@ def raw_websocket(url: str, path: str) -> socket.socket:
 
 async def test_a_dead_connection_is_dropped_by_pings(cluster: Server):
     url = cluster.start()
-    board, stages, leads = demo_board(cluster, cluster.token("marketing"))
-    watcher = BoardClient([url], board, cluster.token("marketing"))
+    # Tokens first: a blocking login while the watcher runs would keep it from
+    # answering the server's pings (0.5 s) and get it dropped instead.
+    token, sales = cluster.token("marketing"), cluster.token("sales")
+    board, stages, leads = demo_board(cluster, token)
+    watcher = BoardClient([url], board, token)
     tasks = await connected([watcher])
-    dead = raw_websocket(url, f"/ws/boards/{board}/?token={cluster.token('sales')}")
+    dead = await asyncio.to_thread(raw_websocket, url, f"/ws/boards/{board}/", sales)
     await until(lambda: len(watcher.presence) == 1, 5, "the dead one to join")
 
     # No pong within --ws-ping-interval + --ws-ping-timeout: the server drops it.
     await until(lambda: len(watcher.presence) == 2, 5, "the dead one to be dropped")
     assert [p["type"] for p in watcher.presence] == ["presence.joined", "presence.left"]
-    final = await make_moves(cluster, cluster.token("marketing"), stages, leads, 5, [url])
+    assert watcher.reconnects == 0
+    final = await make_moves(cluster, token, stages, leads, 5, [url])
     await until(lambda: watcher.last >= final, 5, "the board to carry on")
     assert_every_event_once_in_order([watcher], final)
     dead.close()
@@ -165,11 +170,11 @@ async def test_a_client_that_stops_reading_slows_nobody(cluster: Server):
     cluster.env["WS_SEND_QUEUE_SIZE"] = "50"
     cluster.env["UVICORN_WS_PING_INTERVAL"] = "30"  # it must fall behind, not time out
     url = cluster.start()
-    token = cluster.token("marketing")
+    token, sales = cluster.token("marketing"), cluster.token("sales")
     board, stages, leads = demo_board(cluster, token)
     readers = [BoardClient([url], board, token) for _ in range(20)]
     tasks = await connected(readers)
-    stalled = raw_websocket(url, f"/ws/boards/{board}/?token={cluster.token('sales')}")
+    stalled = await asyncio.to_thread(raw_websocket, url, f"/ws/boards/{board}/", sales)
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 
     started = time.monotonic()

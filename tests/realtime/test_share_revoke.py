@@ -10,6 +10,7 @@ import websockets
 from tests.server import Server
 
 from .conftest import needs_redis
+from .sockets import close_code, ticket, ws_url
 from .test_processes import demo_board
 
 
@@ -18,17 +19,6 @@ async def hello_of(socket) -> dict:
         message = json.loads(await asyncio.wait_for(socket.recv(), 10))
         if message["type"] == "hello":
             return message
-
-
-async def close_code(socket) -> int | None:
-    """Read until the server closes; its close code (``None`` if still open after 5 s)."""
-    try:
-        while True:
-            await asyncio.wait_for(socket.recv(), 5)
-    except websockets.ConnectionClosed:
-        return socket.close_code
-    except TimeoutError:
-        return None
 
 
 @needs_redis
@@ -41,14 +31,14 @@ async def test_revoking_closes_the_links_views_in_every_process(cluster: Server)
     )
     assert status == 201
 
-    def ws(url: str, query: str) -> str:
-        return f"{url.replace('http', 'ws', 1)}/ws/boards/{board}/?{query}"
-
+    # Each guest as its browser does: a ticket of the link from the process it opens.
     guests = [
-        await websockets.connect(ws(url, f"share={link['token']}"), compression=None)
+        await websockets.connect(ws_url(url, board, await ticket(url, share=link["token"])))
         for url in urls
     ]
-    member = await websockets.connect(ws(urls[1], f"token={token}"), compression=None)
+    member = await websockets.connect(
+        ws_url(urls[1], board), additional_headers={"Authorization": f"Token {token}"}
+    )
     for socket in [*guests, member]:
         assert (await hello_of(socket))["type"] == "hello"
 
