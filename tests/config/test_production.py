@@ -81,7 +81,9 @@ def test_uvicorn_with_debug_off_refuses_to_start_without_a_real_key(tmp_path):
         env_without_secrets(tmp_path, SECRET_KEY="too-short-to-be-a-secret"),
     ):
         started = time.monotonic()
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode != 0
         assert "Refusing to serve with DEBUG off: SECRET_KEY" in done.stderr
         assert time.monotonic() - started < 30

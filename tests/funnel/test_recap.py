@@ -77,8 +77,10 @@ def hostile_recap() -> dict:
 
 
 def test_names_with_html_and_markdown_render_as_text():
-    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(
-        recap_markdown(hostile_recap())
+    html = (
+        MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+        .render(recap_markdown(hostile_recap()))
     )
     page = Reader()
     page.feed(html)
