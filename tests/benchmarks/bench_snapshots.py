@@ -9,15 +9,13 @@ renders all queued, the burst took ~15 s and /state/ reads stalled for seconds.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from funnel.snapshot import browser_path
-from tests.benchmarks.conftest import report
-from tests.server import Server, server_env
+from tests.benchmarks.conftest import demo_server, report
+from tests.server import Server
 from tests.snapshot_burst import snapshot_burst
 
 pytestmark = pytest.mark.skipif(browser_path() is None, reason="no Chromium to render with")
@@ -26,17 +24,8 @@ pytestmark = pytest.mark.skipif(browser_path() is None, reason="no Chromium to r
 @pytest.fixture(scope="module")
 def limited_server() -> Iterator[Server]:
     """The demo board at 10,000 leads, served with the shipped snapshot limits."""
-    with tempfile.TemporaryDirectory() as tmp:
-        server = Server(env=server_env(Path(tmp), "snapshots"))
-        for name in ("SNAPSHOT_RATE_USER", "SNAPSHOT_RATE_BOARD"):
-            server.env.pop(name)
-        try:
-            server.manage("migrate", "--noinput", "-v", "0")
-            server.manage("seed_demo", "--leads", "10000", "--quiet")
-            server.start()
-            yield server
-        finally:
-            server.close()
+    with demo_server("snapshots", unset=("SNAPSHOT_RATE_USER", "SNAPSHOT_RATE_BOARD")) as server:
+        yield server
 
 
 def test_state_during_a_30_snapshot_burst(limited_server: Server):
