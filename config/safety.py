@@ -35,6 +35,6 @@ def refuse_unsafe_defaults() -> None:
         raise ImproperlyConfigured(
             f"Refusing to serve with DEBUG off: {problem}. Set SECRET_KEY to a random "
             f"value of at least {SECRET_KEY_MIN_LENGTH} characters (python -c 'import "
-            "secrets; print(secrets.token_urlsafe(50))'), or run `make run` once on a "
-            f"laptop: it writes one to {settings.SECRET_KEY_FILE}."
+            "secrets; print(secrets.token_urlsafe(50))'), or put one in "
+            f"{settings.SECRET_KEY_FILE} (on a laptop, `make run` writes it)."
         )
