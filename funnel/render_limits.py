@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions, status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -61,7 +62,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
     try:
         return int(count), PERIODS[period.strip()[:1].lower()]
     except (KeyError, ValueError):
-        raise ValueError(f"not a rate like '10/min': {rate!r}") from None
+        raise ImproperlyConfigured(f"SNAPSHOT_RATE_* must read like 10/min, not {rate!r}") from None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from funnel import render_limits, snapshot
 from tests.conftest import client_for
@@ -47,7 +48,7 @@ def test_rates_read_like_drf_rates():
     assert render_limits.parse_rate("10/min") == (10, 60)
     assert render_limits.parse_rate("3/s") == (3, 1)
     assert render_limits.parse_rate("100/hour") == (100, 3600)
-    with pytest.raises(ValueError):
+    with pytest.raises(ImproperlyConfigured):
         render_limits.parse_rate("often")
 
 
