@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from rest_framework import exceptions, status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -130,8 +131,12 @@ class RenderGate:
                 raise RenderBusy(self.retry_after())
             self.admitted += 1
         try:
-            if not self.turns.acquire(timeout=self.wait):
-                raise RenderBusy(self.retry_after(), waited=self.wait)
+            if not self.turns.acquire(blocking=False):
+                # Waiting in line holds no pooled database connection (a request's
+                # thread gets one again with its next query).
+                close_connection()
+                if not self.turns.acquire(timeout=self.wait):
+                    raise RenderBusy(self.retry_after(), waited=self.wait)
             started = time.monotonic()
             try:
                 yield
@@ -143,6 +148,11 @@ class RenderGate:
         finally:
             with self.lock:
                 self.admitted -= 1
+
+
+def close_connection() -> None:
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 _gate: RenderGate | None = None

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,33 @@ def call(url: str, token: str, timeout: float = 120) -> Answer:
         )
 
 
+def at_once(
+    url: str, token: str, count: int, while_running: Callable[[], None] | None = None
+) -> tuple[list[Answer], float]:
+    """``count`` GETs of ``url`` released together; ``while_running`` is called again
+    and again until the last one is answered. The answers, and the seconds it took."""
+    answers: list[Answer | None] = [None] * count
+    gate = threading.Barrier(count + 1)
+
+    def get(index: int) -> None:
+        gate.wait()
+        answers[index] = call(url, token)
+
+    threads = [threading.Thread(target=get, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    started = time.perf_counter()
+    while any(thread.is_alive() for thread in threads):
+        if while_running is None:
+            time.sleep(0.01)
+        else:
+            while_running()
+    for thread in threads:
+        thread.join()
+    return [answer for answer in answers if answer is not None], time.perf_counter() - started
+
+
 def snapshot_burst(
     base: str,
     board: int,
@@ -90,23 +118,11 @@ def snapshot_burst(
         f"{base}/api/boards/{board}/snapshot.png?view=board&width={size[0]}&height={size[1]}"
     )
     idle = [call(state_url, state_token).seconds for _ in range(idle_reads)]
-
-    answers: list[Answer | None] = [None] * count
-    gate = threading.Barrier(count + 1)
-
-    def snap(index: int) -> None:
-        gate.wait()
-        answers[index] = call(snapshot_url, snapshot_token)
-
-    threads = [threading.Thread(target=snap, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
     busy: list[float] = []
-    gate.wait()
-    started = time.perf_counter()
-    while any(thread.is_alive() for thread in threads):
-        busy.append(call(state_url, state_token).seconds)
-    for thread in threads:
-        thread.join()
-    done = [answer for answer in answers if answer is not None]
-    return Burst(done, idle, busy, time.perf_counter() - started)
+    answers, seconds = at_once(
+        snapshot_url,
+        snapshot_token,
+        count,
+        while_running=lambda: busy.append(call(state_url, state_token).seconds),
+    )
+    return Burst(answers, idle, busy, seconds)

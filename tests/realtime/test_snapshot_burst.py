@@ -9,7 +9,7 @@ import pytest
 
 from funnel.snapshot import browser_path
 from tests.server import Server
-from tests.snapshot_burst import call, snapshot_burst
+from tests.snapshot_burst import at_once, call, snapshot_burst
 
 pytestmark = pytest.mark.skipif(
     browser_path() is None, reason="no Chromium to render with (apt-get install chromium)"
@@ -30,9 +30,14 @@ def test_a_snapshot_burst_is_bounded_and_reads_stay_fast(cluster: Server):
     )  # fmt: skip
     assert warm.statuses() == {200: 1}
 
+    # The same burst of plain requests first: the database pool grows to it, and what
+    # 30 requests at once cost without any render is on record.
+    plain, _ = at_once(f"{url}/api/boards/{board}/", cluster.token("sales"), 30)
+    assert {answer.status for answer in plain} == {200}
     burst = snapshot_burst(
         url, board, snapshot_token=cluster.token("sales"), state_token=cluster.token()
     )
+    print("30 plain requests at once, slowest (ms):", max(a.seconds for a in plain) * 1000)
     print("snapshot burst:", burst.figures())
     statuses = burst.statuses()
     assert set(statuses) <= {200, 429, 503}, statuses
@@ -44,11 +49,11 @@ def test_a_snapshot_burst_is_bounded_and_reads_stay_fast(cluster: Server):
         assert isinstance(answer.body, dict) and answer.body["detail"]
     # Refused at once: no refusal by a rate or by a full queue waits for a render. What
     # one costs is the burst's 30 requests going through auth and the board's lookup
-    # together (~0.3-0.9 s here); the renders take seconds to drain (~1 s each at 4K).
-    # (A queued render may still give up after SNAPSHOT_QUEUE_WAIT: "No render turn".)
-    at_once = [a for a in burst.refused() if "No render turn" not in a.body["detail"]]
-    assert len(at_once) >= 20
-    assert max(a.seconds for a in at_once) < 1.5, burst.figures()
+    # together (~0.3-1.2 s here, 2 busy cores); the renders take seconds to drain
+    # (~1 s each at 4K). (A queued render may still give up after SNAPSHOT_QUEUE_WAIT.)
+    immediate = [a for a in burst.refused() if "No render turn" not in a.body["detail"]]
+    assert len(immediate) >= 20
+    assert max(a.seconds for a in immediate) < min(2, burst.seconds / 2), burst.figures()
     # Reads of the same process keep going during the burst, at most a few times slower
     # than idle while one render shares the GIL and the CPU; without the limits the
     # 30 renders' figures were built at once and reads waited seconds.
