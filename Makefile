@@ -73,8 +73,17 @@ static: install build
 # X-Forwarded-For is read by the app itself, from TRUSTED_PROXIES only (config.clients).
 WS_MAX_SIZE ?= $(or $(WS_MAX_MESSAGE_BYTES),4096)
 
+# DEBUG is off under make run too, and a server with DEBUG off refuses the embedded
+# SECRET_KEY (config/safety.py): without SECRET_KEY in the environment, settings read
+# this checkout's own random key, written here once (gitignored, owner-only).
+SECRET_KEY_FILE ?= .secret_key
+$(SECRET_KEY_FILE):
+	@test -n "$(PYTHON)" || { echo "Funnelboard needs Python >= 3.12 (python3.13 or python3.12)"; exit 1; }
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "Wrote a random SECRET_KEY for this checkout to $@"
+
 # The webhook worker runs beside the server and stops with it.
-run: demo static
+run: $(SECRET_KEY_FILE) demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio \

@@ -9,8 +9,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.safety import refuse_unsafe_defaults  # noqa: E402
 from funnel.auth import TokenOrSessionAuthMiddlewareStack, origin_checked  # noqa: E402
 from funnel.routing import websocket_urlpatterns  # noqa: E402
+
+refuse_unsafe_defaults()
 
 application = ProtocolTypeRouter(
     {

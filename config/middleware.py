@@ -1,13 +1,20 @@
-"""``Server-Timing`` on every response: time in the app and in SQL, and the query
-count. Browsers show it in their dev tools; the benchmarks read it."""
+"""Request middleware of the project: what a proxy header may claim, and timings.
+
+``ServerTimingMiddleware`` adds ``Server-Timing`` (time in the app and in SQL, and the
+query count) when ``settings.SERVER_TIMING`` is on (DEBUG, or SERVER_TIMING=1): browsers
+show it in their dev tools and the benchmarks read it; in production it would tell
+anyone how long our queries take."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+
+from config.clients import is_trusted_proxy
 
 
 class ServerTimingMiddleware:
@@ -15,6 +22,8 @@ class ServerTimingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.SERVER_TIMING:
+            return self.get_response(request)
         queries = 0
         sql_seconds = 0.0
 
@@ -35,3 +44,19 @@ class ServerTimingMiddleware:
             f'app;dur={app_ms:.2f}, db;dur={sql_seconds * 1000:.2f};desc="{queries} queries"'
         )
         return response
+
+
+class ForwardedProtoMiddleware:
+    """``X-Forwarded-Proto`` (``SECURE_PROXY_SSL_HEADER``) counts only from a proxy named
+    in ``TRUSTED_PROXIES``, as ``X-Forwarded-For`` does (config.clients): a client that
+    reaches the server directly cannot claim HTTPS over plain HTTP."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not is_trusted_proxy(
+            request.META.get("REMOTE_ADDR")
+        ):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

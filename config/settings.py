@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,11 +22,25 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default is for a laptop; a deployment sets its own SECRET_KEY.
+# SECRET_KEY from the environment; unset, the per-checkout key `make run` writes once
+# (SECRET_KEY_FILE, gitignored); else an embedded key that Django's deploy check flags
+# and that a server with DEBUG off refuses to start with (config.safety).
+EMBEDDED_SECRET_KEY = "django-insecure-embedded-default-only-for-DEBUG=1"
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key")
+
+
+def secret_key_from_file(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:  # no file (e.g. production without SECRET_KEY): the refusal explains
+        return ""
+
+
 SECRET_KEY = (
-    os.environ.get("SECRET_KEY") or "insecure-embedded-default-set-SECRET_KEY-in-production"
+    os.environ.get("SECRET_KEY") or secret_key_from_file(SECRET_KEY_FILE) or EMBEDDED_SECRET_KEY
 )
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+# Django's test runner adds "testserver" by itself.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -49,8 +64,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.ServerTimingMiddleware",
+    "config.middleware.ForwardedProtoMiddleware",
     "config.busy.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,10 +175,45 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Security headers and cookies (README "Production") ---
+# Scripts read the CSRF token from the page (<meta name="csrf-token">), never the cookie.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # the board's fetch() reads it to send X-CSRFToken
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTTPS=1: browsers reach the site over HTTPS only (uvicorn's own TLS, or a proxy that
+# terminates it; name that proxy in TRUSTED_PROXIES, whose X-Forwarded-Proto is the
+# only one believed: config.middleware.ForwardedProtoMiddleware).
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's health check may use plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+# Content-Security-Policy (django.middleware.csp): scripts only from our own files, no
+# inline script, no eval. Inline styles are allowed: plotly.js writes style attributes
+# and adds <style> elements of its own (its modebar, maplibre's CSS) that no hash can
+# follow across plotly versions; a style cannot run code. data: for the favicon and
+# the API docs' icons, blob: for the board's PNG export.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],  # 'self' covers ws(s):// to the same host (CSP 3)
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Server-Timing (time in the app and in SQL) tells anyone how long queries take: only
+# under DEBUG or SERVER_TIMING=1 (the benchmarks read it).
+SERVER_TIMING = DEBUG or env_bool("SERVER_TIMING", False)
+# --- end security ---
 
 # Failed sign-ins allowed per client address and per username, over /login/,
 # /admin/login/, /api/auth/token/ and password reset together (config.throttle).
@@ -292,6 +344,17 @@ WS_PRESENCE_TTL = float(os.environ.get("WS_PRESENCE_TTL", "15"))
 # A share-link guest's socket re-checks its link this often (revoking closes it at once).
 WS_SHARE_RECHECK = float(os.environ.get("WS_SHARE_RECHECK", "30"))
 # --- end realtime ---
+
+# --- Server-side snapshots (funnel.render_limits) ---
+# Renders per user and per board (over every process, in the cache): 429 beyond.
+SNAPSHOT_RATE_USER = os.environ.get("SNAPSHOT_RATE_USER", "10/min")
+SNAPSHOT_RATE_BOARD = os.environ.get("SNAPSHOT_RATE_BOARD", "30/min")
+# Per process: renders in flight, renders waiting for a turn (503 at once beyond),
+# and how long one waits before it gives up (503).
+SNAPSHOT_RENDERS = int(os.environ.get("SNAPSHOT_RENDERS", "1"))
+SNAPSHOT_QUEUE = int(os.environ.get("SNAPSHOT_QUEUE", "4"))
+SNAPSHOT_QUEUE_WAIT = float(os.environ.get("SNAPSHOT_QUEUE_WAIT", "10"))
+# --- end snapshots ---
 
 LOGGING = {
     "version": 1,

@@ -20,7 +20,7 @@ from leads.fields import IntegerInput, MomentInput, PeriodInput
 from leads.models import Board
 from leads.schema import CONFLICT_ANSWER
 
-from . import charts, snapshot
+from . import charts, render_limits, snapshot
 from .recap import recap_markdown
 from .selectors import (
     SHARE_LINK_STATES,
@@ -124,7 +124,9 @@ class SnapshotQueryInput(serializers.Serializer):
 
 
 class BoardSnapshotApi(APIView):
-    """The board (or its funnel chart) as a PNG of exactly ``width`` x ``height``."""
+    """The board (or its funnel chart) as a PNG of exactly ``width`` x ``height``.
+    Renders are rationed (funnel.render_limits): per user and per board (429), and
+    per process, a few at a time with a short queue (503 when it is full)."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # Errors are JSON whatever the client accepts (e.g. ``Accept: image/png``).
@@ -134,22 +136,28 @@ class BoardSnapshotApi(APIView):
         parameters=[SnapshotQueryInput, *STATE_FILTERS],
         responses={
             (200, "image/png"): OpenApiTypes.BINARY,
-            503: OpenApiResponse(description="No browser to render with."),
+            429: OpenApiResponse(
+                description="Too many renders for this user or board (Retry-After)."
+            ),
+            503: OpenApiResponse(
+                description="No browser to render with, or the render queue is full (Retry-After)."
+            ),
         },
     )
     def get(self, request: Request, board_id: int) -> HttpResponse:
         board = selectors.board_get(board_id=board_id, user=request.user)
         query = validated(SnapshotQueryInput, request.query_params)
-        width, height = query["width"], query["height"]
-        if query["view"] == "funnel":
-            numbers = board_numbers_for(board, request.query_params, query)
-            fig = charts.funnel_chart(numbers, selectors.board_stages_list(board.pk))
-        else:
-            fig = self.board_view(board, request, query)
-        try:
-            png = snapshot.render_png(fig, width=width, height=height)
-        except snapshot.SnapshotUnavailable as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        # The allowance covers the figure's reads and building too: they hold the GIL.
+        with render_limits.render_allowance(user_id=request.user.pk, board_id=board.pk):
+            if query["view"] == "funnel":
+                numbers = board_numbers_for(board, request.query_params, query)
+                fig = charts.funnel_chart(numbers, selectors.board_stages_list(board.pk))
+            else:
+                fig = self.board_view(board, request, query)
+            try:
+                png = snapshot.render_png(fig, width=query["width"], height=query["height"])
+            except snapshot.SnapshotUnavailable as error:
+                return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return HttpResponse(png, content_type="image/png")
 
     def board_view(self, board: Board, request: Request, query: dict[str, Any]) -> Any:

@@ -7,12 +7,25 @@ import re
 from datetime import datetime
 from typing import Any
 
+# What Markdown (CommonMark, and GFM's tables and strikethrough) reads as markup inside
+# a line: emphasis, code, links and images, headings' closing #, table pipes. A
+# backslash before any of them makes it a plain character.
+INLINE_MARKUP = re.compile(r"([\\`*_\[\]#|~])")
+# What starts a block when a text opens a line or a list item ("- {name}"): a list
+# marker ("-", "+", "1.", "1)") or a rule ("---"); "#", ">" and "*" are taken care
+# of wherever they are.
+LEADING_MARKER = re.compile(r"^(?:([+-])|(\d+)([.)]))")
+
 
 def cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: one line, pipes escaped."""
+    """A name (board, person, lead, stage) as plain text in Markdown, on one line:
+    inside a table cell, a heading or a list item it renders exactly as typed. HTML
+    becomes entities (a renderer that passes raw HTML through shows it as text)."""
     text = "" if value is None else str(value)
     text = re.sub(r"\s+", " ", text).strip()
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = INLINE_MARKUP.sub(r"\\\1", text)
+    return LEADING_MARKER.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text, count=1)
 
 
 def when(value: Any) -> str:

@@ -44,7 +44,7 @@ def board_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ensure_csrf_cookie  # the board's fetch() sends it back as X-CSRFToken
+@ensure_csrf_cookie  # the page carries the token (base.html) for the board to send back
 def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
     """The live board. Everything on it comes from the REST API and the socket;
     the page only tells the script which board and who is looking."""

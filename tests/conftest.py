@@ -5,16 +5,25 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import uuid
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from config.safety import secret_key_problem
 from leads.models import Role, Stage, Team
 from leads.services import board_member_add, campaign_create
 from tests.factories import BoardFactory, UserFactory
+
+# DEBUG is off here as in production, and config.asgi (imported by the socket tests'
+# conftests, which load before any pytest_configure) refuses to serve on the embedded
+# key: without a real SECRET_KEY the suite gets a random one.
+if secret_key_problem(settings.SECRET_KEY):
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
 
 # In CI a missing PostgreSQL or Redis is a failure, never a silent skip.
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -28,6 +37,8 @@ def pytest_configure(config):
     # Webhook tests deliver to a real receiver on 127.0.0.1; tests/leads/test_webhook_ssrf.py
     # turns the guard back on.
     settings.WEBHOOK_ALLOW_PRIVATE = True
+    # Snapshot tests render in a row; tests/funnel/test_render_limits.py sets the limits.
+    settings.SNAPSHOT_RATE_USER = settings.SNAPSHOT_RATE_BOARD = "100000/min"
 
 
 def on_postgres() -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -40,7 +41,13 @@ def server_env(tmp: Path, name: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DEMO_PASSWORD=DEMO_PASSWORD,
+        # DEBUG stays off, as in production: the server needs a real key (config/safety.py).
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SERVER_TIMING="1",  # the benchmarks read it
         THROTTLE_LOGIN="100000/min",
+        # The benchmarks time renders in a row; tests that need the limits set them.
+        SNAPSHOT_RATE_USER="100000/min",
+        SNAPSHOT_RATE_BOARD="100000/min",
         DJANGO_SETTINGS_MODULE="config.settings",
         CHANNELS_PREFIX=f"fb{name}{os.getpid()}",
         CACHE_PREFIX=f"fbc{name}{os.getpid()}",

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from config.rates import turn_without_connection
+
 _sqlite_writers = threading.RLock()
 _gate_lock = threading.Lock()
 _gate: tuple[int, threading.BoundedSemaphore] | None = None
@@ -45,11 +47,8 @@ def writers_gate() -> threading.BoundedSemaphore:
 @contextmanager
 def writer_slot() -> Iterator[None]:
     gate = writers_gate()
-    if not gate.acquire(blocking=False):
-        if not connection.in_atomic_block:
-            connection.close()  # back to the pool while we wait; the write takes one again
-        if not gate.acquire(timeout=float(settings.DB_WRITER_WAIT)):
-            raise WritersBusy("too many changes are being written at once")
+    if not turn_without_connection(gate, float(settings.DB_WRITER_WAIT)):
+        raise WritersBusy("too many changes are being written at once")
     try:
         yield
     finally:

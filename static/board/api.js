@@ -1,4 +1,4 @@
-// REST calls of the board (session auth + CSRF header; the meeting view opened
+// REST calls of the board (session auth + CSRF header from the page; the meeting view opened
 // through a share link sends ``X-Share-Token`` instead). Errors are ApiError
 // with the server's readable ``detail``.
 
@@ -12,12 +12,13 @@ export class ApiError extends Error {
   }
 }
 
-export function cookie(name, source = typeof document !== 'undefined' ? document.cookie : '') {
-  for (const part of source.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return '';
+/**
+ * The page's CSRF token, from ``<meta name="csrf-token">`` (templates/base.html): the
+ * ``csrftoken`` cookie is HttpOnly (settings.CSRF_COOKIE_HTTPONLY), out of scripts' reach.
+ */
+export function csrfToken(doc = typeof document !== 'undefined' ? document : null) {
+  const meta = doc ? doc.querySelector('meta[name="csrf-token"]') : null;
+  return (meta && meta.getAttribute('content')) || '';
 }
 
 /** The server's words for a failed answer, or what the status means. */
@@ -42,7 +43,7 @@ export function failureText(status, body) {
 export async function request(
   method,
   path,
-  { json, form, query, share = null, text = false, timeoutMs = 30_000, fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken') } = {},
+  { json, form, query, share = null, text = false, timeoutMs = 30_000, fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => csrfToken() } = {},
 ) {
   const url = query && query.toString() ? `${path}?${query}` : path;
   const headers = { Accept: 'application/json' };
@@ -79,7 +80,7 @@ export async function request(
 }
 
 /** ``share``: a read-only share link's token (the meeting view without an account). */
-export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => cookie('csrftoken'), share = null } = {}) {
+export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a), csrf = () => csrfToken(), share = null } = {}) {
   const call = (method, path, { body, query, timeoutMs = 20_000, text = false } = {}) =>
     request(method, path, { json: body, query, timeoutMs, text, share, fetchImpl, csrf });
 

@@ -115,7 +115,7 @@ WATCH = """([lead, stage]) => { window.__seen = new Promise(resolve => {
 }); }"""
 
 MOVE = """async ([lead, stage]) => {
-  const csrf = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;  // the cookie is HttpOnly
   const sent = Date.now();
   const response = await fetch(`/api/leads/${lead}/move/`, {
     method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
@@ -132,7 +132,7 @@ def test_move_by_a_visible_on_b(seeded_server: Server, browser: Browser):
     for page in (a, b):
         page.goto(f"{seeded_server.url}/boards/{board}/")
         page.evaluate("window.funnelboard.ready")
-        page.wait_for_function("window.funnelboard.status() === 'live'")
+        page.wait_for_function("() => window.funnelboard.status() === 'live'")
     stages = open_stage_ids(a, board)
     latencies = []
     for n in range(20):

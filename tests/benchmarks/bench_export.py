@@ -55,7 +55,7 @@ def test_client_png_export_4k(seeded_server: Server, browser: Browser):
     page.goto(f"{seeded_server.url}/boards/{board}/")
     page.evaluate("window.funnelboard.ready")
     page.wait_for_function(
-        "window.funnelboard.panelCharts && window.funnelboard.panelCharts().drawn.length === 4",
+        "() => window.funnelboard.panelCharts?.().drawn.length === 4",
         timeout=60_000,
     )
 

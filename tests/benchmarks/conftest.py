@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,14 @@ def report(title: str, **figures) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def seeded_server() -> Iterator[Server]:
-    """One server over a database with the demo board at 10,000 leads."""
+@contextmanager
+def demo_server(name: str, *, unset: tuple[str, ...] = ()) -> Iterator[Server]:
+    """A server over a database of its own with the demo board at 10,000 leads;
+    ``unset``: variables of tests/server.py's environment to leave at their defaults."""
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(env=server_env(Path(tmp), "bench"))
+        server = Server(env=server_env(Path(tmp), name))
+        for variable in unset:
+            server.env.pop(variable)
         try:
             server.manage("migrate", "--noinput", "-v", "0")
             server.manage("seed_demo", "--leads", "10000", "--quiet")
@@ -49,3 +53,10 @@ def seeded_server() -> Iterator[Server]:
             yield server
         finally:
             server.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_server() -> Iterator[Server]:
+    """One server over a database with the demo board at 10,000 leads."""
+    with demo_server("bench") as server:
+        yield server

@@ -7,11 +7,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from rest_framework.test import APIClient
 
-from config import throttle
+from config import rates, throttle
 from tests.factories import UserFactory
 
 PASSWORD = "pw-secret-123"
@@ -147,7 +146,7 @@ def test_right_passwords_spend_nothing(owner, limit):
 
 def test_throttled_requests_are_not_counted_and_the_budget_comes_back(owner, limit, monkeypatch):
     clock = [1_000_040.0]  # 20 s into a minute
-    monkeypatch.setattr(throttle.time, "time", lambda: clock[0])
+    monkeypatch.setattr(rates.time, "time", lambda: clock[0])
     for _ in range(limit):
         assert token_call().status_code == 400
     refused = token_call()
@@ -180,28 +179,3 @@ def test_concurrent_guesses_cannot_all_pass_the_check(db, settings):
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 10
-
-
-def test_the_rate_setting_reads_like_drf():
-    assert throttle.parse_rate("10/min") == (10, 60)
-    assert throttle.parse_rate("100000/min") == (100000, 60)
-    assert throttle.parse_rate("3/s") == (3, 1)
-    assert throttle.parse_rate("5/hour") == (5, 3600)
-    for bad in ("ten/min", "10", "10/fortnight", "0/min"):
-        with pytest.raises(ImproperlyConfigured):
-            throttle.parse_rate(bad)
-
-
-@pytest.mark.parametrize(
-    ("previous", "current", "elapsed", "wait"),
-    [
-        (0, 10, 5, 0),  # the 10th failure of a fresh minute: allowed
-        (0, 11, 5, 55 + 6),  # the 11th: next minute, once a tenth of this one slid out
-        (10, 1, 0.5, 5.5),  # a full previous minute: 6 s into the next, one more
-        (10, 5, 30, 0),  # half of it slid out: 5 + 5
-        (10, 6, 30, 6),  # ... the 6th waits until 4 are left of it
-        (5, 5, 59, 0),
-    ],
-)
-def test_the_window_slides(previous, current, elapsed, wait):
-    assert throttle.seconds_to_wait(previous, current, elapsed, 10, 60) == pytest.approx(wait)

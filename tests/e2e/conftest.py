@@ -85,7 +85,7 @@ def open_board(page: Page, url: str, board_id: int) -> Page:
     page.goto(f"{url}/boards/{board_id}/")
     page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
     page.wait_for_function(
-        "window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000
+        "() => window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000
     )
     return page
 

@@ -212,7 +212,7 @@ def test_socket_restart_heals_from_the_event_log(server: Server, board_id: int, 
     other = server.start()
     try:
         server.stop(0)
-        sales.wait_for_function("window.funnelboard.status() !== 'live'", timeout=10000)
+        sales.wait_for_function("() => window.funnelboard.status() !== 'live'", timeout=10000)
         screenshot(sales, "socket-lost")
         missed = cards_in(sales, stages["New"])[:3]
         for lead_id in missed:
@@ -225,7 +225,7 @@ def test_socket_restart_heals_from_the_event_log(server: Server, board_id: int, 
             )
             assert status == 200
         server.restart(0)
-        sales.wait_for_function("window.funnelboard.status() === 'live'", timeout=15000)
+        sales.wait_for_function("() => window.funnelboard.status() === 'live'", timeout=15000)
         for lead_id in missed:
             wait_card_in(sales, lead_id, stages["MQL"], timeout=10000)
         _, board = server.api("GET", f"/api/boards/{board_id}/", token=token)

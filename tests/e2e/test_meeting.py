@@ -22,7 +22,7 @@ def open_meeting(page: Page, url: str) -> Page:
     page.goto(url)
     page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
     page.wait_for_function(
-        "window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000
+        "() => window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000
     )
     return page
 
@@ -74,7 +74,7 @@ def test_follower_follows_the_presenter_and_everyone_gets_the_recap(
     assert meeting(presenter)["base"] >= 1
 
     presenter.click("#meeting-start")
-    presenter.wait_for_function("window.funnelboard.meeting().presenting")
+    presenter.wait_for_function("() => window.funnelboard.meeting().presenting")
     expect(follower.locator("#meeting-follow-name")).to_have_text("Following Morgan Lee")
     expect(follower.locator("#meeting-state")).to_contain_text("Meeting since")
 
@@ -103,7 +103,7 @@ def test_follower_follows_the_presenter_and_everyone_gets_the_recap(
     presenter.click("#zoom-in")
     relative = "window.funnelboard.zoom() / window.funnelboard.meeting().base"
     wanted = presenter.evaluate(relative)
-    follower.wait_for_function(f"Math.abs({relative} - {wanted}) < 0.01", timeout=10000)
+    follower.wait_for_function(f"() => Math.abs({relative} - {wanted}) < 0.01", timeout=10000)
     screenshot(follower, "meeting-follower")
 
     # A move made during the meeting.
@@ -242,8 +242,8 @@ def test_a_guest_view_stays_live_through_single_use_tickets(
         page_side, server_side = routes[-1]
         page_side.close(code=4000, reason="dropped")
         server_side.close()
-        guest.wait_for_function("window.funnelboard.status() !== 'live'", timeout=5000)
-        guest.wait_for_function("window.funnelboard.status() === 'live'", timeout=15000)
+        guest.wait_for_function("() => window.funnelboard.status() !== 'live'", timeout=5000)
+        guest.wait_for_function("() => window.funnelboard.status() === 'live'", timeout=15000)
         assert len(opened) == 2 and opened[1] != opened[0]
         assert all("?ticket=" in url and share not in url for url in opened)
         assert server.api("POST", f"/api/leads/{second}/move/", {"to_stage": stages["MQL"]},

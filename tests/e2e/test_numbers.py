@@ -55,7 +55,7 @@ def panel(page: Page) -> dict:
 
 def wait_charts(page: Page, timeout: float = 20000) -> dict:
     page.wait_for_function(
-        "window.funnelboard.panelCharts && window.funnelboard.panelCharts().drawn.length === 4",
+        "() => window.funnelboard.panelCharts?.().drawn.length === 4",
         timeout=timeout,
     )
     return panel(page)
@@ -135,7 +135,7 @@ def test_date_slider_shows_the_past_read_only_then_back_to_live(
     wait_charts(page)
     live_total = sum(counts(page).values())
     slider = page.locator("#tb-slider")
-    page.wait_for_function("window.funnelboard.replayStatus().began != null")
+    page.wait_for_function("() => window.funnelboard.replayStatus().began != null")
     expect(slider).to_be_enabled()
     expect(page.locator("[data-readout]")).to_have_text("as of: now")
 
@@ -144,7 +144,7 @@ def test_date_slider_shows_the_past_read_only_then_back_to_live(
     page.keyboard.press("Home")
     for _ in range(10):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("window.funnelboard.asOf() != null")
+    page.wait_for_function("() => window.funnelboard.asOf() != null")
     page.wait_for_timeout(400)  # the slider settles on its last key
     as_of = page.evaluate("window.funnelboard.asOf()")
     page.wait_for_function(
@@ -174,7 +174,7 @@ def test_date_slider_shows_the_past_read_only_then_back_to_live(
     assert after["stage"] == before["stage"]
 
     page.locator("[data-live]").click()
-    page.wait_for_function("window.funnelboard.asOf() === null")
+    page.wait_for_function("() => window.funnelboard.asOf() === null")
     expect(page.locator("[data-readout]")).to_have_text("as of: now")
     page.wait_for_function(
         "expected => JSON.stringify(window.funnelboard.counts()) === JSON.stringify(expected)",
@@ -189,11 +189,13 @@ def replay_status(page: Page) -> dict:
 
 def test_replay_plays_the_moves_with_a_moving_date(server: Server, board_id: int, page: Page):
     wait_charts(page)
-    page.wait_for_function("window.funnelboard.replayStatus().began != null")
+    page.wait_for_function("() => window.funnelboard.replayStatus().began != null")
     page.select_option("#tb-period", "last-quarter")
     page.locator("[data-speed='16']").click()
     page.locator("[data-replay]").click()
-    page.wait_for_function("window.funnelboard.replayStatus().phase === 'playing'", timeout=20000)
+    page.wait_for_function(
+        "() => window.funnelboard.replayStatus().phase === 'playing'", timeout=20000
+    )
     assert replay_status(page)["total"] > 20
 
     # The date readout moves on as the moves play.
@@ -208,7 +210,7 @@ def test_replay_plays_the_moves_with_a_moving_date(server: Server, board_id: int
 
     # Pause holds the board; the speed changes while paused; Resume goes on.
     page.locator("[data-pause]").click()
-    page.wait_for_function("window.funnelboard.replayStatus().phase === 'paused'")
+    page.wait_for_function("() => window.funnelboard.replayStatus().phase === 'paused'")
     held = replay_status(page)
     page.wait_for_timeout(600)
     assert replay_status(page)["played"] == held["played"]
@@ -221,11 +223,11 @@ def test_replay_plays_the_moves_with_a_moving_date(server: Server, board_id: int
 
     # Stop: the board stays at the moment reached, read-only, until Back to live.
     page.locator("[data-stop]").click()
-    page.wait_for_function("window.funnelboard.replayStatus().phase === 'idle'")
+    page.wait_for_function("() => window.funnelboard.replayStatus().phase === 'idle'")
     stopped_at = page.evaluate("window.funnelboard.asOf()")
     assert stopped_at is not None
     page.locator("[data-live]").click()
-    page.wait_for_function("window.funnelboard.asOf() === null")
+    page.wait_for_function("() => window.funnelboard.asOf() === null")
 
 
 def test_replay_to_the_end_stays_at_the_end(server: Server, board_id: int, page: Page):
@@ -237,7 +239,7 @@ def test_replay_to_the_end_stays_at_the_end(server: Server, board_id: int, page:
     period_end = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
     wait_charts(page)
-    page.wait_for_function("window.funnelboard.replayStatus().began != null")
+    page.wait_for_function("() => window.funnelboard.replayStatus().began != null")
     page.select_option("#tb-period", "custom")
     page.fill("#tb-from", start.isoformat())
     page.fill("#tb-to", end.isoformat())
@@ -252,7 +254,7 @@ def test_replay_to_the_end_stays_at_the_end(server: Server, board_id: int, page:
         arg=api_counts(server, board_id, as_of),
     )
     page.locator("[data-live]").click()
-    page.wait_for_function("window.funnelboard.asOf() === null")
+    page.wait_for_function("() => window.funnelboard.asOf() === null")
 
 
 def colour_pixels(image: Image.Image, colour: tuple[int, int, int]) -> int:
@@ -312,7 +314,7 @@ def test_export_dialog_downloads_the_filtered_leads_as_csv(
     _, campaigns = server.api("GET", f"/api/campaigns/?board={board_id}", token=server.token())
     campaign = (campaigns["results"] if isinstance(campaigns, dict) else campaigns)[0]
     page.select_option("#f-campaign", str(campaign["id"]))
-    page.wait_for_function(f"location.search.includes('campaign={campaign['id']}')")
+    page.wait_for_function(f"() => location.search.includes('campaign={campaign['id']}')")
     page.click("#export-open")
     with page.expect_download() as download:
         page.click("[data-csv-leads]")
@@ -330,7 +332,7 @@ def test_an_empty_board_says_so(server: Server, browser: Browser):
     context = browser.new_context(viewport={"width": 1600, "height": 900})
     page = open_board(log_in(context, server.url, "manager"), server.url, board["id"])
     page.wait_for_function(
-        "window.funnelboard.panelCharts && window.funnelboard.panelCharts().draws > 0"
+        "() => window.funnelboard.panelCharts && window.funnelboard.panelCharts().draws > 0"
         " || (window.funnelboard.panelCharts && window.funnelboard.panelCharts().note)",
         timeout=20000,
     )
