@@ -57,8 +57,9 @@ def seconds_to_wait(previous: int, current: int, elapsed: float, limit: int, per
         # Wait until enough of the previous window has slid out.
         room = limit - current
         return max(period * (1 - room / previous) - elapsed, 0.0)
-    # The current window alone is full: the next one starts with it as its previous.
-    spent = current - 1
+    # The current window alone is full: the next one starts with it as its previous
+    # (at most ``limit`` of it let through: hits over the rate are given back).
+    spent = min(current - 1, limit)
     return period - elapsed + max(period * (1 - (limit - 1) / spent), 0.0)
 
 

@@ -5,6 +5,7 @@ given empty), and the one rule of a period (end after start)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework import serializers
@@ -27,37 +28,36 @@ def id_field(**kwargs: Any) -> IntegerInput:
     return IntegerInput(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class MomentInput(serializers.DateTimeField):
+class Checked:
+    """A DRF field whose parsed value must pass ``rule`` (one of ``leads.validation``,
+    returning the problem as a sentence, or ``None``)."""
+
+    rule: Callable[[Any], str | None]
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)  # type: ignore[misc]
+        problem = type(self).rule(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class MomentInput(Checked, serializers.DateTimeField):
     """A moment (ISO 8601) between 1900-01-01 and 2200-01-01."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        moment = super().to_internal_value(value)
-        problem = moment_problem(moment)
-        if problem:
-            raise serializers.ValidationError(problem)
-        return moment
+    rule = staticmethod(moment_problem)
 
 
-class DayInput(serializers.DateField):
+class DayInput(Checked, serializers.DateField):
     """A day (YYYY-MM-DD) between 1900-01-01 and 2200-01-01."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        day = super().to_internal_value(value)
-        problem = day_problem(day)
-        if problem:
-            raise serializers.ValidationError(problem)
-        return day
+    rule = staticmethod(day_problem)
 
 
-class NameInput(serializers.CharField):
+class NameInput(Checked, serializers.CharField):
     """A name: text with at least one visible character."""
 
-    def to_internal_value(self, data: Any) -> str:
-        text = super().to_internal_value(data)
-        problem = name_problem(text)
-        if problem:
-            raise serializers.ValidationError(problem)
-        return text
+    rule = staticmethod(name_problem)
 
 
 class QueryInput(serializers.Serializer):

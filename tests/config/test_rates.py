@@ -46,7 +46,8 @@ def test_a_window_counts_a_concurrent_burst_exactly():
         hits = list(pool.map(lambda _: rates.hit(key, "10/min"), range(50)))
     waits = [hit.wait for hit in hits]
     assert waits.count(None) == 10
-    assert all(1 <= wait <= 60 for wait in waits if wait is not None)
+    # Into the next minute, until a tenth of this one has slid out.
+    assert all(1 <= wait <= 66 for wait in waits if wait is not None)
 
 
 def test_the_window_slides_over_its_edge(monkeypatch):
