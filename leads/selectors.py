@@ -590,7 +590,8 @@ def feedback_frame(board_id: int) -> pd.DataFrame:
         ["id", "lead_id", "verdict", "reason"],
         times={"at": f'"{LeadFeedback._meta.db_table}"."at"'},
     )
-    frame["reason"] = frame["reason"].fillna("").astype(str)
+    # All-empty reasons read back from CSV as a float column: text first, then fill.
+    frame["reason"] = frame["reason"].astype(object).fillna("").astype(str)
     return frame.astype({"id": "int64", "lead_id": "int64"})
 
 

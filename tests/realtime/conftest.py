@@ -48,3 +48,13 @@ def cluster(request) -> Iterator[Server]:
                     process.kill()
                     process.wait()
             server.close()
+
+
+@pytest.fixture
+def db_watcher(cluster: Server):
+    """An outside connection to the cluster's PostgreSQL database (to watch it, or
+    to hold a lock), closed whatever the test's outcome."""
+    import psycopg
+
+    with psycopg.connect(cluster.env["DATABASE_URL"], autocommit=True) as connection:
+        yield connection

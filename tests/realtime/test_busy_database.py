@@ -50,8 +50,9 @@ def lock_waiters(watcher: psycopg.Connection) -> int:
 
 
 @needs_postgres
-def test_an_exhausted_pool_answers_503_json_at_once_and_recovers(cluster: Server):
-    cluster.env.update(DB_POOL_MIN="1", DB_POOL_MAX="2", DB_LOCK_TIMEOUT="30s")
+def test_an_exhausted_pool_answers_503_json_at_once_and_recovers(cluster: Server, db_watcher):
+    # Both connections may write (DB_WRITERS): the moves hold them, waiting on the lock.
+    cluster.env.update(DB_POOL_MIN="1", DB_POOL_MAX="2", DB_WRITERS="2", DB_LOCK_TIMEOUT="30s")
     url = cluster.start()
     token = cluster.token("marketing")
     board, stages, leads = demo_board(cluster, token)
@@ -59,7 +60,7 @@ def test_an_exhausted_pool_answers_503_json_at_once_and_recovers(cluster: Server
     current = cluster.api("GET", f"/api/leads/{lead}/", token=token)[1]["stage"]
     targets = [stage for stage in stages if stage != current][:2]
     blocker = psycopg.connect(cluster.env["DATABASE_URL"])
-    watcher = psycopg.connect(cluster.env["DATABASE_URL"], autocommit=True)
+    watcher = db_watcher
     waiting: list[threading.Thread] = []
     try:
         blocker.execute("SELECT id FROM leads_lead WHERE id = %s FOR UPDATE", [lead])
@@ -85,7 +86,6 @@ def test_an_exhausted_pool_answers_503_json_at_once_and_recovers(cluster: Server
             thread.join(30)
     status, body, _, _ = call(url, f"/api/boards/{board}/state/", token)
     assert status == 200
-    watcher.close()
 
 
 @needs_postgres

@@ -54,7 +54,9 @@ def waiting_on_a_lock(connection: psycopg.Connection) -> bool:
 
 
 @needs_postgres
-def test_a_retry_after_the_worker_died_mid_request_runs_instead_of_jamming(cluster: Server):
+def test_a_retry_after_the_worker_died_mid_request_runs_instead_of_jamming(
+    cluster: Server, db_watcher
+):
     url = cluster.start()
     token = cluster.token("marketing")
     _, stages, leads = demo_board(cluster, token)
@@ -66,7 +68,7 @@ def test_a_retry_after_the_worker_died_mid_request_runs_instead_of_jamming(clust
 
     # Another connection holds the lead's row: the move waits inside its request.
     blocker = psycopg.connect(cluster.env["DATABASE_URL"], autocommit=False)
-    watcher = psycopg.connect(cluster.env["DATABASE_URL"], autocommit=True)
+    watcher = db_watcher
     try:
         blocker.execute("SELECT id FROM leads_lead WHERE id = %s FOR UPDATE", [lead])
         first: list[tuple] = []
@@ -98,7 +100,6 @@ def test_a_retry_after_the_worker_died_mid_request_runs_instead_of_jamming(clust
     assert (status, again["seq"], headers.get("idempotent-replayed")) == (200, body["seq"], "true")
     transitions = cluster.api("GET", f"/api/leads/{lead}/transitions/", token=token)[1]
     assert len(transitions) == len(before) + 1
-    watcher.close()
 
 
 @needs_postgres
