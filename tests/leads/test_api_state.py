@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import pytest
 from django.db import connection
@@ -259,24 +258,16 @@ class TestState:
         assert small <= 14
 
 
-@pytest.mark.parametrize("per_stage", [50])
-def test_state_of_a_10k_lead_board_is_fast(board, stages, owner, campaign, api, per_stage):
+def test_state_of_a_10k_lead_board_pages_every_stage(board, stages, owner, campaign, api):
+    # How fast this answers is measured in tests/benchmarks/bench_api.py
+    # (test_board_state_10k); here, that a large board still answers whole.
     ads = campaign_create(board_id=board.pk, actor=owner, name="Ads")
     bulk_leads(board, 10_000, campaigns=(campaign, ads, None), owners=(owner, None))
-    url = state_url(board, per_stage=per_stage)
-    api.get(url)  # warm up
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        response = api.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
+    response = api.get(state_url(board, per_stage=50))
+    assert response.status_code == 200
     body = response.json()
     assert sum(s["count"] for s in body["stages"]) == 10_000
-    assert all(len(s["leads"]) == per_stage for s in body["stages"])
-    # The whole request through the test client, not only the queries: generous
-    # enough for a slow CI machine, tight enough to catch a scan per card.
-    assert min(timings) < 0.15, timings
+    assert all(len(s["leads"]) == 50 for s in body["stages"])
 
 
 class TestEvents:
