@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from config.clients import scope_client
 from leads.events import actor_summary, encode
+from leads.events.schema import Error, Hello, MeetingFollow, Pong, You
 from leads.models import BoardMembership, Role
 from leads.principals import GUEST_NAME, ShareViewer, for_guest
 
@@ -82,7 +83,7 @@ CLOSE_CODES: dict[Close, str] = {
     Close.SHARE_ENDED: ("The share link was revoked, has expired or does not exist. Do not retry."),
 }
 
-PONG = encode({"type": "pong"})
+PONG = encode(Pong())
 MAX_ID = 2**63 - 1  # ids past a bigint are no board's
 # Every announcement of a revoked link starts so (``funnel.services.share_link_revoke``).
 SHARE_REVOKED_PREFIX = '{"type":"share.revoked",'
@@ -116,7 +117,7 @@ def text_size(text: str) -> int:
 
 
 def error(detail: str) -> str:
-    return encode({"type": "error", "detail": detail})
+    return encode(Error(detail=detail))
 
 
 class TokenBucket:
@@ -175,7 +176,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 return
             summary = actor_summary(user, membership)
             assert summary is not None
-            me, role = summary, membership.role
+            me, role = summary.wire(), membership.role
             self.can_write = membership.can_write
         self.me = me
         self.bucket = TokenBucket(settings.WS_MESSAGE_RATE, settings.WS_MESSAGE_BURST)
@@ -201,12 +202,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if seq is None:  # deleted while we joined
             await self.refuse(Close.NOT_FOUND)
             return
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "seq": seq,
-            "presence": self.subscription.presence(),
-            "you": {**me, "role": role},
-        }
+        hello = Hello(
+            seq=seq, presence=self.subscription.presence(), you=You(**me, role=role)
+        ).wire()
         if self.share is not None:
             hello = for_guest(hello)
         # No await between the presence above and start(): see Subscription.start.
@@ -245,7 +243,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         elif not isinstance(view, dict):
             self.reply(error("meeting.follow needs a view object."))
         elif self.subscription is not None:
-            text = encode({"type": "meeting.follow", "view": view, "actor": self.me})
+            text = encode(MeetingFollow(view=view, actor=self.me))
             if text_size(text) > settings.WS_MAX_FOLLOW_BYTES:
                 self.reply(error("The view is over WS_MAX_FOLLOW_BYTES."))
             else:

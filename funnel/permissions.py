@@ -54,6 +54,11 @@ SHARE_READABLE = frozenset(
 )
 
 
+# Reads of no board in particular that a share link's holder may make too: the
+# contract of the messages its meeting view receives.
+SHARE_READABLE_ANY_BOARD = frozenset({"api-events-schema"})
+
+
 class GuestJSONRenderer(JSONRenderer):
     """Every answer to a share link: JSON, shaped by ``for_guest`` (no ``username``
     anywhere), whichever view made it and whatever the client asked for (no
@@ -110,6 +115,8 @@ def share_readable(request: Request, view: Any, viewer: ShareViewer) -> bool:
     if request.method not in SAFE_METHODS:
         return False
     match = request.resolver_match
+    if match is not None and match.url_name in SHARE_READABLE_ANY_BOARD:
+        return True
     if match is None or match.url_name not in SHARE_READABLE:
         return False
     # The selectors scope the viewer to its board too; this keeps it out early.

@@ -24,6 +24,13 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events import board_group, encode
+from leads.events.schema import (
+    MeetingEnded,
+    MeetingStarted,
+    MeetingSummary,
+    ShareRevoked,
+    Wire,
+)
 from leads.selectors import board_get
 from leads.services.access import board_lock, membership_for_write
 
@@ -38,7 +45,7 @@ logger = logging.getLogger(__name__)
 SERVER_SENDER = "server"
 
 
-def announce_on_commit(board_id: int, message: dict[str, Any]) -> None:
+def announce_on_commit(board_id: int, message: Wire) -> None:
     """Send ``message`` to every socket of the board, in every process, once the
     transaction commits (nothing when it rolls back)."""
     text = encode(message)
@@ -103,7 +110,7 @@ def share_link_revoke(
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
-    announce_on_commit(board_id, {"type": "share.revoked", "link": link.pk})
+    announce_on_commit(board_id, ShareRevoked(link=link.pk))
     return link
 
 
@@ -120,7 +127,9 @@ def meeting_start(*, board_id: int, actor: Any) -> Meeting:
     if running is not None:
         raise Conflict("A meeting is already running on this board.", extra={"meeting": running.pk})
     meeting = Meeting.objects.create(board_id=board_id, started_by=actor)
-    announce_on_commit(board_id, {"type": "meeting.started", "meeting": meeting_summary(meeting)})
+    announce_on_commit(
+        board_id, MeetingStarted(meeting=MeetingSummary(**meeting_summary(meeting)))
+    )
     return meeting
 
 
@@ -151,7 +160,7 @@ def meeting_end(*, board_id: int, meeting_id: int, actor: Any) -> Meeting:
                 ended_at=end, ended_by=actor, recap=json_safe(recap)
             )
             if ended:
-                announce_on_commit(board_id, {"type": "meeting.ended", "meeting": meeting.pk})
+                announce_on_commit(board_id, MeetingEnded(meeting=meeting.pk))
     return Meeting.objects.select_related("started_by", "ended_by").get(pk=meeting.pk)
 
 

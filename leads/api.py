@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -22,6 +23,7 @@ from config.throttle import login_attempt
 from . import selectors
 from .cards import card
 from .consistency import one_snapshot
+from .events import message_schema
 from .filters import CampaignListFilter, LeadListFilter
 from .idempotency import idempotent
 from .models import Campaign, Lead, Team, TransitionSource
@@ -37,6 +39,7 @@ from .serializers import (
     ConflictOutput,
     EventsOutput,
     EventsQueryInput,
+    FeedbackAnswerOutput,
     FeedbackInput,
     FeedbackOutput,
     LeadCreateInput,
@@ -221,6 +224,23 @@ class BoardEventListApi(APIView):
         return Response(events)
 
 
+class EventSchemaApi(APIView):
+    """The one contract of the socket and the event log: the JSON Schema of every
+    message (``leads.events.schema``). Members and share-link guests may read it;
+    the front end's build carries the same schema (``manage.py event_contract``)."""
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON Schema.")},
+        description="The JSON Schema (2020-12) of every message on a board's socket and in"
+        " its `/events/`: a `oneOf` over the message types, each with its `type` const."
+        " Stored events carry `seq`, `at` and `actor`; the others are never stored.",
+    )
+    def get(self, request: Request) -> JsonResponse:
+        # Not through a renderer: a guest's renderer drops every "username" key,
+        # which would take the property out of the schema itself.
+        return JsonResponse(message_schema())
+
+
 class BoardUndoApi(APIView):
     @extend_schema(request=UndoInput, responses={200: UndoOutput, 409: CONFLICT_ANSWER})
     def post(self, request: Request, board_id: int) -> Response:
@@ -346,7 +366,14 @@ class LeadMoveApi(APIView):
             else TransitionSource.DRAG,
         )
         transition = TransitionOutput(result.transition).data if result.transition else None
-        return Response({"lead": card(result.lead), "transition": transition, "seq": result.seq})
+        return Response(
+            {
+                "lead": card(result.lead),
+                "transition": transition,
+                "seq": result.seq,
+                "event": result.event,
+            }
+        )
 
 
 class LeadTransitionListApi(APIView):
@@ -357,9 +384,10 @@ class LeadTransitionListApi(APIView):
 
 
 class LeadFeedbackApi(APIView):
-    @extend_schema(request=FeedbackInput, responses={201: FeedbackOutput})
+    @extend_schema(request=FeedbackInput, responses={201: FeedbackAnswerOutput})
     def post(self, request: Request, lead_id: int) -> Response:
         lead = selectors.lead_get(lead_id=lead_id, user=request.user)
         data = validated(FeedbackInput, request.data)
-        feedback = lead_feedback_record(lead_id=lead.pk, actor=request.user, **data)
-        return Response(FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
+        result = lead_feedback_record(lead_id=lead.pk, actor=request.user, **data)
+        body = {**FeedbackOutput(result.feedback).data, "event": result.event}
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from .events.schema import Card
 from .models import Lead, LeadFeedback
 
 # Columns read for a card; selectors use them with ``.values(*CARD_FIELDS)``.
@@ -46,31 +47,36 @@ def awaiting_verdict() -> Q:
     return ~Q(Exists(judged))
 
 
-def card_from_row(row: dict[str, Any]) -> dict[str, Any]:
+def card_of_row(row: dict[str, Any]) -> Card:
     """``row``: ``CARD_FIELDS`` and, where read, ``verdict`` and ``verdict_at``
     (the handoff lane draws the leads in the first sales stage that sales has not
     judged since they entered it)."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "company": row["company"],
-        "email": row["email"],
-        "title": row["title"],
-        "stage": row["stage_id"],
-        "campaign": row["campaign_id"],
-        "owner": row["owner_id"],
-        "score": row["score"],
-        "value": float(row["value"]),
-        "position": row["position"],
-        "version": row["version"],
-        "stage_entered_at": row["stage_entered_at"],
-        "created_at": row["created_at"],
-        "verdict": row.get("verdict"),
-        "verdict_at": row.get("verdict_at"),
-    }
+    return Card(
+        id=row["id"],
+        name=row["name"],
+        company=row["company"],
+        email=row["email"],
+        title=row["title"],
+        stage=row["stage_id"],
+        campaign=row["campaign_id"],
+        owner=row["owner_id"],
+        score=row["score"],
+        value=float(row["value"]),
+        position=row["position"],
+        version=row["version"],
+        stage_entered_at=row["stage_entered_at"],
+        created_at=row["created_at"],
+        verdict=row.get("verdict"),
+        verdict_at=row.get("verdict_at"),
+    )
 
 
-def card(lead: Lead) -> dict[str, Any]:
+def card_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The wire form of ``card_of_row``: what ``/state/`` answers."""
+    return card_of_row(row).wire()
+
+
+def card_model(lead: Lead) -> Card:
     """The card of one lead, with its verdict (one indexed query): events carry it,
     so a board knows whether a lead moving into the handoff stage waits there."""
     verdict, verdict_at = (
@@ -79,10 +85,15 @@ def card(lead: Lead) -> dict[str, Any]:
         .values_list("verdict", "at")
         .first()
     ) or (None, None)
-    return card_from_row(
+    return card_of_row(
         {
             **{field: getattr(lead, field) for field in CARD_FIELDS},
             "verdict": verdict,
             "verdict_at": verdict_at,
         }
     )
+
+
+def card(lead: Lead) -> dict[str, Any]:
+    """``card_model`` in its wire form (REST answers)."""
+    return card_model(lead).wire()

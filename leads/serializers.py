@@ -281,6 +281,22 @@ class EventsQueryInput(QueryInput):
     limit = IntegerInput(min_value=1, max_value=EVENTS_LIMIT_MAX, default=EVENTS_LIMIT)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "A stored event exactly as the socket and `/events/` carry it"
+        " (`type`, `seq`, `at`, `actor` and its payload); the JSON Schema of every"
+        " event type is `GET /api/events/schema/`.",
+    }
+)
+class StoredEventField(serializers.JSONField):
+    """A write's own stored event, in its wire form (``leads.events.schema``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+
 class EventOutput(serializers.Serializer):
     type = serializers.CharField()
     seq = serializers.IntegerField()
@@ -336,6 +352,7 @@ class CampaignMoveOutput(serializers.Serializer):
     moved = serializers.IntegerField()
     batch = serializers.UUIDField(allow_null=True)
     seq = serializers.IntegerField()
+    event = StoredEventField(allow_null=True, help_text="The `campaign.moved` event; null when nothing moved.")
 
 
 # Leads
@@ -465,6 +482,7 @@ class LeadMoveOutput(serializers.Serializer):
     lead = CardOutput()
     transition = TransitionOutput(allow_null=True)
     seq = serializers.IntegerField()
+    event = StoredEventField(help_text="The `lead.moved` event every other client receives.")
 
 
 class ConflictOutput(serializers.Serializer):
@@ -498,6 +516,13 @@ class FeedbackOutput(serializers.ModelSerializer):
         )
 
 
+class FeedbackAnswerOutput(FeedbackOutput):
+    event = StoredEventField(help_text="The `lead.feedback` event every other client receives.")
+
+    class Meta(FeedbackOutput.Meta):
+        fields = (*FeedbackOutput.Meta.fields, "event")
+
+
 # Undo
 
 
@@ -514,3 +539,4 @@ class UndoOutput(serializers.Serializer):
     skipped = serializers.ListField(
         child=serializers.IntegerField(), help_text="Leads moved on since."
     )
+    event = StoredEventField(help_text="The `lead.moved` or `leads.moved` event of the undo.")

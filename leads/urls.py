@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("boards/<int:board_id>/state/", api.BoardStateApi.as_view(), name="api-board-state"),
     path("boards/<int:board_id>/events/", api.BoardEventListApi.as_view(), name="api-board-events"),
+    path("events/schema/", api.EventSchemaApi.as_view(), name="api-events-schema"),
     path("boards/<int:board_id>/undo/", api.BoardUndoApi.as_view(), name="api-board-undo"),
     path("campaigns/", api.CampaignListCreateApi.as_view(), name="api-campaigns"),
     path(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from .. import importers
 from ..errors import InvalidInput, NotFound
 from ..events import STORED_TYPES, encode, event_append, publish
+from ..events.schema import ImportPhase, ImportProgress, LeadsImportedPayload
 from ..models import (
     DEFAULT_REJECTION_REASONS,
     Board,
@@ -49,7 +50,7 @@ from ..webhooks import target_refusal
 from .access import membership_for_owner, membership_for_write
 from .tx import write_transaction
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[ImportPhase, int, int], None]
 
 # Lead fields an import or an upsert compares and writes (stage and campaign apart).
 PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
@@ -84,6 +85,7 @@ class ImportResult:
     dry_run: bool = False
     batch: uuid.UUID | None = None
     seq: int | None = None
+    event: dict[str, Any] | None = None  # the stored event (None: nothing was written)
     preset: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     stages_created: list[str] = field(default_factory=list)
@@ -98,6 +100,7 @@ class ImportResult:
             "dry_run": self.dry_run,
             "batch": self.batch,
             "seq": self.seq,
+            "event": self.event,
             "preset": self.preset,
             "columns": self.columns,
             "stages_created": self.stages_created,
@@ -131,14 +134,17 @@ def progress_to_board(
     ``progress_id`` (the client's name for its import) as ``import``."""
     last = [0.0]
 
-    def send(phase: str, done: int, total: int) -> None:
+    def send(phase: ImportPhase, done: int, total: int) -> None:
         now = time.monotonic()
         if done < total and now - last[0] < every:
             return
         last[0] = now
-        message = {"type": "import.progress", "phase": phase, "done": done, "total": total}
-        if progress_id:
-            message["import"] = progress_id
+        message = ImportProgress(
+            phase=phase,
+            done=done,
+            total=total,
+            import_=progress_id or None,
+        )
         publish(board_id, encode(message))
 
     return send
@@ -303,19 +309,19 @@ def import_write(
     if result.created or result.updated or result.stages_created or result.campaigns_created:
         event = event_append(
             board_id=board_id,
-            type="leads.imported",
-            payload={
-                "batch": str(result.batch),
-                "created": result.created,
-                "updated": result.updated,
-                "moved": len(moves),
-                "stages_created": result.stages_created,
-                "campaigns_created": result.campaigns_created,
-            },
+            payload=LeadsImportedPayload(
+                batch=result.batch,
+                created=result.created,
+                updated=result.updated,
+                moved=len(moves),
+                stages_created=result.stages_created,
+                campaigns_created=result.campaigns_created,
+            ),
             actor=actor,
             membership=membership,
+            at=now,
         )
-        result.seq = event.seq
+        result.seq, result.event = event.seq, event.message
     else:
         result.batch = None  # nothing changed: a re-import leaves no trace
     return result

@@ -12,11 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..errors import InvalidInput, NotFound
-from ..events import event_append
+from ..events import event_append, move_entry
+from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload, CampaignSummary
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import visible
 from .access import board_lock, leads_locked, membership_for_write, stage_of_board
-from .leads import move_entry
 from .ordering import shift_on_top
 from .tx import write_transaction
 
@@ -42,6 +42,7 @@ class CampaignMoveResult:
     moved: int
     batch: uuid.UUID | None
     seq: int
+    event: dict[str, Any] | None  # the stored event (None: nothing moved, nothing stored)
 
 
 @write_transaction
@@ -82,22 +83,21 @@ def campaign_create(
     )
     event_append(
         board_id=board.pk,
-        type="campaign.created",
-        payload={"campaign": campaign_summary(campaign)},
+        payload=CampaignCreatedPayload(campaign=campaign_summary(campaign)),
         actor=actor,
         membership=membership,
     )
     return campaign
 
 
-def campaign_summary(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": campaign.pk,
-        "name": campaign.name,
-        "channel": campaign.channel,
-        "color": campaign.color,
-        "cost": float(campaign.cost),
-    }
+def campaign_summary(campaign: Campaign) -> CampaignSummary:
+    return CampaignSummary(
+        id=campaign.pk,
+        name=campaign.name,
+        channel=campaign.channel,
+        color=campaign.color,
+        cost=float(campaign.cost),
+    )
 
 
 @write_transaction
@@ -125,7 +125,7 @@ def campaign_move(
     leads = list(in_stage.order_by("position", "id").only("id", "position"))
     if not leads:
         seq = Board.objects.values_list("last_seq", flat=True).get(pk=board_id)
-        return CampaignMoveResult(moved=0, batch=None, seq=seq)
+        return CampaignMoveResult(moved=0, batch=None, seq=seq, event=None)
     ids = [lead.pk for lead in leads]
     now = timezone.now()
     shift = shift_on_top(to_stage, [lead.position for lead in leads], exclude=ids)
@@ -153,20 +153,19 @@ def campaign_move(
     moved = (
         Lead.objects.filter(pk__in=ids)
         .order_by("position", "id")
-        .only("id", "stage_id", "position", "version")
+        .only("id", "stage_id", "position", "version", "stage_entered_at")
     )
     event = event_append(
         board_id=board_id,
-        type="campaign.moved",
-        payload={
-            "campaign": campaign.pk,
-            "from_stage": from_stage.pk,
-            "to_stage": to_stage.pk,
-            "batch": str(batch),
-            "source": TransitionSource.CAMPAIGN,
-            "moves": [move_entry(lead, from_stage.pk) for lead in moved],
-        },
+        payload=CampaignMovedPayload(
+            campaign=campaign.pk,
+            from_stage=from_stage.pk,
+            to_stage=to_stage.pk,
+            batch=batch,
+            moves=[move_entry(lead, from_stage.pk) for lead in moved],
+        ),
         actor=actor,
         membership=membership,
+        at=now,
     )
-    return CampaignMoveResult(moved=len(ids), batch=batch, seq=event.seq)
+    return CampaignMoveResult(moved=len(ids), batch=batch, seq=event.seq, event=event.message)

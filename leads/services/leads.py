@@ -9,9 +9,15 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from ..cards import card
+from ..cards import card, card_model
 from ..errors import Conflict, InvalidInput, PermissionDenied
-from ..events import event_append
+from ..events import event_append, move_entry
+from ..events.schema import (
+    LeadCreatedPayload,
+    LeadFeedbackPayload,
+    LeadMovedPayload,
+    LeadUpdatedPayload,
+)
 from ..models import (
     Lead,
     LeadFeedback,
@@ -56,17 +62,13 @@ class MoveResult:
     lead: Lead
     transition: StageTransition | None
     seq: int
+    event: dict[str, Any]  # the stored event, as every client receives it
 
 
-def move_entry(lead: Lead, from_stage_id: int | None) -> dict[str, Any]:
-    """One lead's part of a move event: enough for a client to place the card."""
-    return {
-        "lead": lead.pk,
-        "from_stage": from_stage_id,
-        "to_stage": lead.stage_id,
-        "position": lead.position,
-        "version": lead.version,
-    }
+@dataclass(frozen=True)
+class FeedbackResult:
+    feedback: LeadFeedback
+    event: dict[str, Any]
 
 
 def neighbour_check(
@@ -194,10 +196,10 @@ def lead_create(
     )
     event_append(
         board_id=board_id,
-        type="lead.created",
-        payload={"lead": card(lead), "transition": transition.pk},
+        payload=LeadCreatedPayload(lead=card_model(lead), transition=transition.pk),
         actor=actor,
         membership=membership,
+        at=now,
     )
     return lead
 
@@ -231,10 +233,10 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     lead.refresh_from_db()
     event_append(
         board_id=lead.board_id,
-        type="lead.updated",
-        payload={"lead": card(lead), "fields": sorted(fields)},
+        payload=LeadUpdatedPayload(lead=card_model(lead), fields=sorted(fields)),
         actor=actor,
         membership=membership,
+        at=lead.updated_at,
     )
     return lead
 
@@ -308,20 +310,19 @@ def lead_move(
         )
     event = event_append(
         board_id=lead.board_id,
-        type="lead.moved",
-        payload={
-            "lead": card(lead),
-            "from_stage": from_stage_id,
-            "to_stage": to_stage.pk,
-            "transition": transition.pk if transition else None,
-            "batch": None,
-            "source": source,
-            "moves": [move_entry(lead, from_stage_id)],
-        },
+        payload=LeadMovedPayload(
+            lead=card_model(lead),
+            from_stage=from_stage_id,
+            to_stage=to_stage.pk,
+            transition=transition.pk if transition else None,
+            source=TransitionSource(source),
+            moves=[move_entry(lead, from_stage_id)],
+        ),
         actor=actor,
         membership=membership,
+        at=now,
     )
-    return MoveResult(lead=lead, transition=transition, seq=event.seq)
+    return MoveResult(lead=lead, transition=transition, seq=event.seq, event=event.message)
 
 
 @write_transaction
@@ -333,7 +334,7 @@ def lead_feedback_record(
     reason: str = "",
     valuable_fields: list[str] | None = None,
     useless_fields: list[str] | None = None,
-) -> LeadFeedback:
+) -> FeedbackResult:
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
     if membership is not None and membership.role != Role.OWNER and membership.team != Team.SALES:
@@ -359,18 +360,18 @@ def lead_feedback_record(
         useless_fields=list(useless_fields or []),
         at=timezone.now(),
     )
-    event_append(
+    event = event_append(
         board_id=lead.board_id,
-        type="lead.feedback",
-        payload={
-            "lead": lead.pk,
-            "feedback": feedback.pk,
-            "verdict": feedback.verdict,
-            "reason": feedback.reason,
-            "valuable_fields": feedback.valuable_fields,
-            "useless_fields": feedback.useless_fields,
-        },
+        payload=LeadFeedbackPayload(
+            lead=lead.pk,
+            feedback=feedback.pk,
+            verdict=Verdict(feedback.verdict),
+            reason=feedback.reason,
+            valuable_fields=feedback.valuable_fields,
+            useless_fields=feedback.useless_fields,
+        ),
         actor=actor,
         membership=membership,
+        at=feedback.at,
     )
-    return feedback
+    return FeedbackResult(feedback=feedback, event=event.message)

@@ -17,12 +17,12 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..cards import card
+from ..cards import card_model
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from ..events import event_append
+from ..events import event_append, move_entry
+from ..events.schema import LeadMovedPayload, LeadsMovedPayload, UndoneBatch, UndoneTransition
 from ..models import Lead, Role, StageTransition, TransitionSource
 from .access import leads_locked, membership_for_write, stage_of_board
-from .leads import move_entry
 from .ordering import shift_on_top
 from .tx import write_transaction
 
@@ -33,6 +33,7 @@ class UndoResult:
     transitions: list[int]
     batch: uuid.UUID | None
     seq: int
+    event: dict[str, Any]  # the stored event, as every client receives it
     skipped: list[int] = field(default_factory=list)
 
 
@@ -137,28 +138,29 @@ def transition_undo(
 
     leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=ids)}
     moves = [move_entry(leads[t.lead_id], t.to_stage_id) for t in todo]
-    payload: dict[str, Any] = {"source": TransitionSource.UNDO, "moves": moves}
+    payload: LeadMovedPayload | LeadsMovedPayload
     if batch is None:
         lead = leads[todo[0].lead_id]
-        event_type = "lead.moved"
-        payload |= {
-            "lead": card(lead),
-            "from_stage": todo[0].to_stage_id,
-            "to_stage": lead.stage_id,
-            "transition": reverses[0].pk,
-            "batch": None,
-            "undoes": {"transition": todo[0].pk},
-        }
+        payload = LeadMovedPayload(
+            lead=card_model(lead),
+            from_stage=todo[0].to_stage_id,
+            to_stage=lead.stage_id,
+            transition=reverses[0].pk,
+            source=TransitionSource.UNDO,
+            moves=moves,
+            undoes=UndoneTransition(transition=todo[0].pk),
+        )
     else:
-        event_type = "leads.moved"
-        payload |= {"batch": str(new_batch), "undoes": {"batch": str(batch)}}
+        assert new_batch is not None
+        payload = LeadsMovedPayload(batch=new_batch, moves=moves, undoes=UndoneBatch(batch=batch))
     event = event_append(
-        board_id=board_id, type=event_type, payload=payload, actor=actor, membership=membership
+        board_id=board_id, payload=payload, actor=actor, membership=membership, at=now
     )
     return UndoResult(
         undone=len(todo),
         transitions=[r.pk for r in reverses],
         batch=new_batch,
         seq=event.seq,
+        event=event.message,
         skipped=sorted(moved_on),
     )

@@ -9,14 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads.cards import CARD_FIELDS, card_from_row
+from leads.events.schema import Card
 from leads.models import Lead, Stage
 from leads.services import campaign_create, lead_move
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.leads.test_api import error, make_lead, other_board
 
-CARD_KEYS = set(card_from_row(dict.fromkeys(CARD_FIELDS, 0)))
+CARD_KEYS = set(Card.model_fields)
 
 
 def state_url(board, **query) -> str:

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from leads.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from leads.events import board_group
+from leads.events import board_group, event_message, moment
 from leads.models import BoardEvent, Lead, Stage, StageTransition, TransitionSource
 from leads.services import (
     board_create,
@@ -174,8 +174,12 @@ class TestLeadMove:
                 "to_stage": stages.MQL.pk,
                 "position": result.lead.position,
                 "version": 2,
+                "stage_entered_at": moment(result.lead.stage_entered_at),
             }
         ]
+        # The event's moment is the move's: the card says it entered MQL then.
+        assert message["at"] == message["lead"]["stage_entered_at"]
+        assert message == result.event  # what the mover's REST answer carries
         assert seqs(board) == list(range(1, result.seq + 1))
 
     def test_stale_version_is_409_with_current_lead(self, stages, owner, leads):
@@ -440,7 +444,7 @@ class TestFeedback:
             lead_feedback_record(lead_id=lead.pk, actor=owner, verdict="rejected")
         with pytest.raises(InvalidInput):
             lead_feedback_record(lead_id=lead.pk, actor=owner, verdict="maybe")
-        feedback = lead_feedback_record(
+        result = lead_feedback_record(
             lead_id=lead.pk,
             actor=owner,
             verdict="rejected",
@@ -448,9 +452,12 @@ class TestFeedback:
             valuable_fields=["email"],
             useless_fields=["title"],
         )
-        assert feedback.reason == "No budget"
+        assert result.feedback.reason == "No budget"
         event = board.events.get(type="lead.feedback")
         assert event.payload["verdict"] == "rejected" and event.payload["lead"] == lead.pk
+        # The event's moment is the verdict's: a card shows verdict_at from it.
+        assert event.at == result.feedback.at
+        assert result.event == event_message(event)
 
 
 def test_seq_is_gapless_across_services(board, stages, owner, campaign):

@@ -1,0 +1,52 @@
+"""Handing messages to a board's sockets: the board's group on the channel layer.
+
+A message is encoded to JSON once, here; the consumers send that text to every
+socket as it is (``funnel.fanout``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from .schema import Wire
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message type the fan-out in ``funnel.consumers`` handles.
+LAYER_MESSAGE_TYPE = "board.event"
+
+
+def board_group(board_id: int) -> str:
+    return f"board_{board_id}"
+
+
+def encode(message: dict[str, Any] | Wire) -> str:
+    """The text of a message (a model of ``leads.events.schema``, or its wire dict)."""
+    if isinstance(message, Wire):
+        message = message.wire()
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def publish_on_commit(board_id: int, text: str) -> None:
+    transaction.on_commit(lambda: publish(board_id, text))
+
+
+def publish(board_id: int, text: str) -> None:
+    """Hand an encoded message to the board's group. A layer that is down costs
+    no data: clients see the gap in seq and heal from ``/events/?after=``."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            board_group(board_id), {"type": LAYER_MESSAGE_TYPE, "text": text}
+        )
+    except Exception:
+        logger.exception("publishing to board %s failed; clients will heal from the log", board_id)

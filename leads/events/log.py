@@ -1,0 +1,91 @@
+"""The board's event log: the row a service writes, in its transaction.
+
+A service appends an event inside its transaction (``event_append``); the
+event is handed to the channel layer only once that transaction commits
+(``publish_on_commit``), so a rolled-back change publishes nothing and every
+published event is in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import Board, BoardEvent, BoardMembership
+from .broadcast import encode, publish_on_commit
+from .payloads import actor_summary
+from .schema import EVENT_OF_PAYLOAD, Payload, moment
+
+# The envelope fields a row keeps in columns of its own, not in its payload.
+ENVELOPE = frozenset({"type", "seq", "at"})
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A stored event: its row, and its wire form (what the socket, ``/events/``
+    and the write's own REST answer carry)."""
+
+    row: BoardEvent
+    message: dict[str, Any]
+
+    @property
+    def seq(self) -> int:
+        return self.row.seq
+
+
+def next_seq(board_id: int) -> int:
+    """Take the board's next seq. The UPDATE locks the board row until the commit, so
+    seqs are gapless and events commit in seq order; it comes last in a service
+    (see ``leads.services.access``) to keep that lock short."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Board._meta.db_table} SET last_seq = last_seq + 1"
+            " WHERE id = %s RETURNING last_seq",
+            [board_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Board.DoesNotExist(board_id)
+    return int(row[0])
+
+
+def event_append(
+    *,
+    board_id: int,
+    payload: Payload,
+    actor: Any = None,
+    membership: BoardMembership | None = None,
+    at: datetime | None = None,
+) -> Appended:
+    """Store the board's next event and publish it after commit. Call it inside the
+    service's transaction, after the service's other writes. ``at``: the moment
+    of the change (default now), so the event and the rows it speaks of agree."""
+    cls = EVENT_OF_PAYLOAD[type(payload)]
+    at = at or timezone.now()
+    person = actor_summary(actor, membership)
+    # Checked before the seq is taken: a payload that does not fit takes no seq.
+    event = cls.model_validate(
+        {**dict(payload), "seq": 1, "at": at, "actor": person}
+    )
+    event = event.model_copy(update={"seq": next_seq(board_id)})
+    message = event.wire()
+    row = BoardEvent.objects.create(
+        board_id=board_id,
+        seq=event.seq,
+        type=event.type,
+        payload={key: value for key, value in message.items() if key not in ENVELOPE},
+        actor=actor,
+        at=at,
+    )
+    publish_on_commit(board_id, encode(message))
+    return Appended(row=row, message=message)
+
+
+def event_message(event: BoardEvent) -> dict[str, Any]:
+    """The wire form of a stored event: ``{"type", "seq", "at", "actor", ...payload}``.
+    The payload was stored in its wire form (``event_append``)."""
+    return {"type": event.type, "seq": event.seq, "at": moment(event.at), **event.payload}

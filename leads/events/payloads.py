@@ -1,0 +1,33 @@
+"""The parts of event payloads that several services build: the actor, one
+lead's move. Services build payloads only from these and the models of
+``leads.events.schema``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import BoardMembership, Lead
+from .schema import Move, Person
+
+
+def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
+    if user is None:
+        return None
+    return Person(
+        id=user.pk,
+        username=user.get_username(),
+        name=user.get_full_name() or user.get_username(),
+        team=membership.team if membership else None,
+    )
+
+
+def move_entry(lead: Lead, from_stage_id: int) -> Move:
+    """One lead's part of a move event, as the lead is after the move."""
+    return Move(
+        lead=lead.pk,
+        from_stage=from_stage_id,
+        to_stage=lead.stage_id,
+        position=lead.position,
+        version=lead.version,
+        stage_entered_at=lead.stage_entered_at,
+    )

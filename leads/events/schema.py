@@ -1,0 +1,458 @@
+"""Every message a board's clients receive, as one typed definition each.
+
+The socket (``/ws/boards/<id>/``) and the log (``/api/boards/<id>/events/``)
+carry two kinds of message:
+
+- stored events (``StoredEvent``): written by a service in its transaction
+  (``leads.events.log.event_append``), with a gapless ``seq``, the moment ``at``
+  and the ``actor``. Replayed from the log after a gap; what the browser's
+  reducer (``static/board/reducer.js``) applies to the state of ``/state/``.
+- ephemeral messages: the socket's ``hello``, ``pong``, ``error``, presence,
+  a meeting's ``meeting.follow``, an import's progress, a revoked share link.
+  No seq, never stored.
+
+A service builds a stored event's payload only through its ``...Payload`` model
+here; the constructor validates it. The wire form is ``model_dump(mode="json")``
+(``Wire.wire``), so what is stored, sent on the socket, answered by
+``/events/`` and by the write's REST answer is one text. ``message_schema()``
+is the JSON Schema of all of them (a ``oneOf`` on ``type``), served at
+``GET /api/events/schema/`` and written into the front end's build
+(``manage.py event_contract``), where the JavaScript fixtures are checked
+against it.
+
+Where a field's type will change (``Position``: the lead order key), it is
+declared once, here.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from ..models import Role, StageKind, StageTeam, Team, TransitionSource, Verdict
+
+# A lead's place in its stage: opaque to clients, which only compare it (cards
+# are ordered by (position, id)). The one line to change when the key changes type.
+Position = float
+
+Id = Annotated[int, Field(ge=1)]
+Seq = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=0)]
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    """``type`` has a default (a builder never repeats it) but every message carries it."""
+    if "type" in schema.get("properties", {}):
+        required = schema.setdefault("required", [])
+        if "type" not in required:
+            required.insert(0, "type")
+
+
+class Wire(BaseModel):
+    """A part of a message. Unknown fields are refused: the schema is the whole shape."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_by_name=True,
+        serialize_by_alias=True,
+        json_schema_extra=_type_required,
+        json_schema_serialization_defaults_required=True,
+    )
+
+    def wire(self) -> dict[str, Any]:
+        """The wire form: JSON types only (ids, numbers, ISO 8601 moments, strings)."""
+        return self.model_dump(mode="json")
+
+
+# --- Parts ---
+
+
+def _username_optional(schema: dict[str, Any]) -> None:
+    required = schema.get("required", [])
+    if "username" in required:
+        required.remove("username")
+
+
+class Person(Wire):
+    """Who did something, or who is present. A share link's guests see no
+    ``username`` anywhere (``leads.principals.for_guest``); its own presence
+    entry has the id ``share-<link id>``."""
+
+    model_config = ConfigDict(json_schema_extra=_username_optional)
+
+    id: Id | str
+    username: str = ""
+    name: str
+    team: Team | None
+
+
+class You(Person):
+    """The socket's own person, with its role on the board."""
+
+    role: Role
+
+
+class Card(Wire):
+    """A lead as the board draws it (``leads.cards``): in events and in ``/state/``."""
+
+    id: Id
+    name: str
+    company: str
+    email: str
+    title: str
+    stage: Id
+    campaign: Id | None
+    owner: Id | None
+    score: int
+    value: float
+    position: Position
+    version: Annotated[int, Field(ge=1)]
+    stage_entered_at: datetime
+    created_at: datetime
+    verdict: Verdict | None = Field(description="Sales' latest verdict on the lead, or null.")
+    verdict_at: datetime | None = Field(description="When the latest verdict was given.")
+
+
+class Move(Wire):
+    """One lead's part of a move: enough for a client to place a card it has
+    loaded (``stage_entered_at``: an undo restores the stage's old entry date)."""
+
+    lead: Id
+    from_stage: Id
+    to_stage: Id
+    position: Position
+    version: Annotated[int, Field(ge=1)]
+    stage_entered_at: datetime
+
+
+class CampaignSummary(Wire):
+    id: Id
+    name: str
+    channel: str
+    color: str
+    cost: float
+
+
+class UndoneTransition(Wire):
+    transition: Id
+
+
+class UndoneBatch(Wire):
+    batch: uuid.UUID
+
+
+# --- Stored events: what a service says (payload), and the message it becomes ---
+
+
+class Payload(Wire):
+    """What a service says; ``event_append`` adds ``seq``, ``at`` and ``actor``."""
+
+    event_type: ClassVar[str]
+
+
+class LeadCreatedPayload(Payload):
+    event_type = "lead.created"
+    lead: Card
+    transition: Id
+
+
+class LeadUpdatedPayload(Payload):
+    event_type = "lead.updated"
+    lead: Card
+    fields: list[str] = Field(description="The lead fields the update changed.")
+
+
+class LeadMovedPayload(Payload):
+    """One lead moved: a drag, a script, an upsert, or the undo of one transition
+    (``source`` "undo", with ``undoes``). ``transition`` is null for a reorder
+    inside one stage."""
+
+    event_type = "lead.moved"
+    lead: Card
+    from_stage: Id
+    to_stage: Id
+    transition: Id | None
+    batch: None = None
+    source: TransitionSource
+    moves: list[Move] = Field(min_length=1, max_length=1)
+    undoes: UndoneTransition | None = None
+
+
+class CampaignCreatedPayload(Payload):
+    event_type = "campaign.created"
+    campaign: CampaignSummary
+
+
+class CampaignMovedPayload(Payload):
+    """Every lead of ``campaign`` in ``from_stage`` moved on top of ``to_stage``,
+    in one batch."""
+
+    event_type = "campaign.moved"
+    campaign: Id
+    from_stage: Id
+    to_stage: Id
+    batch: uuid.UUID
+    source: Literal[TransitionSource.CAMPAIGN] = TransitionSource.CAMPAIGN
+    moves: list[Move] = Field(min_length=1)
+
+
+class LeadsMovedPayload(Payload):
+    """The undo of a batch (a campaign move, an import): each lead back where it was."""
+
+    event_type = "leads.moved"
+    batch: uuid.UUID
+    source: Literal[TransitionSource.UNDO] = TransitionSource.UNDO
+    moves: list[Move] = Field(min_length=1)
+    undoes: UndoneBatch
+
+
+class LeadFeedbackPayload(Payload):
+    """Sales' verdict on a lead; the event's ``at`` is the verdict's moment."""
+
+    event_type = "lead.feedback"
+    lead: Id
+    feedback: Id
+    verdict: Verdict
+    reason: str
+    valuable_fields: list[str]
+    useless_fields: list[str]
+
+
+class LeadsImportedPayload(Payload):
+    """A whole import, summed up: the cards come from ``/state/`` (an import may
+    write thousands), so a client refetches. It may have added stages and
+    campaigns too."""
+
+    event_type = "leads.imported"
+    batch: uuid.UUID
+    created: Count
+    updated: Count
+    moved: Count
+    stages_created: list[str]
+    campaigns_created: list[str]
+
+
+class Stored(Wire):
+    """The envelope of every stored event."""
+
+    type: str
+    seq: Seq
+    at: datetime
+    actor: Person | None = Field(description="Who wrote it; null for the system.")
+
+
+class LeadCreated(LeadCreatedPayload, Stored):
+    type: Literal["lead.created"] = "lead.created"
+
+
+class LeadUpdated(LeadUpdatedPayload, Stored):
+    type: Literal["lead.updated"] = "lead.updated"
+
+
+class LeadMoved(LeadMovedPayload, Stored):
+    type: Literal["lead.moved"] = "lead.moved"
+
+
+class CampaignCreated(CampaignCreatedPayload, Stored):
+    type: Literal["campaign.created"] = "campaign.created"
+
+
+class CampaignMoved(CampaignMovedPayload, Stored):
+    type: Literal["campaign.moved"] = "campaign.moved"
+
+
+class LeadsMoved(LeadsMovedPayload, Stored):
+    type: Literal["leads.moved"] = "leads.moved"
+
+
+class LeadFeedback(LeadFeedbackPayload, Stored):
+    type: Literal["lead.feedback"] = "lead.feedback"
+
+
+class LeadsImported(LeadsImportedPayload, Stored):
+    type: Literal["leads.imported"] = "leads.imported"
+
+
+STORED_EVENTS: tuple[type[Stored], ...] = (
+    LeadCreated,
+    LeadUpdated,
+    LeadMoved,
+    CampaignCreated,
+    CampaignMoved,
+    LeadsMoved,
+    LeadFeedback,
+    LeadsImported,
+)
+
+# A payload's message class: the payload class is the message's first base.
+EVENT_OF_PAYLOAD: dict[type[Payload], type[Stored]] = {
+    cls.__mro__[1]: cls for cls in STORED_EVENTS
+}
+
+
+# --- Ephemeral messages (no seq) ---
+
+
+class Hello(Wire):
+    """The socket's first message: the board's seq when it joined (every stored
+    event after it follows), who is here, and who you are."""
+
+    type: Literal["hello"] = "hello"
+    seq: Annotated[int, Field(ge=0)]
+    presence: list[Person]
+    you: You
+
+
+class Pong(Wire):
+    type: Literal["pong"] = "pong"
+
+
+class Error(Wire):
+    """A message the socket could not act on; the socket stays open."""
+
+    type: Literal["error"] = "error"
+    detail: str
+
+
+class PresenceJoined(Wire):
+    type: Literal["presence.joined"] = "presence.joined"
+    user: Person
+
+
+class PresenceLeft(Wire):
+    type: Literal["presence.left"] = "presence.left"
+    user: Person
+
+
+class MeetingFollow(Wire):
+    """The view a meeting's presenter shows, relayed to everyone else on the board."""
+
+    type: Literal["meeting.follow"] = "meeting.follow"
+    view: dict[str, Any]
+    actor: Person
+
+
+ImportPhase = Literal["check", "write"]
+
+
+class ImportProgress(Wire):
+    """How far an import is (``import``: the id its client gave, or null)."""
+
+    type: Literal["import.progress"] = "import.progress"
+    phase: ImportPhase
+    done: Count
+    total: Count
+    import_: str | None = Field(default=None, alias="import")
+
+
+class ShareRevoked(Wire):
+    """A share link stopped working: its sockets close (4410); a member's open
+    list of links refreshes."""
+
+    type: Literal["share.revoked"] = "share.revoked"
+    link: Id
+
+
+class MeetingSummary(Wire):
+    id: Id
+    started_at: datetime
+    started_by: str | None = Field(description="Who started it, by display name.")
+
+
+class MeetingStarted(Wire):
+    type: Literal["meeting.started"] = "meeting.started"
+    meeting: MeetingSummary
+
+
+class MeetingEnded(Wire):
+    type: Literal["meeting.ended"] = "meeting.ended"
+    meeting: Id
+
+
+EPHEMERAL_MESSAGES: tuple[type[Wire], ...] = (
+    Hello,
+    Pong,
+    Error,
+    PresenceJoined,
+    PresenceLeft,
+    MeetingFollow,
+    ImportProgress,
+    ShareRevoked,
+    MeetingStarted,
+    MeetingEnded,
+)
+
+
+def _type_of(cls: type[Wire]) -> str:
+    return str(cls.model_fields["type"].default)
+
+
+STORED_TYPES: tuple[str, ...] = tuple(_type_of(cls) for cls in STORED_EVENTS)
+EPHEMERAL_TYPES: tuple[str, ...] = tuple(_type_of(cls) for cls in EPHEMERAL_MESSAGES)
+
+# Spelled out for mypy; the test checks they name the tuples above.
+StoredEvent = Annotated[
+    LeadCreated
+    | LeadUpdated
+    | LeadMoved
+    | CampaignCreated
+    | CampaignMoved
+    | LeadsMoved
+    | LeadFeedback
+    | LeadsImported,
+    Field(discriminator="type"),
+]
+Message = Annotated[
+    LeadCreated
+    | LeadUpdated
+    | LeadMoved
+    | CampaignCreated
+    | CampaignMoved
+    | LeadsMoved
+    | LeadFeedback
+    | LeadsImported
+    | Hello
+    | Pong
+    | Error
+    | PresenceJoined
+    | PresenceLeft
+    | MeetingFollow
+    | ImportProgress
+    | ShareRevoked
+    | MeetingStarted
+    | MeetingEnded,
+    Field(discriminator="type"),
+]
+
+stored_event_adapter: TypeAdapter[Any] = TypeAdapter(StoredEvent)
+message_adapter: TypeAdapter[Any] = TypeAdapter(Message)
+moment_adapter: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+def moment(value: datetime) -> str:
+    """A moment on the wire (ISO 8601, UTC as ``Z``), as every message writes it."""
+    return str(moment_adapter.dump_python(value, mode="json"))
+
+
+@functools.cache
+def message_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of every message: a ``oneOf`` over the types,
+    each with its ``type`` const. Fields a message always carries are required."""
+    schema = message_adapter.json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "/api/events/schema/",
+        "title": "Funnelboard board messages",
+        "description": (
+            "Every message on a board's socket and in its event log. Stored events"
+            f" ({', '.join(STORED_TYPES)}) carry seq, at and actor; the others"
+            f" ({', '.join(EPHEMERAL_TYPES)}) are never stored."
+        ),
+        "x-stored-types": list(STORED_TYPES),
+        "x-ephemeral-types": list(EPHEMERAL_TYPES),
+        **schema,
+    }
