@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from config.clients import scope_client
 from leads.events import actor_summary, encode
-from leads.events.schema import Error, Hello, MeetingFollow, Pong, You
+from leads.events.schema import Error, Hello, MeetingFollow, Person, Pong, You
 from leads.models import BoardMembership, Role
 from leads.principals import GUEST_NAME, ShareViewer, for_guest
 
@@ -203,7 +203,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.refuse(Close.NOT_FOUND)
             return
         hello = Hello(
-            seq=seq, presence=self.subscription.presence(), you=You(**me, role=role)
+            seq=seq,
+            presence=[Person.model_validate(user) for user in self.subscription.presence()],
+            you=You.model_validate({**me, "role": role}),
         ).wire()
         if self.share is not None:
             hello = for_guest(hello)
@@ -243,7 +245,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         elif not isinstance(view, dict):
             self.reply(error("meeting.follow needs a view object."))
         elif self.subscription is not None:
-            text = encode(MeetingFollow(view=view, actor=self.me))
+            text = encode(MeetingFollow(view=view, actor=Person.model_validate(self.me)))
             if text_size(text) > settings.WS_MAX_FOLLOW_BYTES:
                 self.reply(error("The view is over WS_MAX_FOLLOW_BYTES."))
             else:

@@ -60,7 +60,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.clients import UNKNOWN
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
-from leads.events.schema import PresenceJoined, PresenceLeft
+from leads.events.schema import Person, PresenceJoined, PresenceLeft
 from leads.models import Board
 from leads.principals import for_guest
 
@@ -367,7 +367,7 @@ class BoardFeed:
             subscription.fell_behind()
         was_present = self.presence.present(user["id"])
         first_here = self.presence.local_join(user)
-        text = encode(PresenceJoined(user=user))
+        text = encode(PresenceJoined(user=Person.model_validate(user)))
         if not was_present:
             self.deliver(Item(None, text, presence=True))
         if first_here:
@@ -382,7 +382,7 @@ class BoardFeed:
         user = subscription.user
         self.hub.count(subscription.quotas, -1)
         if self.presence.local_leave(user["id"]):
-            text = encode(PresenceLeft(user=user))
+            text = encode(PresenceLeft(user=Person.model_validate(user)))
             if not self.presence.present(user["id"]):
                 self.deliver(Item(None, text, presence=True))
             await self._announce("left", user, text)
@@ -443,7 +443,7 @@ class BoardFeed:
         elif op == "present":
             for user in message["users"]:
                 if not self.presence.present(user["id"]):
-                    text = encode(PresenceJoined(user=user))
+                    text = encode(PresenceJoined(user=Person.model_validate(user)))
                     self.deliver(Item(None, text, presence=True))
             self.deliver_left(self.presence.remote_replace(message["users"], origin))
         else:
@@ -458,7 +458,9 @@ class BoardFeed:
 
     def deliver_left(self, users: list[dict[str, Any]]) -> None:
         for user in users:
-            self.deliver(Item(None, encode(PresenceLeft(user=user)), presence=True))
+            self.deliver(
+                Item(None, encode(PresenceLeft(user=Person.model_validate(user))), presence=True)
+            )
 
     async def _announce(self, op: str, user: dict[str, Any], text: str) -> None:
         await self._publish(

@@ -127,9 +127,7 @@ def meeting_start(*, board_id: int, actor: Any) -> Meeting:
     if running is not None:
         raise Conflict("A meeting is already running on this board.", extra={"meeting": running.pk})
     meeting = Meeting.objects.create(board_id=board_id, started_by=actor)
-    announce_on_commit(
-        board_id, MeetingStarted(meeting=MeetingSummary(**meeting_summary(meeting)))
-    )
+    announce_on_commit(board_id, MeetingStarted(meeting=MeetingSummary(**meeting_summary(meeting))))
     return meeting
 
 

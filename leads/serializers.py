@@ -352,7 +352,9 @@ class CampaignMoveOutput(serializers.Serializer):
     moved = serializers.IntegerField()
     batch = serializers.UUIDField(allow_null=True)
     seq = serializers.IntegerField()
-    event = StoredEventField(allow_null=True, help_text="The `campaign.moved` event; null when nothing moved.")
+    event = StoredEventField(
+        allow_null=True, help_text="The `campaign.moved` event; null when nothing moved."
+    )
 
 
 # Leads
@@ -504,7 +506,7 @@ class FeedbackInput(serializers.Serializer):
 class FeedbackOutput(serializers.ModelSerializer):
     class Meta:
         model = LeadFeedback
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "lead",
             "actor",

@@ -68,9 +68,7 @@ def event_append(
     at = at or timezone.now()
     person = actor_summary(actor, membership)
     # Checked before the seq is taken: a payload that does not fit takes no seq.
-    event = cls.model_validate(
-        {**dict(payload), "seq": 1, "at": at, "actor": person}
-    )
+    event = cls.model_validate({**dict(payload), "seq": 1, "at": at, "actor": person})
     event = event.model_copy(update={"seq": next_seq(board_id)})
     message = event.wire()
     row = BoardEvent.objects.create(

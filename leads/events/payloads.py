@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import BoardMembership, Lead
+from ..models import BoardMembership, Lead, Team
 from .schema import Move, Person
 
 
@@ -17,7 +17,7 @@ def actor_summary(user: Any, membership: BoardMembership | None) -> Person | Non
         id=user.pk,
         username=user.get_username(),
         name=user.get_full_name() or user.get_username(),
-        team=membership.team if membership else None,
+        team=Team(membership.team) if membership else None,
     )
 
 

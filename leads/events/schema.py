@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ..models import Role, StageKind, StageTeam, Team, TransitionSource, Verdict
+from ..models import Role, Team, TransitionSource, Verdict
 
 # A lead's place in its stage: opaque to clients, which only compare it (cards
 # are ordered by (position, id)). The one line to change when the key changes type.
@@ -84,7 +84,7 @@ class Person(Wire):
 
     model_config = ConfigDict(json_schema_extra=_username_optional)
 
-    id: Id | str
+    id: int | str
     username: str = ""
     name: str
     team: Team | None
@@ -289,9 +289,7 @@ STORED_EVENTS: tuple[type[Stored], ...] = (
 )
 
 # A payload's message class: the payload class is the message's first base.
-EVENT_OF_PAYLOAD: dict[type[Payload], type[Stored]] = {
-    cls.__mro__[1]: cls for cls in STORED_EVENTS
-}
+EVENT_OF_PAYLOAD: dict[type[Payload], type[Stored]] = {cls.__mro__[1]: cls for cls in STORED_EVENTS}
 
 
 # --- Ephemeral messages (no seq) ---

@@ -139,11 +139,8 @@ def progress_to_board(
         if done < total and now - last[0] < every:
             return
         last[0] = now
-        message = ImportProgress(
-            phase=phase,
-            done=done,
-            total=total,
-            import_=progress_id or None,
+        message = ImportProgress.model_validate(
+            {"phase": phase, "done": done, "total": total, "import": progress_id or None}
         )
         publish(board_id, encode(message))
 

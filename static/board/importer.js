@@ -473,7 +473,7 @@ export function createImporter(board) {
   return {
     message(message) {
       if (message.type !== 'import.progress' || !busy || !dialog) return;
-      if (message.import !== undefined && message.import !== progressId) return; // someone else's import
+      if (message.import != null && message.import !== progressId) return; // someone else's import
       progressSeen += 1;
       setProgress(progressValue(message, { dryRun: busy === 'check' }), progressText(message));
     },

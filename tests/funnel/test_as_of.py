@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from leads import selectors
 from leads.errors import Conflict, InvalidInput
+from leads.events import moment as wire_moment
 from leads.models import Lead, Stage
 from leads.services import lead_create, lead_move, transition_undo
 from tests.conftest import client_for
@@ -104,7 +105,7 @@ def test_undo_after_as_of_does_not_rewrite_then(board, stages, owner, clock):
     at_t1 = selectors.board_state_as_of(board_id=board.pk, user=owner, as_of=t1)
     by = {s["name"]: s for s in at_t1["stages"]}
     assert (by["New"]["count"], by["MQL"]["count"], by["MQL"]["value"]) == (0, 1, 250.0)
-    assert by["MQL"]["leads"][0]["stage_entered_at"] == t1
+    assert by["MQL"]["leads"][0]["stage_entered_at"] == wire_moment(t1)  # cards are in wire form
     assert at_t1["campaigns"] == []
     for moment in (t0, t2):
         state = selectors.board_state_as_of(board_id=board.pk, user=owner, as_of=moment)

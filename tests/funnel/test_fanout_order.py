@@ -13,8 +13,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from funnel.reorder import SeqOrder
-from leads import events
-from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
+from leads.events import LAYER_MESSAGE_TYPE, board_group, broadcast, encode
 from leads.models import Board
 from leads.services import lead_create, lead_move
 
@@ -125,7 +124,7 @@ async def test_concurrent_writers_publishing_out_of_order_reach_sockets_in_order
     socket, hello = await join(board.pk, owner)
     slow_seq = hello["seq"] + 1
     committed = threading.Event()
-    real_publish = events.publish
+    real_publish = broadcast.publish
     loop = asyncio.get_running_loop()
     late = []
 
@@ -141,7 +140,7 @@ async def test_concurrent_writers_publishing_out_of_order_reach_sockets_in_order
         else:
             real_publish(board_id, text)
 
-    monkeypatch.setattr(events, "publish", publish_late)
+    monkeypatch.setattr(broadcast, "publish", publish_late)
 
     def first_writer() -> None:
         lead_move(lead_id=ada.pk, to_stage_id=stages.MQL.pk, actor=owner)

@@ -306,7 +306,7 @@ class TestApi:
         api.post(self.url(board), {"file": self.upload(b"Name\nAda\nBob\n")}, format="multipart")
         assert sent and all(m["type"] == "import.progress" for m in sent)
         assert sent[-1]["done"] == sent[-1]["total"]
-        assert all("import" not in m for m in sent)
+        assert all(m["import"] is None for m in sent)  # no name given: null
 
         # A browser names its import; the messages carry the name back.
         sent.clear()

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from leads.errors import ServiceError
+from leads.events.schema import ImportPhase
 from leads.services.bridge import leads_import, progress_to_board
 
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         bar = None if options["no_progress"] else ProgressBar(sys.stderr)
         to_board = progress_to_board(board_id)
 
-        def progress(phase: str, done: int, total: int) -> None:
+        def progress(phase: ImportPhase, done: int, total: int) -> None:
             to_board(phase, done, total)
             if bar is not None:
                 bar(phase, done, total)
