@@ -37,8 +37,14 @@ node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The front end's contract with the server: the JSON Schema of every board message
+# and the socket's close codes, written from the Python side (manage.py event_contract).
+CONTRACT_JS := static/board/generated/contract.js
+$(CONTRACT_JS): $(VENV)/.installed leads/events/schema.py funnel/consumers.py
+	$(NPM) run --silent contract
+
 # The board's front end: ES modules bundled by esbuild (no CDN at run time).
-static/dist/board.js: node_modules/.installed $(BOARD_JS)
+static/dist/board.js: node_modules/.installed $(BOARD_JS) $(CONTRACT_JS)
 	$(NPM) run --silent build
 
 # plotly.js for the side panel's charts comes from the installed Python plotly
@@ -109,7 +115,7 @@ test: test-unit test-js test-e2e
 test-unit: install
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
 
-test-js: node_modules/.installed
+test-js: node_modules/.installed $(CONTRACT_JS)
 	$(NPM) test --silent
 
 test-e2e: static chromium

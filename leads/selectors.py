@@ -222,8 +222,11 @@ def stage_cards(
 def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int]) -> list[dict]:
     """Every campaign of the board with its (filtered) count and value, in total
     and per stage: one GROUP BY (campaign, stage)."""
-    campaigns = list(
-        Campaign.objects.filter(board_id=board_id).order_by("name", "id").values(*CAMPAIGN_FIELDS)
+    # By name, code point by code point, then id, whatever the database's collation:
+    # the order the board's reducer keeps (reducer.js compareCampaigns).
+    campaigns = sorted(
+        Campaign.objects.filter(board_id=board_id).values(*CAMPAIGN_FIELDS),
+        key=lambda c: (c["name"], c["id"]),
     )
     totals = (
         leads.filter(campaign_id__isnull=False)
@@ -778,8 +781,11 @@ def campaign_figures_as_of(
 ) -> list[dict[str, Any]]:
     """``campaign_figures`` over the leads where they stood then (``frame``: lead_id,
     campaign_id, stage_id, value)."""
-    campaigns = list(
-        Campaign.objects.filter(board_id=board_id).order_by("name", "id").values(*CAMPAIGN_FIELDS)
+    # By name, code point by code point, then id, whatever the database's collation:
+    # the order the board's reducer keeps (reducer.js compareCampaigns).
+    campaigns = sorted(
+        Campaign.objects.filter(board_id=board_id).values(*CAMPAIGN_FIELDS),
+        key=lambda c: (c["name"], c["id"]),
     )
     grouped = (
         frame.dropna(subset=["campaign_id"])

@@ -320,7 +320,8 @@ export function createHandoff(board) {
     submit.disabled = true;
     hideError();
     try {
-      await request('POST', `/api/leads/${lead}/feedback/`, { json: feedbackBody({ verdict, reason, marks: marks() }) });
+      const answer = await request('POST', `/api/leads/${lead}/feedback/`, { json: feedbackBody({ verdict, reason, marks: marks() }) });
+      board.applyAnswer(answer.event);
       close();
       board.toast(verdict === 'accepted' ? `Accepted ${card.name}.` : `Rejected ${card.name}: ${reason}.`);
     } catch (error) {

@@ -435,6 +435,7 @@ export function createImporter(board) {
     startProgress(`Importing ${file.name}…`);
     try {
       const report = await request('POST', `/api/boards/${board.id}/import/`, { form: form(false), timeoutMs: 0 });
+      if (report.event) board.applyAnswer(report.event);
       setProgress(100, 'Done');
       drawReport(report);
       checked = null;

@@ -275,6 +275,15 @@ function scheduleRefetch() {
   refetchTimer = setTimeout(() => sync.reload(), 600);
 }
 
+/** A write's answer carries its stored event, the one the socket brings every
+ * other browser: apply exactly that now when it is next. Past a gap the socket
+ * usually brings the events before it at once; if not shortly, fetch them. */
+function applyAnswer(event) {
+  if (!event || !state || asOf != null) return;
+  if (state.seq === event.seq - 1) sync.receive(event);
+  else if (state.seq < event.seq) expectSeq(event.seq);
+}
+
 /** After a write answered with ``seq``: the socket usually brings the event at
  * once; if it has not come shortly, fetch it (the socket may be down). */
 function expectSeq(seq) {
@@ -336,24 +345,7 @@ async function moveLead(leadId, toStage, index) {
     }
     const p = pending.get(leadId);
     if (p) p.awaitSeq = answer.seq;
-    if (state.seq === answer.seq - 1) {
-      // The answer is the event the socket is about to bring: apply it now.
-      sync.receive({
-        type: 'lead.moved',
-        seq: answer.seq,
-        at: answer.transition ? answer.transition.at : new Date().toISOString(),
-        actor: { id: me.id, username: me.username, name: me.name, team: me.team },
-        lead: answer.lead,
-        from_stage: from,
-        to_stage: answer.lead.stage,
-        transition: answer.transition ? answer.transition.id : null,
-        batch: null,
-        source: 'drag',
-        moves: [{ lead: leadId, from_stage: from, to_stage: answer.lead.stage, position: answer.lead.position, version: answer.lead.version }],
-      });
-    } else {
-      expectSeq(answer.seq);
-    }
+    applyAnswer(answer.event);
   } catch (error) {
     const before = view.snapshot([leadId]);
     pending.delete(leadId);
@@ -418,7 +410,7 @@ async function moveCampaign(campaignId, from, to) {
     undoStack.push({ batch: answer.batch, label: `${count(answer.moved)} ${campaign.name} leads back to ${stageName(from)}` });
     updateUndo();
     toast(`Moved ${count(answer.moved)} ${campaign.name} leads to ${stageName(to)}. Ctrl+Z undoes it.`);
-    expectSeq(answer.seq);
+    applyAnswer(answer.event);
   } catch (error) {
     toast(`Could not move the campaign: ${error.message}`, { kind: 'error' });
   }
@@ -436,7 +428,7 @@ async function undoLast() {
     const answer = await api.undo(undoBody(item));
     const skipped = answer.skipped && answer.skipped.length ? ` (${answer.skipped.length} moved on since and stayed)` : '';
     toast(`Undone: ${item.label}${skipped}.`);
-    expectSeq(answer.seq);
+    applyAnswer(answer.event);
   } catch (error) {
     toast(`Could not undo: ${error.message}`, { kind: 'error' });
   }
@@ -727,6 +719,8 @@ const board = {
   },
   setAsOf,
   playEvents,
+  /** A write's answer came with its stored event (feedback, import): apply it. */
+  applyAnswer: (event) => applyAnswer(event),
 };
 // features.push(createSomething(board)) for each feature, here:
 const panel = createPanel(board);

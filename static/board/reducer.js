@@ -33,6 +33,19 @@ export function compareCards(a, b) {
 
 const cents = (v) => Math.round(v * 100) / 100;
 
+/** Campaigns are ordered by name, code point by code point, then id: the
+ * server's order (leads.selectors.campaign_figures), whatever the database's
+ * collation. */
+export function compareCampaigns(a, b) {
+  const x = [...String(a.name)];
+  const y = [...String(b.name)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const diff = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (diff) return diff;
+  }
+  return x.length - y.length || a.id - b.id;
+}
+
 export function loadState(api, filters, previous = null) {
   const stages = {};
   const stageOrder = [];
@@ -138,6 +151,7 @@ export function applyEvents(state, events) {
     d.seq = event.seq;
     result.applied += 1;
   }
+  if (result.applied && d.board && d.board.last_seq != null) d.board = { ...d.board, last_seq: d.seq };
   return { ...result, state: result.applied ? finish(d) : state };
 }
 
@@ -241,6 +255,29 @@ function placeCard(d, card) {
   return true;
 }
 
+/** A loaded card as one move of a batch leaves it. */
+function movedCard(known, move) {
+  const { to_stage: stage, position, version, stage_entered_at } = move;
+  return { ...known, stage, position, version, stage_entered_at };
+}
+
+/**
+ * Can the loaded state follow a batch of moves only with the server's help?
+ * When a moved lead is not loaded although it may show: its column has more
+ * cards than are loaded (the lead may now top the target column, its value is
+ * unknown), or it may wait in a lane with more leads than loaded. A lead
+ * missing from a whole column is one the filters leave out: it stays out.
+ */
+function movesNeedServer(d, moves) {
+  const lane = d.handoff;
+  return moves.some((m) => {
+    if (d.leads[m.lead]) return false;
+    const from = d.stages[m.from_stage];
+    if (!from || from.next != null) return true;
+    return lane != null && m.from_stage === lane.stage && lane.count > lane.ids.length;
+  });
+}
+
 function touch(d, leadId, event, from, to) {
   d.touched[leadId] = { actor: event.actor, from, to, at: event.at, seq: event.seq, type: event.type };
 }
@@ -327,9 +364,7 @@ function applyToLane(d, event, result) {
       for (const m of event.moves || []) {
         const known = d.handoff.cards[m.lead] || d.leads[m.lead];
         if (!known || known.version >= m.version) continue;
-        const to = m.to_stage ?? event.to_stage;
-        const card = { ...known, stage: to, position: m.position, version: m.version, stage_entered_at: event.at };
-        laneCard(d, card, { type: 'lead.moved' }, known.stage, result);
+        laneCard(d, movedCard(known, m), { type: 'lead.moved' }, known.stage, result);
       }
       break;
     default:
@@ -378,7 +413,7 @@ const HANDLERS = {
     const moves = event.moves || [];
     const { from_stage: from, to_stage: to } = event;
     for (const m of moves) touch(d, m.lead, event, from, to);
-    result.refetch = true; // unloaded cards may now top the target column
+    if (movesNeedServer(d, moves)) result.refetch = true;
     if (moves.some((m) => alreadyHas(d, m.lead, m.version))) return;
     // Every lead of the campaign in ``from`` moved: its (filtered) figures move whole.
     const campaign = d.campaigns[event.campaign];
@@ -393,15 +428,14 @@ const HANDLERS = {
     }
     for (const m of moves) {
       const known = d.leads[m.lead];
-      if (!known) continue;
-      placeCard(d, { ...known, stage: m.to_stage, position: m.position, version: m.version, stage_entered_at: event.at });
+      if (known) placeCard(d, movedCard(known, m));
     }
     result.effects.push({ kind: 'batch', campaign: event.campaign, count: moves.length, from, to, event });
   },
 
   'leads.moved'(d, event, result) {
     const moves = event.moves || [];
-    result.refetch = true; // unloaded cards' values are unknown; entry dates were restored
+    if (movesNeedServer(d, moves)) result.refetch = true;
     for (const m of moves) {
       touch(d, m.lead, event, m.from_stage, m.to_stage);
       const known = d.leads[m.lead];
@@ -410,7 +444,7 @@ const HANDLERS = {
         addFigures(d, m.from_stage, known.campaign, -1, -known.value);
         addFigures(d, m.to_stage, known.campaign, 1, known.value);
       }
-      placeCard(d, { ...known, stage: m.to_stage, position: m.position, version: m.version, stage_entered_at: event.at });
+      placeCard(d, movedCard(known, m));
     }
     result.effects.push({ kind: 'undo-batch', count: moves.length, event });
   },
@@ -432,6 +466,10 @@ const HANDLERS = {
       } else {
         addFigures(d, known.stage, known.campaign, -1, -known.value);
       }
+    } else if (d.stages[card.stage] && d.stages[card.stage].next == null) {
+      // Not loaded from a whole column: the filters left it out, so it was in no
+      // figure; now it may pass them.
+      if (cardMatches(card, d.filters, d.people)) addFigures(d, card.stage, card.campaign, 1, card.value);
     } else if (filtersActive(d.filters) || !fields.length || fields.includes('value') || fields.includes('campaign')) {
       result.refetch = true;
     }
@@ -445,9 +483,7 @@ const HANDLERS = {
     const stages = {};
     for (const id of d.stageOrder) stages[id] = { count: 0, value: 0 };
     d.campaigns[c.id] = { ...c, count: 0, value: 0, stages };
-    d.campaignOrder = [...d.campaignOrder, c.id].sort((a, b) =>
-      String(d.campaigns[a].name).localeCompare(String(d.campaigns[b].name)),
-    );
+    d.campaignOrder = [...d.campaignOrder, c.id].sort((a, b) => compareCampaigns(d.campaigns[a], d.campaigns[b]));
   },
 
   'lead.feedback'(d, event, result) {
@@ -478,12 +514,4 @@ const HANDLERS = {
     result.effects.push({ kind: 'imported', created: event.created || 0, updated: event.updated || 0, event });
   },
 
-  'stage.updated'(d, event, result) {
-    const s = event.stage;
-    if (s && d.stages[s.id]) {
-      const { ids, count, value, next, leads, ...fields } = s;
-      Object.assign(stageFor(d, s.id), fields);
-    }
-    result.refetch = true;
-  },
 };

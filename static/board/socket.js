@@ -11,16 +11,12 @@
 
 import { request } from './api.js';
 import { createToaster } from './toast.js';
+import { CLOSE } from './generated/contract.js';
 
-export const CLOSE = {
-  TOO_BIG: 1009,
-  BAD_MESSAGE: 4400,
-  UNAUTHENTICATED: 4401,
-  NOT_FOUND: 4404,
-  RESYNC: 4408,
-  SHARE_ENDED: 4410, // the share link was revoked or expired (meeting view)
-  TOO_MANY: 4429,
-};
+// The server's close codes (funnel.consumers.Close, written into the build by
+// manage.py event_contract): TOO_BIG, BAD_MESSAGE, UNAUTHENTICATED, NOT_FOUND,
+// RESYNC, SHARE_ENDED (the share link was revoked or expired), TOO_MANY.
+export { CLOSE };
 
 // What the board tells the user when the server closes with one of these codes
 // (4401 and 4404 are handled by the page; 4408 resyncs silently).

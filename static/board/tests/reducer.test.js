@@ -99,7 +99,7 @@ test('campaign moved: the campaign\'s figures move whole, loaded cards follow, r
   const e = {
     type: 'campaign.moved', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA,
     campaign: 30, from_stage: 1, to_stage: 2, batch: 'b-1', source: 'campaign',
-    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: -10 + i, version: 2 })),
+    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: -10 + i, version: 2, stage_entered_at: '2025-11-20T12:00:00Z' })),
   };
   const r = applyEvent(s, e);
   assert.equal(r.state.stages[1].count, 0);
@@ -111,26 +111,32 @@ test('campaign moved: the campaign\'s figures move whole, loaded cards follow, r
   assert.deepEqual(ids(r.state, 2), [1, 2, 3, 4]);
   assert.deepEqual(ids(r.state, 1), []);
   assert.equal(r.state.leads[1].stage_entered_at, '2025-11-20T12:00:00Z');
-  assert.equal(r.refetch, true);
+  assert.equal(r.refetch, true); // 60 and 61 were past New's loaded page: they may top MQL now
   assert.equal(r.effects[0].kind, 'batch');
   assert.equal(r.effects[0].count, 5);
   assert.equal(r.state.touched[60].to, 2);
 });
 
-test('undo batch (leads.moved): loaded cards go back with exact figures, refetch asked', () => {
+test('undo batch (leads.moved): loaded cards go back with exact figures and entry dates', () => {
   let s = fresh();
   s = applyEvent(s, moved(11, card(2, 2, -1, { version: 2 }), 1)).state;
+  const back = (lead, from, version) => ({ lead, from_stage: from, to_stage: 1, position: -5, version, stage_entered_at: '2025-10-15T00:00:00Z' });
   const e = {
     type: 'leads.moved', seq: 12, at: '2025-11-20T12:01:00Z', actor: ME, batch: 'b-2', source: 'undo',
     undoes: { batch: 'b-1' },
-    moves: [{ lead: 2, from_stage: 2, to_stage: 1, position: 1, version: 3 }, { lead: 77, from_stage: 2, to_stage: 1, position: -5, version: 4 }],
+    // 77 is in no loaded card of MQL, a whole column: the filters leave it out.
+    moves: [{ ...back(2, 2, 3), position: 1 }, back(77, 2, 4)],
   };
   const r = applyEvent(s, e);
   assert.deepEqual(ids(r.state, 1), [1, 2, 3]);
+  assert.equal(r.state.leads[2].stage_entered_at, '2025-10-15T00:00:00Z'); // restored, not the undo's moment
   assert.equal(r.state.stages[1].count, 5);
   assert.equal(r.state.stages[2].count, 1);
-  assert.equal(r.refetch, true);
+  assert.equal(r.refetch, false);
   assert.equal(r.effects[0].kind, 'undo-batch');
+  // A lead from past a column's loaded page: its value is unknown, the server counts.
+  const paged = applyEvent(s, { ...e, moves: [{ ...back(78, 1, 2), to_stage: 2 }] });
+  assert.equal(paged.refetch, true);
 });
 
 test('lead created: counted, shown at the top when it matches the filters', () => {
