@@ -1,0 +1,231 @@
+"""Random histories of every write a board knows, made through the REST API as
+browsers and scripts make them: what the contract test replays.
+
+A history is a list of ``Step`` (the write's name, the board's seq after it, the
+event its answer carried) and, per filter of the run, the state ``/state/``
+answered after each step. Writes the server refuses (nothing left to undo, a
+campaign name taken) leave no step.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
+
+from leads.api import BoardStateApi
+from leads.models import Board, Lead, Stage, StageTransition, TransitionSource
+from tests.conftest import client_for
+
+STATE_VIEW = BoardStateApi.as_view()
+NAMES = ("Ada", "bob", "Émile", "Zoë", "carla", "Dev", "ünal", "Yu")
+
+
+@dataclass
+class Step:
+    write: str
+    seq: int
+    answer_event: dict[str, Any] | None = None  # the stored event the write's answer carried
+
+
+@dataclass
+class History:
+    board: Board
+    owner: Any
+    sales: Any
+    rng: random.Random
+    searches: tuple[str, ...]
+    steps: list[Step] = field(default_factory=list)
+    states: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def client(self, sales: bool = False) -> APIClient:
+        return client_for(self.sales if sales else self.owner)
+
+    def read(self, search: str) -> dict[str, Any]:
+        """``/state/`` as its view answers (the middleware left out: it is read
+        after every write, and the suite runs on a small machine)."""
+        query = f"{search}&per_stage=500" if search else "?per_stage=500"
+        request = APIRequestFactory().get(f"/api/boards/{self.board.pk}/state/{query}")
+        force_authenticate(request, self.owner)
+        answer = STATE_VIEW(request, board_id=self.board.pk)
+        answer.render()
+        assert answer.status_code == 200, answer.content
+        return json.loads(answer.content)
+
+    def seq(self) -> int:
+        return Board.objects.values_list("last_seq", flat=True).get(pk=self.board.pk)
+
+    def record(self, write: str, answer_event: dict[str, Any] | None = None) -> None:
+        for search in self.searches:
+            self.states.setdefault(search, []).append(self.read(search))
+        self.steps.append(Step(write, self.seq(), answer_event))
+
+    # --- the writes ---
+
+    def stages(self) -> list[int]:
+        return list(
+            Stage.objects.filter(board=self.board).order_by("position").values_list("id", flat=True)
+        )
+
+    def leads(self) -> list[Lead]:
+        return list(Lead.objects.filter(board=self.board).order_by("id"))
+
+    def campaigns(self) -> list[int]:
+        return list(self.board.campaigns.order_by("id").values_list("id", flat=True))
+
+    def lead_create(self) -> None:
+        r = self.rng
+        body = {
+            "board": self.board.pk,
+            "name": f"{r.choice(NAMES)} {r.randint(1, 999)}",
+            "stage": r.choice(self.stages()),
+            "campaign": r.choice(self.campaigns()) if r.random() < 0.7 else None,
+            "score": r.randint(0, 100),
+            "value": r.choice([0, 250, 1000, 99.99, 1234.5]),
+            "owner": r.choice([None, self.owner.pk, self.sales.pk]),
+        }
+        answer = self.client().post("/api/leads/", body, format="json")
+        assert answer.status_code == 201, answer.content
+        self.record("lead_create")
+
+    def lead_update(self) -> None:
+        lead = self.rng.choice(self.leads())
+        r = self.rng
+        body = r.choice(
+            [
+                {"value": r.choice([0, 10, 5000.25])},
+                {"score": r.randint(0, 100)},
+                {"campaign": r.choice([None, *self.campaigns()])},
+                {"name": f"{r.choice(NAMES)} renamed"},
+                {"owner": r.choice([None, self.owner.pk, self.sales.pk])},
+            ]
+        )
+        answer = self.client().patch(f"/api/leads/{lead.pk}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        self.record("lead_update")
+
+    def lead_move(self) -> None:
+        r = self.rng
+        lead = r.choice(self.leads())
+        to_stage = r.choice(self.stages())
+        others = list(
+            Lead.objects.filter(stage_id=to_stage).exclude(pk=lead.pk).values_list("id", flat=True)
+        )
+        body: dict[str, Any] = {"to_stage": to_stage, "position": r.randint(0, len(others))}
+        if others and r.random() < 0.4:
+            body[r.choice(["after", "before"])] = r.choice(others)
+        if r.random() < 0.5:
+            body["version"] = lead.version
+        answer = self.client().post(f"/api/leads/{lead.pk}/move/", body, format="json")
+        if answer.status_code == 400 and lead.stage_id == to_stage and "position" not in body:
+            return
+        assert answer.status_code == 200, answer.content
+        self.record("lead_move", answer.json()["event"])
+
+    def campaign_create(self) -> None:
+        name = f"{self.rng.choice(NAMES)} {self.rng.choice(['Ads', 'webinar', 'Expo'])}"
+        body = {"board": self.board.pk, "name": name, "channel": "ads", "cost": 100}
+        answer = self.client().post("/api/campaigns/", body, format="json")
+        if answer.status_code == 400:  # that name is taken
+            return
+        assert answer.status_code == 201, answer.content
+        self.record("campaign_create")
+
+    def campaign_move(self) -> None:
+        r = self.rng
+        pairs = list(
+            Lead.objects.filter(board=self.board, campaign__isnull=False)
+            .values_list("campaign_id", "stage_id")
+            .distinct()
+        )
+        if not pairs:
+            return
+        campaign, from_stage = r.choice(sorted(pairs))
+        to_stage = r.choice([s for s in self.stages() if s != from_stage])
+        body = {"from_stage": from_stage, "to_stage": to_stage}
+        answer = self.client().post(f"/api/campaigns/{campaign}/move/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        self.record("campaign_move", answer.json()["event"])
+
+    def undo(self) -> None:
+        transitions = StageTransition.objects.filter(
+            board=self.board,
+            from_stage__isnull=False,
+            reverts__isnull=True,
+            reverted_by__isnull=True,
+        ).exclude(source=TransitionSource.UNDO)
+        last = transitions.order_by("-id").first()
+        if last is None:
+            return
+        body = {"batch": str(last.batch)} if last.batch else {"transition": last.pk}
+        answer = self.client().post(f"/api/boards/{self.board.pk}/undo/", body, format="json")
+        if answer.status_code == 409:  # already undone, or every lead moved on
+            return
+        assert answer.status_code == 200, answer.content
+        self.record("undo", answer.json()["event"])
+
+    def feedback(self) -> None:
+        r = self.rng
+        lead = r.choice(self.leads())
+        verdict = r.choice(["accepted", "rejected"])
+        body = {"verdict": verdict, "reason": "No budget" if verdict == "rejected" else ""}
+        answer = self.client(sales=True).post(
+            f"/api/leads/{lead.pk}/feedback/", body, format="json"
+        )
+        assert answer.status_code == 201, answer.content
+        self.record("feedback", answer.json()["event"])
+
+    def leads_import(self) -> None:
+        r = self.rng
+        existing = [lead for lead in self.leads() if lead.email][:2]
+        rows = [f"{lead.name},{lead.email},{r.choice(['MQL', 'SQL', 'Won'])}" for lead in existing]
+        rows += [f"Imported {r.randint(1, 10**6)},,{r.choice(['New', 'Nurture'])}"]
+        data = ("Name,Email,Stage\n" + "\n".join(rows) + "\n").encode()
+        upload = SimpleUploadedFile("leads.csv", data, content_type="text/csv")
+        answer = self.client().post(
+            f"/api/boards/{self.board.pk}/import/",
+            {"file": upload, "create_missing": "true"},
+            format="multipart",
+        )
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:
+            self.record("leads_import", answer.json()["event"])
+
+    def upsert(self) -> None:
+        r = self.rng
+        body = {
+            "external_id": f"crm-{r.randint(1, 4)}",
+            "name": f"{r.choice(NAMES)} (crm)",
+            "stage": r.choice(["New", "MQL", "SQL"]),
+            "value": r.choice([0, 300]),
+        }
+        answer = self.client().post(
+            f"/api/boards/{self.board.pk}/leads/upsert/", body, format="json"
+        )
+        assert answer.status_code in (200, 201), answer.content
+        self.record("upsert")
+
+    WRITES = (
+        ("lead_create", 6),
+        ("lead_update", 4),
+        ("lead_move", 8),
+        ("campaign_create", 1),
+        ("campaign_move", 2),
+        ("undo", 2),
+        ("feedback", 2),
+        ("leads_import", 1),
+        ("upsert", 1),
+    )
+
+    def run(self, writes: int) -> None:
+        """``writes`` writes, the board's first state before them."""
+        self.record("start")
+        names = [name for name, _ in self.WRITES]
+        weights = [weight for _, weight in self.WRITES]
+        while len(self.steps) <= writes:
+            name = "lead_create" if not self.leads() else self.rng.choices(names, weights)[0]
+            getattr(self, name)()
