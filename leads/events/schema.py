@@ -452,5 +452,6 @@ def message_schema() -> dict[str, Any]:
         ),
         "x-stored-types": list(STORED_TYPES),
         "x-ephemeral-types": list(EPHEMERAL_TYPES),
+        "type": "object",
         **schema,
     }

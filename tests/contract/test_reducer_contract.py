@@ -129,9 +129,7 @@ def test_every_stored_event_fits_the_schema(board, owner, sales, webinar):
     """What the services stored, as ``/events/`` answers it: valid against the
     served schema, and exactly its model's wire form (nothing stored that the
     model would drop, rename or reformat)."""
-    history = History(
-        board=board, owner=owner, sales=sales, rng=random.Random(7), searches=("",)
-    )
+    history = History(board=board, owner=owner, sales=sales, rng=random.Random(7), searches=("",))
     history.run(60)
     validator = Draft202012Validator(
         message_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER

@@ -1,4 +1,7 @@
-// A small board as /state/ answers it: New [1 2 3 | more] -> MQL [4] -> Won []
+// A small board as /state/ answers it: New [1 2 3 | more] -> MQL [4] -> Won [],
+// and builders of every message the socket and /events/ carry. The messages
+// are checked against the server's schema (generated/contract.js, see
+// contract.test.js): a builder that drifts from the server fails there.
 export const DANA = { id: 7, username: 'dana', name: 'Dana Kim', team: 'sales' };
 export const ME = { id: 1, username: 'mara', name: 'Mara Keller', team: 'marketing' };
 
@@ -18,9 +21,70 @@ export function card(id, stage, position, extra = {}) {
     version: 1,
     stage_entered_at: '2025-11-01T00:00:00Z',
     created_at: '2025-10-01T00:00:00Z',
+    verdict: null,
+    verdict_at: null,
     ...extra,
   };
 }
+
+export const AT = '2025-11-20T12:00:00Z';
+
+/** A stored event's envelope. */
+function stored(type, seq, extra) {
+  return { type, seq, at: AT, actor: DANA, ...extra };
+}
+
+/** One lead's part of a batch move, as the lead is after it. */
+export function move(lead, from, to, position, version, extra = {}) {
+  return { lead, from_stage: from, to_stage: to, position, version, stage_entered_at: AT, ...extra };
+}
+
+export function created(seq, lead, extra = {}) {
+  return stored('lead.created', seq, { lead, transition: 200 + seq, ...extra });
+}
+
+export function updated(seq, lead, fields, extra = {}) {
+  return stored('lead.updated', seq, { lead, fields, ...extra });
+}
+
+export function campaignCreated(seq, campaign, extra = {}) {
+  return stored('campaign.created', seq, { campaign: { channel: '', color: '#000000', cost: 0, ...campaign }, ...extra });
+}
+
+export function campaignMoved(seq, campaign, from, to, moves, extra = {}) {
+  return stored('campaign.moved', seq, { campaign, from_stage: from, to_stage: to, batch: '00000000-0000-4000-8000-000000000001', source: 'campaign', moves, ...extra });
+}
+
+export function batchUndone(seq, moves, extra = {}) {
+  return stored('leads.moved', seq, {
+    batch: '00000000-0000-4000-8000-000000000002',
+    source: 'undo',
+    moves,
+    undoes: { batch: '00000000-0000-4000-8000-000000000001' },
+    ...extra,
+  });
+}
+
+export function feedback(seq, lead, verdict, reason = '', extra = {}) {
+  return stored('lead.feedback', seq, { lead, feedback: 300 + seq, verdict, reason, valuable_fields: [], useless_fields: [], ...extra });
+}
+
+export function imported(seq, extra = {}) {
+  return stored('leads.imported', seq, {
+    batch: '00000000-0000-4000-8000-000000000003',
+    created: 0,
+    updated: 0,
+    moved: 0,
+    stages_created: [],
+    campaigns_created: [],
+    ...extra,
+  });
+}
+
+// Ephemeral messages (no seq).
+export const hello = (seq, presence = [ME], extra = {}) => ({ type: 'hello', seq, presence, you: { ...ME, role: 'editor' }, ...extra });
+export const joined = (user) => ({ type: 'presence.joined', user });
+export const left = (user) => ({ type: 'presence.left', user });
 
 export function apiState(overrides = {}) {
   return {
@@ -41,18 +105,15 @@ export function apiState(overrides = {}) {
 }
 
 export function moved(seq, lead, from, extra = {}) {
-  return {
-    type: 'lead.moved',
-    seq,
-    at: '2025-11-20T12:00:00Z',
-    actor: DANA,
+  return stored('lead.moved', seq, {
     lead,
     from_stage: from,
     to_stage: lead.stage,
     transition: 100 + seq,
     batch: null,
     source: 'drag',
-    moves: [{ lead: lead.id, from_stage: from, to_stage: lead.stage, position: lead.position, version: lead.version }],
+    moves: [move(lead.id, from, lead.stage, lead.position, lead.version, { stage_entered_at: lead.stage_entered_at })],
+    undoes: null,
     ...extra,
-  };
+  });
 }

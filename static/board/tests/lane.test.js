@@ -6,7 +6,7 @@ import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '
 import { buildColumns, canJudge, cardFor } from '../model.js';
 import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
 import { emptyFilters } from '../filters.js';
-import { apiState, card, moved, DANA } from './fixtures.js';
+import { apiState, card, moved, created, updated, feedback, campaignMoved, imported, move } from './fixtures.js';
 
 // New [1 2 3 | more]  MQL [4]  SQL (sales) [5 6 | more]: 5 waits, 6 was accepted;
 // the lane also lists 7, waiting past SQL's loaded page. 9 waits, not loaded at all.
@@ -60,7 +60,7 @@ test('who may judge: sales members who can edit, and the owner', () => {
 
 test('a verdict takes the lead out of the lane; its card stays and shows it', () => {
   const s = laneState();
-  const r = applyEvent(s, { type: 'lead.feedback', seq: 11, actor: DANA, at: 'x', lead: 5, verdict: 'rejected', reason: 'No budget' });
+  const r = applyEvent(s, feedback(11, 5, 'rejected', 'No budget'));
   assert.deepEqual(r.state.handoff.ids, [7]);
   assert.equal(r.state.handoff.count, 2);
   assert.equal(r.state.leads[5].verdict, 'rejected');
@@ -69,13 +69,13 @@ test('a verdict takes the lead out of the lane; its card stays and shows it', ()
   assert.equal(col(r.state, SQL).lane, 1);
   assert.deepEqual(r.effects.map((e) => [e.kind, e.lead, e.name, e.verdict, e.reason, e.campaign]), [['feedback', 5, 'Lead 5', 'rejected', 'No budget', 30]]);
   // A lane-only card: gone from the lane, named from the lane's copy.
-  const r2 = applyEvent(r.state, { type: 'lead.feedback', seq: 12, actor: DANA, at: 'x', lead: 7, verdict: 'accepted' });
+  const r2 = applyEvent(r.state, feedback(12, 7, 'accepted'));
   assert.deepEqual(r2.state.handoff.ids, []);
   assert.equal(r2.state.handoff.count, 1);
   assert.equal(r2.effects[0].name, 'Lead 7');
   assert.equal(s.handoff.ids.length, 2); // the original is untouched
   // Lead 9 waits unseen (count 1 > 0 drawn): only the server can say.
-  const r3 = applyEvent(r2.state, { type: 'lead.feedback', seq: 13, actor: DANA, at: 'x', lead: 9, verdict: 'accepted' });
+  const r3 = applyEvent(r2.state, feedback(13, 9, 'accepted'));
   assert.equal(r3.refetch, true);
 });
 
@@ -121,30 +121,27 @@ test('an event the loaded data already has changes nothing in the lane', () => {
 test('the lane follows the filters; created leads join it', () => {
   const filtered = laneState({}, { ...emptyFilters(), score_min: 60 });
   const r = applyEvents(filtered, [
-    { type: 'lead.created', seq: 11, actor: DANA, at: 'x', lead: card(20, SQL, -2, { score: 30, verdict: null, stage_entered_at: '2025-11-21T00:00:00Z' }) },
-    { type: 'lead.created', seq: 12, actor: DANA, at: 'x', lead: card(21, SQL, -3, { score: 90, verdict: null, stage_entered_at: '2025-11-21T00:00:00Z' }) },
+    created(11, card(20, SQL, -2, { score: 30, verdict: null, stage_entered_at: '2025-11-21T00:00:00Z' })),
+    created(12, card(21, SQL, -3, { score: 90, verdict: null, stage_entered_at: '2025-11-21T00:00:00Z' })),
   ]);
   assert.deepEqual(r.state.handoff.ids, [7, 5, 21]);
   assert.equal(r.state.handoff.count, 4);
   // Updated below the filter: out, and no longer counted.
-  const r2 = applyEvent(r.state, { type: 'lead.updated', seq: 13, actor: DANA, at: 'x', lead: card(21, SQL, -3, { score: 10, version: 2, verdict: null }), fields: ['score'] });
+  const r2 = applyEvent(r.state, updated(13, card(21, SQL, -3, { score: 10, version: 2, verdict: null }), ['score']));
   assert.deepEqual(r2.state.handoff.ids, [7, 5]);
   assert.equal(r2.state.handoff.count, 3);
 });
 
 test('campaign moves carry waiting cards out of (and into) the lane', () => {
   const s = laneState();
-  const r = applyEvent(s, {
-    type: 'campaign.moved', seq: 11, actor: DANA, at: '2025-11-22T00:00:00Z', campaign: 30, from_stage: SQL, to_stage: 2,
-    moves: [{ lead: 5, from_stage: SQL, to_stage: 2, position: 0, version: 2 }, { lead: 7, from_stage: SQL, to_stage: 2, position: 1, version: 2 }],
-  });
+  const r = applyEvent(s, campaignMoved(11, 30, SQL, 2, [move(5, SQL, 2, 0, 2), move(7, SQL, 2, 1, 2)]));
   assert.deepEqual(r.state.handoff.ids, []);
   assert.equal(r.state.handoff.count, 1);
-  assert.equal(r.refetch, true);
+  assert.equal(r.refetch, true); // 7 is past SQL's loaded page: it may top MQL now
 });
 
 test('an import asks for the board again and says what it did', () => {
-  const r = applyEvent(laneState(), { type: 'leads.imported', seq: 11, actor: DANA, at: 'x', created: 12, updated: 3, batch: 'b' });
+  const r = applyEvent(laneState(), imported(11, { created: 12, updated: 3 }));
   assert.equal(r.refetch, true);
   assert.deepEqual(r.effects.map((e) => [e.kind, e.created, e.updated]), [['imported', 12, 3]]);
 });

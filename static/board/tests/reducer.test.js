@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvents, applyEvent, mergePage } from '../reducer.js';
 import { emptyFilters } from '../filters.js';
-import { apiState, card, moved, DANA, ME } from './fixtures.js';
+import { apiState, card, moved, created, updated, campaignCreated, campaignMoved, batchUndone, feedback, move, DANA, ME } from './fixtures.js';
 
 const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);
 const ids = (state, stage) => state.stages[stage].ids;
@@ -96,11 +96,7 @@ test('an event already in the data (card carries its version) is not counted twi
 
 test('campaign moved: the campaign\'s figures move whole, loaded cards follow, refetch asked', () => {
   const s = fresh();
-  const e = {
-    type: 'campaign.moved', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA,
-    campaign: 30, from_stage: 1, to_stage: 2, batch: 'b-1', source: 'campaign',
-    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: -10 + i, version: 2, stage_entered_at: '2025-11-20T12:00:00Z' })),
-  };
+  const e = campaignMoved(11, 30, 1, 2, [1, 2, 3, 60, 61].map((id, i) => move(id, 1, 2, -10 + i, 2)));
   const r = applyEvent(s, e);
   assert.equal(r.state.stages[1].count, 0);
   assert.equal(r.state.stages[1].value, 0);
@@ -120,13 +116,9 @@ test('campaign moved: the campaign\'s figures move whole, loaded cards follow, r
 test('undo batch (leads.moved): loaded cards go back with exact figures and entry dates', () => {
   let s = fresh();
   s = applyEvent(s, moved(11, card(2, 2, -1, { version: 2 }), 1)).state;
-  const back = (lead, from, version) => ({ lead, from_stage: from, to_stage: 1, position: -5, version, stage_entered_at: '2025-10-15T00:00:00Z' });
-  const e = {
-    type: 'leads.moved', seq: 12, at: '2025-11-20T12:01:00Z', actor: ME, batch: 'b-2', source: 'undo',
-    undoes: { batch: 'b-1' },
-    // 77 is in no loaded card of MQL, a whole column: the filters leave it out.
-    moves: [{ ...back(2, 2, 3), position: 1 }, back(77, 2, 4)],
-  };
+  const back = (lead, from, position, version) => move(lead, from, 1, position, version, { stage_entered_at: '2025-10-15T00:00:00Z' });
+  // 77 is in no loaded card of MQL, a whole column: the filters leave it out.
+  const e = batchUndone(12, [back(2, 2, 1, 3), back(77, 2, -5, 4)], { actor: ME });
   const r = applyEvent(s, e);
   assert.deepEqual(ids(r.state, 1), [1, 2, 3]);
   assert.equal(r.state.leads[2].stage_entered_at, '2025-10-15T00:00:00Z'); // restored, not the undo's moment
@@ -135,13 +127,13 @@ test('undo batch (leads.moved): loaded cards go back with exact figures and entr
   assert.equal(r.refetch, false);
   assert.equal(r.effects[0].kind, 'undo-batch');
   // A lead from past a column's loaded page: its value is unknown, the server counts.
-  const paged = applyEvent(s, { ...e, moves: [{ ...back(78, 1, 2), to_stage: 2 }] });
+  const paged = applyEvent(s, batchUndone(12, [move(78, 1, 2, -5, 2)]));
   assert.equal(paged.refetch, true);
 });
 
 test('lead created: counted, shown at the top when it matches the filters', () => {
   const s = fresh();
-  const e = { type: 'lead.created', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA, lead: card(90, 1, -1, { value: 500 }), transition: 5 };
+  const e = created(11, card(90, 1, -1, { value: 500 }));
   const r = applyEvent(s, e);
   assert.deepEqual(ids(r.state, 1), [90, 1, 2, 3]);
   assert.equal(r.state.stages[1].count, 6);
@@ -154,7 +146,7 @@ test('lead created: counted, shown at the top when it matches the filters', () =
 
 test('lead updated: value deltas, campaign change, leaving the filter', () => {
   const s = fresh();
-  const up = (seq, extra, fields) => ({ type: 'lead.updated', seq, actor: DANA, at: 'x', lead: card(1, 1, 0, { version: 2, ...extra }), fields });
+  const up = (seq, extra, fields) => updated(seq, card(1, 1, 0, { version: 2, ...extra }), fields);
   let r = applyEvent(s, up(11, { value: 3000 }, ['value']));
   assert.equal(r.state.stages[1].value, 7000);
   assert.equal(r.state.campaigns[30].stages[1].value, 7000);
@@ -174,8 +166,8 @@ test('lead updated: value deltas, campaign change, leaving the filter', () => {
 test('campaign created is added with empty figures; unknown types still advance seq', () => {
   const s = fresh();
   const r = applyEvents(s, [
-    { type: 'campaign.created', seq: 11, actor: DANA, at: 'x', campaign: { id: 32, name: 'Aardvark', channel: '', color: '#000000', cost: 0 } },
-    { type: 'lead.feedback', seq: 12, actor: DANA, at: 'x', lead: 1, verdict: 'accepted' },
+    campaignCreated(11, { id: 32, name: 'Aardvark' }),
+    feedback(12, 1, 'accepted'),
     { type: 'something.new', seq: 13, actor: DANA, at: 'x' },
   ]);
   assert.equal(r.state.seq, 13);
