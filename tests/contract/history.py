@@ -41,14 +41,21 @@ class History:
     searches: tuple[str, ...]
     steps: list[Step] = field(default_factory=list)
     states: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    clients: dict[bool, APIClient] = field(default_factory=dict)
 
     def client(self, sales: bool = False) -> APIClient:
-        return client_for(self.sales if sales else self.owner)
+        # One client each: a new one loads the middleware (and WhiteNoise's files) again.
+        if sales not in self.clients:
+            self.clients[sales] = client_for(self.sales if sales else self.owner)
+        return self.clients[sales]
 
     def read(self, search: str) -> dict[str, Any]:
         """``/state/`` as its view answers (the middleware left out: it is read
         after every write, and the suite runs on a small machine)."""
-        query = f"{search}&per_stage=500" if search else "?per_stage=500"
+        if "per_stage" in search:
+            query = search
+        else:
+            query = f"{search}&per_stage=500" if search else "?per_stage=500"
         request = APIRequestFactory().get(f"/api/boards/{self.board.pk}/state/{query}")
         force_authenticate(request, self.owner)
         answer = STATE_VIEW(request, board_id=self.board.pk)

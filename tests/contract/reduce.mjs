@@ -4,10 +4,11 @@
 //   node tests/contract/reduce.mjs cases.json
 //
 // cases.json: {"cases": [{"search": "?score_min=40", "before": /state/ at N,
-// "events": /events/?after=N up to M, "after": /state/ at M}, ...]}. Prints, per
-// case, the reduced state and the fresh one, both as loadState keeps them (less
-// ``touched``: the browser's own memory of who moved what, in no answer), and
-// whether the reducer asked for a refetch.
+// "events": /events/?after=N up to M, "after": /state/ at M, "full": /state/ at
+// M with every card (optional)}, ...]}. Prints, per case, the reduced state and
+// the fresh ones, each as loadState keeps it (less ``touched``: the browser's own
+// memory of who moved what, in no answer), and whether the reducer asked for a
+// refetch.
 
 import { readFileSync } from 'node:fs';
 import { parseFilters } from '../../static/board/filters.js';
@@ -16,12 +17,13 @@ import { applyEvents, loadState } from '../../static/board/reducer.js';
 const comparable = ({ touched, ...state }) => state;
 
 const { cases } = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const results = cases.map(({ search, before, events, after }) => {
+const results = cases.map(({ search, before, events, after, full }) => {
   const filters = parseFilters(search);
   const result = applyEvents(loadState(before, filters), events);
   return {
     reduced: comparable(result.state),
     fresh: comparable(loadState(after, filters)),
+    full: full ? comparable(loadState(full, filters)) : null,
     applied: result.applied,
     gap: result.gap,
     refetch: result.refetch,
