@@ -27,6 +27,11 @@ the link stops working: at once when it is revoked (``funnel.services`` announce
 ``{"type": "share.revoked", "link": id}`` to every process; only the sockets of
 that link act on it), when it expires, and, should an announcement be lost, at
 its next check of the link (``WS_SHARE_RECHECK`` seconds).
+
+Every message the socket sends has its one typed definition in
+``leads.events.schema`` (served as JSON Schema at ``/api/events/schema/``); the
+close codes below are written into the front end's build with it
+(``manage.py event_contract``).
 """
 
 from __future__ import annotations

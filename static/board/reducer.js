@@ -255,10 +255,11 @@ function placeCard(d, card) {
   return true;
 }
 
-/** A loaded card as one move of a batch leaves it. */
-function movedCard(known, move) {
-  const { to_stage: stage, position, version, stage_entered_at } = move;
-  return { ...known, stage, position, version, stage_entered_at };
+/** A loaded card as one move of a batch (``event``) leaves it. Moves stored
+ * before they carried ``stage_entered_at`` entered at the event's moment. */
+function movedCard(known, move, event) {
+  const { to_stage: stage, position, version } = move;
+  return { ...known, stage, position, version, stage_entered_at: move.stage_entered_at ?? event.at };
 }
 
 /**
@@ -364,7 +365,7 @@ function applyToLane(d, event, result) {
       for (const m of event.moves || []) {
         const known = d.handoff.cards[m.lead] || d.leads[m.lead];
         if (!known || known.version >= m.version) continue;
-        laneCard(d, movedCard(known, m), { type: 'lead.moved' }, known.stage, result);
+        laneCard(d, movedCard(known, m, event), { type: 'lead.moved' }, known.stage, result);
       }
       break;
     default:
@@ -428,7 +429,7 @@ const HANDLERS = {
     }
     for (const m of moves) {
       const known = d.leads[m.lead];
-      if (known) placeCard(d, movedCard(known, m));
+      if (known) placeCard(d, movedCard(known, m, event));
     }
     result.effects.push({ kind: 'batch', campaign: event.campaign, count: moves.length, from, to, event });
   },
@@ -444,7 +445,7 @@ const HANDLERS = {
         addFigures(d, m.from_stage, known.campaign, -1, -known.value);
         addFigures(d, m.to_stage, known.campaign, 1, known.value);
       }
-      placeCard(d, movedCard(known, m));
+      placeCard(d, movedCard(known, m, event));
     }
     result.effects.push({ kind: 'undo-batch', count: moves.length, event });
   },

@@ -112,7 +112,7 @@ def test_undo_after_as_of_does_not_rewrite_then(board, stages, owner, clock):
         by = {s["name"]: s for s in state["stages"]}
         assert (by["New"]["count"], by["MQL"]["count"]) == (1, 0)
     # Back in New, the lead's days count from its creation: the MQL never happened.
-    assert by["New"]["leads"][0]["stage_entered_at"] == t0
+    assert by["New"]["leads"][0]["stage_entered_at"] == wire_moment(t0)
 
 
 def test_leads_created_later_are_absent_and_filters_apply(board, stages, owner, clock, campaign):

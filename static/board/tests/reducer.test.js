@@ -190,3 +190,9 @@ test('a page appends to its stage, skips cards a newer event placed, keeps count
   assert.equal(r.stages[1].count, 4);
   assert.equal(r.leads[2].stage, 2);
 });
+
+test('a batch move stored before moves carried stage_entered_at enters at the event', () => {
+  const { stage_entered_at, ...old } = move(1, 1, 2, -10, 2);
+  const r = applyEvent(fresh(), campaignMoved(11, 30, 1, 2, [old], { at: '2025-11-21T08:00:00Z' }));
+  assert.equal(r.state.leads[1].stage_entered_at, '2025-11-21T08:00:00Z');
+});
