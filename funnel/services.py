@@ -26,6 +26,7 @@ from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events import board_group, encode
 from leads.selectors import board_get
 from leads.services.access import board_lock, membership_for_write
+from leads.services.tx import write_transaction
 
 from .fanout import EPHEMERAL_MESSAGE_TYPE
 from .models import Meeting, ShareLink, new_token, token_digest
@@ -61,7 +62,7 @@ def announce(board_id: int, text: str) -> None:
 # Share links
 
 
-@transaction.atomic
+@write_transaction
 def share_link_create(
     *, board_id: int, actor: Any, expires_at: datetime | None = None
 ) -> ShareLink:
@@ -79,7 +80,7 @@ def share_link_create(
     return link
 
 
-@transaction.atomic
+@write_transaction
 def share_link_revoke(
     *, board_id: int, actor: Any, token: str | None = None, link_id: int | None = None
 ) -> ShareLink:
@@ -110,7 +111,7 @@ def share_link_revoke(
 # Meetings
 
 
-@transaction.atomic
+@write_transaction
 def meeting_start(*, board_id: int, actor: Any) -> Meeting:
     """Start collecting the board's moves for a recap (owners and editors). One
     meeting runs per board at a time: another start is a 409 naming it."""
@@ -146,13 +147,17 @@ def meeting_end(*, board_id: int, meeting_id: int, actor: Any) -> Meeting:
         recap = meeting_recap_compute(
             board=board, user=actor, meeting=meeting, end=end, ended_by=actor
         )
-        with transaction.atomic():
-            ended = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
-                ended_at=end, ended_by=actor, recap=json_safe(recap)
-            )
-            if ended:
-                announce_on_commit(board_id, {"type": "meeting.ended", "meeting": meeting.pk})
+        _meeting_close(meeting, end=end, actor=actor, recap=recap)
     return Meeting.objects.select_related("started_by", "ended_by").get(pk=meeting.pk)
+
+
+@write_transaction
+def _meeting_close(meeting: Meeting, *, end: datetime, actor: Any, recap: dict[str, Any]) -> None:
+    ended = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
+        ended_at=end, ended_by=actor, recap=json_safe(recap)
+    )
+    if ended:
+        announce_on_commit(meeting.board_id, {"type": "meeting.ended", "meeting": meeting.pk})
 
 
 def json_safe(value: dict[str, Any]) -> dict[str, Any]:
