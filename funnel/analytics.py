@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leads.rules import handoff_stage
+from leads.verdicts import Tally
+
 DAY_SECONDS = 86400.0
 
 
@@ -203,8 +206,8 @@ def campaign_figures(
 ) -> list[dict[str, Any]]:
     """Per campaign: leads, reach per stage, won value, cost per SQL and per Won.
 
-    "SQL" is the first sales-owned open stage when the frame has a ``team`` column,
-    else the third open stage; cost per SQL = cost / leads that reached it.
+    "SQL" is the handoff stage (``leads.rules.handoff_stage``: the first sales-owned
+    open stage; none, no cost per SQL); cost per SQL = cost / leads that reached it.
     "MQL" is the open stage just before SQL; ``mql_to_sql`` (the acceptance rate of
     the handoff) = reached(SQL) / reached(MQL) of the campaign's leads.
     """
@@ -257,13 +260,9 @@ def campaign_figures_of(
 
 
 def sql_stage_id(opens: pd.DataFrame) -> int | None:
-    if "team" in opens.columns:
-        sales = opens[opens["team"] == "sales"]
-        if not sales.empty:
-            return int(sales.iloc[0]["id"])
-    if len(opens) >= 3:
-        return int(opens.iloc[2]["id"])
-    return None
+    """The handoff stage of the open stages (in position order): ``rules.handoff_stage``."""
+    stage = handoff_stage(opens.to_dict("records"))
+    return None if stage is None else int(stage["id"])
 
 
 def stage_before(opens: pd.DataFrame, stage_id: int | None) -> int | None:
@@ -368,9 +367,6 @@ def velocity_of(stages: pd.DataFrame, moves: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-TOP_REASONS = 5
-
-
 def handoff_quality(
     *,
     leads: pd.DataFrame,
@@ -385,18 +381,10 @@ def handoff_quality(
     latest = mine.sort_values(["lead_id", "at", "id"], kind="stable").drop_duplicates(
         "lead_id", keep="last"
     )
-    accepted = int((latest["verdict"] == "accepted").sum())
-    rejected_rows = latest[latest["verdict"] == "rejected"]
-    reasons = (
-        rejected_rows["reason"].fillna("").str.strip().replace("", "(no reason)").value_counts()
-    )
-    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:TOP_REASONS]
-    return {
-        "accepted": accepted,
-        "rejected": len(rejected_rows),
-        "acceptance_rate": rate(accepted, accepted + len(rejected_rows)),
-        "top_reasons": [{"reason": reason, "leads": int(n)} for reason, n in ranked],
-    }
+    tally = Tally()
+    for verdict, reason in zip(latest["verdict"], latest["reason"], strict=True):
+        tally.add(verdict, reason)
+    return tally.verdicts()
 
 
 def board_numbers(

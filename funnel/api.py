@@ -18,6 +18,7 @@ from leads import selectors
 from leads.api import STATE_FILTERS, validated
 from leads.fields import IntegerInput, MomentInput, PeriodInput
 from leads.models import Board
+from leads.rules import display_name
 from leads.schema import CONFLICT_ANSWER
 
 from . import charts, render_limits, snapshot
@@ -291,10 +292,10 @@ class MeetingOutput(serializers.Serializer):
     recap = serializers.JSONField(allow_null=True, help_text="Set once the meeting has ended.")
 
     def get_started_by(self, meeting: Any) -> str | None:
-        return selectors.user_name(meeting.started_by) if meeting.started_by else None
+        return display_name(meeting.started_by) if meeting.started_by else None
 
     def get_ended_by(self, meeting: Any) -> str | None:
-        return selectors.user_name(meeting.ended_by) if meeting.ended_by else None
+        return display_name(meeting.ended_by) if meeting.ended_by else None
 
 
 class MeetingListCreateApi(APIView):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from leads import selectors
 from leads.errors import NotFound, PermissionDenied
 from leads.models import Board, Role
+from leads.rules import display_name
 from leads.selectors import board_get
 
 from . import analytics
@@ -191,7 +192,7 @@ def meeting_summary(meeting: Meeting) -> dict[str, Any]:
 
 
 def person_name(user: Any) -> str | None:
-    return selectors.user_name(user) if user is not None else None
+    return display_name(user) if user is not None else None
 
 
 def meeting_recap_compute(

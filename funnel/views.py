@@ -14,7 +14,8 @@ from config import throttle
 from leads.errors import NotFound
 from leads.models import Board
 from leads.principals import GUEST_NAME
-from leads.selectors import board_get, boards_for_user, user_name
+from leads.rules import display_name, may_judge
+from leads.selectors import board_get, boards_for_user
 
 from .models import ShareLink
 from .selectors import meeting_running, meeting_summary, share_link_find, share_link_state
@@ -74,9 +75,10 @@ def board_config(board: Board, request: HttpRequest) -> dict:
         "me": {
             "id": user.pk,
             "username": user.get_username(),
-            "name": user_name(user),
+            "name": display_name(user),
             "role": board.my_role,  # type: ignore[attr-defined]
             "team": board.my_team,  # type: ignore[attr-defined]
+            "may_judge": may_judge(board.my_role, board.my_team),  # type: ignore[attr-defined]
         },
     }
 
@@ -117,7 +119,14 @@ def meeting_page(request: HttpRequest, board_id: int) -> HttpResponse:
         board = link.board
         config = {
             "board": {"id": board.pk, "name": board.name},
-            "me": {"id": None, "username": "", "name": GUEST_NAME, "role": "viewer", "team": None},
+            "me": {
+                "id": None,
+                "username": "",
+                "name": GUEST_NAME,
+                "role": "viewer",
+                "team": None,
+                "may_judge": False,
+            },
         }
         share = token
         expires_at = link.expires_at

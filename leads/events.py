@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Board, BoardEvent, BoardMembership
+from .rules import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def actor_summary(user: Any, membership: BoardMembership | None) -> dict[str, An
     return {
         "id": user.pk,
         "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),
+        "name": display_name(user),
         "team": membership.team if membership else None,
     }
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .models import LeadFeedback, StageTransition
 from .selectors import board_leads_filtered
+from .spreadsheet import neutralize
 from .validation import mend_text
 
 LEAD_COLUMNS = (
@@ -50,16 +51,8 @@ TRANSITION_COLUMNS = (
     "undo",
     "note",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 SPOOL_MEMORY = 8 * 2**20  # bytes of an export kept in memory before it goes to disk
-
-
-def neutralize(value: Any) -> Any:
-    """A text cell that starts like a formula gets a leading ``'`` (OWASP's advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class _Echo:

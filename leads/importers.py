@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from .spreadsheet import runs_as_formula
 from .validation import attribute_limits, attributes_problem, creation_problem, name_problem
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -140,9 +141,6 @@ DATE_FORMATS = (
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y %H:%M:%S",
 )
-# A cell that a spreadsheet would run. "+1 555 0100" (a phone) and "-5" (a
-# number) are data: only a sign followed by something else is a formula.
-FORMULA = re.compile(r"^\s*(?:[=@]|[+-](?![\d\s().,]*$))")
 
 
 @dataclass
@@ -440,7 +438,7 @@ def check_row(
         header = headers[index]
         if not header or not cell.strip():
             continue
-        if FORMULA.match(cell):
+        if runs_as_formula(cell):
             parsed.fail(row, header, "Cell starts like a spreadsheet formula; refused.")
             continue
         target = columns.get(index)

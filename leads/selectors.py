@@ -50,11 +50,10 @@ from .models import (
     LeadFeedback,
     Role,
     Stage,
-    StageKind,
-    StageTeam,
     StageTransition,
 )
 from .principals import ShareViewer
+from .rules import display_name, display_name_of, handoff_stage
 from .validation import DATE_MAX, DATE_MIN
 
 STATE_PER_STAGE = 50
@@ -112,10 +111,6 @@ def board_memberships_list(*, board_id: int, user: Any) -> QuerySet[BoardMembers
         .select_related("user")
         .order_by("user__username", "id")
     )
-
-
-def user_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def board_member_user_get(*, board_id: int, user_id: int, field: str = "owner") -> Any:
@@ -267,15 +262,12 @@ def board_people(board_id: int, owner_ids: set[int]) -> dict[str, dict[str, Any]
 
 
 def person(user: Any, team: str | None) -> dict[str, Any]:
-    return {"id": user.pk, "username": user.get_username(), "name": user_name(user), "team": team}
-
-
-def handoff_stage_of(stages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first sales-owned open stage of ``stages`` (in position order): where
-    marketing hands a lead to sales (the rule of ``selectors_bridge.handoff_stage``)."""
-    return next(
-        (s for s in stages if s["team"] == StageTeam.SALES and s["kind"] == StageKind.OPEN), None
-    )
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": display_name(user),
+        "team": team,
+    }
 
 
 def handoff_lane(
@@ -329,7 +321,7 @@ def board_state_get(
         Stage.objects.filter(board_id=board.pk).order_by("position").values(*STAGE_FIELDS)
     )
     stage_ids = [stage["id"] for stage in stages]
-    lane = handoff_lane(leads, handoff_stage_of(stages)) if stage_id is None else None
+    lane = handoff_lane(leads, handoff_stage(stages)) if stage_id is None else None
     if stage_id is not None:
         stages = [stage for stage in stages if stage["id"] == stage_id]
         if not stages:
@@ -871,5 +863,6 @@ def board_transitions_between(
 def actor_name(row: Mapping[str, Any]) -> str | None:
     if row["actor__username"] is None:
         return None
-    full = f"{row['actor__first_name']} {row['actor__last_name']}".strip()
-    return full or row["actor__username"]
+    return display_name_of(
+        row["actor__first_name"], row["actor__last_name"], row["actor__username"]
+    )

@@ -24,6 +24,7 @@ from .models import (
     Team,
     Verdict,
 )
+from .rules import display_name, may_judge
 from .selectors import (
     EVENTS_LIMIT,
     EVENTS_LIMIT_MAX,
@@ -146,6 +147,12 @@ class StageOutput(serializers.ModelSerializer):
 class MeOutput(serializers.Serializer):
     role = serializers.ChoiceField(Role.choices, source="my_role")
     team = serializers.ChoiceField(Team.choices, source="my_team")
+    may_judge = serializers.SerializerMethodField(
+        help_text="May the caller accept or reject leads handed to sales (leads.rules.may_judge)."
+    )
+
+    def get_may_judge(self, board: Board) -> bool:
+        return may_judge(board.my_role, board.my_team)  # type: ignore[attr-defined]
 
 
 class BoardSummaryOutput(serializers.ModelSerializer):
@@ -178,7 +185,7 @@ class MemberOutput(serializers.ModelSerializer):
         fields = ("id", "user", "username", "name", "role", "team", "created_at")
 
     def get_name(self, membership: BoardMembership) -> str:
-        return membership.user.get_full_name() or membership.user.get_username()
+        return display_name(membership.user)
 
 
 # The board's state and events (documentation of dict answers)
@@ -439,7 +446,7 @@ class ActorOutput(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user: Any) -> str:
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class TransitionOutput(serializers.ModelSerializer):

@@ -29,7 +29,17 @@ from django.db import NotSupportedError, connection
 from django.db.models import Model
 from django.utils import timezone
 
-from ..models import Board, Lead, LeadFeedback, Role, Stage, StageTransition, Team, Verdict
+from ..models import (
+    DEFAULT_REJECTION_REASONS,
+    Board,
+    Lead,
+    LeadFeedback,
+    Role,
+    Stage,
+    StageTransition,
+    Team,
+    Verdict,
+)
 from ..models import TransitionSource as Source
 from .boards import DEFAULT_STAGES, board_create, board_member_add
 from .campaigns import campaign_create
@@ -103,13 +113,8 @@ WEBSITE = CampaignProfile("", "website", 0, HISTORY_DAYS, 0, 0.04, 1.0)  # leads
 PROFILES = (*CAMPAIGNS, WEBSITE)
 CUM_SHARES = list(accumulate(p.share for p in PROFILES))
 
-REJECT_REASONS = (
-    "No budget",
-    "Wrong persona",
-    "Bad contact data",
-    "Duplicate",
-    "Student / competitor",
-)
+# The reasons every new board starts with (see leads.models.RejectionReason).
+REJECT_REASONS = DEFAULT_REJECTION_REASONS
 # After these, sales may hand the lead back to marketing's nurture instead of losing it.
 RECYCLABLE = frozenset(REJECT_REASONS[:3])
 # Per channel: how often sales rejects its leads for each of REJECT_REASONS ...

@@ -15,13 +15,12 @@ from ..events import event_append
 from ..models import (
     Lead,
     LeadFeedback,
-    Role,
     Stage,
     StageTransition,
-    Team,
     TransitionSource,
     Verdict,
 )
+from ..rules import may_judge
 from ..validation import attributes_problem, name_problem
 from .access import (
     campaign_of_board,
@@ -336,7 +335,7 @@ def lead_feedback_record(
 ) -> LeadFeedback:
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
-    if membership is not None and membership.role != Role.OWNER and membership.team != Team.SALES:
+    if membership is not None and not may_judge(membership.role, membership.team):
         # The verdict is sales' word to marketing; the owner may stand in.
         raise PermissionDenied("Only sales (or the board's owner) accept or reject a lead.")
     if verdict not in Verdict.values:

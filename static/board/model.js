@@ -8,10 +8,10 @@
 
 import { compareWaiting, waitsInLane } from './reducer.js';
 
-/** May this member accept or reject leads in the handoff lane? Sales with edit
- * rights, and the board's owner (as ``lead_feedback_record`` allows). */
+/** May this member accept or reject leads in the handoff lane? The server's
+ * answer (``me.may_judge``, from ``leads.rules.may_judge``): the rule lives there. */
 export function canJudge(me) {
-  return !!me && (me.role === 'owner' || (me.team === 'sales' && me.role === 'editor'));
+  return !!me && me.may_judge === true;
 }
 
 /**

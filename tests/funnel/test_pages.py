@@ -35,6 +35,7 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
             "name": "Dana Sales",
             "role": "editor",
             "team": "sales",
+            "may_judge": True,
         },
     }
     html = response.content.decode()

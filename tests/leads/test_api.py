@@ -165,7 +165,7 @@ class TestBoards:
     def test_list_shows_my_boards_with_my_role(self, board, editor, outsider):
         mine = client_for(editor).get("/api/boards/").json()
         assert [(b["id"], b["me"]) for b in mine] == [
-            (board.pk, {"role": "editor", "team": "sales"})
+            (board.pk, {"role": "editor", "team": "sales", "may_judge": True})
         ]
         assert mine[0]["last_seq"] == board.last_seq
         assert client_for(outsider).get("/api/boards/").json() == []
@@ -183,7 +183,7 @@ class TestBoards:
             "Lost",
         ]
         assert [s["position"] for s in body["stages"]] == list(range(6))
-        assert body["me"] == {"role": "owner", "team": "management"}
+        assert body["me"] == {"role": "owner", "team": "management", "may_judge": True}
         membership = BoardMembership.objects.get(board_id=body["id"], user=outsider)
         assert membership.role == "owner"
 
@@ -237,7 +237,7 @@ class TestBoards:
         board.refresh_from_db()
         body = client_for(viewer).get(f"/api/boards/{board.pk}/").json()
         assert body["last_seq"] == board.last_seq > 0
-        assert body["me"] == {"role": "viewer", "team": "management"}
+        assert body["me"] == {"role": "viewer", "team": "management", "may_judge": False}
         assert [s["id"] for s in body["stages"]] == [
             s.pk for s in Stage.objects.filter(board=board).order_by("position")
         ]

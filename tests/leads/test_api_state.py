@@ -70,7 +70,7 @@ class TestState:
         body = response.json()
         assert body["seq"] == board.last_seq
         assert body["board"]["id"] == board.pk
-        assert body["board"]["me"] == {"role": "viewer", "team": "management"}
+        assert body["board"]["me"] == {"role": "viewer", "team": "management", "may_judge": False}
         assert [s["name"] for s in body["stages"]] == [
             "New",
             "MQL",

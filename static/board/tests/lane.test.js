@@ -26,7 +26,7 @@ function laneState(overrides = {}, filters = emptyFilters()) {
     leads: [card(7, SQL, 40, { verdict: null, stage_entered_at: '2025-11-02T00:00:00Z' }), card(5, SQL, 0, { verdict: null, stage_entered_at: '2025-11-03T00:00:00Z' })],
   };
   const campaigns = base.campaigns.map((c) => ({ ...c, stages: { ...c.stages, [SQL]: { count: 0, value: 0 } } }));
-  return loadState({ ...base, stages, campaigns, handoff: lane, board: { ...base.board, me: { role: 'editor', team: 'sales' } }, ...overrides }, filters);
+  return loadState({ ...base, stages, campaigns, handoff: lane, board: { ...base.board, me: { role: 'editor', team: 'sales', may_judge: true } }, ...overrides }, filters);
 }
 const col = (state, id, opts) => buildColumns(state, opts).find((c) => c.id === id);
 
@@ -47,15 +47,13 @@ test('load: the lane lists the waiting leads; the column draws them first', () =
   assert.deepEqual(col(past, SQL).ids, [5, 6]);
 });
 
-test('who may judge: sales members who can edit, and the owner', () => {
-  assert.equal(canJudge({ role: 'editor', team: 'sales' }), true);
-  assert.equal(canJudge({ role: 'owner', team: 'sales' }), true);
-  assert.equal(canJudge({ role: 'viewer', team: 'sales' }), false);
-  assert.equal(canJudge({ role: 'editor', team: 'marketing' }), false);
+test('who may judge: what the server says (me.may_judge), nothing guessed from role or team', () => {
+  assert.equal(canJudge({ role: 'editor', team: 'sales', may_judge: true }), true);
+  assert.equal(canJudge({ role: 'owner', team: 'sales' }), false); // no answer: no buttons
+  assert.equal(canJudge({ role: 'viewer', team: 'sales', may_judge: false }), false);
   assert.equal(canJudge(null), false);
-  assert.equal(canJudge({ role: 'owner', team: 'management' }), true);
-  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'management' } } }), SQL).handoff.canJudge, false);
-  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management' } } }), SQL).handoff.canJudge, true);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'management', may_judge: false } } }), SQL).handoff.canJudge, false);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management', may_judge: true } } }), SQL).handoff.canJudge, true);
 });
 
 test('a verdict takes the lead out of the lane; its card stays and shows it', () => {
