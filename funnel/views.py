@@ -14,7 +14,7 @@ from config import throttle
 from leads.errors import NotFound
 from leads.models import Board
 from leads.principals import GUEST_NAME
-from leads.rules import display_name, may_judge
+from leads.rules import display_name, may_judge, page_rules
 from leads.selectors import board_get, boards_for_user
 
 from .models import ShareLink
@@ -80,6 +80,7 @@ def board_config(board: Board, request: HttpRequest) -> dict:
             "team": board.my_team,  # type: ignore[attr-defined]
             "may_judge": may_judge(board.my_role, board.my_team),  # type: ignore[attr-defined]
         },
+        "rules": page_rules(),
     }
 
 
@@ -127,6 +128,7 @@ def meeting_page(request: HttpRequest, board_id: int) -> HttpResponse:
                 "team": None,
                 "may_judge": False,
             },
+            "rules": page_rules(),
         }
         share = token
         expires_at = link.expires_at

@@ -324,6 +324,16 @@ class RejectionReason(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @classmethod
+    def labels_of(cls, board_id: int) -> list[str]:
+        """The board's reasons in order; the defaults while it has none of its own."""
+        labels = list(
+            cls.objects.filter(board_id=board_id)
+            .order_by("position")
+            .values_list("label", flat=True)
+        )
+        return labels or list(DEFAULT_REJECTION_REASONS)
+
 
 class Webhook(models.Model):
     """An outgoing webhook: every stored event of the board (of ``events`` types, all

@@ -13,6 +13,29 @@ from typing import Any
 
 from .models import Role, StageKind, StageTeam, Team
 
+# What sales may mark valuable or useless in a verdict, besides the lead's
+# attribute keys, with the label the handoff form shows (handed to the browser
+# in the page config as ``rules.feedback_fields``).
+FEEDBACK_FIELDS: dict[str, str] = {
+    "name": "Name",
+    "email": "Email",
+    "company": "Company",
+    "title": "Job title",
+    "source": "Source",
+    "owner": "Owner",
+    "score": "Score",
+    "value": "Value",
+    "campaign": "Campaign",
+    "stage": "Stage",
+    "external_id": "Marketing system id",
+    "crm_id": "CRM id",
+}
+
+
+def page_rules() -> dict[str, object]:
+    """The rules' lists the board's script needs, for its page config."""
+    return {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]}
+
 
 def _get(record: Any, name: str) -> Any:
     return record[name] if isinstance(record, Mapping) else getattr(record, name)

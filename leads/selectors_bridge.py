@@ -16,13 +16,13 @@ from .models import (
     Campaign,
     Lead,
     LeadFeedback,
+    RejectionReason,
     Role,
     Stage,
     Webhook,
     WebhookDelivery,
 )
 from .selectors import board_get
-from .services.bridge import FEEDBACK_FIELDS, rejection_reasons_of
 from .verdicts import Tally
 
 HANDOFF_PAGE = 50
@@ -40,7 +40,7 @@ def board_for_editor(*, board_id: int, user: Any) -> Board:
 
 def rejection_reasons_get(*, board_id: int, user: Any) -> list[str]:
     board = board_get(board_id=board_id, user=user)
-    return rejection_reasons_of(board.pk)
+    return RejectionReason.labels_of(board.pk)
 
 
 def lead_quality_get(
@@ -130,7 +130,7 @@ def handoff_list(
             {
                 **card_from_row(row),
                 "attributes": attributes,
-                "fields": [*FEEDBACK_FIELDS, *attributes],
+                "fields": [*rules.FEEDBACK_FIELDS, *attributes],
             }
         )
     return {
@@ -138,7 +138,7 @@ def handoff_list(
         "count": count,
         "leads": leads,
         "next": offset + limit if offset + limit < count else None,
-        "reasons": rejection_reasons_of(board.pk),
+        "reasons": RejectionReason.labels_of(board.pk),
     }
 
 

@@ -32,7 +32,6 @@ from .. import importers
 from ..errors import InvalidInput, NotFound
 from ..events import STORED_TYPES, encode, event_append, publish
 from ..models import (
-    DEFAULT_REJECTION_REASONS,
     Board,
     Campaign,
     Lead,
@@ -44,6 +43,7 @@ from ..models import (
     Verdict,
     Webhook,
 )
+from ..rules import FEEDBACK_FIELDS
 from ..validation import attributes_problem
 from ..webhooks import target_refusal
 from .access import membership_for_owner, membership_for_write
@@ -53,21 +53,6 @@ Progress = Callable[[str, int, int], None]
 
 # Lead fields an import or an upsert compares and writes (stage and campaign apart).
 PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
-# What feedback may name as valuable or useless, besides the lead's attribute keys.
-FEEDBACK_FIELDS = (
-    "name",
-    "email",
-    "company",
-    "title",
-    "source",
-    "owner",
-    "score",
-    "value",
-    "campaign",
-    "stage",
-    "external_id",
-    "crm_id",
-)
 CHUNK = 1000
 
 
@@ -597,15 +582,6 @@ def lead_upsert(
 # --- The feedback loop ---
 
 
-def rejection_reasons_of(board_id: int) -> list[str]:
-    labels = list(
-        RejectionReason.objects.filter(board_id=board_id)
-        .order_by("position")
-        .values_list("label", flat=True)
-    )
-    return labels or list(DEFAULT_REJECTION_REASONS)
-
-
 @write_transaction
 def rejection_reasons_set(*, board_id: int, actor: Any, reasons: list[str]) -> list[str]:
     """Replace the board's rejection reasons (owner only)."""
@@ -651,7 +627,7 @@ def feedback_check(
     reason = reason.strip()
     if verdict != Verdict.REJECTED:
         return reason
-    reasons = rejection_reasons_of(lead.board_id)
+    reasons = RejectionReason.labels_of(lead.board_id)
     for label in reasons:
         if label.lower() == reason.lower():
             return label
