@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funnel.numbers import charts, render_limits, snapshot
+from funnel.numbers.recap import recap_markdown
 from leads import selectors
 from leads.api import STATE_FILTERS, validated
 from leads.fields import IntegerInput, MomentInput, PeriodInput
@@ -21,8 +23,6 @@ from leads.models import Board
 from leads.rules import display_name
 from leads.schema import CONFLICT_ANSWER
 
-from . import charts, render_limits, snapshot
-from .recap import recap_markdown
 from .selectors import (
     SHARE_LINK_STATES,
     board_numbers_for,
@@ -126,7 +126,7 @@ class SnapshotQueryInput(serializers.Serializer):
 
 class BoardSnapshotApi(APIView):
     """The board (or its funnel chart) as a PNG of exactly ``width`` x ``height``.
-    Renders are rationed (funnel.render_limits): per user and per board (429), and
+    Renders are rationed (funnel.numbers.render_limits): per user and per board (429), and
     per process, a few at a time with a short queue (503 when it is full)."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:

@@ -5,7 +5,7 @@ A share link authenticates with the header ``X-Share-Token: <token>`` only: a
 long-lived secret in a URL ends up in access logs, proxies and browser history,
 and the meeting view sends the header on every read (its downloads too). The
 page URL ``/boards/<id>/meeting/?share=<token>`` is the link itself and stays
-(``funnel.views.meeting_page``); the API does not read ``?share=``. The link is
+(``funnel.pages.views.meeting_page``); the API does not read ``?share=``. The link is
 looked up on every request, so a revoked or expired one stops working at once
 (403 with a readable ``detail``). It makes a ``leads.principals.ShareViewer``:
 the selectors show it its one board as a viewer; the services refuse it any

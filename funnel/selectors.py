@@ -10,13 +10,13 @@ import pandas as pd
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from funnel.numbers import analytics
 from leads import selectors
 from leads.errors import NotFound, PermissionDenied
 from leads.models import Board, Role
 from leads.rules import display_name
 from leads.selectors import board_get
 
-from . import analytics
 from .models import Meeting, ShareLink, token_digest
 
 TOKEN_MAX_LENGTH = 64

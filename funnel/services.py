@@ -4,7 +4,7 @@ meetings (started and ended by them; the end computes and keeps the recap).
 Each change that open meeting views must see at once is announced to the board's
 sockets after commit, as an ephemeral message (no seq, not in the event log):
 ``{"type": "share.revoked", "link": <id>}`` (the sockets opened with that link
-close, see ``funnel.consumers``; the token itself is never sent),
+close, see ``funnel.realtime.consumer``; the token itself is never sent),
 ``{"type": "meeting.started", "meeting": {...}}`` and
 ``{"type": "meeting.ended", "meeting": <id>}``.
 """
@@ -22,20 +22,20 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
+from funnel.realtime.feed import EPHEMERAL_MESSAGE_TYPE
 from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events import board_group, encode
 from leads.selectors import board_get
 from leads.services.access import board_lock, membership_for_write
 from leads.services.tx import write_transaction
 
-from .fanout import EPHEMERAL_MESSAGE_TYPE
 from .models import Meeting, ShareLink, new_token, token_digest
 from .selectors import MAX_ID, links_of_token, meeting_recap_compute, meeting_summary
 
 logger = logging.getLogger(__name__)
 
 # The sender of the server's own ephemeral messages: no socket has this key, so
-# every socket of the board gets them (see ``funnel.fanout.BoardFeed.receive``).
+# every socket of the board gets them (see ``funnel.realtime.feed.BoardFeed.receive``).
 SERVER_SENDER = "server"
 
 

@@ -38,7 +38,7 @@ STORED_TYPES = (
 )
 EPHEMERAL_TYPES = ("presence.joined", "presence.left", "meeting.follow")
 
-# The channel-layer message type the fan-out in ``funnel.consumers`` handles.
+# The channel-layer message type the fan-out in ``funnel.realtime.consumer`` handles.
 LAYER_MESSAGE_TYPE = "board.event"
 
 

@@ -3,7 +3,7 @@
 A ``ShareViewer`` is not a Django user and has no row of its own. It stands for
 whoever holds one read-only share link (``funnel.models.ShareLink``) and sees
 that one board as a viewer would. It is built by ``funnel.permissions`` (REST)
-and ``funnel.auth`` (websocket) after the link was checked in the database;
+and ``funnel.realtime.auth`` (websocket) after the link was checked in the database;
 ``leads.selectors`` scope it to its board and ``leads.services.access`` refuses
 it as the actor of any write.
 """
@@ -24,7 +24,7 @@ class ShareViewer:
     It fails closed: to Django and DRF it is anonymous (``is_authenticated`` is
     False, no pk), so ``login_required``, ``IsAuthenticated`` and anything else
     that does not know it keep it out; only code that checks for a
-    ``ShareViewer`` (``funnel.permissions``, ``funnel.consumers``, the board
+    ``ShareViewer`` (``funnel.permissions``, ``funnel.realtime.consumer``, the board
     selectors) lets it in.
     """
 

@@ -374,7 +374,7 @@ def board_events_after(
     }
 
 
-# --- Frames for the funnel numbers (funnel.analytics works on these, never on models) ---
+# --- Frames for the funnel numbers (funnel.numbers.analytics works on these, never on models) ---
 
 
 def stages_frame(board_id: int) -> pd.DataFrame:

@@ -4,7 +4,7 @@ Seqs are gapless and commit in order (``leads.events.next_seq``), but each write
 publishes after its own commit, from its own thread or process: two concurrent
 writers' events can reach the channel layer as 1079, 1081, 1080. A client would
 then see a gap, fetch the log, and drop the late 1080: correct, but a REST call
-per client per race. So a board feed (``funnel.fanout.BoardFeed``) passes its
+per client per race. So a board feed (``funnel.realtime.feed.BoardFeed``) passes its
 stored events through a ``SeqOrder``: the one due next is released at once, an
 early one waits for those before it.
 

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from .consumers import BoardConsumer, NoSuchSocket
+from funnel.realtime.consumer import BoardConsumer, NoSuchSocket
 
 # Board ids in ASCII digits only (``\\d`` would take "١٢"); any other path is
 # refused with 4404 instead of an error in the router.

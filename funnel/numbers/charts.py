@@ -1,4 +1,4 @@
-"""Plotly figures (as JSON-ready dicts) built from ``funnel.analytics`` output.
+"""Plotly figures (as JSON-ready dicts) built from ``funnel.numbers.analytics`` output.
 
 Each function takes the analytics answer (``board_numbers``) and the board's stages
 (with their colours) and returns ``fig.to_plotly_json()``: the browser draws it with

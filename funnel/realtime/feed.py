@@ -35,7 +35,7 @@ announcement also carries the origin's socket count for the board, which the
 per-board connection cap adds up across processes.
 
 Stored events reach the sockets in seq order: the feed releases them through a
-``funnel.reorder.SeqOrder`` (an early one waits, briefly, for those before it).
+``funnel.realtime.reorder.SeqOrder`` (an early one waits, briefly, for those before it).
 
 A share link's guest sees people by display name, never by username
 (``leads.principals.for_guest``): the feed makes each text's guest version once,
@@ -59,11 +59,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from config.clients import UNKNOWN
+from funnel.realtime.reorder import SeqOrder
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
 from leads.models import Board
 from leads.principals import for_guest
-
-from .reorder import SeqOrder
 
 logger = logging.getLogger(__name__)
 

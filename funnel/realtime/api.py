@@ -1,5 +1,5 @@
 """``POST /api/ws-ticket/``: a single-use ticket to open a board socket (see
-``funnel.tickets``), for a signed-in member (session + CSRF, or ``Authorization:
+``funnel.realtime.tickets``), for a signed-in member (session + CSRF, or ``Authorization:
 Token``) or a share link's guest (``X-Share-Token``)."""
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funnel.realtime.tickets import ticket_issue, ticket_ttl
 from leads.principals import ShareViewer
-
-from .tickets import ticket_issue, ticket_ttl
 
 
 class MemberOrShareGuest(BasePermission):

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from funnel.pages.views import MAX_ID
 from leads import selectors_bridge
 from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
@@ -28,8 +29,6 @@ from leads.models import Board, Role
 from leads.selectors import board_get
 from leads.services.bridge import rejection_reasons_set, webhook_create, webhook_delete
 from leads.services.webhook_state import webhook_set_active
-
-from .views import MAX_ID
 
 DELIVERIES_SHOWN = 20
 REASONS_MAX = 50

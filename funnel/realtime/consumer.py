@@ -4,7 +4,7 @@ On connect the server sends ``{"type": "hello", "seq": N, "presence": [...],
 "you": {...}}`` and then every stored event with seq > N, as the text
 ``leads.events`` encoded, plus ephemeral presence changes (no seq). The socket
 joins the board's feed before it reads N, so nothing published around the
-hello is lost or sent twice (see ``funnel.fanout``).
+hello is lost or sent twice (see ``funnel.realtime.feed``).
 
 From the client the socket takes ``{"type": "ping"}`` (answered with
 ``{"type": "pong"}``) and, from editors and owners, ``{"type": "meeting.follow",
@@ -17,11 +17,11 @@ client does not lose its board on an older server. Each socket may send
 ``WS_MESSAGE_RATE`` messages a second on average, ``WS_MESSAGE_BURST`` at once
 (a token bucket); past that it is closed with 4429. Connection caps per user,
 per share link, per client address and per board (``WS_MAX_CONNECTIONS_PER_*``,
-see ``funnel.fanout.Hub.join``) close a new socket with 4429.
+see ``funnel.realtime.feed.Hub.join``) close a new socket with 4429.
 
 A socket opened by a read-only share link's guest (a ticket of the link, or
-``X-Share-Token``; see ``funnel.auth``) sees its link's board as a viewer, and
-people by display name only (no ``username`` anywhere, see ``funnel.fanout``);
+``X-Share-Token``; see ``funnel.realtime.auth``) sees its link's board as a viewer, and
+people by display name only (no ``username`` anywhere, see ``funnel.realtime.feed``);
 it appears in presence as one "Guest" per link, and closes with 4410 as soon as
 the link stops working: at once when it is revoked (``funnel.services`` announces
 ``{"type": "share.revoked", "link": id}`` to every process; only the sockets of
@@ -43,12 +43,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.clients import scope_client
+from funnel.realtime.feed import Refused, Subscription, board_seq, hub
+from funnel.selectors import share_link_alive
 from leads.events import actor_summary, encode
 from leads.models import BoardMembership, Role
 from leads.principals import GUEST_NAME, ShareViewer, for_guest
-
-from .fanout import Refused, Subscription, board_seq, hub
-from .selectors import share_link_alive
 
 
 class Close(IntEnum):

@@ -5,7 +5,7 @@ anonymous, even with a session: a failed credential never falls back silently
 to another one):
 
 - ``?ticket=<ticket>``: a single-use ticket from ``POST /api/ws-ticket/`` (see
-  ``funnel.tickets``), the one credential a URL may carry. The meeting view of a
+  ``funnel.realtime.tickets``), the one credential a URL may carry. The meeting view of a
   share link's guest fetches one before each (re)connect.
 - ``X-Share-Token: <token>`` and ``Authorization: Token <key>`` handshake headers,
   for scripts and other clients that can send headers.
@@ -41,10 +41,9 @@ from django.utils.http import is_same_domain
 from rest_framework.authtoken.models import Token
 
 from config.clients import scope_header, scope_scheme
+from funnel.realtime.tickets import ticket_redeem
+from funnel.selectors import share_link_active, share_link_alive
 from leads.principals import ShareViewer
-
-from .selectors import share_link_active, share_link_alive
-from .tickets import ticket_redeem
 
 # Query parameters that used to carry long-lived secrets.
 SECRET_QUERY_PARAMS = ("token", "share")
