@@ -243,16 +243,16 @@ REST_FRAMEWORK = {
     ],
     # IsAuthenticated for people; a share link reads its board's meeting view only.
     "DEFAULT_PERMISSION_CLASSES": ["funnel.permissions.MemberOrShareReader"],
-    # JSON bodies are checked for text no database stores alike (leads.parsers).
+    # JSON bodies are checked for text no database stores alike (leads.api.parsers).
     "DEFAULT_PARSER_CLASSES": [
-        "leads.parsers.StrictJSONParser",
+        "leads.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "leads.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "leads.pagination.CheckedLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "leads.api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "leads.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "leads.schema.add_error_responses",
+        "leads.api.schema.add_error_responses",
     ],
 }
 

@@ -17,11 +17,11 @@ from rest_framework.views import APIView
 from funnel.numbers import charts, render_limits, snapshot
 from funnel.numbers.recap import recap_markdown
 from leads import selectors
-from leads.api import STATE_FILTERS, validated
-from leads.fields import IntegerInput, MomentInput, PeriodInput
+from leads.api.fields import IntegerInput, MomentInput, PeriodInput
+from leads.api.schema import CONFLICT_ANSWER
+from leads.api.views import STATE_FILTERS, validated
 from leads.models import Board
 from leads.rules import display_name
-from leads.schema import CONFLICT_ANSWER
 
 from .selectors import (
     SHARE_LINK_STATES,

@@ -23,10 +23,10 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from funnel.realtime.feed import EPHEMERAL_MESSAGE_TYPE
+from leads.access import board_lock, membership_for_write
 from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events import board_group, encode
 from leads.selectors import board_get
-from leads.services.access import board_lock, membership_for_write
 from leads.services.tx import write_transaction
 
 from .models import Meeting, ShareLink, new_token, token_digest

@@ -37,6 +37,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .access import ShareViewer
 from .cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 from .errors import InvalidInput, NotFound
 from .events import event_message
@@ -52,7 +53,6 @@ from .models import (
     Stage,
     StageTransition,
 )
-from .principals import ShareViewer
 from .rules import display_name, display_name_of, handoff_stage
 from .validation import DATE_MAX, DATE_MIN
 

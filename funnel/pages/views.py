@@ -13,9 +13,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from config import throttle
 from funnel.models import ShareLink
 from funnel.selectors import meeting_running, meeting_summary, share_link_find, share_link_state
+from leads.access import GUEST_NAME
 from leads.errors import NotFound
 from leads.models import Board
-from leads.principals import GUEST_NAME
 from leads.rules import display_name, may_judge, page_rules
 from leads.selectors import board_get, boards_for_user
 

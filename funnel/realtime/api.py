@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funnel.realtime.tickets import ticket_issue, ticket_ttl
-from leads.principals import ShareViewer
+from leads.access import ShareViewer
 
 
 class MemberOrShareGuest(BasePermission):

@@ -45,9 +45,9 @@ from django.utils import timezone
 from config.clients import scope_client
 from funnel.realtime.feed import Refused, Subscription, board_seq, hub
 from funnel.selectors import share_link_alive
+from leads.access import GUEST_NAME, ShareViewer, for_guest
 from leads.events import actor_summary, encode
 from leads.models import BoardMembership, Role
-from leads.principals import GUEST_NAME, ShareViewer, for_guest
 
 
 class Close(IntEnum):

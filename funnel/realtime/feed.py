@@ -38,7 +38,7 @@ Stored events reach the sockets in seq order: the feed releases them through a
 ``funnel.realtime.reorder.SeqOrder`` (an early one waits, briefly, for those before it).
 
 A share link's guest sees people by display name, never by username
-(``leads.principals.for_guest``): the feed makes each text's guest version once,
+(``leads.access.for_guest``): the feed makes each text's guest version once,
 when it has guest sockets, and hands each socket the version it may see.
 """
 
@@ -60,9 +60,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.clients import UNKNOWN
 from funnel.realtime.reorder import SeqOrder
+from leads.access import for_guest
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
 from leads.models import Board
-from leads.principals import for_guest
 
 logger = logging.getLogger(__name__)
 

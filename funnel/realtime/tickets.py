@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from leads.principals import ShareViewer
+from leads.access import ShareViewer
 
 DEFAULT_TICKET_TTL = 30.0
 TICKET_BYTES = 32  # token_urlsafe(32): 43 characters

@@ -4,7 +4,7 @@ webhooks, and the check of a lead's feedback.
 The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
 chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
 seconds. It locks only the leads it changes (in id order) and, last, the board
-row for its summary event (the lock order of ``leads.services.access``). It
+row for its summary event (the lock order of ``leads.access``). It
 does not lock the board's stages: a move locks its target stage, and an import
 holding every stage for its whole run (seconds) made every move of the board
 wait behind it, each waiting request holding a pooled connection, until other
@@ -28,7 +28,9 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from .. import importers
+from leads.access import membership_for_owner, membership_for_write
+from leads.integrations import csv_import as importers
+
 from ..errors import InvalidInput, NotFound
 from ..events import STORED_TYPES, encode, event_append, publish
 from ..models import (
@@ -46,7 +48,6 @@ from ..models import (
 from ..rules import FEEDBACK_FIELDS
 from ..validation import attributes_problem
 from ..webhooks import target_refusal
-from .access import membership_for_owner, membership_for_write
 from .tx import write_transaction
 
 Progress = Callable[[str, int, int], None]

@@ -11,11 +11,12 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from leads.access import board_lock, leads_locked, membership_for_write, stage_of_board
+
 from ..errors import InvalidInput, NotFound
 from ..events import event_append
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import visible
-from .access import board_lock, leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
 from .tx import write_transaction

@@ -9,6 +9,14 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from leads.access import (
+    campaign_of_board,
+    lead_for_write,
+    lead_locked,
+    membership_for_write,
+    stage_of_board,
+)
+
 from ..cards import card
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import event_append
@@ -22,13 +30,6 @@ from ..models import (
 )
 from ..rules import may_judge
 from ..validation import attributes_problem, name_problem
-from .access import (
-    campaign_of_board,
-    lead_for_write,
-    lead_locked,
-    membership_for_write,
-    stage_of_board,
-)
 from .bridge import feedback_check
 from .ordering import rank_at, rank_next_to
 from .tx import write_transaction

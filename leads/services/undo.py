@@ -17,11 +17,12 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from leads.access import leads_locked, membership_for_write, stage_of_board
+
 from ..cards import card
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import event_append
 from ..models import Lead, Role, StageTransition, TransitionSource
-from .access import leads_locked, membership_for_write, stage_of_board
 from .leads import move_entry
 from .ordering import shift_on_top
 from .tx import write_transaction

@@ -949,7 +949,7 @@ def test_database_refusal_is_400_json(board, api, monkeypatch):
     def refuse(**kwargs):
         raise IntegrityError("lead_on_board: stage or campaign of another board")
 
-    monkeypatch.setattr("leads.api.lead_create", refuse)
+    monkeypatch.setattr("leads.api.views.lead_create", refuse)
     body = error(api.post("/api/leads/", {"board": board.pk, "name": "x"}, format="json"), 400)
     assert "nothing was saved" in body["detail"]
 
@@ -958,7 +958,7 @@ def test_django_validation_error_is_400_with_fields(board, owner, api, monkeypat
     def refuse(**kwargs):
         raise DjangoValidationError({"email": ["Enter a valid email address."]})
 
-    monkeypatch.setattr("leads.api.lead_update", refuse)
+    monkeypatch.setattr("leads.api.views.lead_update", refuse)
     lead = make_lead(board, owner)
     body = error(api.patch(f"/api/leads/{lead.pk}/", {"score": 1}, format="json"), 400, "email")
     assert body["detail"] == "email: Enter a valid email address."

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from leads.integrations.spreadsheet import neutralize, runs_as_formula
 from leads.services import lead_create, lead_feedback_record, lead_move
-from leads.spreadsheet import neutralize, runs_as_formula
 from tests.conftest import client_for
 
 

@@ -1,5 +1,5 @@
 """Paging of the API's lists: ``?limit=`` and ``?offset=`` are checked like every
-other query value (``leads.fields.QueryInput``): a bad or empty one is a 400,
+other query value (``leads.api.fields.QueryInput``): a bad or empty one is a 400,
 never silently the default page."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
-from .fields import IntegerInput, QueryInput
+from leads.api.fields import IntegerInput, QueryInput
 
 MAX_LIMIT = 1000
 

@@ -1,6 +1,6 @@
 """``Idempotency-Key`` for POST views: ``@idempotent("leads.create")`` on a handler.
 
-Its own module (not ``api_bridge``) so that ``leads.api`` can import it without a
+Its own module (not ``api_bridge``) so that ``leads.api.views`` can import it without a
 cycle. The key is reserved in the same transaction as the request's writes and
 its stored answer: the reservation exists exactly when the request's change
 does. A request whose worker dies mid-way leaves nothing, so its retry runs as
@@ -26,9 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .errors import Conflict, InvalidInput
-from .models import IdempotencyKey
-from .services.tx import write_transaction
+from leads.errors import Conflict, InvalidInput
+from leads.models import IdempotencyKey
+from leads.services.tx import write_transaction
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -1,4 +1,13 @@
-"""Role checks, lookups and locks that the services start with.
+"""Who may read and write a board, and the checks, lookups and locks the services
+start with.
+
+Members read their boards and write by their role. A guest reads one board
+through a read-only share link: a ``ShareViewer`` is not a Django user and has
+no row of its own; it stands for whoever holds the link (``funnel.models.ShareLink``)
+and sees that one board as a viewer would. It is built by ``funnel.permissions``
+(REST) and ``funnel.realtime.auth`` (websocket) after the link was checked in the
+database; ``leads.selectors`` scope it to its board and the write checks below
+refuse it as the actor of any write.
 
 Lock order, the same in every service so that two writers never wait on each
 other in a circle: the target stage rows (``stage_of_board(..., lock=True)``, in
@@ -14,11 +23,12 @@ would deadlock against another writer's transition insert naming that stage).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
-from ..errors import InvalidInput, NotFound, PermissionDenied
-from ..models import Board, BoardMembership, Campaign, Lead, Role, Stage
-from ..principals import ShareViewer
+from leads.errors import InvalidInput, NotFound, PermissionDenied
+from leads.models import Board, BoardMembership, Campaign, Lead, Role, Stage
 
 
 def board_lock(board_id: int) -> Board:
@@ -100,3 +110,53 @@ def campaign_of_board(board_id: int, campaign_id: Any, *, field: str = "campaign
         raise InvalidInput(
             f"Campaign {campaign_id} is not a campaign of this board.", field=field
         ) from None
+
+
+# Guests
+
+
+GUEST_NAME = "Guest"
+
+
+@dataclass(frozen=True)
+class ShareViewer:
+    """The holder of a working link to ``board_id``: read-only, that board only.
+
+    It fails closed: to Django and DRF it is anonymous (``is_authenticated`` is
+    False, no pk), so ``login_required``, ``IsAuthenticated`` and anything else
+    that does not know it keep it out; only code that checks for a
+    ``ShareViewer`` (``funnel.permissions``, ``funnel.realtime.consumer``, the board
+    selectors) lets it in.
+    """
+
+    board_id: int
+    link_id: int
+    expires_at: datetime | None = None
+
+    is_authenticated: ClassVar[bool] = False
+    is_anonymous: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_staff: ClassVar[bool] = False
+    is_superuser: ClassVar[bool] = False
+    pk: ClassVar[None] = None
+    id: ClassVar[None] = None
+
+    def get_username(self) -> str:
+        return ""
+
+    def get_full_name(self) -> str:
+        return GUEST_NAME
+
+    def __str__(self) -> str:
+        return f"share link {self.link_id} of board {self.board_id}"
+
+
+def for_guest(value: Any) -> Any:
+    """``value`` (a message, a state, a list of events) as a share link's guest may
+    see it: people by display name only, never by username. Every ``username``
+    key is dropped, however deep; everything else is kept as it is."""
+    if isinstance(value, dict):
+        return {key: for_guest(item) for key, item in value.items() if key != "username"}
+    if isinstance(value, list | tuple):
+        return [for_guest(item) for item in value]
+    return value

@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from .validation import data_problem
+from leads.validation import data_problem
 
 
 class StrictJSONParser(JSONParser):

@@ -29,7 +29,7 @@ from django.db import NotSupportedError, connection
 from django.db.models import Model
 from django.utils import timezone
 
-from ..models import (
+from leads.models import (
     DEFAULT_REJECTION_REASONS,
     Board,
     Lead,
@@ -40,10 +40,10 @@ from ..models import (
     Team,
     Verdict,
 )
-from ..models import TransitionSource as Source
-from .boards import DEFAULT_STAGES, board_create, board_member_add
-from .campaigns import campaign_create
-from .tx import write_transaction
+from leads.models import TransitionSource as Source
+from leads.services.boards import DEFAULT_STAGES, board_create, board_member_add
+from leads.services.campaigns import campaign_create
+from leads.services.tx import write_transaction
 
 DEMO_BOARD_NAME = "Q4 Pipeline"
 DEMO_PASSWORD = "funnelboard-demo"

@@ -13,10 +13,10 @@ from typing import IO, Any
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import LeadFeedback, StageTransition
-from .selectors import board_leads_filtered
-from .spreadsheet import neutralize
-from .validation import mend_text
+from leads.integrations.spreadsheet import neutralize
+from leads.models import LeadFeedback, StageTransition
+from leads.selectors import board_leads_filtered
+from leads.validation import mend_text
 
 LEAD_COLUMNS = (
     "id",

@@ -16,13 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import exporters, importers, selectors, selectors_bridge
-from .api import STATE_FILTERS, validated
-from .fields import IntegerInput, NameInput, PeriodInput, QueryInput
-from .models import Webhook
-from .parsers import StrictJSONParser
-from .serializers import ATTRIBUTES_HELP, LeadOutput
-from .services.bridge import (
+from leads import selectors, selectors_bridge
+from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput
+from leads.api.parsers import StrictJSONParser
+from leads.api.serializers import ATTRIBUTES_HELP, LeadOutput
+from leads.api.views import STATE_FILTERS, validated
+from leads.integrations import csv_export as exporters
+from leads.integrations import csv_import as importers
+from leads.models import Webhook
+from leads.services.bridge import (
     lead_upsert,
     leads_import,
     progress_to_board,
@@ -30,7 +32,7 @@ from .services.bridge import (
     webhook_create,
     webhook_delete,
 )
-from .validation import ascii_integer, attributes_problem, data_problem
+from leads.validation import ascii_integer, attributes_problem, data_problem
 
 # --- Import ---
 

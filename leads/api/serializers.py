@@ -9,8 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .fields import DayInput, IntegerInput, NameInput, QueryInput, id_field
-from .models import (
+from leads.api.fields import DayInput, IntegerInput, NameInput, QueryInput, id_field
+from leads.models import (
     Board,
     BoardMembership,
     Campaign,
@@ -24,15 +24,15 @@ from .models import (
     Team,
     Verdict,
 )
-from .rules import display_name, may_judge
-from .selectors import (
+from leads.rules import display_name, may_judge
+from leads.selectors import (
     EVENTS_LIMIT,
     EVENTS_LIMIT_MAX,
     STATE_PER_STAGE,
     STATE_PER_STAGE_MAX,
     boards_for_user,
 )
-from .validation import ascii_integer, attributes_problem
+from leads.validation import ascii_integer, attributes_problem
 
 MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1

@@ -18,15 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.throttle import login_attempt
-
-from . import selectors
-from .cards import card
-from .consistency import one_snapshot
-from .filters import CampaignListFilter, LeadListFilter
-from .idempotency import idempotent
-from .models import Campaign, Lead, Team, TransitionSource
-from .schema import CONFLICT_ANSWER
-from .serializers import (
+from leads import selectors
+from leads.api.idempotency import idempotent
+from leads.api.schema import CONFLICT_ANSWER
+from leads.api.serializers import (
     BoardCreateInput,
     BoardOutput,
     BoardSummaryOutput,
@@ -54,7 +49,11 @@ from .serializers import (
     UndoInput,
     UndoOutput,
 )
-from .services import (
+from leads.cards import card
+from leads.consistency import one_snapshot
+from leads.filters import CampaignListFilter, LeadListFilter
+from leads.models import Campaign, Lead, Team, TransitionSource
+from leads.services import (
     board_create,
     board_member_add,
     campaign_create,
@@ -65,7 +64,7 @@ from .services import (
     lead_update,
     transition_undo,
 )
-from .services.boards import StageSpec
+from leads.services.boards import StageSpec
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .validation import ascii_integer, day_problem, moment_problem, name_problem
+from leads.validation import ascii_integer, day_problem, moment_problem, name_problem
 
 MAX_ID = 2**63 - 1
 

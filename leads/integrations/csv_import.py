@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from .spreadsheet import runs_as_formula
-from .validation import attribute_limits, attributes_problem, creation_problem, name_problem
+from leads.integrations.spreadsheet import runs_as_formula
+from leads.validation import attribute_limits, attributes_problem, creation_problem, name_problem
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_CELL = 200
