@@ -8,12 +8,25 @@ order, as they were shown). Moves now record the rank the lead left
 undo puts the card back where it was. Back to floats, the ranks' order becomes
 0.0, 1.0, ... per stage."""
 
+import importlib
+
 from django.db import migrations, models
 
 import leads.models
 from leads.ranks import rank_of_index
 
 BATCH = 2000
+# SQLite rebuilds leads_lead here, which drops the triggers that keep a lead's
+# stage and campaign on its board (0002): they are made again, both ways.
+INTEGRITY = importlib.import_module("leads.migrations.0002_lead_board_integrity")
+
+
+def lead_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for name in ("lead_on_board_insert", "lead_on_board_update"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name};")
+        for statement in INTEGRITY.SQLITE_UP:
+            schema_editor.execute(statement)
 
 
 def renumbered(apps, order, field, value_of):
@@ -44,6 +57,7 @@ class Migration(migrations.Migration):
     dependencies = [("leads", "0005_bounded_dates_and_text")]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, lead_triggers, elidable=False),
         migrations.RemoveIndex(model_name="lead", name="lead_stage_order"),
         migrations.AddField(
             model_name="lead",
@@ -64,4 +78,5 @@ class Migration(migrations.Migration):
             name="from_position",
             field=models.CharField(blank=True, default="", max_length=2048),
         ),
+        migrations.RunPython(lead_triggers, migrations.RunPython.noop, elidable=False),
     ]

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from leads.ranks import RANK_MAX_LENGTH, rank_of_index, rank_valid
 from leads.services import campaign_move, lead_create, lead_move, transition_undo
 from leads.services.bridge import leads_import
 from tests.conftest import client_for, on_postgres
+from tests.factories import BoardFactory
 
 DROPS = 1000
 
@@ -301,9 +302,24 @@ def test_the_migration_keeps_every_stage_in_order(board, stages, owner):
         assert list(back.values_list("id", "position")) == [
             (pk, float(i)) for i, pk in enumerate(ids)
         ]
+    assert stage_of_another_board_refused(old.get_model("leads", "Lead"), board, owner)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert [pk for pk in order_of(stages.New)] == expected[stages.New.pk]
+    assert stage_of_another_board_refused(Lead, board, owner)
+
+
+def stage_of_another_board_refused(model, board, owner) -> bool:
+    """The database still keeps a lead's stage on its board (0002's constraints or,
+    on SQLite, triggers, which a rebuilt table loses)."""
+    other = BoardFactory(created_by=owner)
+    lead = model.objects.filter(board_id=board.pk).first()
+    try:
+        with transaction.atomic():
+            model.objects.filter(pk=lead.pk).update(stage_id=other.stages.first().pk)
+    except IntegrityError:
+        return True
+    return False
 
 
 def test_the_state_pages_a_stage_by_rank(board, stages, owner):
