@@ -7,7 +7,7 @@ import { buildColumns, canJudge, cardFor, dropPosition } from '../model.js';
 import { rankBetween } from '../rank.js';
 import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
 import { emptyFilters } from '../filters.js';
-import { apiState, card, moved, DANA } from './fixtures.js';
+import { apiState, card, moved, rank, DANA } from './fixtures.js';
 
 // New [1 2 3 | more]  MQL [4]  SQL (sales) [5 6 | more]: 5 waits, 6 was accepted;
 // the lane also lists 7, waiting past SQL's loaded page. 9 waits, not loaded at all.
