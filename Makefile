@@ -106,7 +106,7 @@ serve: install static
 # browser tests in real Chromium, in a pytest process of their own.
 test: test-unit test-js test-e2e
 
-test-unit: install
+test-unit: install node_modules/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
 
 test-js: node_modules/.installed

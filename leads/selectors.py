@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -53,6 +52,7 @@ from .models import (
     Stage,
     StageTransition,
 )
+from .ranks import rank_valid
 from .rules import display_name, display_name_of, handoff_stage
 from .validation import DATE_MAX, DATE_MIN
 
@@ -165,21 +165,21 @@ def lead_transitions_list(*, lead_id: int, user: Any) -> QuerySet[StageTransitio
 # The board's state
 
 
-def cursor_encode(position: float, lead_id: int) -> str:
-    text = f"{position!r}:{lead_id}"
+def cursor_encode(position: str, lead_id: int) -> str:
+    text = f"{position}:{lead_id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str) -> tuple[float, int]:
+def cursor_decode(cursor: str) -> tuple[str, int]:
     """``(position, id)`` of the last card already shown."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-        position_text, id_text = text.split(":")
-        position, lead_id = float(position_text), int(id_text)
+        position, id_text = text.split(":")
+        lead_id = int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor.", field="cursor") from None
-    if not math.isfinite(position) or not 0 < lead_id < 2**63:
+    if not rank_valid(position) or not 0 < lead_id < 2**63:
         raise InvalidInput("Invalid cursor.", field="cursor")
     return position, lead_id
 
@@ -195,7 +195,7 @@ def board_leads_filtered(*, board_id: int, filters: Mapping[str, Any] | None) ->
 
 
 def stage_cards(
-    leads: QuerySet[Lead], stage_id: int, *, per_stage: int, after: tuple[float, int] | None
+    leads: QuerySet[Lead], stage_id: int, *, per_stage: int, after: tuple[str, int] | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a stage's cards, by ``(position, id)``: one LIMITed query on
     the ``lead_stage_order`` index."""
@@ -745,7 +745,7 @@ def board_state_as_of(
             count=int(totals.loc[stage["id"], "count"]) if has_total else 0,
             value=float(totals.loc[stage["id"], "value"]) if has_total else 0.0,
             leads=cards,
-            next=cursor_encode(float(last["position"]), int(last["lead_id"]))
+            next=cursor_encode(str(last["position"]), int(last["lead_id"]))
             if last is not None
             else None,
         )

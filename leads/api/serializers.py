@@ -202,7 +202,10 @@ class CardOutput(serializers.Serializer):
     owner = serializers.IntegerField(allow_null=True)
     score = serializers.IntegerField()
     value = serializers.FloatField()
-    position = serializers.FloatField()
+    position = serializers.CharField(
+        help_text="The card's rank in its stage: cards are shown by (position, id), "
+        "comparing positions by their bytes (ASCII), not by language."
+    )
     version = serializers.IntegerField()
     stage_entered_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()

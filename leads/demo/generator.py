@@ -41,6 +41,7 @@ from leads.models import (
     Verdict,
 )
 from leads.models import TransitionSource as Source
+from leads.ranks import rank_of_index
 from leads.services.boards import DEFAULT_STAGES, board_create, board_member_add
 from leads.services.campaigns import campaign_create
 from leads.services.tx import write_transaction
@@ -447,7 +448,7 @@ LEAD_COLUMNS = (
 )  # fmt: skip
 TRANSITION_COLUMNS = (
     "board_id", "lead_id", "from_stage_id", "to_stage_id", "actor_id", "at", "source", "batch",
-    "reverts_id", "note",
+    "reverts_id", "note", "from_position",
 )  # fmt: skip
 FEEDBACK_COLUMNS = (
     "lead_id", "actor_id", "verdict", "reason", "valuable_fields", "useless_fields", "at",
@@ -552,7 +553,7 @@ class HistoryWriter:
         path, time, json = plan.path, self.time, connection.ops.adapt_json_value
         entered = time(path.steps[-1].ago)
         # Newest arrival on top of its stage; the index parts arrivals in the same second.
-        position = path.steps[-1].ago + plan.index / (self.count + 1)
+        position = rank_of_index(path.steps[-1].ago * (self.count + 1) + plan.index)
         return (
             self.board_id, self.stage_ids[path.stage], self.campaign_ids[plan.profile],
             plan.name, plan.email, plan.company, plan.title, PROFILES[plan.profile].channel,
@@ -570,7 +571,7 @@ class HistoryWriter:
                 self.board_id, lead_id,
                 None if step.from_stage is None else stage_ids[step.from_stage],
                 stage_ids[step.to_stage], None if step.actor is None else user_ids[step.actor],
-                self.time(step.ago), Source.SEED.value, None, None, step.note,
+                self.time(step.ago), Source.SEED.value, None, None, step.note, "",
             )  # fmt: skip
 
     def feedback_rows(self, lead_id: int, plan: LeadPlan) -> Iterator[tuple[Any, ...]]:

@@ -9,8 +9,9 @@ does not lock the board's stages: a move locks its target stage, and an import
 holding every stage for its whole run (seconds) made every move of the board
 wait behind it, each waiting request holding a pooled connection, until other
 boards' reads found no connection either. New leads go after the last card of
-their stage; a move landing there at the same moment ties on the rank, which
-the (position, id) order settles.
+their stage (the next ranks after its last one); a move landing there at the
+same moment may take the same rank, and the (position, id) order settles the
+tie.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ..models import (
     Verdict,
     Webhook,
 )
+from ..ranks import rank_between
 from ..rules import FEEDBACK_FIELDS
 from ..validation import attributes_problem
 from ..webhooks import target_refusal
@@ -189,11 +191,11 @@ def import_write(
         Stage.objects.filter(board_id=board_id).order_by("position").values_list("id", flat=True)
     )
     first_stage = first[0]
-    ranks = {
-        row["stage_id"]: row["top"] or 0.0
+    ranks: dict[int, str | None] = {
+        row["stage_id"]: row["last"]
         for row in Lead.objects.filter(board_id=board_id)
         .values("stage_id")
-        .annotate(top=Max("position"))
+        .annotate(last=Max("position"))
         .order_by()
     }
 
@@ -203,13 +205,13 @@ def import_write(
     def campaign_of(ref: int | str | None) -> int | None:
         return campaign_ids[ref.lower()] if isinstance(ref, str) else ref
 
-    def next_rank(stage_id: int) -> float:
-        ranks[stage_id] = ranks.get(stage_id, -1.0) + 1.0
-        return ranks[stage_id]
+    def next_rank(stage_id: int) -> str:
+        rank = ranks[stage_id] = rank_between(ranks.get(stage_id), None)
+        return rank
 
     total = len(plan)
     done = 0
-    moves: list[tuple[int, int, int]] = []  # lead, from stage, to stage
+    moves: list[tuple[int, int, int, str]] = []  # lead, from stage, to stage, rank left
     new_leads: list[Lead] = []
     for item in plan:
         if item.action == "create":
@@ -257,7 +259,7 @@ def import_write(
             changes["campaign_id"] = campaign_of(item.campaign)
         to_stage = stage_of(item.stage)
         if to_stage is not None:
-            moves.append((item.lead_id, current["stage_id"], to_stage))
+            moves.append((item.lead_id, current["stage_id"], to_stage, current["position"]))
             changes |= {
                 "stage_id": to_stage,
                 "stage_entered_at": now,
@@ -281,8 +283,9 @@ def import_write(
                 at=now,
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
+                from_position=left,
             )
-            for lead_id, from_stage, to_stage in moves
+            for lead_id, from_stage, to_stage, left in moves
         ),
         batch_size=CHUNK,
     )
@@ -477,7 +480,14 @@ def leads_current(lead_ids: list[int], *, lock: bool) -> dict[int, dict[str, Any
         if lock:
             leads = leads.select_for_update(no_key=True)
         for row in leads.values(
-            "id", *PLAIN_FIELDS, "external_id", "stage_id", "campaign_id", "attributes", "version"
+            "id",
+            *PLAIN_FIELDS,
+            "external_id",
+            "stage_id",
+            "campaign_id",
+            "attributes",
+            "position",
+            "version",
         ):
             currents[row["id"]] = row
     return currents

@@ -269,7 +269,7 @@ def lead_move(
     expected = lead.version if version is None else version
     if lead.version != expected:
         raise stale(lead)
-    from_stage_id = lead.stage_id
+    from_stage_id, from_position = lead.stage_id, lead.position
     changes_stage = to_stage.pk != from_stage_id
     placed = after is not None or before is not None
     if not changes_stage and position is None and not placed:
@@ -305,6 +305,7 @@ def lead_move(
             at=now,
             source=source,
             note=note,
+            from_position=from_position,
         )
     event = event_append(
         board_id=lead.board_id,

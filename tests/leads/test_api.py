@@ -21,6 +21,7 @@ from leads.models import (
     Stage,
     StageTransition,
 )
+from leads.ranks import rank_valid
 from leads.services import campaign_create, lead_create, lead_move
 from tests.conftest import client_for
 from tests.factories import BoardFactory, UserFactory
@@ -441,7 +442,7 @@ class TestLeadCreate:
         assert response.status_code == 201
         body = response.json()
         assert (body["stage"], body["version"], body["board"]) == (stages.New.pk, 1, board.pk)
-        assert isinstance(body["position"], float)
+        assert rank_valid(body["position"])
         lead = Lead.objects.get(pk=body["id"])
         assert lead.name == "Ada"
         transition = StageTransition.objects.get(lead=lead)

@@ -3,10 +3,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../reducer.js';
-import { buildColumns, canJudge, cardFor } from '../model.js';
+import { buildColumns, canJudge, cardFor, dropPosition } from '../model.js';
+import { rankBetween } from '../rank.js';
 import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
 import { emptyFilters } from '../filters.js';
-import { apiState, card, moved, DANA } from './fixtures.js';
+import { apiState, card, moved, rank, DANA } from './fixtures.js';
 
 // New [1 2 3 | more]  MQL [4]  SQL (sales) [5 6 | more]: 5 waits, 6 was accepted;
 // the lane also lists 7, waiting past SQL's loaded page. 9 waits, not loaded at all.
@@ -134,7 +135,7 @@ test('campaign moves carry waiting cards out of (and into) the lane', () => {
   const s = laneState();
   const r = applyEvent(s, {
     type: 'campaign.moved', seq: 11, actor: DANA, at: '2025-11-22T00:00:00Z', campaign: 30, from_stage: SQL, to_stage: 2,
-    moves: [{ lead: 5, from_stage: SQL, to_stage: 2, position: 0, version: 2 }, { lead: 7, from_stage: SQL, to_stage: 2, position: 1, version: 2 }],
+    moves: [{ lead: 5, from_stage: SQL, to_stage: 2, position: rank(0), version: 2 }, { lead: 7, from_stage: SQL, to_stage: 2, position: rank(1), version: 2 }],
   });
   assert.deepEqual(r.state.handoff.ids, []);
   assert.equal(r.state.handoff.count, 1);
@@ -149,16 +150,20 @@ test('an import asks for the board again and says what it did', () => {
 
 test('a move in flight into the handoff stage shows in the lane at once', () => {
   const s = laneState();
-  const pending = new Map([[4, { card: s.leads[4], from: 2, to: SQL, index: 0 }]]);
+  const drawn = col(s, SQL); // [7 5 | 6]
+  const at = (leadId, index, column = drawn) => dropPosition(s, new Map(), column.ids, leadId, index, column.lane);
+  const pending = new Map([[4, { card: s.leads[4], from: 2, to: SQL, position: at(4, 0) }]]);
   const sql = col(s, SQL, { pending });
   assert.deepEqual(sql.ids, [7, 5, 4, 6]);
   assert.equal(sql.handoff.count, 4);
   // A lane card dragged away leaves it; a judged card dropped under the lane lands at its index.
-  const out = new Map([[5, { card: s.leads[5], from: SQL, to: 2, index: 0 }]]);
+  const out = new Map([[5, { card: s.leads[5], from: SQL, to: 2, position: at(5, 0, col(s, 2)) }]]);
   assert.deepEqual(col(s, SQL, { pending: out }).ids, [7, 6]);
   assert.equal(col(s, SQL, { pending: out }).handoff.count, 2);
   const judged = { ...s.leads[4], verdict: 'accepted' };
-  const under = new Map([[4, { card: judged, from: 2, to: SQL, index: 2 }]]);
+  // Under the lane, above 6: the lane's cards are no neighbours, so before 6.
+  assert.equal(at(4, 2), rankBetween(null, s.leads[6].position));
+  const under = new Map([[4, { card: judged, from: 2, to: SQL, position: at(4, 2) }]]);
   assert.deepEqual(col(s, SQL, { pending: under }).ids, [7, 5, 4, 6]);
   assert.equal(col(s, SQL, { pending: under }).lane, 2);
 });

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvents, applyEvent, mergePage } from '../reducer.js';
 import { emptyFilters } from '../filters.js';
-import { apiState, card, moved, DANA, ME } from './fixtures.js';
+import { apiState, card, moved, rank, DANA, ME } from './fixtures.js';
 
 const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);
 const ids = (state, stage) => state.stages[stage].ids;
@@ -99,7 +99,7 @@ test('campaign moved: the campaign\'s figures move whole, loaded cards follow, r
   const e = {
     type: 'campaign.moved', seq: 11, at: '2025-11-20T12:00:00Z', actor: DANA,
     campaign: 30, from_stage: 1, to_stage: 2, batch: 'b-1', source: 'campaign',
-    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: -10 + i, version: 2 })),
+    moves: [1, 2, 3, 60, 61].map((id, i) => ({ lead: id, from_stage: 1, to_stage: 2, position: rank(-10 + i), version: 2 })),
   };
   const r = applyEvent(s, e);
   assert.equal(r.state.stages[1].count, 0);
@@ -123,7 +123,7 @@ test('undo batch (leads.moved): loaded cards go back with exact figures, refetch
   const e = {
     type: 'leads.moved', seq: 12, at: '2025-11-20T12:01:00Z', actor: ME, batch: 'b-2', source: 'undo',
     undoes: { batch: 'b-1' },
-    moves: [{ lead: 2, from_stage: 2, to_stage: 1, position: 1, version: 3 }, { lead: 77, from_stage: 2, to_stage: 1, position: -5, version: 4 }],
+    moves: [{ lead: 2, from_stage: 2, to_stage: 1, position: rank(1), version: 3 }, { lead: 77, from_stage: 2, to_stage: 1, position: rank(-5), version: 4 }],
   };
   const r = applyEvent(s, e);
   assert.deepEqual(ids(r.state, 1), [1, 2, 3]);
