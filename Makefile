@@ -40,7 +40,7 @@ node_modules/.installed: package.json package-lock.json
 # The front end's contract with the server: the JSON Schema of every board message
 # and the socket's close codes, written from the Python side (manage.py event_contract).
 CONTRACT_JS := static/board/generated/contract.js
-$(CONTRACT_JS): $(VENV)/.installed leads/events/schema.py funnel/consumers.py
+$(CONTRACT_JS): $(VENV)/.installed leads/events/schema.py funnel/realtime/consumer.py
 	$(NPM) run --silent contract
 
 # The board's front end: ES modules bundled by esbuild (no CDN at run time).
@@ -112,7 +112,7 @@ serve: install static
 # browser tests in real Chromium, in a pytest process of their own.
 test: test-unit test-js test-e2e
 
-test-unit: install
+test-unit: install node_modules/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
 
 test-js: node_modules/.installed $(CONTRACT_JS)

@@ -10,8 +10,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.safety import refuse_unsafe_defaults  # noqa: E402
-from funnel.auth import TokenOrSessionAuthMiddlewareStack, origin_checked  # noqa: E402
-from funnel.routing import websocket_urlpatterns  # noqa: E402
+from funnel.realtime.auth import TokenOrSessionAuthMiddlewareStack, origin_checked  # noqa: E402
+from funnel.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 refuse_unsafe_defaults()
 

@@ -1,6 +1,6 @@
 """Counted limits, one rule for all of them: rates over a sliding window in the
 cache (sign-in attempts, ``config.throttle``; server renders,
-``funnel.render_limits``) and turns at a gate that give the pooled database
+``funnel.numbers.render_limits``) and turns at a gate that give the pooled database
 connection back while they wait (writers, ``leads.services.tx``; renders).
 
 A rate such as ``10/min`` (DRF's notation: s, min, hour, day by first letter)

@@ -243,16 +243,16 @@ REST_FRAMEWORK = {
     ],
     # IsAuthenticated for people; a share link reads its board's meeting view only.
     "DEFAULT_PERMISSION_CLASSES": ["funnel.permissions.MemberOrShareReader"],
-    # JSON bodies are checked for text no database stores alike (leads.parsers).
+    # JSON bodies are checked for text no database stores alike (leads.api.parsers).
     "DEFAULT_PARSER_CLASSES": [
-        "leads.parsers.StrictJSONParser",
+        "leads.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "leads.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "leads.pagination.CheckedLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "leads.api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "leads.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "leads.schema.add_error_responses",
+        "leads.api.schema.add_error_responses",
     ],
 }
 
@@ -315,7 +315,7 @@ WEBHOOK_LEASE = float(os.environ.get("WEBHOOK_LEASE", "60"))
 # Webhooks one worker process delivers at once (each in flight costs a socket, no thread).
 WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
 
-# --- Realtime (funnel.consumers, funnel.fanout); per socket unless said otherwise ---
+# --- Realtime (funnel.realtime: consumer, feed); per socket unless said otherwise ---
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "4096"))
 WS_MAX_FOLLOW_BYTES = int(os.environ.get("WS_MAX_FOLLOW_BYTES", "2048"))  # meeting.follow
 # Token bucket on what a client sends: messages a second on average, and at once.
@@ -331,7 +331,7 @@ WS_MAX_CONNECTIONS_PER_USER = int(os.environ.get("WS_MAX_CONNECTIONS_PER_USER", 
 WS_MAX_CONNECTIONS_PER_SHARE_LINK = int(os.environ.get("WS_MAX_CONNECTIONS_PER_SHARE_LINK", "2000"))
 WS_MAX_CONNECTIONS_PER_ADDRESS = int(os.environ.get("WS_MAX_CONNECTIONS_PER_ADDRESS", "512"))
 WS_MAX_CONNECTIONS_PER_BOARD = int(os.environ.get("WS_MAX_CONNECTIONS_PER_BOARD", "5000"))
-# Seconds a ticket from POST /api/ws-ticket/ opens one socket (funnel.tickets).
+# Seconds a ticket from POST /api/ws-ticket/ opens one socket (funnel.realtime.tickets).
 WS_TICKET_TTL = float(os.environ.get("WS_TICKET_TTL", "30"))
 # An event that arrives before an earlier seq waits for it this long (seconds), and
 # at most this many wait; then they go out in order and clients heal the gap.
@@ -345,7 +345,7 @@ WS_PRESENCE_TTL = float(os.environ.get("WS_PRESENCE_TTL", "15"))
 WS_SHARE_RECHECK = float(os.environ.get("WS_SHARE_RECHECK", "30"))
 # --- end realtime ---
 
-# --- Server-side snapshots (funnel.render_limits) ---
+# --- Server-side snapshots (funnel.numbers.render_limits) ---
 # Renders per user and per board (over every process, in the cache): 429 beyond.
 SNAPSHOT_RATE_USER = os.environ.get("SNAPSHOT_RATE_USER", "10/min")
 SNAPSHOT_RATE_BOARD = os.environ.get("SNAPSHOT_RATE_BOARD", "30/min")

@@ -4,7 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from funnel.views import PasswordResetView
+from funnel.pages.views import PasswordResetView
 
 from . import throttle
 

@@ -14,14 +14,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funnel.numbers import charts, render_limits, snapshot
+from funnel.numbers.recap import recap_markdown
 from leads import selectors
-from leads.api import STATE_FILTERS, validated
-from leads.fields import IntegerInput, MomentInput, PeriodInput
+from leads.api.fields import IntegerInput, MomentInput, PeriodInput
+from leads.api.schema import CONFLICT_ANSWER
+from leads.api.views import STATE_FILTERS, validated
 from leads.models import Board
-from leads.schema import CONFLICT_ANSWER
+from leads.rules import display_name
 
-from . import charts, render_limits, snapshot
-from .recap import recap_markdown
 from .selectors import (
     SHARE_LINK_STATES,
     board_numbers_for,
@@ -125,7 +126,7 @@ class SnapshotQueryInput(serializers.Serializer):
 
 class BoardSnapshotApi(APIView):
     """The board (or its funnel chart) as a PNG of exactly ``width`` x ``height``.
-    Renders are rationed (funnel.render_limits): per user and per board (429), and
+    Renders are rationed (funnel.numbers.render_limits): per user and per board (429), and
     per process, a few at a time with a short queue (503 when it is full)."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -291,10 +292,10 @@ class MeetingOutput(serializers.Serializer):
     recap = serializers.JSONField(allow_null=True, help_text="Set once the meeting has ended.")
 
     def get_started_by(self, meeting: Any) -> str | None:
-        return selectors.user_name(meeting.started_by) if meeting.started_by else None
+        return display_name(meeting.started_by) if meeting.started_by else None
 
     def get_ended_by(self, meeting: Any) -> str | None:
-        return selectors.user_name(meeting.ended_by) if meeting.ended_by else None
+        return display_name(meeting.ended_by) if meeting.ended_by else None
 
 
 class MeetingListCreateApi(APIView):

@@ -1,7 +1,8 @@
 from django.urls import path
 
+from funnel.realtime.api import WsTicketApi
+
 from . import api
-from .api_ws import WsTicketApi
 
 urlpatterns = [
     path("ws-ticket/", WsTicketApi.as_view(), name="api-ws-ticket"),

@@ -5,9 +5,9 @@ A share link authenticates with the header ``X-Share-Token: <token>`` only: a
 long-lived secret in a URL ends up in access logs, proxies and browser history,
 and the meeting view sends the header on every read (its downloads too). The
 page URL ``/boards/<id>/meeting/?share=<token>`` is the link itself and stays
-(``funnel.views.meeting_page``); the API does not read ``?share=``. The link is
+(``funnel.pages.views.meeting_page``); the API does not read ``?share=``. The link is
 looked up on every request, so a revoked or expired one stops working at once
-(403 with a readable ``detail``). It makes a ``leads.principals.ShareViewer``:
+(403 with a readable ``detail``). It makes a ``leads.access.ShareViewer``:
 the selectors show it its one board as a viewer; the services refuse it any
 write; its answers name people by display name, never by username
 (``GuestJSONRenderer``).
@@ -28,7 +28,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from leads.principals import ShareViewer, for_guest
+from leads.access import ShareViewer, for_guest
 
 from .selectors import share_link_active
 

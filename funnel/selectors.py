@@ -10,12 +10,13 @@ import pandas as pd
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from funnel.numbers import analytics
 from leads import selectors
 from leads.errors import NotFound, PermissionDenied
 from leads.models import Board, Role
+from leads.rules import display_name
 from leads.selectors import board_get
 
-from . import analytics
 from .models import Meeting, ShareLink, token_digest
 
 TOKEN_MAX_LENGTH = 64
@@ -191,7 +192,7 @@ def meeting_summary(meeting: Meeting) -> dict[str, Any]:
 
 
 def person_name(user: Any) -> str | None:
-    return selectors.user_name(user) if user is not None else None
+    return display_name(user) if user is not None else None
 
 
 def meeting_recap_compute(

@@ -4,7 +4,7 @@ meetings (started and ended by them; the end computes and keeps the recap).
 Each change that open meeting views must see at once is announced to the board's
 sockets after commit, as an ephemeral message (no seq, not in the event log):
 ``{"type": "share.revoked", "link": <id>}`` (the sockets opened with that link
-close, see ``funnel.consumers``; the token itself is never sent),
+close, see ``funnel.realtime.consumer``; the token itself is never sent),
 ``{"type": "meeting.started", "meeting": {...}}`` and
 ``{"type": "meeting.ended", "meeting": <id>}``.
 """
@@ -22,6 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
+from funnel.realtime.feed import EPHEMERAL_MESSAGE_TYPE
+from leads.access import board_lock, membership_for_write
 from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events import board_group, encode
 from leads.events.schema import (
@@ -32,16 +34,15 @@ from leads.events.schema import (
     Wire,
 )
 from leads.selectors import board_get
-from leads.services.access import board_lock, membership_for_write
+from leads.services.tx import write_transaction
 
-from .fanout import EPHEMERAL_MESSAGE_TYPE
 from .models import Meeting, ShareLink, new_token, token_digest
 from .selectors import MAX_ID, links_of_token, meeting_recap_compute, meeting_summary
 
 logger = logging.getLogger(__name__)
 
 # The sender of the server's own ephemeral messages: no socket has this key, so
-# every socket of the board gets them (see ``funnel.fanout.BoardFeed.receive``).
+# every socket of the board gets them (see ``funnel.realtime.feed.BoardFeed.receive``).
 SERVER_SENDER = "server"
 
 
@@ -68,7 +69,7 @@ def announce(board_id: int, text: str) -> None:
 # Share links
 
 
-@transaction.atomic
+@write_transaction
 def share_link_create(
     *, board_id: int, actor: Any, expires_at: datetime | None = None
 ) -> ShareLink:
@@ -86,7 +87,7 @@ def share_link_create(
     return link
 
 
-@transaction.atomic
+@write_transaction
 def share_link_revoke(
     *, board_id: int, actor: Any, token: str | None = None, link_id: int | None = None
 ) -> ShareLink:
@@ -117,7 +118,7 @@ def share_link_revoke(
 # Meetings
 
 
-@transaction.atomic
+@write_transaction
 def meeting_start(*, board_id: int, actor: Any) -> Meeting:
     """Start collecting the board's moves for a recap (owners and editors). One
     meeting runs per board at a time: another start is a 409 naming it."""
@@ -153,13 +154,17 @@ def meeting_end(*, board_id: int, meeting_id: int, actor: Any) -> Meeting:
         recap = meeting_recap_compute(
             board=board, user=actor, meeting=meeting, end=end, ended_by=actor
         )
-        with transaction.atomic():
-            ended = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
-                ended_at=end, ended_by=actor, recap=json_safe(recap)
-            )
-            if ended:
-                announce_on_commit(board_id, MeetingEnded(meeting=meeting.pk))
+        _meeting_close(meeting, end=end, actor=actor, recap=recap)
     return Meeting.objects.select_related("started_by", "ended_by").get(pk=meeting.pk)
+
+
+@write_transaction
+def _meeting_close(meeting: Meeting, *, end: datetime, actor: Any, recap: dict[str, Any]) -> None:
+    ended = Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
+        ended_at=end, ended_by=actor, recap=json_safe(recap)
+    )
+    if ended:
+        announce_on_commit(meeting.board_id, MeetingEnded(meeting=meeting.pk))
 
 
 def json_safe(value: dict[str, Any]) -> dict[str, Any]:

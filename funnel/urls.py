@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_settings
+from funnel.pages import settings as views_settings
+from funnel.pages import views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),

@@ -1,4 +1,17 @@
+"""The admin looks at everything and changes only what no event is about.
+
+Leads, stages, campaigns and reasons change through ``leads.services``, the one
+write path that stores a transition and an event and bumps the board's seq; a
+change made here would reach no browser and no webhook, and the transitions
+cache (checked by count and max id) would not notice it. So those, and the
+append-only logs (transitions, events, feedback, deliveries), are read-only
+here. Boards' names and memberships stay editable: no event is about them yet.
+"""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import (
     Board,
@@ -15,7 +28,20 @@ from .models import (
 )
 
 
-class StageInline(admin.TabularInline):
+class ReadOnly:
+    """View only: no add, change or delete (see the module docstring)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StageInline(ReadOnly, admin.TabularInline):
     model = Stage
     extra = 0
 
@@ -42,31 +68,29 @@ class BoardMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "board", "position", "kind", "team", "sla_days", "wip_limit"]
     list_filter = ["board", "kind", "team"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "board", "channel", "cost", "starts_on", "ends_on"]
     list_filter = ["board", "channel"]
     search_fields = ["name", "external_id"]
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "company", "board", "stage", "campaign", "score", "value", "version"]
     list_filter = ["board", "stage", "campaign"]
     search_fields = ["name", "email", "company", "external_id"]
     raw_id_fields = ["owner"]
     list_select_related = ["board", "stage", "campaign"]
-    # Writes go through leads.services so that every change is a transition and an event.
-    readonly_fields = ["stage", "position", "version", "stage_entered_at", "created_at"]
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
+class StageTransitionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["lead", "from_stage", "to_stage", "actor", "at", "source", "batch"]
     list_filter = ["board", "source"]
     raw_id_fields = ["lead", "actor", "reverts"]
@@ -74,21 +98,21 @@ class StageTransitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadFeedback)
-class LeadFeedbackAdmin(admin.ModelAdmin):
+class LeadFeedbackAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["lead", "verdict", "reason", "actor", "at"]
     list_filter = ["verdict", "reason"]
     raw_id_fields = ["lead", "actor"]
 
 
 @admin.register(BoardEvent)
-class BoardEventAdmin(admin.ModelAdmin):
+class BoardEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["board", "seq", "type", "actor", "at"]
     list_filter = ["board", "type"]
     raw_id_fields = ["actor"]
 
 
 @admin.register(RejectionReason)
-class RejectionReasonAdmin(admin.ModelAdmin):
+class RejectionReasonAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["label", "board", "position"]
     list_filter = ["board"]
 
@@ -105,16 +129,11 @@ DELIVERY_COLUMNS = (
 )
 
 
-class WebhookDeliveryInline(admin.TabularInline):
+class WebhookDeliveryInline(ReadOnly, admin.TabularInline):
     model = WebhookDelivery
     extra = 0
-    can_delete = False
     ordering = ["-seq"]
-    readonly_fields = DELIVERY_COLUMNS
     fields = DELIVERY_COLUMNS
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Webhook)
@@ -134,10 +153,9 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
     """The delivery log: what each webhook was sent, and what its receiver said."""
 
     list_display = ("webhook", *DELIVERY_COLUMNS)
     list_filter = ["status", "webhook__board"]
     list_select_related = ["webhook"]
-    readonly_fields = ("webhook", *DELIVERY_COLUMNS)

@@ -1,4 +1,4 @@
-"""What a service refuses, and why. ``leads.api_errors`` turns these into HTTP answers."""
+"""What a service refuses, and why. ``leads.api.errors`` turns these into HTTP answers."""
 
 from __future__ import annotations
 

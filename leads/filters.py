@@ -46,7 +46,7 @@ class IdField(IntegerField):
 
 class NoEmptyParameters(forms.Form):
     """A filter given with an empty value (``?owner=``) is refused, not taken as
-    absent (``leads.fields.QueryInput`` says why); the text search may be empty."""
+    absent (``leads.api.fields.QueryInput`` says why); the text search may be empty."""
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

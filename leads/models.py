@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from .ranks import RANK_MAX_LENGTH
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -21,6 +23,22 @@ class Team(models.TextChoices):
     MARKETING = "marketing", "Marketing"
     SALES = "sales", "Sales"
     MANAGEMENT = "management", "Management"
+
+
+class RankField(models.CharField):
+    """A card's rank (``leads.ranks``), compared by its bytes on every database:
+    PostgreSQL's column collation "C" (a language collation would put "a" before
+    "B"); SQLite's default collation is already BINARY."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", RANK_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
 
 
 class StageKind(models.TextChoices):
@@ -168,9 +186,9 @@ class Lead(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
     crm_id = models.CharField(max_length=200, blank=True)
-    # Rank inside the stage: cards are shown by (position, id). Floats leave room
-    # to drop a card between two others without renumbering the column.
-    position = models.FloatField(default=0)
+    # Rank inside the stage (leads.ranks): cards are shown by (position, id). There
+    # is a rank between any two, so a drop writes the dropped card's row only.
+    position = RankField(default="a0")
     version = models.PositiveIntegerField(default=1)
     stage_entered_at = models.DateTimeField()
     created_at = models.DateTimeField()
@@ -221,6 +239,9 @@ class StageTransition(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reverted_by"
     )
     note = models.CharField(max_length=500, blank=True)
+    # The lead's rank in from_stage before this move, for an undo to put it back
+    # there; empty for a creation and for moves stored before ranks were kept.
+    from_position = models.CharField(max_length=RANK_MAX_LENGTH, blank=True, default="")
 
     class Meta:
         ordering = ["at", "id"]
@@ -323,6 +344,16 @@ class RejectionReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @classmethod
+    def labels_of(cls, board_id: int) -> list[str]:
+        """The board's reasons in order; the defaults while it has none of its own."""
+        labels = list(
+            cls.objects.filter(board_id=board_id)
+            .order_by("position")
+            .values_list("label", flat=True)
+        )
+        return labels or list(DEFAULT_REJECTION_REASONS)
 
 
 class Webhook(models.Model):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .access import ShareViewer
 from .cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 from .errors import InvalidInput, NotFound
 from .events import event_message
@@ -50,11 +50,10 @@ from .models import (
     LeadFeedback,
     Role,
     Stage,
-    StageKind,
-    StageTeam,
     StageTransition,
 )
-from .principals import ShareViewer
+from .ranks import rank_valid
+from .rules import display_name, display_name_of, handoff_stage
 from .validation import DATE_MAX, DATE_MIN
 
 STATE_PER_STAGE = 50
@@ -114,10 +113,6 @@ def board_memberships_list(*, board_id: int, user: Any) -> QuerySet[BoardMembers
     )
 
 
-def user_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def board_member_user_get(*, board_id: int, user_id: int, field: str = "owner") -> Any:
     """A member of the board as a lead owner; anyone else is invalid input (and
     whether such a user exists is not told)."""
@@ -170,21 +165,21 @@ def lead_transitions_list(*, lead_id: int, user: Any) -> QuerySet[StageTransitio
 # The board's state
 
 
-def cursor_encode(position: float, lead_id: int) -> str:
-    text = f"{position!r}:{lead_id}"
+def cursor_encode(position: str, lead_id: int) -> str:
+    text = f"{position}:{lead_id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str) -> tuple[float, int]:
+def cursor_decode(cursor: str) -> tuple[str, int]:
     """``(position, id)`` of the last card already shown."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-        position_text, id_text = text.split(":")
-        position, lead_id = float(position_text), int(id_text)
+        position, id_text = text.split(":")
+        lead_id = int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor.", field="cursor") from None
-    if not math.isfinite(position) or not 0 < lead_id < 2**63:
+    if not rank_valid(position) or not 0 < lead_id < 2**63:
         raise InvalidInput("Invalid cursor.", field="cursor")
     return position, lead_id
 
@@ -200,7 +195,7 @@ def board_leads_filtered(*, board_id: int, filters: Mapping[str, Any] | None) ->
 
 
 def stage_cards(
-    leads: QuerySet[Lead], stage_id: int, *, per_stage: int, after: tuple[float, int] | None
+    leads: QuerySet[Lead], stage_id: int, *, per_stage: int, after: tuple[str, int] | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a stage's cards, by ``(position, id)``: one LIMITed query on
     the ``lead_stage_order`` index."""
@@ -270,15 +265,12 @@ def board_people(board_id: int, owner_ids: set[int]) -> dict[str, dict[str, Any]
 
 
 def person(user: Any, team: str | None) -> dict[str, Any]:
-    return {"id": user.pk, "username": user.get_username(), "name": user_name(user), "team": team}
-
-
-def handoff_stage_of(stages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first sales-owned open stage of ``stages`` (in position order): where
-    marketing hands a lead to sales (the rule of ``selectors_bridge.handoff_stage``)."""
-    return next(
-        (s for s in stages if s["team"] == StageTeam.SALES and s["kind"] == StageKind.OPEN), None
-    )
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": display_name(user),
+        "team": team,
+    }
 
 
 def handoff_lane(
@@ -332,7 +324,7 @@ def board_state_get(
         Stage.objects.filter(board_id=board.pk).order_by("position").values(*STAGE_FIELDS)
     )
     stage_ids = [stage["id"] for stage in stages]
-    lane = handoff_lane(leads, handoff_stage_of(stages)) if stage_id is None else None
+    lane = handoff_lane(leads, handoff_stage(stages)) if stage_id is None else None
     if stage_id is not None:
         stages = [stage for stage in stages if stage["id"] == stage_id]
         if not stages:
@@ -385,7 +377,7 @@ def board_events_after(
     }
 
 
-# --- Frames for the funnel numbers (funnel.analytics works on these, never on models) ---
+# --- Frames for the funnel numbers (funnel.numbers.analytics works on these, never on models) ---
 
 
 def stages_frame(board_id: int) -> pd.DataFrame:
@@ -756,7 +748,7 @@ def board_state_as_of(
             count=int(totals.loc[stage["id"], "count"]) if has_total else 0,
             value=float(totals.loc[stage["id"], "value"]) if has_total else 0.0,
             leads=cards,
-            next=cursor_encode(float(last["position"]), int(last["lead_id"]))
+            next=cursor_encode(str(last["position"]), int(last["lead_id"]))
             if last is not None
             else None,
         )
@@ -877,5 +869,6 @@ def board_transitions_between(
 def actor_name(row: Mapping[str, Any]) -> str | None:
     if row["actor__username"] is None:
         return None
-    full = f"{row['actor__first_name']} {row['actor__last_name']}".strip()
-    return full or row["actor__username"]
+    return display_name_of(
+        row["actor__first_name"], row["actor__last_name"], row["actor__username"]
+    )

@@ -4,11 +4,11 @@ webhooks and their delivery log. Scoped to the user's boards like ``selectors``.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 from django.db.models import QuerySet
 
+from . import rules
 from .cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 from .errors import NotFound, PermissionDenied
 from .models import (
@@ -16,18 +16,15 @@ from .models import (
     Campaign,
     Lead,
     LeadFeedback,
+    RejectionReason,
     Role,
     Stage,
-    StageKind,
-    StageTeam,
-    Verdict,
     Webhook,
     WebhookDelivery,
 )
 from .selectors import board_get
-from .services.bridge import FEEDBACK_FIELDS, rejection_reasons_of
+from .verdicts import Tally
 
-TOP_REASONS = 5
 HANDOFF_PAGE = 50
 HANDOFF_PAGE_MAX = 200
 DELIVERIES_LIMIT = 100
@@ -43,45 +40,7 @@ def board_for_editor(*, board_id: int, user: Any) -> Board:
 
 def rejection_reasons_get(*, board_id: int, user: Any) -> list[str]:
     board = board_get(board_id=board_id, user=user)
-    return rejection_reasons_of(board.pk)
-
-
-class Tally:
-    """Sales' verdicts on one group of leads (a campaign or a channel)."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.rejected = 0
-        self.reasons: Counter[str] = Counter()
-        self.valuable: Counter[str] = Counter()
-        self.useless: Counter[str] = Counter()
-
-    def add(self, verdict: str, reason: str, valuable: list[str], useless: list[str]) -> None:
-        if verdict == Verdict.ACCEPTED:
-            self.accepted += 1
-        else:
-            self.rejected += 1
-            self.reasons[reason or "(no reason)"] += 1
-        self.valuable.update(set(valuable or []))
-        self.useless.update(set(useless or []))
-
-    def as_dict(self) -> dict[str, Any]:
-        judged = self.accepted + self.rejected
-        return {
-            "accepted": self.accepted,
-            "rejected": self.rejected,
-            "acceptance_rate": round(self.accepted / judged, 4) if judged else None,
-            "top_reasons": ranked(self.reasons, "reason")[:TOP_REASONS],
-            "valuable_fields": ranked(self.valuable, "field"),
-            "useless_fields": ranked(self.useless, "field"),
-        }
-
-
-def ranked(counter: Counter[str], key: str) -> list[dict[str, Any]]:
-    return [
-        {key: name, "leads": count}
-        for name, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-    ]
+    return RejectionReason.labels_of(board.pk)
 
 
 def lead_quality_get(
@@ -143,12 +102,8 @@ def lead_quality_get(
 
 
 def handoff_stage(board_id: int) -> Stage | None:
-    """The first sales-owned open stage: where marketing hands a lead to sales."""
-    return (
-        Stage.objects.filter(board_id=board_id, team=StageTeam.SALES, kind=StageKind.OPEN)
-        .order_by("position")
-        .first()
-    )
+    """The board's handoff stage (``rules.handoff_stage``)."""
+    return rules.handoff_stage(Stage.objects.filter(board_id=board_id).order_by("position"))
 
 
 def handoff_list(
@@ -175,7 +130,7 @@ def handoff_list(
             {
                 **card_from_row(row),
                 "attributes": attributes,
-                "fields": [*FEEDBACK_FIELDS, *attributes],
+                "fields": [*rules.FEEDBACK_FIELDS, *attributes],
             }
         )
     return {
@@ -183,7 +138,7 @@ def handoff_list(
         "count": count,
         "leads": leads,
         "next": offset + limit if offset + limit < count else None,
-        "reasons": rejection_reasons_of(board.pk),
+        "reasons": RejectionReason.labels_of(board.pk),
     }
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api, api_bridge
+from leads.api import bridge as api_bridge
+from leads.api import views as api
 
 urlpatterns = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
@@ -30,7 +31,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/feedback/", api.LeadFeedbackApi.as_view(), name="api-lead-feedback"),
 ]
 
-# The data bridge (leads.api_bridge): import, export, upsert, feedback loop, webhooks.
+# The data bridge (leads.api.bridge): import, export, upsert, feedback loop, webhooks.
 urlpatterns += [
     path("boards/<int:board_id>/import/", api_bridge.BoardImportApi.as_view(), name="api-import"),
     path(

@@ -13,7 +13,7 @@
 - A lead's ``attributes`` are bounded in size, key count, key length and depth.
 
 Each rule is a function returning the problem as a sentence, or ``None``; the
-serializers (``leads.serializers``), the JSON parser (``leads.parsers``), the
+serializers (``leads.api.serializers``), the JSON parser (``leads.api.parsers``), the
 filters, the CSV importer and the services call these, so the rule is written
 once.
 """

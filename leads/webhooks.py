@@ -30,7 +30,7 @@ it mid-POST. A claim delivers until its webhook is caught up, an attempt fails, 
 its budget (``WEBHOOK_CLAIM_BUDGET``) is spent; a webhook whose next delivery is
 backing off is not claimed until it is due.
 
-Where a webhook may point is checked by ``leads.webhook_targets`` (SSRF guard), at
+Where a webhook may point is checked by ``leads.integrations.ssrf`` (SSRF guard), at
 creation and again at every delivery; a refused delivery is a failed attempt with
 its reason in the log, retried with backoff like any other.
 """
@@ -61,10 +61,13 @@ from django.db import close_old_connections, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from leads.integrations.ssrf import TargetRefused, delivery_target
+from leads.integrations.ssrf import (
+    target_refusal as target_refusal,  # leads.services.bridge uses it
+)
+
 from .events import encode, event_message
 from .models import BoardEvent, DeliveryStatus, Webhook, WebhookDelivery
-from .webhook_targets import TargetRefused, delivery_target
-from .webhook_targets import target_refusal as target_refusal  # leads.services.bridge uses it
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Handing messages to a board's sockets: the board's group on the channel layer.
 
 A message is encoded to JSON once, here; the consumers send that text to every
-socket as it is (``funnel.fanout``).
+socket as it is (``funnel.realtime.feed``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .schema import Wire
 
 logger = logging.getLogger(__name__)
 
-# The channel-layer message type the fan-out in ``funnel.consumers`` handles.
+# The channel-layer message type the fan-out in ``funnel.realtime.consumer`` handles.
 LAYER_MESSAGE_TYPE = "board.event"
 
 

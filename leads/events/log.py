@@ -40,7 +40,7 @@ class Appended:
 def next_seq(board_id: int) -> int:
     """Take the board's next seq. The UPDATE locks the board row until the commit, so
     seqs are gapless and events commit in seq order; it comes last in a service
-    (see ``leads.services.access``) to keep that lock short."""
+    (see ``leads.access``) to keep that lock short."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Board._meta.db_table} SET last_seq = last_seq + 1"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import BoardMembership, Lead, Team
+from ..rules import display_name
 from .schema import Move, Person
 
 
@@ -16,7 +17,7 @@ def actor_summary(user: Any, membership: BoardMembership | None) -> Person | Non
     return Person(
         id=user.pk,
         username=user.get_username(),
-        name=user.get_full_name() or user.get_username(),
+        name=display_name(user),
         team=Team(membership.team) if membership else None,
     )
 

@@ -37,7 +37,7 @@ from ..models import Role, Team, TransitionSource, Verdict
 
 # A lead's place in its stage: opaque to clients, which only compare it (cards
 # are ordered by (position, id)). The one line to change when the key changes type.
-Position = float
+Position = str
 
 Id = Annotated[int, Field(ge=1)]
 Seq = Annotated[int, Field(ge=1)]
@@ -79,7 +79,7 @@ def _username_optional(schema: dict[str, Any]) -> None:
 
 class Person(Wire):
     """Who did something, or who is present. A share link's guests see no
-    ``username`` anywhere (``leads.principals.for_guest``); its own presence
+    ``username`` anywhere (``leads.access.for_guest``); its own presence
     entry has the id ``share-<link id>``."""
 
     model_config = ConfigDict(json_schema_extra=_username_optional)

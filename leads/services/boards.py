@@ -7,10 +7,11 @@ from typing import Any, TypedDict
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
+from leads.access import board_lock, membership_for_owner
+
 from ..errors import InvalidInput, NotFound
 from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
 from ..validation import visible
-from .access import board_lock, membership_for_owner
 from .tx import write_transaction
 
 

@@ -4,13 +4,14 @@ webhooks, and the check of a lead's feedback.
 The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
 chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
 seconds. It locks only the leads it changes (in id order) and, last, the board
-row for its summary event (the lock order of ``leads.services.access``). It
+row for its summary event (the lock order of ``leads.access``). It
 does not lock the board's stages: a move locks its target stage, and an import
 holding every stage for its whole run (seconds) made every move of the board
 wait behind it, each waiting request holding a pooled connection, until other
 boards' reads found no connection either. New leads go after the last card of
-their stage; a move landing there at the same moment ties on the rank, which
-the (position, id) order settles.
+their stage (the next ranks after its last one); a move landing there at the
+same moment may take the same rank, and the (position, id) order settles the
+tie.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from .. import importers
+from leads.access import membership_for_owner, membership_for_write
+from leads.integrations import csv_import as importers
+
 from ..errors import InvalidInput, NotFound
 from ..events import STORED_TYPES, encode, event_append, publish
 from ..events.schema import ImportPhase, ImportProgress, LeadsImportedPayload
 from ..models import (
-    DEFAULT_REJECTION_REASONS,
     Board,
     Campaign,
     Lead,
@@ -45,30 +47,16 @@ from ..models import (
     Verdict,
     Webhook,
 )
+from ..ranks import rank_between
+from ..rules import FEEDBACK_FIELDS
 from ..validation import attributes_problem
 from ..webhooks import target_refusal
-from .access import membership_for_owner, membership_for_write
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
 
 # Lead fields an import or an upsert compares and writes (stage and campaign apart).
 PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
-# What feedback may name as valuable or useless, besides the lead's attribute keys.
-FEEDBACK_FIELDS = (
-    "name",
-    "email",
-    "company",
-    "title",
-    "source",
-    "owner",
-    "score",
-    "value",
-    "campaign",
-    "stage",
-    "external_id",
-    "crm_id",
-)
 CHUNK = 1000
 
 
@@ -206,11 +194,11 @@ def import_write(
         Stage.objects.filter(board_id=board_id).order_by("position").values_list("id", flat=True)
     )
     first_stage = first[0]
-    ranks = {
-        row["stage_id"]: row["top"] or 0.0
+    ranks: dict[int, str | None] = {
+        row["stage_id"]: row["last"]
         for row in Lead.objects.filter(board_id=board_id)
         .values("stage_id")
-        .annotate(top=Max("position"))
+        .annotate(last=Max("position"))
         .order_by()
     }
 
@@ -220,13 +208,13 @@ def import_write(
     def campaign_of(ref: int | str | None) -> int | None:
         return campaign_ids[ref.lower()] if isinstance(ref, str) else ref
 
-    def next_rank(stage_id: int) -> float:
-        ranks[stage_id] = ranks.get(stage_id, -1.0) + 1.0
-        return ranks[stage_id]
+    def next_rank(stage_id: int) -> str:
+        rank = ranks[stage_id] = rank_between(ranks.get(stage_id), None)
+        return rank
 
     total = len(plan)
     done = 0
-    moves: list[tuple[int, int, int]] = []  # lead, from stage, to stage
+    moves: list[tuple[int, int, int, str]] = []  # lead, from stage, to stage, rank left
     new_leads: list[Lead] = []
     for item in plan:
         if item.action == "create":
@@ -274,7 +262,7 @@ def import_write(
             changes["campaign_id"] = campaign_of(item.campaign)
         to_stage = stage_of(item.stage)
         if to_stage is not None:
-            moves.append((item.lead_id, current["stage_id"], to_stage))
+            moves.append((item.lead_id, current["stage_id"], to_stage, current["position"]))
             changes |= {
                 "stage_id": to_stage,
                 "stage_entered_at": now,
@@ -298,8 +286,9 @@ def import_write(
                 at=now,
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
+                from_position=left,
             )
-            for lead_id, from_stage, to_stage in moves
+            for lead_id, from_stage, to_stage, left in moves
         ),
         batch_size=CHUNK,
     )
@@ -494,7 +483,14 @@ def leads_current(lead_ids: list[int], *, lock: bool) -> dict[int, dict[str, Any
         if lock:
             leads = leads.select_for_update(no_key=True)
         for row in leads.values(
-            "id", *PLAIN_FIELDS, "external_id", "stage_id", "campaign_id", "attributes", "version"
+            "id",
+            *PLAIN_FIELDS,
+            "external_id",
+            "stage_id",
+            "campaign_id",
+            "attributes",
+            "position",
+            "version",
         ):
             currents[row["id"]] = row
     return currents
@@ -600,15 +596,6 @@ def lead_upsert(
 # --- The feedback loop ---
 
 
-def rejection_reasons_of(board_id: int) -> list[str]:
-    labels = list(
-        RejectionReason.objects.filter(board_id=board_id)
-        .order_by("position")
-        .values_list("label", flat=True)
-    )
-    return labels or list(DEFAULT_REJECTION_REASONS)
-
-
 @write_transaction
 def rejection_reasons_set(*, board_id: int, actor: Any, reasons: list[str]) -> list[str]:
     """Replace the board's rejection reasons (owner only)."""
@@ -654,7 +641,7 @@ def feedback_check(
     reason = reason.strip()
     if verdict != Verdict.REJECTED:
         return reason
-    reasons = rejection_reasons_of(lead.board_id)
+    reasons = RejectionReason.labels_of(lead.board_id)
     for label in reasons:
         if label.lower() == reason.lower():
             return label

@@ -8,16 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
+
+from leads.access import board_lock, leads_locked, membership_for_write, stage_of_board
 
 from ..errors import InvalidInput, NotFound
 from ..events import event_append, move_entry
 from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload, CampaignSummary
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import visible
-from .access import board_lock, leads_locked, membership_for_write, stage_of_board
-from .ordering import shift_on_top
+from .ordering import ranks_on_top
 from .tx import write_transaction
 
 # One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
@@ -120,21 +120,25 @@ def campaign_move(
         raise InvalidInput("From and to are the same stage.", field="to_stage")
 
     in_stage = Lead.objects.filter(board_id=board_id, campaign=campaign, stage=from_stage)
-    leads_locked(list(in_stage.values_list("id", flat=True)))
-    # Re-read under the locks: only the leads still in the stage move.
-    leads = list(in_stage.order_by("position", "id").only("id", "position"))
+    locked = list(in_stage.values_list("id", flat=True))
+    leads_locked(locked)
+    # Re-read under the locks: only the leads still in the stage move, and their
+    # versions stay what is read here.
+    leads = list(
+        in_stage.filter(pk__in=locked).order_by("position", "id").only("id", "position", "version")
+    )
     if not leads:
         seq = Board.objects.values_list("last_seq", flat=True).get(pk=board_id)
         return CampaignMoveResult(moved=0, batch=None, seq=seq, event=None)
     ids = [lead.pk for lead in leads]
+    left = {lead.pk: lead.position for lead in leads}
     now = timezone.now()
-    shift = shift_on_top(to_stage, [lead.position for lead in leads], exclude=ids)
-    Lead.objects.filter(pk__in=ids).update(
-        stage=to_stage,
-        stage_entered_at=now,
-        updated_at=now,
-        position=F("position") + shift,
-        version=F("version") + 1,
+    ranks = ranks_on_top(to_stage, len(leads), exclude=ids)
+    for lead, rank in zip(leads, ranks, strict=True):
+        lead.stage, lead.position, lead.version = to_stage, rank, lead.version + 1
+        lead.stage_entered_at = lead.updated_at = now
+    Lead.objects.bulk_update(
+        leads, ["stage", "position", "version", "stage_entered_at", "updated_at"], batch_size=1000
     )
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(
@@ -147,6 +151,7 @@ def campaign_move(
             at=now,
             source=TransitionSource.CAMPAIGN,
             batch=batch,
+            from_position=left[lead_id],
         )
         for lead_id in ids
     )

@@ -9,6 +9,14 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from leads.access import (
+    campaign_of_board,
+    lead_for_write,
+    lead_locked,
+    membership_for_write,
+    stage_of_board,
+)
+
 from ..cards import card, card_model
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import event_append, move_entry
@@ -21,21 +29,13 @@ from ..events.schema import (
 from ..models import (
     Lead,
     LeadFeedback,
-    Role,
     Stage,
     StageTransition,
-    Team,
     TransitionSource,
     Verdict,
 )
+from ..rules import may_judge
 from ..validation import attributes_problem, name_problem
-from .access import (
-    campaign_of_board,
-    lead_for_write,
-    lead_locked,
-    membership_for_write,
-    stage_of_board,
-)
 from .bridge import feedback_check
 from .ordering import rank_at, rank_next_to
 from .tx import write_transaction
@@ -271,7 +271,7 @@ def lead_move(
     expected = lead.version if version is None else version
     if lead.version != expected:
         raise stale(lead)
-    from_stage_id = lead.stage_id
+    from_stage_id, from_position = lead.stage_id, lead.position
     changes_stage = to_stage.pk != from_stage_id
     placed = after is not None or before is not None
     if not changes_stage and position is None and not placed:
@@ -307,6 +307,7 @@ def lead_move(
             at=now,
             source=source,
             note=note,
+            from_position=from_position,
         )
     event = event_append(
         board_id=lead.board_id,
@@ -337,7 +338,7 @@ def lead_feedback_record(
 ) -> FeedbackResult:
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
-    if membership is not None and membership.role != Role.OWNER and membership.team != Team.SALES:
+    if membership is not None and not may_judge(membership.role, membership.team):
         # The verdict is sales' word to marketing; the owner may stand in.
         raise PermissionDenied("Only sales (or the board's owner) accept or reject a lead.")
     if verdict not in Verdict.values:

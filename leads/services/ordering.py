@@ -1,20 +1,19 @@
 """Card order inside a stage.
 
-Cards are shown by ``(position, id)``, so the order is total and the same for
-every reader even when two cards share a rank. A drop at index ``i`` gets a rank
-between its new neighbours, so one move writes one row. When two neighbours'
-ranks get too close to split (after many drops at one spot) the stage is
-renumbered once.
+Cards are shown by ``(position, id)``: ``position`` is a rank (``leads.ranks``),
+so the order is total and the same for every reader even when two cards share a
+rank. A card placed at index ``i`` gets a rank between its new neighbours' ranks:
+placing a card writes that card's row and no other, and never renumbers the
+stage, so the one event that says where the card went is all a browser needs.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from ..errors import InvalidInput
 from ..models import Lead, Stage
-
-# Below this gap two floats can no longer be split reliably.
-MIN_GAP = 1e-6
+from ..ranks import RankError, ranks_between
 
 
 def _stage_order(stage: Stage, exclude: list[int]) -> QuerySet[Lead]:
@@ -25,26 +24,34 @@ def _stage_order(stage: Stage, exclude: list[int]) -> QuerySet[Lead]:
     )
 
 
-def rank_at(stage: Stage, index: int | None, *, exclude: list[int]) -> float:
-    """The rank that puts a card at ``index`` of the stage (``None`` or 0: the top)."""
+def _between(before: str | None, after: str | None, count: int = 1) -> list[str]:
+    try:
+        return ranks_between(before, after, count)
+    except RankError:
+        raise InvalidInput(
+            "So many cards were dropped at this very spot that it has no room left; "
+            "drop the card one place higher or lower.",
+            field="position",
+        ) from None
+
+
+def _one(before: str | None, after: str | None) -> str:
+    return _between(before, after)[0]
+
+
+def rank_at(stage: Stage, index: int | None, *, exclude: list[int]) -> str:
+    """The rank that puts a card at ``index`` of the stage (``None`` or 0: the top;
+    past the end: the bottom)."""
     ordered = _stage_order(stage, exclude).values_list("position", flat=True)
     if not index or index <= 0:
-        first = ordered.first()
-        return 0.0 if first is None else first - 1.0
+        return _one(None, ordered.first())
     neighbours = list(ordered[index - 1 : index + 1])
     if not neighbours:
-        last = ordered.order_by("-position", "-id").first()
-        return 0.0 if last is None else last + 1.0
-    if len(neighbours) == 1:
-        return neighbours[0] + 1.0
-    before, after = neighbours
-    if after - before > MIN_GAP:
-        return (before + after) / 2
-    renumber(stage, exclude=exclude)
-    return rank_at(stage, index, exclude=exclude)
+        return _one(ordered.order_by("-position", "-id").first(), None)
+    return _one(neighbours[0], neighbours[1] if len(neighbours) == 2 else None)
 
 
-def rank_next_to(stage: Stage, neighbour: int, *, after: bool, exclude: list[int]) -> float | None:
+def rank_next_to(stage: Stage, neighbour: int, *, after: bool, exclude: list[int]) -> str | None:
     """The rank right after (or before) lead ``neighbour`` in the stage's full order;
     ``None`` when that lead is not in the stage (it moved meanwhile)."""
     ordered = _stage_order(stage, exclude)
@@ -53,32 +60,16 @@ def rank_next_to(stage: Stage, neighbour: int, *, after: bool, exclude: list[int
         return None
     if after:
         beyond = Q(position__gt=mark) | Q(position=mark, id__gt=neighbour)
-        other = ordered.filter(beyond).values_list("position", flat=True).first()
-        low, high = mark, (mark + 2.0 if other is None else other)
-    else:
-        before = Q(position__lt=mark) | Q(position=mark, id__lt=neighbour)
-        other = (
-            ordered.filter(before)
-            .order_by("-position", "-id")
-            .values_list("position", flat=True)
-            .first()
-        )
-        low, high = (mark - 2.0 if other is None else other), mark
-    if high - low > MIN_GAP:
-        return (low + high) / 2
-    renumber(stage, exclude=exclude)
-    return rank_next_to(stage, neighbour, after=after, exclude=exclude)
+        return _one(mark, ordered.filter(beyond).values_list("position", flat=True).first())
+    before = Q(position__lt=mark) | Q(position=mark, id__lt=neighbour)
+    other = (
+        ordered.filter(before).order_by("-position", "-id").values_list("position", flat=True)
+    ).first()
+    return _one(other, mark)
 
 
-def shift_on_top(stage: Stage, ranks: list[float], *, exclude: list[int]) -> float:
-    """What to add to the ``ranks`` (sorted) of cards moving into ``stage`` so that
-    they keep their order and all land above the stage's top card."""
+def ranks_on_top(stage: Stage, count: int, *, exclude: list[int]) -> list[str]:
+    """``count`` increasing ranks above the stage's top card: cards moving in
+    together land on top in the order of these ranks."""
     top = _stage_order(stage, exclude).values_list("position", flat=True).first()
-    return 0.0 if top is None else (top - 1.0) - ranks[-1]
-
-
-def renumber(stage: Stage, *, exclude: list[int]) -> None:
-    leads = list(_stage_order(stage, exclude).only("id", "position"))
-    for rank, lead in enumerate(leads):
-        lead.position = float(rank)
-    Lead.objects.bulk_update(leads, ["position"], batch_size=1000)
+    return _between(None, top, count)

@@ -3,7 +3,9 @@
 Nothing is deleted: each reverse transition points at the one it takes back
 (``reverts``), so the log stays complete and analytics can leave both out.
 A lead that has moved on since is skipped (its later move wins); when every
-lead has moved on, the undo is refused with 409.
+lead has moved on, the undo is refused with 409. A lead goes back to the rank it
+had in the stage it left (``StageTransition.from_position``), so its card is
+where it was; only its own row changes.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from leads.access import leads_locked, membership_for_write, stage_of_board
 
 from ..cards import card_model
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import event_append, move_entry
 from ..events.schema import LeadMovedPayload, LeadsMovedPayload, UndoneBatch, UndoneTransition
-from ..models import Lead, Role, StageTransition, TransitionSource
-from .access import leads_locked, membership_for_write, stage_of_board
-from .ordering import shift_on_top
+from ..models import Lead, Role, Stage, StageTransition, TransitionSource
+from ..ranks import rank_valid
+from .ordering import ranks_on_top
 from .tx import write_transaction
 
 
@@ -63,6 +67,30 @@ def moved_on_since(transitions: list[StageTransition]) -> set[int]:
     return {t.lead_id for t in transitions if latest.get(t.lead_id, 0) > t.pk}
 
 
+def put_back(stage: Stage, group: list[StageTransition], now: Any) -> dict[int, str]:
+    """Move the leads of ``group`` (locked) back into ``stage``, each at the rank it
+    left (its card lands between the neighbours it had, if they are still there).
+    Moves stored without that rank put their leads on top, in their current order.
+    Returns each lead's rank before."""
+    ids = [t.lead_id for t in group]
+    leads = list(
+        Lead.objects.filter(pk__in=ids)
+        .order_by("position", "id")
+        .only("id", "stage_id", "position", "version")
+    )
+    before = {lead.pk: lead.position for lead in leads}
+    ranks = {t.lead_id: t.from_position for t in group if rank_valid(t.from_position)}
+    unknown = [lead for lead in leads if lead.pk not in ranks]
+    if unknown:
+        tops = ranks_on_top(stage, len(unknown), exclude=ids)
+        ranks |= {lead.pk: rank for lead, rank in zip(unknown, tops, strict=True)}
+    for lead in leads:
+        lead.stage, lead.position, lead.version = stage, ranks[lead.pk], lead.version + 1
+        lead.updated_at = now
+    Lead.objects.bulk_update(leads, ["stage", "position", "version", "updated_at"], batch_size=1000)
+    return before
+
+
 @write_transaction
 def transition_undo(
     *, board_id: int, actor: Any, batch: uuid.UUID | None = None, transition_id: int | None = None
@@ -97,16 +125,9 @@ def transition_undo(
     for t in todo:
         assert t.from_stage_id is not None
         by_target[t.from_stage_id].append(t)
+    left: dict[int, str] = {}  # lead -> the rank it leaves (in the stage it is taken from)
     for stage_id, group in by_target.items():
-        stage = targets[stage_id]
-        ids = [t.lead_id for t in group]
-        ranks = sorted(Lead.objects.filter(pk__in=ids).values_list("position", flat=True))
-        Lead.objects.filter(pk__in=ids).update(
-            stage=stage,
-            position=F("position") + shift_on_top(stage, ranks, exclude=ids),
-            version=F("version") + 1,
-            updated_at=now,
-        )
+        left |= put_back(targets[stage_id], group, now)
     reverses = StageTransition.objects.bulk_create(
         StageTransition(
             board_id=board_id,
@@ -118,6 +139,7 @@ def transition_undo(
             source=TransitionSource.UNDO,
             batch=new_batch,
             reverts=t,
+            from_position=left[t.lead_id],
         )
         for t in todo
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from leads.access import membership_for_write
+
 from ..errors import NotFound
 from ..models import Webhook
-from .access import membership_for_write
 from .tx import write_transaction
 
 

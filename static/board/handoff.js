@@ -15,29 +15,20 @@ import { request } from './api.js';
 import { addToTestHook } from './hook.js';
 import { money, count as countText, daysSince } from './format.js';
 
-// The lead's fields sales can judge (the server's FEEDBACK_FIELDS, ``stage`` aside:
-// where a lead stands says nothing of the data marketing sent), then its attributes.
-const FIELDS = [
-  ['name', 'Name'],
-  ['email', 'Email'],
-  ['company', 'Company'],
-  ['title', 'Job title'],
-  ['source', 'Source'],
-  ['owner', 'Owner'],
-  ['score', 'Score'],
-  ['value', 'Value'],
-  ['campaign', 'Campaign'],
-  ['external_id', 'Marketing system id'],
-  ['crm_id', 'CRM id'],
-];
+// Not offered in the form although the server takes it: where a lead stands
+// says nothing of the data marketing sent.
+const NOT_JUDGED = new Set(['stage']);
 
 /**
  * The fields of ``lead`` (GET /api/leads/<id>/) worth judging: [{name, label, value}],
- * empty ones left out. ``names``: {person(id), campaign(id)} for the ids.
+ * empty ones left out. ``fields``: the [name, label] pairs sales may judge (the
+ * page config's ``rules.feedback_fields``, from ``leads.rules.FEEDBACK_FIELDS``),
+ * then the lead's attributes. ``names``: {person(id), campaign(id)} for the ids.
  */
-export function feedbackFields(lead, names = {}) {
+export function feedbackFields(lead, fields, names = {}) {
   const out = [];
-  for (const [name, label] of FIELDS) {
+  for (const [name, label] of fields) {
+    if (NOT_JUDGED.has(name)) continue;
     let value = lead[name];
     if (value == null || value === '') continue;
     if (name === 'owner') value = names.person ? names.person(value) : `#${value}`;
@@ -46,7 +37,7 @@ export function feedbackFields(lead, names = {}) {
     out.push({ name, label, value: String(value) });
   }
   for (const [key, value] of Object.entries(lead.attributes || {})) {
-    if (value == null || value === '' || FIELDS.some(([name]) => name === key)) continue;
+    if (value == null || value === '' || fields.some(([name]) => name === key)) continue;
     out.push({ name: key, label: key, value: typeof value === 'object' ? JSON.stringify(value) : String(value), attribute: true });
   }
   return out;
@@ -250,7 +241,7 @@ export function createHandoff(board) {
     if (!open || open.lead !== leadId) return;
     reasons = reasonList.reasons;
     fillReasons(reasons);
-    fillFields(feedbackFields(lead, names));
+    fillFields(feedbackFields(lead, board.config.rules.feedback_fields, names));
   }
 
   /** Open the form for a waiting lead, ``verdict`` preselected (or null). */

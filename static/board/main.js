@@ -5,7 +5,7 @@
 import { parseFilters, filtersToSearch, sameFilters, filtersActive } from './filters.js';
 import { createApi } from './api.js';
 import { loadState, applyEvents, mergePage } from './reducer.js';
-import { buildColumns, cardFor, defaultFolded } from './model.js';
+import { buildColumns, cardFor, defaultFolded, dropPosition } from './model.js';
 import { createSync } from './sync.js';
 import { createSocket, socketUrl, ticketUrl, CLOSE } from './socket.js';
 import { createView } from './view.js';
@@ -60,7 +60,7 @@ let columns = [];
 let linkStatus = 'reconnecting';
 let dragging = false; // a card or chip is in the user's hand
 let linkEnded = false; // signed out, gone, or a revoked share link: nothing more to fetch
-const pending = new Map(); // lead id -> {card, from, to, index, awaitSeq}
+const pending = new Map(); // lead id -> {card, from, to, position, awaitSeq}
 const inFlight = new Set(); // lead ids with a move request out
 const ownSeqs = new Set(); // seqs of this browser's own single moves (already shown)
 const loadingStages = new Set();
@@ -332,9 +332,12 @@ async function moveLead(leadId, toStage, index) {
   if (!card) return;
   const from = card.stage;
   const target = columns.find((c) => c.id === toStage);
-  const neighbour = dropNeighbour(target ? target.ids : [], leadId, index, target ? target.lane : 0);
+  const drawn = target ? target.ids : [];
+  const lane = target ? target.lane : 0;
+  const neighbour = dropNeighbour(drawn, leadId, index, lane);
+  const position = dropPosition(state, pending, drawn, leadId, index, lane);
   inFlight.add(leadId);
-  pending.set(leadId, { card, from, to: toStage, index, awaitSeq: Infinity });
+  pending.set(leadId, { card, from, to: toStage, position, awaitSeq: Infinity });
   render();
   try {
     const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, ...neighbour, version: card.version });

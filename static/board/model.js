@@ -6,17 +6,21 @@
 // first), then the stage's other loaded cards in (position, id) order. Other
 // columns have ``lane: 0`` and ``handoff: null``.
 
-import { compareWaiting, waitsInLane } from './reducer.js';
+import { compareCards, compareWaiting, waitsInLane } from './reducer.js';
+import { dropNeighbour } from './layout.js';
+import { rankBetween } from './rank.js';
 
-/** May this member accept or reject leads in the handoff lane? Sales with edit
- * rights, and the board's owner (as ``lead_feedback_record`` allows). */
+/** May this member accept or reject leads in the handoff lane? The server's
+ * answer (``me.may_judge``, from ``leads.rules.may_judge``): the rule lives there. */
 export function canJudge(me) {
-  return !!me && (me.role === 'owner' || (me.team === 'sales' && me.role === 'editor'));
+  return !!me && me.may_judge === true;
 }
 
 /**
- * pending: Map lead id -> {card, from, to, index}: a move sent and not yet
- * seen in the state. folded: Set of stage ids. funnel: the /funnel/ answer or null.
+ * pending: Map lead id -> {card, from, to, position}: a move sent and not yet
+ * seen in the state, drawn at ``position``, the rank the server is expected to
+ * give it (``dropPosition``). folded: Set of stage ids. funnel: the /funnel/
+ * answer or null.
  */
 export function buildColumns(state, { pending = new Map(), folded = new Set(), funnel = null } = {}) {
   const ids = {};
@@ -53,9 +57,10 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       lane.add(leadId);
       waitingDelta += 1;
     } else {
-      // ``index`` counts the drawn cards, the lane's first.
-      const offset = hand && p.to === hand.stage ? lane.size : 0;
-      ids[p.to].splice(Math.min(Math.max(0, p.index - offset), ids[p.to].length), 0, leadId);
+      // Among the column's cards (and other moves in flight) by its expected rank.
+      const card = cardFor(state, pending, leadId);
+      const at = ids[p.to].findIndex((id) => compareCards(card, cardFor(state, pending, id)) < 0);
+      ids[p.to].splice(at < 0 ? ids[p.to].length : at, 0, leadId);
     }
     // Figures move only while the state has the card where it was.
     if (at != null && at !== p.to) {
@@ -107,11 +112,28 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
   });
 }
 
-/** The card to draw for a lead: in flight, it is already in its new stage. */
+/** The card to draw for a lead: in flight, it is already in its new stage, at
+ * its expected rank. */
 export function cardFor(state, pending, leadId) {
   const p = pending.get(leadId);
-  if (p) return { ...p.card, stage: p.to };
+  if (p) return { ...p.card, stage: p.to, position: p.position };
   return state.leads[leadId] || (state.handoff && state.handoff.cards[leadId]) || null;
+}
+
+/**
+ * The rank the server gives a card dropped at ``index`` of a drawn column (``ids``,
+ * its first ``lane`` ones the handoff lane's): the server places it next to the
+ * same drawn neighbour (``dropNeighbour``) and takes a rank between that card's and
+ * the one beyond, with the same algorithm. So the card is drawn where it will
+ * stay, between the same two cards whatever else arrives meanwhile.
+ */
+export function dropPosition(state, pending, ids, leadId, index, lane = 0) {
+  const others = ids.slice(lane).filter((id) => id !== leadId);
+  const rankOf = (id) => (id == null ? null : cardFor(state, pending, id).position);
+  const { after, before } = dropNeighbour(ids, leadId, index, lane);
+  if (before != null) return rankBetween(null, rankOf(before));
+  if (after != null) return rankBetween(rankOf(after), rankOf(others[others.indexOf(after) + 1]));
+  return rankBetween(null, null);
 }
 
 /** For the lane's order: a card on its way into the stage has only just arrived. */

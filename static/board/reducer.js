@@ -25,10 +25,12 @@
 // they are never recounted from loaded cards.
 
 import { cardMatches, filtersActive } from './filters.js';
+import { compareRanks } from './rank.js';
 
-/** Cards are ordered by (position, id), as on the server. */
+/** Cards are ordered by (position, id), as on the server: the rank by its bytes,
+ * then the id (two cards may share a rank). */
 export function compareCards(a, b) {
-  return a.position - b.position || a.id - b.id;
+  return compareRanks(a.position, b.position) || a.id - b.id;
 }
 
 const cents = (v) => Math.round(v * 100) / 100;

@@ -13,7 +13,7 @@ import { request } from './api.js';
 import { createToaster } from './toast.js';
 import { CLOSE } from './generated/contract.js';
 
-// The server's close codes (funnel.consumers.Close, written into the build by
+// The server's close codes (funnel.realtime.consumer.Close, written into the build by
 // manage.py event_contract): TOO_BIG, BAD_MESSAGE, UNAUTHENTICATED, NOT_FOUND,
 // RESYNC, SHARE_ENDED (the share link was revoked or expired), TOO_MANY.
 export { CLOSE };

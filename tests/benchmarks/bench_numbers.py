@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from funnel.snapshot import browser_path
+from funnel.numbers.snapshot import browser_path
 from tests.benchmarks.conftest import database_kind, report
 from tests.server import Server, server_env
 

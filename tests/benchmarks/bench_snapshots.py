@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from funnel.snapshot import browser_path
+from funnel.numbers.snapshot import browser_path
 from tests.benchmarks.conftest import demo_server, report
 from tests.server import Server
 from tests.snapshot_burst import snapshot_burst

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
-from leads.api import BoardStateApi
+from leads.api.views import BoardStateApi
 from leads.models import Board, Lead, Stage, StageTransition, TransitionSource
 from tests.conftest import client_for
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from funnel.analytics import campaign_figures, stage_figures
+from funnel.numbers.analytics import campaign_figures, stage_figures
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = T0 + timedelta(days=30)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnel.analytics import (
+from funnel.numbers.analytics import (
     board_numbers,
     campaign_figures,
     handoff_quality,

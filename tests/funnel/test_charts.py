@@ -6,8 +6,8 @@ import json
 
 import plotly.graph_objects as go
 
-from funnel import charts
-from funnel.analytics import board_numbers
+from funnel.numbers import charts
+from funnel.numbers.analytics import board_numbers
 from tests.funnel.test_analytics import MQL, NEW, NOW, PATHS, STAGES, WON, frames
 from tests.funnel.test_analytics_more import CAMPAIGN_OF, CAMPAIGNS, feedback
 

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from config.asgi import application
-from funnel import consumers
-from funnel.consumers import CLOSE_CODES, Close
-from funnel.fanout import hub
+from funnel.realtime import consumer as consumers
+from funnel.realtime.consumer import CLOSE_CODES, Close
+from funnel.realtime.feed import hub
 from leads.errors import Conflict
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode, event_message
 from leads.models import Board, BoardEvent

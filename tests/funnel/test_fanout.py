@@ -11,7 +11,7 @@ import json
 import pytest
 from channels.layers import get_channel_layer
 
-from funnel.fanout import Hub, Presence, hub, stored_seq
+from funnel.realtime.feed import Hub, Presence, hub, stored_seq
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
 
 from .conftest import join, settle

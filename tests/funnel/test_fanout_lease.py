@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from funnel.fanout import Hub, Presence, hub
+from funnel.realtime.feed import Hub, Presence, hub
 from leads.events import encode
 
 from .conftest import join, settle

@@ -12,7 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from funnel.reorder import SeqOrder
+from funnel.realtime.reorder import SeqOrder
 from leads.events import LAYER_MESSAGE_TYPE, board_group, broadcast, encode
 from leads.models import Board
 from leads.services import lead_create, lead_move

@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from funnel import analytics
+from funnel.numbers import analytics
 from funnel.selectors import board_numbers_for, stage_conversions_for
 from leads import selectors
 from leads.services import campaign_move, lead_create, lead_move, transition_undo

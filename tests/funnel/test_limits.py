@@ -9,8 +9,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from funnel.consumers import Close
-from funnel.fanout import Hub, hub
+from funnel.realtime.consumer import Close
+from funnel.realtime.feed import Hub, hub
 from leads.events import encode
 from leads.services import lead_create, lead_move
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from funnel.models import Meeting
-from funnel.recap import recap_markdown
+from funnel.numbers.recap import recap_markdown
 from funnel.services import share_link_create
 from leads.services import lead_create, lead_move
 from leads.services.undo import transition_undo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from leads.rules import FEEDBACK_FIELDS
 from tests.conftest import config_of
 
 
@@ -35,7 +36,9 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
             "name": "Dana Sales",
             "role": "editor",
             "team": "sales",
+            "may_judge": True,
         },
+        "rules": {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]},
     }
     html = response.content.decode()
     assert '<script type="module" src="/static/dist/board.js"></script>' in html

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-from funnel.recap import recap_markdown
+from funnel.numbers.recap import recap_markdown
 
 BOARD = "<script>alert('board')</script> *Q4* _x_ #"
 PEOPLE = ["# Eve `rm -rf` [click](http://evil.example)", "1. Mallory | **bold** ~~x~~"]

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from funnel import render_limits, snapshot
+from funnel.numbers import render_limits, snapshot
 from tests.conftest import client_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16

@@ -14,12 +14,11 @@ from rest_framework.test import APIClient, APIRequestFactory
 from funnel.models import ShareLink
 from funnel.permissions import SHARE_READABLE
 from funnel.services import meeting_end, meeting_start, share_link_create
+from leads.access import ShareViewer, membership_for_write
 from leads.errors import PermissionDenied
 from leads.models import Lead
-from leads.principals import ShareViewer
 from leads.selectors import board_get, boards_with_role
 from leads.services import lead_create, lead_feedback_record, lead_move
-from leads.services.access import membership_for_write
 from tests.conftest import client_for
 from tests.factories import BoardFactory
 

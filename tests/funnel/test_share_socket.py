@@ -16,9 +16,9 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from config.asgi import application
-from funnel import fanout
-from funnel.consumers import Close
 from funnel.models import ShareLink
+from funnel.realtime import feed as fanout
+from funnel.realtime.consumer import Close
 from funnel.services import meeting_end, meeting_start, share_link_revoke
 from leads.services import lead_create, lead_move
 from tests.factories import BoardFactory

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from funnel import snapshot
+from funnel.numbers import snapshot
 from leads.models import Stage
 from leads.services import lead_create, lead_move
 

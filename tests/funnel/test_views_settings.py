@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from leads.models import RejectionReason, Webhook, WebhookDelivery
-from leads.services.bridge import rejection_reasons_of, webhook_create
+from leads.services.bridge import webhook_create
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ class TestAccess:
         paused = client.post(url(board), {"action": "webhook-pause", "webhook": hook.pk})
         assert paused.status_code == 403
         assert Webhook.objects.count() == 1 and Webhook.objects.get().active
-        assert rejection_reasons_of(board.pk)[0] == "No budget"
+        assert RejectionReason.labels_of(board.pk)[0] == "No budget"
 
     def test_editor_sees_no_reasons_form(self, board, editor, login):
         html = text(login(editor).get(url(board)))
@@ -198,7 +198,7 @@ class TestReasons:
             {"action": "reasons", "reasons": "Too small\n\n  No   budget \nWrong region"},
         )
         assert response.status_code == 303
-        assert rejection_reasons_of(board.pk) == ["Too small", "No budget", "Wrong region"]
+        assert RejectionReason.labels_of(board.pk) == ["Too small", "No budget", "Wrong region"]
         assert "Rejection reasons saved." in text(client.get(url(board)))
 
     @pytest.mark.parametrize(

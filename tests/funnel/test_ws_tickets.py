@@ -14,9 +14,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from funnel.consumers import Close
 from funnel.models import ShareLink
-from funnel.tickets import KEY_PREFIX
+from funnel.realtime.consumer import Close
+from funnel.realtime.tickets import KEY_PREFIX
 from tests.factories import BoardFactory
 
 from .conftest import close_code, new_link, open_socket, ticket_answer, ws_ticket

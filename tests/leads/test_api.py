@@ -21,6 +21,7 @@ from leads.models import (
     Stage,
     StageTransition,
 )
+from leads.ranks import rank_valid
 from leads.services import campaign_create, lead_create, lead_move
 from tests.conftest import client_for
 from tests.factories import BoardFactory, UserFactory
@@ -165,7 +166,7 @@ class TestBoards:
     def test_list_shows_my_boards_with_my_role(self, board, editor, outsider):
         mine = client_for(editor).get("/api/boards/").json()
         assert [(b["id"], b["me"]) for b in mine] == [
-            (board.pk, {"role": "editor", "team": "sales"})
+            (board.pk, {"role": "editor", "team": "sales", "may_judge": True})
         ]
         assert mine[0]["last_seq"] == board.last_seq
         assert client_for(outsider).get("/api/boards/").json() == []
@@ -183,7 +184,7 @@ class TestBoards:
             "Lost",
         ]
         assert [s["position"] for s in body["stages"]] == list(range(6))
-        assert body["me"] == {"role": "owner", "team": "management"}
+        assert body["me"] == {"role": "owner", "team": "management", "may_judge": True}
         membership = BoardMembership.objects.get(board_id=body["id"], user=outsider)
         assert membership.role == "owner"
 
@@ -237,7 +238,7 @@ class TestBoards:
         board.refresh_from_db()
         body = client_for(viewer).get(f"/api/boards/{board.pk}/").json()
         assert body["last_seq"] == board.last_seq > 0
-        assert body["me"] == {"role": "viewer", "team": "management"}
+        assert body["me"] == {"role": "viewer", "team": "management", "may_judge": False}
         assert [s["id"] for s in body["stages"]] == [
             s.pk for s in Stage.objects.filter(board=board).order_by("position")
         ]
@@ -441,7 +442,7 @@ class TestLeadCreate:
         assert response.status_code == 201
         body = response.json()
         assert (body["stage"], body["version"], body["board"]) == (stages.New.pk, 1, board.pk)
-        assert isinstance(body["position"], float)
+        assert rank_valid(body["position"])
         lead = Lead.objects.get(pk=body["id"])
         assert lead.name == "Ada"
         transition = StageTransition.objects.get(lead=lead)
@@ -949,7 +950,7 @@ def test_database_refusal_is_400_json(board, api, monkeypatch):
     def refuse(**kwargs):
         raise IntegrityError("lead_on_board: stage or campaign of another board")
 
-    monkeypatch.setattr("leads.api.lead_create", refuse)
+    monkeypatch.setattr("leads.api.views.lead_create", refuse)
     body = error(api.post("/api/leads/", {"board": board.pk, "name": "x"}, format="json"), 400)
     assert "nothing was saved" in body["detail"]
 
@@ -958,7 +959,7 @@ def test_django_validation_error_is_400_with_fields(board, owner, api, monkeypat
     def refuse(**kwargs):
         raise DjangoValidationError({"email": ["Enter a valid email address."]})
 
-    monkeypatch.setattr("leads.api.lead_update", refuse)
+    monkeypatch.setattr("leads.api.views.lead_update", refuse)
     lead = make_lead(board, owner)
     body = error(api.patch(f"/api/leads/{lead.pk}/", {"score": 1}, format="json"), 400, "email")
     assert body["detail"] == "email: Enter a valid email address."

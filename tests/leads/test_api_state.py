@@ -11,12 +11,17 @@ from django.utils import timezone
 
 from leads.events.schema import Card
 from leads.models import Lead, Stage
+from leads.ranks import rank_of_index
 from leads.services import campaign_create, lead_move
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.leads.test_api import error, make_lead, other_board
 
 CARD_KEYS = set(Card.model_fields)
+
+
+def cursor_of(text: bytes) -> str:
+    return base64.urlsafe_b64encode(text).decode()
 
 
 def state_url(board, **query) -> str:
@@ -40,7 +45,7 @@ def bulk_leads(board, n, *, stages=None, campaigns=(None,), owners=(None,)) -> N
                 company=f"Co {i % 7}",
                 score=i % 101,
                 value=i,
-                position=float(i // (3 * len(stages))),
+                position=rank_of_index(i // (3 * len(stages))),
                 stage_entered_at=now,
                 created_at=now,
             )
@@ -70,7 +75,7 @@ class TestState:
         body = response.json()
         assert body["seq"] == board.last_seq
         assert body["board"]["id"] == board.pk
-        assert body["board"]["me"] == {"role": "viewer", "team": "management"}
+        assert body["board"]["me"] == {"role": "viewer", "team": "management", "may_judge": False}
         assert [s["name"] for s in body["stages"]] == [
             "New",
             "MQL",
@@ -177,9 +182,14 @@ class TestState:
             ({"stage": "own", "cursor": "!!notbase64!!"}, "cursor"),
             ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"a:b").decode()}, "cursor"),
             ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"nan:1").decode()}, "cursor"),
-            ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"1.0:-4").decode()}, "cursor"),
+            ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"a0:-4").decode()}, "cursor"),
+            # a float of the old ranks, a rank with a trailing zero, NUL, too long
+            ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"1.0:4").decode()}, "cursor"),
+            ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"a0V0:4").decode()}, "cursor"),
+            ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"a0\x00:4").decode()}, "cursor"),
+            ({"stage": "own", "cursor": cursor_of(b"a0" + b"V" * 2047 + b":4")}, "cursor"),
             ({"stage": "own", "cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode()}, "cursor"),
-            ({"cursor": base64.urlsafe_b64encode(b"1.0:4").decode()}, "stage"),
+            ({"cursor": base64.urlsafe_b64encode(b"a0:4").decode()}, "stage"),
             ({"score_min": "abc"}, "score_min"),
             ({"score_max": 101}, "score_max"),
             ({"team": "finance"}, "team"),

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from pydantic import ValidationError
 
-from funnel.consumers import Close
+from funnel.realtime.consumer import Close
 from funnel.services import share_link_create
 from leads.events import event_append
 from leads.events.schema import (

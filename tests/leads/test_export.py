@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from leads.integrations.spreadsheet import neutralize, runs_as_formula
 from leads.services import lead_create, lead_feedback_record, lead_move
 from tests.conftest import client_for
 
@@ -81,3 +84,21 @@ def test_transitions_export_for_a_period(board, owner, stages, api):
 def test_outsider_gets_404(board, outsider):
     response = client_for(outsider).get(f"/api/boards/{board.pk}/export.csv")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("cell", "runs", "exported"),
+    [
+        ("=1+1", True, "'=1+1"),
+        ("@SUM(1)", True, "'@SUM(1)"),
+        ("  =cmd", True, "'  =cmd"),
+        ("-2+3", True, "'-2+3"),
+        ("+1 555 0100", False, "'+1 555 0100"),  # a phone: imported, quoted on the way out
+        ("-5", False, "'-5"),
+        ("Acme", False, "Acme"),
+        ("a=b", False, "a=b"),
+    ],
+)
+def test_one_formula_rule_for_import_and_export(cell, runs, exported):
+    assert runs_as_formula(cell) is runs
+    assert neutralize(cell) == exported

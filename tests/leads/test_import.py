@@ -280,7 +280,7 @@ class TestApi:
         assert api.post(self.url(board), {}, format="multipart").status_code == 400
 
     def test_too_big_is_413(self, board, api, monkeypatch):
-        from leads import importers
+        from leads.integrations import csv_import as importers
 
         monkeypatch.setattr(importers, "MAX_IMPORT_BYTES", 100)
         response = api.post(

@@ -300,7 +300,7 @@ def test_an_import_row_with_an_oversized_attribute_is_a_row_error(api, board, st
 
 
 def test_an_import_too_big_is_refused_before_it_is_read(api, board, stages, monkeypatch):
-    from leads import importers
+    from leads.integrations import csv_import as importers
 
     monkeypatch.setattr(importers, "MAX_IMPORT_BYTES", 1000)
     csv = "Name,Email\n" + "".join(f"L{i},l{i}@example.com\n" for i in range(30_000))

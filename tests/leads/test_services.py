@@ -213,7 +213,7 @@ class TestLeadMove:
         assert names_in(stages.New) == ["b", "a", "c"]
         assert StageTransition.objects.filter(lead=leads["c"]).count() == 1
 
-    def test_many_drops_at_one_spot_renumber_the_stage(self, board, stages, owner):
+    def test_many_drops_at_one_spot_keep_their_order(self, board, stages, owner):
         first = lead_create(board_id=board.pk, actor=owner, name="first", stage_id=stages.MQL.pk)
         lead_create(board_id=board.pk, actor=owner, name="last", stage_id=stages.MQL.pk)
         # MQL [last first]; keep dropping new cards between the two

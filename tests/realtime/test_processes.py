@@ -144,6 +144,9 @@ def raw_websocket(url: str, path: str, token: str) -> socket.socket:
 
 
 async def test_a_dead_connection_is_dropped_by_pings(cluster: Server):
+    # A pong may take a loaded machine a while: 2 s of grace keeps the live
+    # watcher connected in a full run, and the dead one still goes within 2.5 s.
+    cluster.env["UVICORN_WS_PING_TIMEOUT"] = "2"
     url = cluster.start()
     # Tokens first: a blocking login while the watcher runs would keep it from
     # answering the server's pings (0.5 s) and get it dropped instead.
@@ -152,10 +155,11 @@ async def test_a_dead_connection_is_dropped_by_pings(cluster: Server):
     watcher = BoardClient([url], board, token)
     tasks = await connected([watcher])
     dead = await asyncio.to_thread(raw_websocket, url, f"/ws/boards/{board}/", sales)
-    await until(lambda: len(watcher.presence) == 1, 5, "the dead one to join")
+    # ">=": on a slow machine both may have arrived by the time this looks.
+    await until(lambda: len(watcher.presence) >= 1, 10, "the dead one to join")
 
     # No pong within --ws-ping-interval + --ws-ping-timeout: the server drops it.
-    await until(lambda: len(watcher.presence) == 2, 5, "the dead one to be dropped")
+    await until(lambda: len(watcher.presence) >= 2, 10, "the dead one to be dropped")
     assert [p["type"] for p in watcher.presence] == ["presence.joined", "presence.left"]
     assert watcher.reconnects == 0
     final = await make_moves(cluster, token, stages, leads, 5, [url])

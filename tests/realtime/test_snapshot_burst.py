@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from funnel.snapshot import browser_path
+from funnel.numbers.snapshot import browser_path
 from tests.server import Server
 from tests.snapshot_burst import at_once, call, snapshot_burst
 

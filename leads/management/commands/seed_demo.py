@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from leads.demo.generator import DEMO_BOARD_NAME, DEMO_LOGINS, DEMO_PASSWORD, demo_seed
 from leads.models import Board
-from leads.services.demo import DEMO_BOARD_NAME, DEMO_LOGINS, DEMO_PASSWORD, demo_seed
 
 
 def aware(value: str) -> datetime:

@@ -8,6 +8,13 @@ import { qualityView, periodQuery, recentLine } from '../quality.js';
 import { emptyFilters } from '../filters.js';
 import { describeEffect, describeCard } from '../a11y.js';
 
+// What the page config hands the script (leads.rules.page_rules), in short.
+const RULES = {
+  feedback_fields: [['name', 'Name'], ['email', 'Email'], ['company', 'Company'], ['title', 'Job title'], ['source', 'Source'],
+    ['owner', 'Owner'], ['score', 'Score'], ['value', 'Value'], ['campaign', 'Campaign'], ['stage', 'Stage'],
+    ['external_id', 'Marketing system id'], ['crm_id', 'CRM id']],
+};
+
 test('import mapping: one column per field, and a name or an email', () => {
   assert.deepEqual(mappingProblems({ Email: 'email', Company: 'company', Notes: 'attributes', X: 'ignore', Y: 'attributes' }), []);
   assert.deepEqual(mappingProblems({ 'First Name': 'first_name', Phone: 'attributes' }), []);
@@ -75,7 +82,7 @@ test('handoff form: the lead fields worth judging, then the body to send', () =>
     name: 'Ada Lovelace', email: 'ada@example.com', company: '', title: 'CTO', source: null, owner: 7, score: 72,
     value: '40000.00', campaign: 30, external_id: 'hs-1', crm_id: '', attributes: { Phone: '+1 555', Empty: '', Industry: 'Math' },
   };
-  const fields = feedbackFields(lead, { person: (id) => (id === 7 ? 'Dana Kim' : '?'), campaign: () => 'Webinar' });
+  const fields = feedbackFields(lead, RULES.feedback_fields, { person: (id) => (id === 7 ? 'Dana Kim' : '?'), campaign: () => 'Webinar' });
   assert.deepEqual(fields.map((f) => [f.name, f.value]), [
     ['name', 'Ada Lovelace'], ['email', 'ada@example.com'], ['title', 'CTO'], ['owner', 'Dana Kim'], ['score', '72'],
     ['value', '$40k'], ['campaign', 'Webinar'], ['external_id', 'hs-1'], ['Phone', '+1 555'], ['Industry', 'Math'],

@@ -5,7 +5,24 @@
 export const DANA = { id: 7, username: 'dana', name: 'Dana Kim', team: 'sales' };
 export const ME = { id: 1, username: 'mara', name: 'Mara Keller', team: 'marketing' };
 
+const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** The rank (a fractional-indexing key) in the order of the number ``n``: an
+ * integer from -62 to 3905, or one and a half: ..., -1 "Zz", 0 "a0", 1 "a1", 1.5
+ * "a1V", 61 "az", 62 "b00", ... Lets a test write the order it means. */
+export function rank(n) {
+  const whole = Math.floor(n);
+  if (whole < -62 || whole > 3905 || (n !== whole && n !== whole + 0.5)) throw new Error(`no rank for ${n}`);
+  let key;
+  if (whole < 0) key = 'Z' + DIGITS[62 + whole];
+  else if (whole < 62) key = 'a' + DIGITS[whole];
+  else key = 'b' + DIGITS[Math.floor((whole - 62) / 62)] + DIGITS[(whole - 62) % 62];
+  return n === whole ? key : key + 'V';
+}
+
+/** A card as /state/ and events carry it; a number ``position`` is ``rank(position)``. */
 export function card(id, stage, position, extra = {}) {
+  if (typeof position === 'number') position = rank(position);
   return {
     id,
     name: `Lead ${id}`,
@@ -34,8 +51,10 @@ function stored(type, seq, extra) {
   return { type, seq, at: AT, actor: DANA, ...extra };
 }
 
-/** One lead's part of a batch move, as the lead is after it. */
+/** One lead's part of a batch move, as the lead is after it (a number
+ * ``position`` is ``rank(position)``). */
 export function move(lead, from, to, position, version, extra = {}) {
+  if (typeof position === 'number') position = rank(position);
   return { lead, from_stage: from, to_stage: to, position, version, stage_entered_at: AT, ...extra };
 }
 

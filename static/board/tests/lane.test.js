@@ -3,7 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../reducer.js';
-import { buildColumns, canJudge, cardFor } from '../model.js';
+import { buildColumns, canJudge, cardFor, dropPosition } from '../model.js';
+import { rankBetween } from '../rank.js';
 import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
 import { emptyFilters } from '../filters.js';
 import { apiState, card, moved, created, updated, feedback, campaignMoved, imported, move } from './fixtures.js';
@@ -26,7 +27,7 @@ function laneState(overrides = {}, filters = emptyFilters()) {
     leads: [card(7, SQL, 40, { verdict: null, stage_entered_at: '2025-11-02T00:00:00Z' }), card(5, SQL, 0, { verdict: null, stage_entered_at: '2025-11-03T00:00:00Z' })],
   };
   const campaigns = base.campaigns.map((c) => ({ ...c, stages: { ...c.stages, [SQL]: { count: 0, value: 0 } } }));
-  return loadState({ ...base, stages, campaigns, handoff: lane, board: { ...base.board, me: { role: 'editor', team: 'sales' } }, ...overrides }, filters);
+  return loadState({ ...base, stages, campaigns, handoff: lane, board: { ...base.board, me: { role: 'editor', team: 'sales', may_judge: true } }, ...overrides }, filters);
 }
 const col = (state, id, opts) => buildColumns(state, opts).find((c) => c.id === id);
 
@@ -47,15 +48,13 @@ test('load: the lane lists the waiting leads; the column draws them first', () =
   assert.deepEqual(col(past, SQL).ids, [5, 6]);
 });
 
-test('who may judge: sales members who can edit, and the owner', () => {
-  assert.equal(canJudge({ role: 'editor', team: 'sales' }), true);
-  assert.equal(canJudge({ role: 'owner', team: 'sales' }), true);
-  assert.equal(canJudge({ role: 'viewer', team: 'sales' }), false);
-  assert.equal(canJudge({ role: 'editor', team: 'marketing' }), false);
+test('who may judge: what the server says (me.may_judge), nothing guessed from role or team', () => {
+  assert.equal(canJudge({ role: 'editor', team: 'sales', may_judge: true }), true);
+  assert.equal(canJudge({ role: 'owner', team: 'sales' }), false); // no answer: no buttons
+  assert.equal(canJudge({ role: 'viewer', team: 'sales', may_judge: false }), false);
   assert.equal(canJudge(null), false);
-  assert.equal(canJudge({ role: 'owner', team: 'management' }), true);
-  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'management' } } }), SQL).handoff.canJudge, false);
-  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management' } } }), SQL).handoff.canJudge, true);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'management', may_judge: false } } }), SQL).handoff.canJudge, false);
+  assert.equal(col(laneState({ board: { id: 9, name: 'Q4', me: { role: 'owner', team: 'management', may_judge: true } } }), SQL).handoff.canJudge, true);
 });
 
 test('a verdict takes the lead out of the lane; its card stays and shows it', () => {
@@ -148,16 +147,20 @@ test('an import asks for the board again and says what it did', () => {
 
 test('a move in flight into the handoff stage shows in the lane at once', () => {
   const s = laneState();
-  const pending = new Map([[4, { card: s.leads[4], from: 2, to: SQL, index: 0 }]]);
+  const drawn = col(s, SQL); // [7 5 | 6]
+  const at = (leadId, index, column = drawn) => dropPosition(s, new Map(), column.ids, leadId, index, column.lane);
+  const pending = new Map([[4, { card: s.leads[4], from: 2, to: SQL, position: at(4, 0) }]]);
   const sql = col(s, SQL, { pending });
   assert.deepEqual(sql.ids, [7, 5, 4, 6]);
   assert.equal(sql.handoff.count, 4);
   // A lane card dragged away leaves it; a judged card dropped under the lane lands at its index.
-  const out = new Map([[5, { card: s.leads[5], from: SQL, to: 2, index: 0 }]]);
+  const out = new Map([[5, { card: s.leads[5], from: SQL, to: 2, position: at(5, 0, col(s, 2)) }]]);
   assert.deepEqual(col(s, SQL, { pending: out }).ids, [7, 6]);
   assert.equal(col(s, SQL, { pending: out }).handoff.count, 2);
   const judged = { ...s.leads[4], verdict: 'accepted' };
-  const under = new Map([[4, { card: judged, from: 2, to: SQL, index: 2 }]]);
+  // Under the lane, above 6: the lane's cards are no neighbours, so before 6.
+  assert.equal(at(4, 2), rankBetween(null, s.leads[6].position));
+  const under = new Map([[4, { card: judged, from: 2, to: SQL, position: at(4, 2) }]]);
   assert.deepEqual(col(s, SQL, { pending: under }).ids, [7, 5, 4, 6]);
   assert.equal(col(s, SQL, { pending: under }).lane, 2);
 });

@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent } from '../reducer.js';
-import { buildColumns, cardFor, defaultFolded } from '../model.js';
+import { buildColumns, cardFor, defaultFolded, dropPosition } from '../model.js';
+import { rankBetween } from '../rank.js';
 import { emptyFilters } from '../filters.js';
 import { apiState, card, moved } from './fixtures.js';
 
@@ -24,7 +25,10 @@ test('columns in funnel order with figures, chips by count, conversion when know
 
 test('a move in flight shows at once in its new place, with the figures', () => {
   const s = state();
-  const pending = new Map([[2, { card: s.leads[2], from: 1, to: 2, index: 1 }]]);
+  // MQL [4]: dropped at index 1, after 4, where the server ranks it after 4's rank.
+  const position = dropPosition(s, new Map(), buildColumns(s)[1].ids, 2, 1);
+  assert.equal(position, rankBetween(s.leads[4].position, null));
+  const pending = new Map([[2, { card: s.leads[2], from: 1, to: 2, position }]]);
   const cols = buildColumns(s, { pending });
   assert.deepEqual(cols[0].ids, [1, 3]);
   assert.deepEqual(cols[1].ids, [4, 2]);

@@ -1,0 +1,427 @@
+"""Funnel numbers from stage transitions. Pure functions on DataFrames: no ORM here.
+
+Semantics (ARCHITECTURE.md, "Funnel semantics"):
+- open stages, by position, form the funnel; ``won`` ends it; ``lost`` is the drop-off;
+- a lead *reached* an open stage S when it was ever in S, in a later open stage or in
+  Won (skipping a stage counts as passing it); reached(Won) = leads that entered Won;
+- an undone transition and its reversal are left out of every figure;
+- conversion S -> next = reached(next) / reached(S); overall = reached(Won) / reached(first);
+- drop-off at S = leads that entered Lost straight from S;
+- time in stage: finished visits, median and p90 in days; leads still there are
+  counted as ``current`` with their current age;
+- ``start``/``end`` select the cohort of leads created in ``[start, end)``.
+
+Frames:
+- ``stages``: id, name, position, kind (open | won | lost)
+- ``leads``: id, stage_id, campaign_id, created_at, value
+- ``transitions``: id, lead_id, from_stage_id, to_stage_id, at, undone (bool: the
+  transition was undone or is an undo)
+- ``campaigns``: id, name, cost
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leads.rules import handoff_stage
+from leads.verdicts import Tally
+
+DAY_SECONDS = 86400.0
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    return None if not denominator else float(numerator) / float(denominator)
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), digits)
+
+
+def cohort(leads: pd.DataFrame, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+    mask = pd.Series(True, index=leads.index)
+    if start is not None:
+        mask &= leads["created_at"] >= pd.Timestamp(start)
+    if end is not None:
+        mask &= leads["created_at"] < pd.Timestamp(end)
+    return leads[mask]
+
+
+def effective(transitions: pd.DataFrame, lead_ids: pd.Index | pd.Series) -> pd.DataFrame:
+    """The transitions that count: not undone, of the cohort's leads, in order."""
+    kept = transitions[~transitions["undone"] & transitions["lead_id"].isin(lead_ids)]
+    # Sorting a million rows is the costly step: when they come in time order (as
+    # the selectors read them) a stable sort by lead alone is enough.
+    leads = kept["lead_id"].to_numpy()
+    at = kept["at"].astype("int64").to_numpy()
+    ids = kept["id"].to_numpy()
+    if in_time_order(at, ids):
+        order = np.argsort(leads, kind="stable")
+    else:
+        order = np.lexsort((ids, at, leads))
+    return kept.iloc[order]
+
+
+def in_time_order(at: np.ndarray, ids: np.ndarray) -> bool:
+    """Sorted by (at, id)?"""
+    if len(at) < 2:
+        return True
+    later = at[1:] > at[:-1]
+    same = at[1:] == at[:-1]
+    return bool(np.all(later | (same & (ids[1:] > ids[:-1]))))
+
+
+def furthest_reach(transitions: pd.DataFrame, stages: pd.DataFrame) -> pd.Series:
+    """Per lead, the highest funnel rank it ever entered (open stages by position,
+    Won after the last open stage); leads only ever in Lost are absent."""
+    funnel = funnel_ranks(stages)
+    ranks = transitions["to_stage_id"].map(funnel)
+    reached = transitions.assign(rank=ranks).dropna(subset=["rank"])
+    return reached.groupby("lead_id")["rank"].max()
+
+
+def funnel_ranks(stages: pd.DataFrame) -> pd.Series:
+    """stage id -> rank in the funnel (0 = first open stage); Lost has none."""
+    ordered = stages.sort_values("position")
+    funnel = ordered[ordered["kind"] != "lost"]
+    opens = funnel[funnel["kind"] == "open"]
+    won = funnel[funnel["kind"] == "won"]
+    ranks = {sid: i for i, sid in enumerate(opens["id"])}
+    for sid in won["id"]:
+        ranks[sid] = len(opens)
+    return pd.Series(ranks, dtype="float64")
+
+
+def visits(transitions: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Each stay of a lead in a stage: stage_id, days, finished."""
+    if transitions.empty:
+        return pd.DataFrame({"stage_id": [], "days": [], "finished": []})
+    # ``transitions`` are sorted by lead, then time: a stay ends at the lead's next move.
+    leads = transitions["lead_id"].to_numpy()
+    at = transitions["at"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+    finished = np.zeros(len(leads), dtype=bool)
+    finished[:-1] = leads[1:] == leads[:-1]
+    ended = np.full(len(at), pd.Timestamp(now).as_unit("ns").value, dtype="int64")
+    ended[:-1] = np.where(finished[:-1], at[1:], ended[:-1])
+    return pd.DataFrame(
+        {
+            "stage_id": transitions["to_stage_id"].to_numpy(),
+            "days": (ended - at) / 1e9 / DAY_SECONDS,
+            "finished": finished,
+        }
+    )
+
+
+def stage_figures(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Per-stage reach, conversion, drop-off, current count and time in stage."""
+    cohort_leads = cohort(leads, start, end)
+    return stage_figures_of(stages, cohort_leads, effective(transitions, cohort_leads["id"]), now)
+
+
+def stage_figures_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    now: datetime,
+    reach: pd.Series | None = None,
+) -> dict[str, Any]:
+    """``stage_figures`` of a cohort's leads and their ``effective`` transitions."""
+    ranks = funnel_ranks(stages)
+    reach = furthest_reach(moves, stages) if reach is None else reach
+    stays = visits(moves, now)
+    lost_ids = set(stages.loc[stages["kind"] == "lost", "id"])
+    dropped = (
+        moves[moves["to_stage_id"].isin(lost_ids)].groupby("from_stage_id")["lead_id"].nunique()
+    )
+    current = cohort_leads.groupby("stage_id")["id"].count()
+
+    ordered = stages.sort_values("position")
+    figures: list[dict[str, Any]] = []
+    reached_by_rank: dict[int, int] = {}
+    for rank in sorted(set(ranks.astype(int))):
+        reached_by_rank[rank] = int((reach >= rank).sum())
+    first_reached = reached_by_rank.get(0, 0)
+    won_rank = max(reached_by_rank) if reached_by_rank else None
+    for _, stage in ordered.iterrows():
+        sid = stage["id"]
+        rank = ranks.get(sid)
+        reached = (
+            reached_by_rank.get(int(rank), 0) if rank is not None and not pd.isna(rank) else None
+        )
+        if stage["kind"] == "lost":
+            reached = int(moves.loc[moves["to_stage_id"] == sid, "lead_id"].nunique())
+        next_reached = (
+            reached_by_rank.get(int(rank) + 1)
+            if stage["kind"] == "open" and rank is not None and not pd.isna(rank)
+            else None
+        )
+        done = stays[(stays["stage_id"] == sid) & stays["finished"]]["days"]
+        ongoing = stays[(stays["stage_id"] == sid) & ~stays["finished"]]["days"]
+        figures.append(
+            {
+                "id": int(sid),
+                "name": stage["name"],
+                "kind": stage["kind"],
+                "reached": reached,
+                "conversion_to_next": rate(next_reached, reached)
+                if next_reached is not None and reached is not None
+                else None,
+                "dropped": int(dropped.get(sid, 0)),
+                "current": int(current.get(sid, 0)),
+                "median_days": rounded(done.median()) if len(done) else None,
+                "p90_days": rounded(done.quantile(0.9)) if len(done) else None,
+                "current_median_age_days": rounded(ongoing.median()) if len(ongoing) else None,
+            }
+        )
+    overall = rate(reached_by_rank.get(won_rank, 0), first_reached) if won_rank else None
+    has_won = bool((stages["kind"] == "won").any())
+    return {
+        "stages": figures,
+        "overall_conversion": overall if has_won else None,
+        "leads": len(cohort_leads),
+    }
+
+
+def campaign_figures(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Per campaign: leads, reach per stage, won value, cost per SQL and per Won.
+
+    "SQL" is the handoff stage (``leads.rules.handoff_stage``: the first sales-owned
+    open stage; none, no cost per SQL); cost per SQL = cost / leads that reached it.
+    "MQL" is the open stage just before SQL; ``mql_to_sql`` (the acceptance rate of
+    the handoff) = reached(SQL) / reached(MQL) of the campaign's leads.
+    """
+    cohort_leads = cohort(leads, start, end)
+    moves = effective(transitions, cohort_leads["id"])
+    return campaign_figures_of(stages, cohort_leads, moves, campaigns)
+
+
+def campaign_figures_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    reach: pd.Series | None = None,
+) -> list[dict[str, Any]]:
+    reach = furthest_reach(moves, stages) if reach is None else reach
+    ranks = funnel_ranks(stages)
+    opens = stages[stages["kind"] == "open"].sort_values("position")
+    sql_stage = sql_stage_id(opens)
+    mql_stage = stage_before(opens, sql_stage)
+    won_ids = set(stages.loc[stages["kind"] == "won", "id"])
+    rank_items = [(int(sid), int(r)) for sid, r in ranks.items()]
+
+    lead_reach = cohort_leads[["id", "campaign_id", "stage_id", "value"]].assign(
+        reach=cohort_leads["id"].map(reach)
+    )
+    result = []
+    for _, campaign in campaigns.sort_values("name").iterrows():
+        mine = lead_reach[lead_reach["campaign_id"] == campaign["id"]]
+        reached = {str(sid): int((mine["reach"] >= r).sum()) for sid, r in rank_items}
+        won = mine[mine["stage_id"].isin(won_ids)]
+        won_count = int(reached.get(str(next(iter(won_ids))), 0)) if won_ids else 0
+        sql_count = reached.get(str(sql_stage), 0) if sql_stage is not None else 0
+        mql_count = reached.get(str(mql_stage), 0) if mql_stage is not None else 0
+        cost = float(campaign["cost"])
+        result.append(
+            {
+                "id": int(campaign["id"]),
+                "name": campaign["name"],
+                "leads": len(mine),
+                "reached": reached,
+                "won_value": float(won["value"].sum()),
+                "cost": cost,
+                "cost_per_sql": rounded(cost / sql_count) if sql_count else None,
+                "cost_per_won": rounded(cost / won_count) if won_count else None,
+                "mql_to_sql": rate(sql_count, mql_count) if mql_stage is not None else None,
+            }
+        )
+    return result
+
+
+def sql_stage_id(opens: pd.DataFrame) -> int | None:
+    """The handoff stage of the open stages (in position order): ``rules.handoff_stage``."""
+    stage = handoff_stage(opens.to_dict("records"))
+    return None if stage is None else int(stage["id"])
+
+
+def stage_before(opens: pd.DataFrame, stage_id: int | None) -> int | None:
+    ids = [int(sid) for sid in opens["id"]]
+    if stage_id is None or stage_id not in ids or ids.index(stage_id) == 0:
+        return None
+    return ids[ids.index(stage_id) - 1]
+
+
+# --- Filters, cohorts, velocity, handoff quality ---
+
+
+def leads_in_channel(leads: pd.DataFrame, campaigns: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """The leads of the campaigns of one channel (leads of no campaign are in none)."""
+    ids = campaigns.loc[campaigns["channel"] == channel, "id"]
+    return leads[leads["campaign_id"].isin(ids)]
+
+
+def creation_week(created_at: pd.Series) -> pd.Series:
+    """The Monday (UTC) of each moment's ISO week, as a date string."""
+    # Integer days since 1970-01-01 (a Thursday); only the distinct weeks are formatted.
+    days = created_at.dt.tz_convert("UTC").astype("datetime64[s, UTC]").astype("int64") // 86400
+    mondays = days - (days + 3) % 7
+    labels = {
+        int(d): (pd.Timestamp(0) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d")
+        for d in mondays.unique()
+    }
+    return mondays.map(labels)
+
+
+def weekly_cohorts(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Leads by creation week (Monday, UTC): how many entered, and per funnel stage
+    (open stages and Won) how many reached it and that as a share of the week's leads."""
+    cohort_leads = cohort(leads, start, end)
+    return weekly_cohorts_of(stages, cohort_leads, effective(transitions, cohort_leads["id"]))
+
+
+def weekly_cohorts_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    reach: pd.Series | None = None,
+) -> list[dict[str, Any]]:
+    if cohort_leads.empty:
+        return []
+    reach = furthest_reach(moves, stages) if reach is None else reach
+    ranks = funnel_ranks(stages)
+    frame = pd.DataFrame(
+        {
+            "week": creation_week(cohort_leads["created_at"]).to_numpy(),
+            "reach": cohort_leads["id"].map(reach).to_numpy(),
+        }
+    )
+    ordered = [
+        (int(sid), int(ranks[sid])) for sid in stages.sort_values("position")["id"] if sid in ranks
+    ]
+    result = []
+    for week, group in frame.groupby("week", sort=True):
+        entered = len(group)
+        reached = {str(sid): int((group["reach"] >= rank).sum()) for sid, rank in ordered}
+        result.append(
+            {
+                "week": str(week),
+                "leads": entered,
+                "reached": reached,
+                "conversion": {sid: rate(n, entered) for sid, n in reached.items()},
+            }
+        )
+    return result
+
+
+def velocity(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Days from a lead's first (kept) transition, its entry into the funnel, to its
+    first entry into Won: median and p90 over the cohort's leads that won."""
+    cohort_leads = cohort(leads, start, end)
+    return velocity_of(stages, effective(transitions, cohort_leads["id"]))
+
+
+def velocity_of(stages: pd.DataFrame, moves: pd.DataFrame) -> dict[str, Any]:
+    won_ids = set(stages.loc[stages["kind"] == "won", "id"])
+    entered = moves.groupby("lead_id")["at"].min()
+    won_at = moves[moves["to_stage_id"].isin(won_ids)].groupby("lead_id")["at"].min()
+    days = (won_at - entered.reindex(won_at.index)).dt.total_seconds() / DAY_SECONDS
+    return {
+        "won_leads": len(days),
+        "median_days": rounded(days.median()) if len(days) else None,
+        "p90_days": rounded(days.quantile(0.9)) if len(days) else None,
+    }
+
+
+def handoff_quality(
+    *,
+    leads: pd.DataFrame,
+    feedback: pd.DataFrame,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Sales' verdict on the leads handed over: each lead counts once, with its latest
+    feedback; accepted, rejected, the acceptance rate and the top rejection reasons."""
+    cohort_leads = cohort(leads, start, end)
+    mine = feedback[feedback["lead_id"].isin(cohort_leads["id"])]
+    latest = mine.sort_values(["lead_id", "at", "id"], kind="stable").drop_duplicates(
+        "lead_id", keep="last"
+    )
+    tally = Tally()
+    for verdict, reason in zip(latest["verdict"], latest["reason"], strict=True):
+        tally.add(verdict, reason)
+    return tally.verdicts()
+
+
+def board_numbers(
+    *,
+    stages: pd.DataFrame,
+    leads: pd.DataFrame,
+    transitions: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    feedback: pd.DataFrame,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """Every number of the funnel panel: what ``GET /funnel/`` answers."""
+    if channel is not None:
+        leads = leads_in_channel(leads, campaigns, channel)
+        campaigns = campaigns[campaigns["channel"] == channel]
+    cohort_leads = cohort(leads, start, end)
+    moves = effective(transitions, cohort_leads["id"])  # once: the costly step
+    reach = furthest_reach(moves, stages)
+    figures = stage_figures_of(stages, cohort_leads, moves, now, reach)
+    figures["campaigns"] = campaign_figures_of(stages, cohort_leads, moves, campaigns, reach)
+    figures["cohorts"] = weekly_cohorts_of(stages, cohort_leads, moves, reach)
+    figures["velocity"] = velocity_of(stages, moves)
+    figures["handoff"] = handoff_quality(leads=cohort_leads, feedback=feedback)
+    return figures
+
+
+def empty_transitions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": pd.Series(dtype="int64"),
+            "lead_id": pd.Series(dtype="int64"),
+            "from_stage_id": pd.Series(dtype="float64"),
+            "to_stage_id": pd.Series(dtype="int64"),
+            "at": pd.Series(dtype="datetime64[ns, UTC]"),
+            "undone": pd.Series(dtype="bool"),
+        }
+    )

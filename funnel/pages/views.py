@@ -1,0 +1,155 @@
+"""Pages: login, the boards list, the live board, and its meeting (projector) view."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from config import throttle
+from funnel.models import ShareLink
+from funnel.selectors import meeting_running, meeting_summary, share_link_find, share_link_state
+from leads.access import GUEST_NAME
+from leads.errors import NotFound
+from leads.models import Board
+from leads.rules import display_name, may_judge, page_rules
+from leads.selectors import board_get, boards_for_user
+
+MAX_ID = 2**63 - 1
+
+
+@method_decorator(throttle.login_form, name="post")
+class LoginView(auth_views.LoginView):
+    template_name = "login.html"
+    redirect_authenticated_user = True
+
+
+@method_decorator(throttle.password_reset_form, name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a reset link by email; the same page follows whether or not an
+    account has that address (Django's form mails only existing, active ones)."""
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def board_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "boards.html", {"boards": boards_for_user(request.user)})
+
+
+@login_required
+@ensure_csrf_cookie  # the page carries the token (base.html) for the board to send back
+def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
+    """The live board. Everything on it comes from the REST API and the socket;
+    the page only tells the script which board and who is looking."""
+    board = member_board(request, board_id)
+    if board is None:
+        raise Http404("Board not found.")
+    return render(request, "board.html", {"board": board, "config": board_config(board, request)})
+
+
+def member_board(request: HttpRequest, board_id: int) -> Board | None:
+    """The board with the signed-in user's role, or ``None`` when they are not a member."""
+    if not request.user.is_authenticated:
+        return None
+    try:
+        if board_id > MAX_ID:  # no board has it; the database would refuse the number
+            raise NotFound("Board not found.")
+        return board_get(board_id=board_id, user=request.user)
+    except NotFound:
+        return None
+
+
+def board_config(board: Board, request: HttpRequest) -> dict:
+    """What the board's script is told: which board and who is looking."""
+    user = request.user
+    return {
+        "board": {"id": board.pk, "name": board.name},
+        "me": {
+            "id": user.pk,
+            "username": user.get_username(),
+            "name": display_name(user),
+            "role": board.my_role,  # type: ignore[attr-defined]
+            "team": board.my_team,  # type: ignore[attr-defined]
+            "may_judge": may_judge(board.my_role, board.my_team),  # type: ignore[attr-defined]
+        },
+        "rules": page_rules(),
+    }
+
+
+# Meeting view: the board on a projector. Members open it signed in; anyone with
+# a read-only share link (``?share=<token>``) opens it without an account.
+
+SHARE_UNAVAILABLE = {
+    "unknown": (404, "This share link does not exist", "Check the link, or ask for a new one."),
+    "revoked": (403, "This share link was revoked", "Ask the board's team for a new link."),
+    "expired": (403, "This share link has expired", "Ask the board's team for a new link."),
+}
+
+
+@ensure_csrf_cookie
+def meeting_page(request: HttpRequest, board_id: int) -> HttpResponse:
+    """The board in meeting mode (``templates/meeting.html``): for its members, and
+    for the holder of one of its share links (a member signed in is shown the
+    member's view, link or not)."""
+    board = member_board(request, board_id)
+    token = request.GET.get("share")
+    expires_at = None
+    if board is not None:
+        config = board_config(board, request)
+        share = None
+    elif token is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("Board not found.")
+    else:
+        link = share_link_find(token)
+        problem = share_link_problem(link, board_id)
+        if problem is not None:
+            status, title, hint = SHARE_UNAVAILABLE[problem]
+            why = {"title": title, "hint": hint}
+            return render(request, "meeting_unavailable.html", why, status=status)
+        assert link is not None
+        board = link.board
+        config = {
+            "board": {"id": board.pk, "name": board.name},
+            "me": {
+                "id": None,
+                "username": "",
+                "name": GUEST_NAME,
+                "role": "viewer",
+                "team": None,
+                "may_judge": False,
+            },
+            "rules": page_rules(),
+        }
+        share = token
+        expires_at = link.expires_at
+    running = meeting_running(board.pk)
+    config["meeting"] = {
+        "share": share,
+        "guest": share is not None,
+        "expiresAt": expires_at,
+        "running": meeting_summary(running) if running is not None else None,
+        "boardUrl": None if share else f"/boards/{board.pk}/",
+    }
+    context = {"board": board, "config": config, "guest": share is not None}
+    response = render(request, "meeting.html", context)
+    if share is not None:
+        # The token is in the URL: keep it out of Referer headers sent elsewhere.
+        response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def share_link_problem(link: ShareLink | None, board_id: int) -> str | None:
+    """Why a share link does not open this board (a key of ``SHARE_UNAVAILABLE``)."""
+    if link is None or link.board_id != board_id:
+        return "unknown"
+    state = share_link_state(link)
+    return None if state == "active" else state

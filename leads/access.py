@@ -1,0 +1,162 @@
+"""Who may read and write a board, and the checks, lookups and locks the services
+start with.
+
+Members read their boards and write by their role. A guest reads one board
+through a read-only share link: a ``ShareViewer`` is not a Django user and has
+no row of its own; it stands for whoever holds the link (``funnel.models.ShareLink``)
+and sees that one board as a viewer would. It is built by ``funnel.permissions``
+(REST) and ``funnel.realtime.auth`` (websocket) after the link was checked in the
+database; ``leads.selectors`` scope it to its board and the write checks below
+refuse it as the actor of any write.
+
+Lock order, the same in every service so that two writers never wait on each
+other in a circle: the target stage rows (``stage_of_board(..., lock=True)``, in
+id order), then the lead rows (one by its conditional version update, many in id
+order), then the board row, last and briefly, when ``event_append`` takes the
+board's next seq. The stage lock makes a card's rank in its new stage race-free;
+the board row lock is held only from that UPDATE to the commit, so the
+board-wide critical section is one UPDATE and one INSERT. Row locks are
+``FOR NO KEY UPDATE``: they exclude each other but not the ``FOR KEY SHARE``
+that PostgreSQL's foreign-key checks take (a plain ``FOR UPDATE`` on a stage
+would deadlock against another writer's transition insert naming that stage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from leads.errors import InvalidInput, NotFound, PermissionDenied
+from leads.models import Board, BoardMembership, Campaign, Lead, Role, Stage
+
+
+def board_lock(board_id: int) -> Board:
+    """Lock the board row for the rest of the transaction: for the rare writes that
+    check something board-wide first (a campaign's unique name, the last owner)."""
+    try:
+        return Board.objects.select_for_update(no_key=True).get(pk=board_id)
+    except (Board.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Board not found.") from None
+
+
+def lead_for_write(lead_id: Any) -> Lead:
+    """The lead as it is now (no lock: its conditional version update locks it)."""
+    try:
+        return Lead.objects.get(pk=int(lead_id))
+    except (Lead.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Lead not found.") from None
+
+
+def lead_locked(lead_id: int) -> Lead:
+    """The lead as it is now, locked for the rest of the transaction: a change made
+    without a ``version`` applies to what is there, whatever changed meanwhile."""
+    try:
+        return Lead.objects.select_for_update(no_key=True).get(pk=lead_id)
+    except Lead.DoesNotExist:
+        raise NotFound("Lead not found.") from None
+
+
+def leads_locked(lead_ids: list[int]) -> None:
+    """Lock many leads, in id order (see the lock order above)."""
+    list(
+        Lead.objects.select_for_update(no_key=True)
+        .filter(pk__in=lead_ids)
+        .order_by("id")
+        .values_list("id")
+    )
+
+
+def membership_for_write(board_id: int, actor: Any) -> BoardMembership | None:
+    """The actor's membership, or ``None`` for the system (seed, commands).
+    Not a member -> 404 (the board is not theirs to see); viewer or a share
+    link's holder -> 403."""
+    if actor is None:
+        if not Board.objects.filter(pk=board_id).exists():
+            raise NotFound("Board not found.")
+        return None
+    if isinstance(actor, ShareViewer):
+        raise PermissionDenied("A share link only shows the board; it cannot change it.")
+    membership = BoardMembership.objects.filter(board_id=board_id, user=actor).first()
+    if membership is None:
+        raise NotFound("Board not found.")
+    if not membership.can_write:
+        raise PermissionDenied("Viewers cannot change the board.")
+    return membership
+
+
+def membership_for_owner(board_id: int, actor: Any) -> BoardMembership | None:
+    membership = membership_for_write(board_id, actor)
+    if membership is not None and membership.role != Role.OWNER:
+        raise PermissionDenied("Only the board's owner can do this.")
+    return membership
+
+
+def stage_of_board(
+    board_id: int, stage_id: Any, *, field: str = "stage", lock: bool = False
+) -> Stage:
+    """The board's stage; ``lock``: for cards moving into it (ranks are computed there)."""
+    stages = Stage.objects.select_for_update(no_key=True) if lock else Stage.objects
+    try:
+        return stages.get(pk=int(stage_id), board_id=board_id)
+    except (Stage.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(f"Stage {stage_id} is not a stage of this board.", field=field) from None
+
+
+def campaign_of_board(board_id: int, campaign_id: Any, *, field: str = "campaign") -> Campaign:
+    try:
+        return Campaign.objects.get(pk=int(campaign_id), board_id=board_id)
+    except (Campaign.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(
+            f"Campaign {campaign_id} is not a campaign of this board.", field=field
+        ) from None
+
+
+# Guests
+
+
+GUEST_NAME = "Guest"
+
+
+@dataclass(frozen=True)
+class ShareViewer:
+    """The holder of a working link to ``board_id``: read-only, that board only.
+
+    It fails closed: to Django and DRF it is anonymous (``is_authenticated`` is
+    False, no pk), so ``login_required``, ``IsAuthenticated`` and anything else
+    that does not know it keep it out; only code that checks for a
+    ``ShareViewer`` (``funnel.permissions``, ``funnel.realtime.consumer``, the board
+    selectors) lets it in.
+    """
+
+    board_id: int
+    link_id: int
+    expires_at: datetime | None = None
+
+    is_authenticated: ClassVar[bool] = False
+    is_anonymous: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_staff: ClassVar[bool] = False
+    is_superuser: ClassVar[bool] = False
+    pk: ClassVar[None] = None
+    id: ClassVar[None] = None
+
+    def get_username(self) -> str:
+        return ""
+
+    def get_full_name(self) -> str:
+        return GUEST_NAME
+
+    def __str__(self) -> str:
+        return f"share link {self.link_id} of board {self.board_id}"
+
+
+def for_guest(value: Any) -> Any:
+    """``value`` (a message, a state, a list of events) as a share link's guest may
+    see it: people by display name only, never by username. Every ``username``
+    key is dropped, however deep; everything else is kept as it is."""
+    if isinstance(value, dict):
+        return {key: for_guest(item) for key, item in value.items() if key != "username"}
+    if isinstance(value, list | tuple):
+        return [for_guest(item) for item in value]
+    return value

@@ -1,0 +1,392 @@
+"""The records' REST API. Thin views: validate the input, make one service or
+selector call, shape the answer. Lookups are scoped to the user's boards, so
+another board's records are "not found"; services decide who may write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from django.http import JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.throttle import login_attempt
+from leads import selectors
+from leads.api.idempotency import idempotent
+from leads.api.schema import CONFLICT_ANSWER
+from leads.api.serializers import (
+    BoardCreateInput,
+    BoardOutput,
+    BoardSummaryOutput,
+    CampaignCreateInput,
+    CampaignMoveInput,
+    CampaignMoveOutput,
+    CampaignOutput,
+    ConflictOutput,
+    EventsOutput,
+    EventsQueryInput,
+    FeedbackAnswerOutput,
+    FeedbackInput,
+    FeedbackOutput,
+    LeadCreateInput,
+    LeadMoveInput,
+    LeadMoveOutput,
+    LeadOutput,
+    LeadUpdateInput,
+    MemberInput,
+    MemberOutput,
+    StateOutput,
+    StateQueryInput,
+    TokenInput,
+    TokenOutput,
+    TransitionOutput,
+    UndoInput,
+    UndoOutput,
+)
+from leads.cards import card
+from leads.consistency import one_snapshot
+from leads.events import message_schema
+from leads.filters import CampaignListFilter, LeadListFilter
+from leads.models import Campaign, Lead, Team, TransitionSource
+from leads.services import (
+    board_create,
+    board_member_add,
+    campaign_create,
+    campaign_move,
+    lead_create,
+    lead_feedback_record,
+    lead_move,
+    lead_update,
+    transition_undo,
+)
+from leads.services.boards import StageSpec
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> Any:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+CONFLICT = OpenApiResponse(ConflictOutput, description="Stale version: the lead as it is now.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Up to 255 characters. The same key again within 24 h replays the first "
+    "answer (`Idempotent-Replayed: true`) and writes nothing; with another body, 409.",
+)
+
+
+class TokenObtainApi(ObtainAuthToken):
+    """Trade a username and password for an API token. Throttled with the sign-in
+    forms (``config.throttle``): failures per client address and per username."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = ()
+
+    @extend_schema(
+        request=TokenInput,
+        responses={
+            200: TokenOutput,
+            400: OpenApiResponse(description="Missing fields, or no such username and password."),
+            429: OpenApiResponse(
+                description="Too many failed attempts from this address or for this username; "
+                "`Retry-After` says when to try again."
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data
+        attempt = login_attempt(
+            request, username=data.get("username") if isinstance(data, Mapping) else None
+        )
+        if not attempt.allowed:
+            raise Throttled(
+                wait=attempt.retry_after, detail="Too many sign-in attempts: request was throttled."
+            )
+        serializer = self.get_serializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        attempt.succeeded()
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+# Boards
+
+
+class BoardListCreateApi(APIView):
+    @extend_schema(responses=BoardSummaryOutput(many=True))
+    def get(self, request: Request) -> Response:
+        boards = selectors.boards_with_role(request.user)
+        return Response(BoardSummaryOutput(boards, many=True).data)
+
+    @extend_schema(request=BoardCreateInput, responses={201: BoardOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(BoardCreateInput, request.data)
+        stages = [cast(StageSpec, dict(stage)) for stage in data.get("stages") or []]
+        board = board_create(
+            name=data["name"], created_by=request.user, stages=stages or None, team=data["team"]
+        )
+        board = selectors.board_detail_get(board_id=board.pk, user=request.user)
+        return Response(BoardOutput(board).data, status=status.HTTP_201_CREATED)
+
+
+class BoardDetailApi(APIView):
+    @extend_schema(responses=BoardOutput)
+    def get(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_detail_get(board_id=board_id, user=request.user)
+        return Response(BoardOutput(board).data)
+
+
+class BoardMemberListCreateApi(APIView):
+    @extend_schema(responses=MemberOutput(many=True))
+    def get(self, request: Request, board_id: int) -> Response:
+        members = selectors.board_memberships_list(board_id=board_id, user=request.user)
+        return Response(MemberOutput(members, many=True).data)
+
+    @extend_schema(request=MemberInput, responses={201: MemberOutput})
+    def post(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(MemberInput, request.data)
+        membership = board_member_add(board_id=board.pk, actor=request.user, **data)
+        return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
+
+
+STATE_FILTERS = [
+    OpenApiParameter(
+        "campaign", OpenApiTypes.INT, many=True, description="Campaign ids, repeated or comma list."
+    ),
+    OpenApiParameter("owner", OpenApiTypes.INT, description="Lead owner's user id."),
+    OpenApiParameter("team", OpenApiTypes.STR, enum=Team.values, description="Owner's team."),
+    OpenApiParameter("score_min", OpenApiTypes.INT),
+    OpenApiParameter("score_max", OpenApiTypes.INT),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Name, email or company contains."),
+]
+
+
+# Said where a guest's answer differs from the schema's components.
+GUEST_NAMES = (
+    " Read through a share link (`X-Share-Token`), people are named by display `name`"
+    " only: every `username` field is absent (`funnel.permissions.GuestJSONRenderer`)."
+)
+
+
+class BoardStateApi(APIView):
+    @extend_schema(
+        parameters=[StateQueryInput, *STATE_FILTERS],
+        responses=StateOutput,
+        description="The board's stages with their first cards, its campaigns, and `people`"
+        " (members and card owners, by user id)." + GUEST_NAMES,
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        query = validated(StateQueryInput, request.query_params)
+        with one_snapshot():
+            # Without as_of this is the live board; with it, the board as it stood then.
+            state = selectors.board_state_as_of(
+                as_of=request.query_params.get("as_of"),
+                board_id=board_id,
+                user=request.user,
+                filters=request.query_params,
+                per_stage=query["per_stage"],
+                stage_id=query.get("stage"),
+                cursor=query.get("cursor"),
+            )
+        # The cards are already in their wire form (leads.cards); only the board
+        # goes through a serializer, which keeps a 500-card answer cheap.
+        state["board"] = BoardSummaryOutput(state["board"]).data
+        return Response(state)
+
+
+class BoardEventListApi(APIView):
+    @extend_schema(
+        parameters=[EventsQueryInput],
+        responses=EventsOutput,
+        description="The board's events after `after`, in seq order, each with its"
+        " `actor`." + GUEST_NAMES,
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        query = validated(EventsQueryInput, request.query_params)
+        events = selectors.board_events_after(
+            board_id=board_id, user=request.user, after=query["after"], limit=query["limit"]
+        )
+        return Response(events)
+
+
+class EventSchemaApi(APIView):
+    """The one contract of the socket and the event log: the JSON Schema of every
+    message (``leads.events.schema``). Members and share-link guests may read it;
+    the front end's build carries the same schema (``manage.py event_contract``)."""
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A JSON Schema.")},
+        description="The JSON Schema (2020-12) of every message on a board's socket and in"
+        " its `/events/`: a `oneOf` over the message types, each with its `type` const."
+        " Stored events carry `seq`, `at` and `actor`; the others are never stored.",
+    )
+    def get(self, request: Request) -> JsonResponse:
+        # Not through a renderer: a guest's renderer drops every "username" key,
+        # which would take the property out of the schema itself.
+        return JsonResponse(message_schema())
+
+
+class BoardUndoApi(APIView):
+    @extend_schema(request=UndoInput, responses={200: UndoOutput, 409: CONFLICT_ANSWER})
+    def post(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(UndoInput, request.data)
+        result = transition_undo(
+            board_id=board.pk,
+            actor=request.user,
+            batch=data.get("batch"),
+            transition_id=data.get("transition"),
+        )
+        return Response(UndoOutput(result).data)
+
+
+# Campaigns
+
+
+class CampaignListCreateApi(generics.ListAPIView):
+    serializer_class = CampaignOutput
+    filterset_class = CampaignListFilter
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Campaign.objects.none()
+        return selectors.campaigns_for_user(self.request.user)
+
+    @extend_schema(request=CampaignCreateInput, responses={201: CampaignOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(CampaignCreateInput, request.data, context={"request": request})
+        board = data.pop("board")
+        campaign: Campaign = campaign_create(board_id=board.pk, actor=request.user, **data)
+        return Response(CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignMoveApi(APIView):
+    @extend_schema(request=CampaignMoveInput, responses={200: CampaignMoveOutput})
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = selectors.campaign_get(campaign_id=campaign_id, user=request.user)
+        data = validated(CampaignMoveInput, request.data)
+        result = campaign_move(
+            campaign_id=campaign.pk,
+            from_stage_id=data["from_stage"],
+            to_stage_id=data["to_stage"],
+            actor=request.user,
+        )
+        return Response(CampaignMoveOutput(result).data)
+
+
+# Leads
+
+
+def lead_owner(board_id: int, data: dict[str, Any]) -> None:
+    """Swap an ``owner`` id for the board member it names."""
+    if data.get("owner") is not None:
+        data["owner"] = selectors.board_member_user_get(board_id=board_id, user_id=data["owner"])
+
+
+class LeadListCreateApi(generics.ListAPIView):
+    serializer_class = LeadOutput
+    filterset_class = LeadListFilter
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Lead.objects.none()
+        return selectors.leads_for_user(self.request.user)
+
+    @extend_schema(
+        request=LeadCreateInput,
+        responses={201: LeadOutput, 409: CONFLICT_ANSWER},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent("leads.create")
+    def post(self, request: Request) -> Response:
+        data = validated(LeadCreateInput, request.data, context={"request": request})
+        board = data.pop("board")
+        lead_owner(board.pk, data)
+        lead: Lead = lead_create(
+            board_id=board.pk,
+            actor=request.user,
+            stage_id=data.pop("stage", None),
+            campaign_id=data.pop("campaign", None),
+            **data,
+        )
+        return Response(LeadOutput(lead).data, status=status.HTTP_201_CREATED)
+
+
+class LeadDetailApi(APIView):
+    @extend_schema(responses=LeadOutput)
+    def get(self, request: Request, lead_id: int) -> Response:
+        return Response(LeadOutput(selectors.lead_get(lead_id=lead_id, user=request.user)).data)
+
+    @extend_schema(request=LeadUpdateInput, responses={200: LeadOutput, 409: CONFLICT})
+    def patch(self, request: Request, lead_id: int) -> Response:
+        lead = selectors.lead_get(lead_id=lead_id, user=request.user)
+        data = validated(LeadUpdateInput, request.data, partial=True)
+        lead_owner(lead.board_id, data)
+        lead = lead_update(lead_id=lead.pk, actor=request.user, **data)
+        return Response(LeadOutput(lead).data)
+
+
+class LeadMoveApi(APIView):
+    @extend_schema(
+        request=LeadMoveInput,
+        responses={200: LeadMoveOutput, 409: CONFLICT},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent("leads.move")
+    def post(self, request: Request, lead_id: int) -> Response:
+        # The service answers 404 for a lead on a board the user is not on.
+        data = validated(LeadMoveInput, request.data)
+        result = lead_move(
+            lead_id=lead_id,
+            to_stage_id=data["to_stage"],
+            actor=request.user,
+            position=data.get("position"),
+            version=data.get("version"),
+            after=data.get("after"),
+            before=data.get("before"),
+            # A drag on the board comes with a session; a script with a token.
+            source=TransitionSource.API
+            if isinstance(request.auth, Token)
+            else TransitionSource.DRAG,
+        )
+        transition = TransitionOutput(result.transition).data if result.transition else None
+        return Response(
+            {
+                "lead": card(result.lead),
+                "transition": transition,
+                "seq": result.seq,
+                "event": result.event,
+            }
+        )
+
+
+class LeadTransitionListApi(APIView):
+    @extend_schema(responses=TransitionOutput(many=True))
+    def get(self, request: Request, lead_id: int) -> Response:
+        transitions = selectors.lead_transitions_list(lead_id=lead_id, user=request.user)
+        return Response(TransitionOutput(transitions, many=True).data)
+
+
+class LeadFeedbackApi(APIView):
+    @extend_schema(request=FeedbackInput, responses={201: FeedbackAnswerOutput})
+    def post(self, request: Request, lead_id: int) -> Response:
+        lead = selectors.lead_get(lead_id=lead_id, user=request.user)
+        data = validated(FeedbackInput, request.data)
+        result = lead_feedback_record(lead_id=lead.pk, actor=request.user, **data)
+        body = {**FeedbackOutput(result.feedback).data, "event": result.event}
+        return Response(body, status=status.HTTP_201_CREATED)

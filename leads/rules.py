@@ -1,0 +1,72 @@
+"""The board's rules, each written once. The server applies them; the browser is
+handed their answers (``me.may_judge`` in the page config and in ``/boards/<id>/``,
+``handoff.stage`` in ``/state/``) instead of a second copy in JavaScript.
+
+Pure: no queries. Stages and people come in as model instances or as the dicts
+that selectors read (``values()`` rows, DataFrame records); both work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .models import Role, StageKind, StageTeam, Team
+
+# What sales may mark valuable or useless in a verdict, besides the lead's
+# attribute keys, with the label the handoff form shows (handed to the browser
+# in the page config as ``rules.feedback_fields``).
+FEEDBACK_FIELDS: dict[str, str] = {
+    "name": "Name",
+    "email": "Email",
+    "company": "Company",
+    "title": "Job title",
+    "source": "Source",
+    "owner": "Owner",
+    "score": "Score",
+    "value": "Value",
+    "campaign": "Campaign",
+    "stage": "Stage",
+    "external_id": "Marketing system id",
+    "crm_id": "CRM id",
+}
+
+
+def page_rules() -> dict[str, object]:
+    """The rules' lists the board's script needs, for its page config."""
+    return {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]}
+
+
+def _get(record: Any, name: str) -> Any:
+    return record[name] if isinstance(record, Mapping) else getattr(record, name)
+
+
+def handoff_stage[S](stages: Iterable[S]) -> S | None:
+    """Where marketing hands a lead to sales: the first sales-owned open stage of
+    ``stages`` (given in position order). A board without one has no handoff: no
+    lane, no verdicts asked for, no cost per SQL."""
+    return next(
+        (
+            stage
+            for stage in stages
+            if _get(stage, "team") == StageTeam.SALES and _get(stage, "kind") == StageKind.OPEN
+        ),
+        None,
+    )
+
+
+def may_judge(role: str | None, team: str | None) -> bool:
+    """May a member accept or reject a lead handed to sales? Sales with edit
+    rights; the board's owner may stand in."""
+    return role == Role.OWNER or (role == Role.EDITOR and team == Team.SALES)
+
+
+def display_name(user: Any) -> str:
+    """How a person is shown: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """``display_name`` from a row's columns (Django's ``get_full_name`` is
+    ``"first last"`` stripped)."""
+    return f"{first_name} {last_name}".strip() or username
