@@ -213,7 +213,7 @@ class BoardEventListApi(APIView):
         parameters=[EventsQueryInput],
         responses=EventsOutput,
         description="The board's events after `after`, in seq order, each with its"
-        " `actor`." + GUEST_NAMES,
+        " `actor`; every event type's JSON Schema is `GET /api/events/schema/`." + GUEST_NAMES,
     )
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(EventsQueryInput, request.query_params)
