@@ -161,7 +161,7 @@ def test_admin_and_api_docs_run_under_the_policy(server: Server, watched):
     page.click("input[type=submit]")
     page.wait_for_url(f"{server.url}/admin/")
     watched.assert_clean(page, "admin login")
-    for path in ("/admin/", "/admin/leads/lead/", "/admin/leads/lead/add/"):
+    for path in ("/admin/", "/admin/leads/lead/", "/admin/leads/board/add/"):
         watched.visit(page, f"{server.url}{path}")
         watched.assert_clean(page, path)
 
