@@ -27,7 +27,8 @@ from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
 from leads.models import Board, Role
 from leads.selectors import board_get
-from leads.services.bridge import rejection_reasons_set, webhook_create, webhook_delete
+from leads.services.bridge import webhook_create, webhook_delete
+from leads.services.feedback import rejection_reasons_set
 from leads.services.webhook_state import webhook_set_active
 
 DELIVERIES_SHOWN = 20

@@ -28,10 +28,10 @@ from leads.services.bridge import (
     lead_upsert,
     leads_import,
     progress_to_board,
-    rejection_reasons_set,
     webhook_create,
     webhook_delete,
 )
+from leads.services.feedback import rejection_reasons_set
 from leads.validation import ascii_integer, attributes_problem, data_problem
 
 # --- Import ---

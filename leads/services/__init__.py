@@ -2,12 +2,14 @@
 
 from .boards import DEFAULT_STAGES, board_create, board_member_add
 from .campaigns import CampaignMoveResult, campaign_create, campaign_move
-from .leads import MoveResult, lead_create, lead_feedback_record, lead_move, lead_update
+from .feedback import FeedbackResult, lead_feedback_record, rejection_reasons_set
+from .leads import MoveResult, lead_create, lead_move, lead_update
 from .undo import UndoResult, transition_undo
 
 __all__ = [
     "DEFAULT_STAGES",
     "CampaignMoveResult",
+    "FeedbackResult",
     "MoveResult",
     "UndoResult",
     "board_create",
@@ -18,5 +20,6 @@ __all__ = [
     "lead_feedback_record",
     "lead_move",
     "lead_update",
+    "rejection_reasons_set",
     "transition_undo",
 ]

@@ -29,7 +29,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from leads.access import membership_for_owner, membership_for_write
+from leads.access import membership_for_write
 from leads.integrations import csv_import as importers
 
 from ..errors import InvalidInput, NotFound
@@ -39,18 +39,16 @@ from ..models import (
     Board,
     Campaign,
     Lead,
-    RejectionReason,
     Stage,
     StageKind,
     StageTransition,
     TransitionSource,
-    Verdict,
     Webhook,
 )
 from ..ranks import rank_between
-from ..rules import FEEDBACK_FIELDS
 from ..validation import attributes_problem
 from ..webhooks import target_refusal
+from .leads import lead_create, lead_move, lead_update
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
@@ -546,8 +544,6 @@ def lead_upsert(
     """Create the lead with this external id, or bring it to ``fields``. The same
     call twice writes nothing the second time (no transition, no event, same version).
     ``attributes`` are merged into the lead's; ``stage``/``campaign`` by id or name."""
-    from .leads import lead_create, lead_move, lead_update
-
     membership_for_write(board_id, actor)
     external_id = external_id.strip()
     if not external_id:
@@ -591,63 +587,6 @@ def lead_upsert(
         lead_update(lead_id=lead.pk, actor=actor, **changes)
     lead.refresh_from_db()
     return UpsertResult(lead=lead, created=False, changed=sorted(changed))
-
-
-# --- The feedback loop ---
-
-
-@write_transaction
-def rejection_reasons_set(*, board_id: int, actor: Any, reasons: list[str]) -> list[str]:
-    """Replace the board's rejection reasons (owner only)."""
-    membership_for_owner(board_id, actor)
-    labels: list[str] = []
-    for reason in reasons:
-        label = " ".join(str(reason).split())
-        if not label:
-            raise InvalidInput("A reason cannot be blank.", field="reasons")
-        if label.lower() in (seen.lower() for seen in labels):
-            raise InvalidInput(f"{label!r} is listed twice.", field="reasons")
-        labels.append(label)
-    if not labels:
-        raise InvalidInput("Keep at least one reason.", field="reasons")
-    RejectionReason.objects.filter(board_id=board_id).delete()
-    RejectionReason.objects.bulk_create(
-        RejectionReason(board_id=board_id, label=label, position=index)
-        for index, label in enumerate(labels)
-    )
-    return labels
-
-
-def feedback_check(
-    *,
-    lead: Lead,
-    verdict: str,
-    reason: str,
-    valuable_fields: list[str] | None,
-    useless_fields: list[str] | None,
-) -> str:
-    """The reason as the board lists it; refuses a rejection reason the board does
-    not list, and fields the lead does not have. Called by ``lead_feedback_record``."""
-    known = {*FEEDBACK_FIELDS, *(lead.attributes or {})}
-    for name, fields in (("valuable_fields", valuable_fields), ("useless_fields", useless_fields)):
-        unknown = sorted(set(fields or []) - known)
-        if unknown:
-            raise InvalidInput(f"The lead has no field {', '.join(unknown)}.", field=name)
-    overlap = sorted(set(valuable_fields or []) & set(useless_fields or []))
-    if overlap:
-        raise InvalidInput(
-            f"{', '.join(overlap)} cannot be both valuable and useless.", field="useless_fields"
-        )
-    reason = reason.strip()
-    if verdict != Verdict.REJECTED:
-        return reason
-    reasons = RejectionReason.labels_of(lead.board_id)
-    for label in reasons:
-        if label.lower() == reason.lower():
-            return label
-    raise InvalidInput(
-        f"Pick a rejection reason of this board: {', '.join(reasons)}.", field="reason"
-    )
 
 
 # --- Webhooks ---

@@ -18,25 +18,20 @@ from leads.access import (
 )
 
 from ..cards import card, card_model
-from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..errors import Conflict, InvalidInput
 from ..events import event_append, move_entry
 from ..events.schema import (
     LeadCreatedPayload,
-    LeadFeedbackPayload,
     LeadMovedPayload,
     LeadUpdatedPayload,
 )
 from ..models import (
     Lead,
-    LeadFeedback,
     Stage,
     StageTransition,
     TransitionSource,
-    Verdict,
 )
-from ..rules import may_judge
 from ..validation import attributes_problem, name_problem
-from .bridge import feedback_check
 from .ordering import rank_at, rank_next_to
 from .tx import write_transaction
 
@@ -63,12 +58,6 @@ class MoveResult:
     transition: StageTransition | None
     seq: int
     event: dict[str, Any]  # the stored event, as every client receives it
-
-
-@dataclass(frozen=True)
-class FeedbackResult:
-    feedback: LeadFeedback
-    event: dict[str, Any]
 
 
 def neighbour_check(
@@ -324,55 +313,3 @@ def lead_move(
         at=now,
     )
     return MoveResult(lead=lead, transition=transition, seq=event.seq, event=event.message)
-
-
-@write_transaction
-def lead_feedback_record(
-    *,
-    lead_id: int,
-    actor: Any,
-    verdict: str,
-    reason: str = "",
-    valuable_fields: list[str] | None = None,
-    useless_fields: list[str] | None = None,
-) -> FeedbackResult:
-    lead = lead_for_write(lead_id)
-    membership = membership_for_write(lead.board_id, actor)
-    if membership is not None and not may_judge(membership.role, membership.team):
-        # The verdict is sales' word to marketing; the owner may stand in.
-        raise PermissionDenied("Only sales (or the board's owner) accept or reject a lead.")
-    if verdict not in Verdict.values:
-        raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
-    if verdict == Verdict.REJECTED and not reason.strip():
-        raise InvalidInput("A rejection needs a reason.", field="reason")
-    reason = feedback_check(
-        lead=lead,
-        verdict=verdict,
-        reason=reason,
-        valuable_fields=valuable_fields,
-        useless_fields=useless_fields,
-    )
-    feedback = LeadFeedback.objects.create(
-        lead=lead,
-        actor=actor,
-        verdict=verdict,
-        reason=reason.strip(),
-        valuable_fields=list(valuable_fields or []),
-        useless_fields=list(useless_fields or []),
-        at=timezone.now(),
-    )
-    event = event_append(
-        board_id=lead.board_id,
-        payload=LeadFeedbackPayload(
-            lead=lead.pk,
-            feedback=feedback.pk,
-            verdict=Verdict(feedback.verdict),
-            reason=feedback.reason,
-            valuable_fields=feedback.valuable_fields,
-            useless_fields=feedback.useless_fields,
-        ),
-        actor=actor,
-        membership=membership,
-        at=feedback.at,
-    )
-    return FeedbackResult(feedback=feedback, event=event.message)

@@ -26,7 +26,7 @@ from leads.events.schema import (
     StoredEvent,
     message_schema,
 )
-from leads.management.commands.event_contract import contract_module
+from funnel.management.commands.event_contract import contract_module
 from leads.models import Board, BoardEvent
 from tests.conftest import client_for
 
