@@ -4,13 +4,15 @@ A service appends an event inside its transaction (``event_append``); the
 event is handed to the channel layer only once that transaction commits
 (``publish_on_commit``), so a rolled-back change publishes nothing and every
 published event is in the log. The message is encoded to JSON once here; the
-consumers send that text to every socket as it is.
+consumers send that text to every socket as it is. The same commit enqueues the
+delivery of the board's webhooks (``leads.webhooks``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -103,7 +105,16 @@ def event_append(
     )
     # Round-trip through JSON now so the payload stored and the text sent agree.
     publish_on_commit(board_id, encode(event_message(event)))
+    # A failed enqueue costs no event: the worker's sweep finds the webhook behind.
+    transaction.on_commit(partial(webhooks_wake, board_id), robust=True)
     return event
+
+
+def webhooks_wake(board_id: int) -> None:
+    """Enqueue the delivery of the board's webhooks (after the events committed)."""
+    from .webhooks import webhooks_enqueue  # leads.webhooks encodes with this module
+
+    webhooks_enqueue(board_id=board_id)
 
 
 def publish_on_commit(board_id: int, text: str) -> None:
