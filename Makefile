@@ -143,4 +143,4 @@ bench: static chromium
 	else echo "PostgreSQL or Redis not running: benchmarks ran on SQLite only"; fi
 
 clean:
-	rm -rf $(VENV) staticfiles artifacts *.sqlite3 *.sqlite3-*
+	rm -rf $(VENV) staticfiles artifacts *.sqlite3 *.sqlite3-* *.sqlite3.locks

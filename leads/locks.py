@@ -16,9 +16,12 @@ an answer (``None``), not a queue.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
+import functools
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +67,19 @@ def advisory_key(namespace: str, key: int) -> int:
     return (NAMESPACES[namespace] << KEY_BITS) | key
 
 
+@functools.cache
+def private_lock_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="funnelboard-locks-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def lock_dir() -> Path:
-    """Beside the SQLite file; an in-memory database (tests) is this process's alone."""
+    """Beside the SQLite file (``<name>.locks``); an in-memory database (tests) is this
+    process's alone, and so are its locks."""
     if connection.is_in_memory_db():  # type: ignore[attr-defined]
-        path = Path(tempfile.gettempdir()) / f"funnelboard-locks-{os.getpid()}"
-    else:
-        path = Path(f"{connection.settings_dict['NAME']}.locks")
+        return private_lock_dir()
+    path = Path(f"{connection.settings_dict['NAME']}.locks")
     path.mkdir(mode=0o700, exist_ok=True)
     return path
 

@@ -65,16 +65,21 @@ class Sweep:
     due: float = field(default=0.0)
 
 
-def results_prune(*, kept: float) -> int:
+def results_prune(*, kept: float, batch: int = 1000, batches: int = 50) -> int:
     """Delete the successful task rows finished more than ``kept`` seconds ago (failed
-    ones stay for reading); a bounded batch at a time, so no sweep holds a write lock
-    for long."""
+    ones stay for reading): a batch per statement, so no sweep holds a write lock for
+    long, and at most ``batches`` of them (the next sweep goes on). How many went."""
     old = DBTaskResult.objects.successful().filter(
         finished_at__lt=timezone.now() - dt.timedelta(seconds=kept)
     )
-    ids = list(old.values_list("pk", flat=True)[:1000])
-    deleted, _ = DBTaskResult.objects.filter(pk__in=ids).delete()
-    return deleted
+    total = 0
+    for _ in range(batches):
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        deleted, _ = DBTaskResult.objects.filter(pk__in=ids).delete()
+        total += deleted
+        if len(ids) < batch:
+            break
+    return total
 
 
 class TaskWorker:
@@ -110,6 +115,8 @@ class TaskWorker:
         """The next ready task, marked running by this worker; ``None`` when there is none
         (or SQLite is busy: looked at again next time)."""
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend)
+        if not ready.exists():
+            return None  # idle: no exclusive transaction (on SQLite, every writer's lock)
         try:
             with exclusive_transaction(ready.db):
                 task = ready.get_locked()

@@ -327,3 +327,13 @@ def test_the_worker_delivers_slow_and_fast_webhooks_at_once(board, owner, receiv
     # or already caught up, and sent nothing.
     done = DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL)
     assert sum(task.return_value["delivered"] for task in done) == 4
+
+
+def test_a_worker_with_more_threads_than_pooled_connections_is_refused(db, settings):
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool is None:
+        pytest.skip("PostgreSQL's connection pool (SQLite opens a connection per thread)")
+    threads = str(pool["max_size"])  # the loop that claims tasks needs one more
+    with pytest.raises(ImproperlyConfigured, match=rf"DB_POOL_MAX \({threads}\)"):
+        call_command("worker", "--batch", "--threads", threads)
+    call_command("worker", "--batch", "--threads", str(pool["max_size"] - 1))

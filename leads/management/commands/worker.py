@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
 
 from leads.webhooks import Limits, webhooks_sweep
@@ -45,6 +46,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         limits = Limits.from_settings()  # refuses bad settings before any task runs
+        pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+        if isinstance(pool, dict) and pool.get("max_size", 0) <= options["threads"]:
+            # Each thread holds a pooled connection while it runs a task, and the loop
+            # that claims tasks one more: a smaller pool makes tasks fail waiting for one.
+            raise ImproperlyConfigured(
+                f"DB_POOL_MAX ({pool['max_size']}) must be above the worker's threads "
+                f"({options['threads']})."
+            )
         sweeps = [
             Sweep(settings.WORKER_SWEEP_INTERVAL, webhooks_sweep),
             Sweep(
