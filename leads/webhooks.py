@@ -7,8 +7,9 @@ worker``). A webhook's outbox is its board's event log after its cursor
 
 - Enqueued on commit: when a transaction that stored events commits, one task
   (``webhook_deliver``) is enqueued per active webhook of the board
-  (``webhooks_enqueue``, called from ``leads.events``); a board without webhooks
-  costs one indexed query.
+  (``webhooks_enqueue``, called from ``leads.events``), unless that webhook has a task
+  waiting to start, which will read these events too; a board without webhooks costs
+  one indexed query.
 - A task drains its webhook's outbox: it sends the next event after the cursor and
   moves the cursor on only on a 2xx, then the next, until it is caught up, an attempt
   fails, or its budget (``WEBHOOK_TASK_BUDGET``) is spent (then it enqueues a task for
@@ -92,7 +93,7 @@ from leads.integrations.ssrf import (
 from .events import encode, event_message
 from .locks import hold_take
 from .models import BoardEvent, DeliveryStatus, Webhook, WebhookDelivery
-from .worker import stop_requested
+from .worker import stop_requested, tasks_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -250,9 +251,22 @@ def webhooks_due(now: dt.datetime) -> QuerySet[Webhook]:
 def webhooks_enqueue(*, board_id: int) -> int:
     """A task for each active webhook of the board (its events were just committed)."""
     ids = list(Webhook.objects.filter(board_id=board_id, active=True).values_list("pk", flat=True))
-    for webhook_id in ids:
-        webhook_deliver.enqueue(webhook_id)
+    tasks_enqueue(ids)
     return len(ids)
+
+
+def tasks_enqueue(webhook_ids: list[int]) -> None:
+    """A task for each webhook that has none waiting to start: a waiting task reads the
+    outbox after it starts, so after this commit, and delivers these events too (a
+    busy board's moves add one read, not a task per move per webhook). All in one
+    transaction: one commit, not one per webhook."""
+    if not webhook_ids:
+        return
+    waiting = tasks_waiting(webhook_deliver, webhook_ids)
+    with transaction.atomic():
+        for webhook_id in webhook_ids:
+            if webhook_id not in waiting:
+                webhook_deliver.enqueue(webhook_id)
 
 
 def webhooks_sweep() -> int:
@@ -260,8 +274,7 @@ def webhooks_sweep() -> int:
     ``WORKER_SWEEP_INTERVAL``. A webhook whose deliverer is alive gets a task that ends
     at once (busy); one whose task died with its worker gets delivered again."""
     ids = list(webhooks_due(timezone.now()).values_list("pk", flat=True))
-    for webhook_id in ids:
-        webhook_deliver.enqueue(webhook_id)
+    tasks_enqueue(ids)
     return len(ids)
 
 

@@ -29,8 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import OperationalError, close_old_connections
-from django.tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker as DbWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -63,6 +64,18 @@ class Sweep:
     every: float
     run: Callable[[], object]
     due: float = field(default=0.0)
+
+
+def tasks_waiting(task: Task, firsts: Sequence[int]) -> set[int]:
+    """Of ``firsts``, the first arguments of the ``task``'s tasks that are ready and not
+    started (claimed: running, and past reading anything). Empty for a backend that is
+    not the database's: nothing is known to be waiting."""
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return set()
+    ready = DBTaskResult.objects.ready().filter(
+        backend_name=task.backend, task_path=task.module_path, args_kwargs__args__0__in=firsts
+    )
+    return set(ready.values_list("args_kwargs__args__0", flat=True))
 
 
 def results_prune(*, kept: float, batch: int = 1000, batches: int = 50) -> int:

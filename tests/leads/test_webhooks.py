@@ -216,6 +216,25 @@ def test_a_committed_event_enqueues_one_task_per_active_webhook(
     assert {task.task_path for task in tasks} == {webhook_deliver.module_path}
 
 
+def test_a_task_waiting_to_start_takes_the_later_events_along(
+    board, owner, receiver, django_capture_on_commit_callbacks
+):
+    """It reads the outbox when it starts: no second task for the same webhook. Once
+    a task has started (claimed), the next event gets a task of its own."""
+    webhook = webhook_create(board_id=board.pk, actor=owner, url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_create(board_id=board.pk, actor=owner, name="Ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_create(board_id=board.pk, actor=owner, name="Bob")
+    (waiting,) = ready_tasks()
+    DBTaskResult.objects.filter(pk=waiting.pk).update(status=TaskResultStatus.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_create(board_id=board.pk, actor=owner, name="Cy")
+    (new,) = ready_tasks()
+    assert new.pk != waiting.pk and new.args_kwargs["args"] == [webhook.pk]
+    assert run_tasks(sweep=False).delivered == 3  # the new one delivers all three
+
+
 def test_a_board_without_webhooks_costs_one_query_on_commit(
     board, owner, django_capture_on_commit_callbacks
 ):
