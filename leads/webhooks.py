@@ -250,7 +250,8 @@ def webhooks_due(now: dt.datetime) -> QuerySet[Webhook]:
 
 def webhooks_enqueue(*, board_id: int) -> int:
     """A task for each active webhook of the board (its events were just committed)."""
-    ids = list(Webhook.objects.filter(board_id=board_id, active=True).values_list("pk", flat=True))
+    active = Webhook.objects.filter(board_id=board_id, active=True).order_by()
+    ids = list(active.values_list("pk", flat=True))
     tasks_enqueue(ids)
     return len(ids)
 
@@ -263,17 +264,19 @@ def tasks_enqueue(webhook_ids: list[int]) -> None:
     if not webhook_ids:
         return
     waiting = tasks_waiting(webhook_deliver, webhook_ids)
+    wanted = [webhook_id for webhook_id in webhook_ids if webhook_id not in waiting]
+    if not wanted:
+        return
     with transaction.atomic():
-        for webhook_id in webhook_ids:
-            if webhook_id not in waiting:
-                webhook_deliver.enqueue(webhook_id)
+        for webhook_id in wanted:
+            webhook_deliver.enqueue(webhook_id)
 
 
 def webhooks_sweep() -> int:
     """A task for each webhook with due events: a worker's start and every
     ``WORKER_SWEEP_INTERVAL``. A webhook whose deliverer is alive gets a task that ends
     at once (busy); one whose task died with its worker gets delivered again."""
-    ids = list(webhooks_due(timezone.now()).values_list("pk", flat=True))
+    ids = list(webhooks_due(timezone.now()).order_by().values_list("pk", flat=True))
     tasks_enqueue(ids)
     return len(ids)
 
