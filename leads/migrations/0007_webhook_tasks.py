@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0005_bounded_dates_and_text"),
+        ("leads", "0006_fractional_rank"),
     ]
 
     operations = [
