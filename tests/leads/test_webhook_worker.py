@@ -302,7 +302,11 @@ def test_finished_task_rows_are_pruned_but_failed_ones_kept(board, owner):
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_delivers_slow_and_fast_webhooks_at_once(board, owner, receivers):
     """Threads of one worker: the fast receiver has its events while the slow one is
-    still answering the first."""
+    still answering the first. (On SQLite the test database is in memory, shared
+    between threads with table locks that fail instead of waiting: there the same
+    runs in real worker processes, tests/realtime/test_webhook_workers.py.)"""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads on the in-memory test database fail on its table locks")
     slow, fast = receivers(delay=1.0), receivers()
     hook(board, owner, slow.url)
     hook(board, owner, fast.url)
