@@ -123,6 +123,10 @@ class TestWebhooks:
                 "Select a valid choice.",
             ),
             ({"url": "https://a.example.com/" + "x" * 600}, "at most 500 characters"),
+            (
+                {"url": "https://a.example.com", "secret": "whsec_not-base64!"},
+                "A secret starting with whsec_ must be base64 after the prefix.",
+            ),
         ],
     )
     def test_bad_input_is_a_readable_400(self, board, owner, login, data, message):
