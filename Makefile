@@ -17,10 +17,11 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 BOARD_JS := $(shell find static/board -name '*.js' -not -path '*/tests/*' 2>/dev/null)
 
-.PHONY: help install build run serve migrate demo static chromium test test-unit test-js test-e2e lint format bench clean
+.PHONY: help install build run serve worker migrate demo static chromium test test-unit test-js test-e2e lint format bench clean
 
 help:
-	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)/"
+	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)/ (with one task worker)"
+	@echo "make worker one more task worker (webhook deliveries) on the same database"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make lint   ruff + mypy;  make bench: the benchmarks"
 
@@ -88,10 +89,11 @@ $(SECRET_KEY_FILE):
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
 	@echo "Wrote a random SECRET_KEY for this checkout to $@"
 
-# The webhook worker runs beside the server and stops with it.
+# One task worker (manage.py worker: webhook deliveries) runs beside the server and
+# stops with it; `make worker` starts one more, on the same database.
 run: $(SECRET_KEY_FILE) demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
-	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio \
 		--ws-max-size $(WS_MAX_SIZE) --no-proxy-headers --lifespan off --no-access-log
 
@@ -103,10 +105,16 @@ serve: install static
 	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (the workers share events through it)"; exit 1; }
 	@test -n "$$SECRET_KEY$$SECRET_KEY_FILE" || { echo "make serve needs SECRET_KEY (50+ random characters) or SECRET_KEY_FILE"; exit 1; }
 	$(PY) manage.py migrate --noinput
-	@$(PY) manage.py deliver_webhooks & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 		--ws websockets-sansio --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size $(WS_MAX_SIZE) \
 		--lifespan off --no-access-log --no-proxy-headers
+
+# One more task worker beside `make run` or `make serve` (which migrate): any number
+# may run, on any machine that reaches the database (each task runs once, each webhook
+# has one deliverer at a time). DATABASE_URL names the database, as for the server.
+worker: install
+	$(PY) manage.py worker
 
 # Unit, API and websocket tests; the front end's pure logic (node --test); then the
 # browser tests in real Chromium, in a pytest process of their own.
@@ -141,4 +149,4 @@ bench: static chromium
 	else echo "PostgreSQL or Redis not running: benchmarks ran on SQLite only"; fi
 
 clean:
-	rm -rf $(VENV) staticfiles artifacts *.sqlite3 *.sqlite3-*
+	rm -rf $(VENV) staticfiles artifacts *.sqlite3 *.sqlite3-* *.sqlite3.locks

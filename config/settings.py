@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_tasks_db",
     "leads",
     "funnel",
 ]
@@ -302,18 +303,30 @@ JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 # (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
-# --- Webhook worker (manage.py deliver_webhooks, leads.webhooks); seconds unless said ---
+# --- Background tasks (django.tasks) and webhook delivery (leads.webhooks) ---
+# Tasks are rows in this database (django-tasks-db), run by `manage.py worker`
+# (leads.worker); `make run` and `make serve` start one, `make worker` one more.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Tasks one worker process runs at once (threads, each with its own database
+# connection): deliveries to that many slow receivers at once hold up nobody else.
+WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "8"))
+# How often an idle worker looks for a task (seconds): the most a new task waits.
+WORKER_INTERVAL = float(os.environ.get("WORKER_INTERVAL", "0.5"))
+# How often a worker enqueues a task for every webhook behind its board (a task lost
+# with a worker that died mid-delivery) and prunes finished task rows older than
+# TASK_RESULTS_KEPT (seconds).
+WORKER_SWEEP_INTERVAL = float(os.environ.get("WORKER_SWEEP_INTERVAL", "60"))
+TASK_RESULTS_KEPT = float(os.environ.get("TASK_RESULTS_KEPT", str(24 * 3600)))
 # One POST, all told (DNS, connect, send, answer): a receiver slower than this is a
 # failed attempt, retried with backoff.
 WEBHOOK_DELIVERY_TIMEOUT = float(os.environ.get("WEBHOOK_DELIVERY_TIMEOUT", "10"))
-# How long one claim of a webhook keeps delivering its backlog before it lets go (the
-# delivery under way finishes), so a webhook with a long backlog moves between workers.
-WEBHOOK_CLAIM_BUDGET = float(os.environ.get("WEBHOOK_CLAIM_BUDGET", "30"))
-# A claim's lease, renewed at every delivery; a crashed worker's webhooks are free again
-# after it. At least WEBHOOK_DELIVERY_TIMEOUT + 5, so a live claim never loses it mid-POST.
-WEBHOOK_LEASE = float(os.environ.get("WEBHOOK_LEASE", "60"))
-# Webhooks one worker process delivers at once (each in flight costs a socket, no thread).
-WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "100"))
+# How long one task keeps delivering a webhook's backlog before it hands the rest to a
+# new task at the back of the queue (the delivery under way finishes), so a long
+# backlog does not keep a worker thread from the other webhooks.
+WEBHOOK_TASK_BUDGET = float(os.environ.get("WEBHOOK_TASK_BUDGET", "30"))
+# Also send the deprecated X-Funnelboard-Signature header beside the Standard Webhooks
+# headers (README "Webhooks": migrating receivers). To be removed.
+WEBHOOK_LEGACY_SIGNATURE = env_bool("WEBHOOK_LEGACY_SIGNATURE", True)
 
 # --- Realtime (funnel.realtime: consumer, feed); per socket unless said otherwise ---
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "4096"))

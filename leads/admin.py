@@ -141,8 +141,8 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ["url", "board", "active", "delivered_seq", "created_by", "created_at"]
     list_filter = ["board", "active"]
     raw_id_fields = ["created_by"]
-    # The worker's cursor and lease: never written from here.
-    readonly_fields = ["delivered_seq", "lease_until", "lease_owner"]
+    # The deliverer's cursor: never written from here.
+    readonly_fields = ["delivered_seq"]
     inlines = [WebhookDeliveryInline]
 
     def save_model(self, request, obj, form, change):

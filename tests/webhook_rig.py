@@ -1,20 +1,73 @@
 """Webhooks for real: receivers (HTTP servers on 127.0.0.1, in threads of the test
-process) and worker processes (``manage.py deliver_webhooks``).
+process) and task worker processes (``manage.py worker``).
 
-The unit tests run the worker in the test process against these receivers; the
-multi-process tests and the benchmark start worker processes beside a server.
+The unit tests run the queued tasks in the test process (``run_tasks``, as a worker
+runs them) against these receivers; the multi-process tests and the benchmark start
+worker processes beside a server.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import statistics
 import subprocess
 import threading
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from django.db.models import F
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from leads.models import WebhookDelivery
+from leads.webhooks import webhooks_sweep
+from leads.worker import TaskWorker
 from tests.server import PYTHON, ROOT, Server
+
+
+@dataclass
+class Ran:
+    """What the tasks run by ``run_tasks`` did, added up."""
+
+    tasks: int = 0
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    endings: list[str] = field(default_factory=list)
+
+
+def run_tasks(*, sweep: bool = True) -> Ran:
+    """What a worker does, here on this thread: the sweep (as at its start), then every
+    task ready now, one after another. A task that raised fails the test."""
+    if sweep:
+        webhooks_sweep()
+    ran = Ran()
+    for task in TaskWorker(threads=1, interval=0.1).run_ready():
+        assert task.status == TaskResultStatus.SUCCESSFUL, task.traceback
+        value = task.return_value
+        ran.tasks += 1
+        ran.delivered += value["delivered"]
+        ran.failed += value["failed"]
+        ran.skipped += value["skipped"]
+        ran.endings.append(value["ending"])
+    return ran
+
+
+def ready_tasks() -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.ready())
+
+
+def time_passes(seconds: float) -> None:
+    """As if ``seconds`` went by: retries and deferred tasks fall due that much sooner."""
+    delta = dt.timedelta(seconds=seconds)
+    WebhookDelivery.objects.filter(next_attempt_at__isnull=False).update(
+        next_attempt_at=F("next_attempt_at") - delta
+    )
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).exclude(
+        run_after=get_date_max()
+    ).update(run_after=F("run_after") - delta)
 
 
 class Receiver:
@@ -125,11 +178,11 @@ def median_ms(values: list[float]) -> float:
 
 
 class WorkerProcess:
-    """A webhook worker process on the database of ``env``; its output is collected."""
+    """A task worker process on the database of ``env``; its output is collected."""
 
     def __init__(self, env: dict[str, str], *extra: str) -> None:
         self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "deliver_webhooks", *extra],
+            [PYTHON, "manage.py", "worker", *extra],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -146,15 +199,15 @@ class WorkerProcess:
             self.lines.append(line)
 
     def wait_ready(self, within: float = 60) -> None:
-        """Until it says it is delivering (Django's start-up takes seconds on a busy box)."""
+        """Until it says it runs tasks (Django's start-up takes seconds on a busy box)."""
         deadline = time.monotonic() + within
-        while not any(line.startswith("Delivering webhooks") for line in self.lines):
+        while not any(line.startswith("Running tasks") for line in self.lines):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the webhook worker did not start: " + "".join(self.lines))
             time.sleep(0.05)
 
     def stop(self, within: float = 15) -> int:
-        """SIGTERM (the deliveries under way finish); its exit code (-9: killed)."""
+        """SIGTERM (the tasks under way finish); its exit code (-9: killed)."""
         self.process.terminate()
         try:
             code = self.process.wait(timeout=within)

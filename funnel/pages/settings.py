@@ -42,7 +42,10 @@ class WebhookForm(forms.Form):
         label="Secret",
         max_length=200,
         required=False,
-        help_text="Leave empty to have one made for you. It signs every delivery.",
+        help_text=(
+            "Leave empty to have one made for you (whsec_..., the form Standard Webhooks "
+            "libraries take). It signs every delivery."
+        ),
     )
     events = forms.MultipleChoiceField(
         label="Event types",

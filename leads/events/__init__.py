@@ -5,8 +5,15 @@ publication to the board's sockets (``broadcast``).
 ``leads.events`` re-exports what the rest of the project uses.
 """
 
-from .broadcast import LAYER_MESSAGE_TYPE, board_group, encode, publish, publish_on_commit
-from .log import Appended, event_append, event_message, next_seq
+from .broadcast import (
+    LAYER_MESSAGE_TYPE,
+    board_group,
+    encode,
+    event_message,
+    publish,
+    publish_on_commit,
+)
+from .log import Appended, event_append, next_seq
 from .payloads import actor_summary, move_entry
 from .schema import EPHEMERAL_TYPES, STORED_TYPES, message_schema, moment
 

@@ -15,7 +15,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from .schema import Wire
+from ..models import BoardEvent
+from .schema import Wire, moment
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +51,9 @@ def publish(board_id: int, text: str) -> None:
         )
     except Exception:
         logger.exception("publishing to board %s failed; clients will heal from the log", board_id)
+
+
+def event_message(event: BoardEvent) -> dict[str, Any]:
+    """The wire form of a stored event: ``{"type", "seq", "at", "actor", ...payload}``.
+    The payload was stored in its wire form (``event_append``)."""
+    return {"type": event.type, "seq": event.seq, "at": moment(event.at), **event.payload}

@@ -3,22 +3,26 @@
 A service appends an event inside its transaction (``event_append``); the
 event is handed to the channel layer only once that transaction commits
 (``publish_on_commit``), so a rolled-back change publishes nothing and every
-published event is in the log.
+published event is in the log. The same commit enqueues the delivery of the
+board's webhooks (``leads.webhooks``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+# The module, not its names: leads.webhooks reads the wire form from .broadcast.
+from .. import webhooks
 from ..models import Board, BoardEvent, BoardMembership
 from .broadcast import encode, publish_on_commit
 from .payloads import actor_summary
-from .schema import EVENT_OF_PAYLOAD, Payload, moment
+from .schema import EVENT_OF_PAYLOAD, Payload
 
 # The envelope fields a row keeps in columns of its own, not in its payload.
 ENVELOPE = frozenset({"type", "seq", "at"})
@@ -80,10 +84,7 @@ def event_append(
         at=at,
     )
     publish_on_commit(board_id, encode(message))
+    # The same commit wakes the board's webhooks (their outbox is the log after their
+    # cursor). A failed enqueue costs no event: the worker's sweep finds the webhook.
+    transaction.on_commit(partial(webhooks.webhooks_enqueue, board_id=board_id), robust=True)
     return Appended(row=row, message=message)
-
-
-def event_message(event: BoardEvent) -> dict[str, Any]:
-    """The wire form of a stored event: ``{"type", "seq", "at", "actor", ...payload}``.
-    The payload was stored in its wire form (``event_append``)."""
-    return {"type": event.type, "seq": event.seq, "at": moment(event.at), **event.payload}

@@ -23,12 +23,9 @@ class Webhook(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved only by the webhook's one deliverer (leads.webhooks), past each event it
+    # delivered or skipped: the events after it are the webhook's outbox.
     delivered_seq = models.PositiveBigIntegerField(default=0)
-    # The claim delivering it now (leads.webhooks): a token unique to that claim, held
-    # until ``lease_until``. Only its owner renews or releases it, and moves the cursor,
-    # so each webhook has one deliverer at a time and its events go out in seq order.
-    lease_owner = models.CharField(max_length=100, blank=True, default="")
-    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["board", "id"]

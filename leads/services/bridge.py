@@ -16,7 +16,6 @@ tie.
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 import zlib
@@ -47,7 +46,7 @@ from ..models import (
 )
 from ..ranks import rank_between
 from ..validation import attributes_problem
-from ..webhooks import target_refusal
+from ..webhooks import secret_new, secret_problem, target_refusal
 from .leads import lead_create, lead_move, lead_update
 from .tx import write_transaction
 
@@ -596,7 +595,9 @@ def webhook_create(
     *, board_id: int, actor: Any, url: str, secret: str = "", events: list[str] | None = None
 ) -> Webhook:
     """A webhook delivers the events stored from now on (its cursor starts at the
-    board's last seq). No secret given: one is made (returned once, on creation).
+    board's last seq). No secret given: one is made in the ``whsec_`` form of
+    Standard Webhooks (returned once, on creation); a given one is a ``whsec_`` secret
+    or any other string, whose UTF-8 bytes are then the key (``leads.webhooks``).
 
     The URL must be http(s), without credentials, and (unless
     ``WEBHOOK_ALLOW_PRIVATE``) not resolve to an internal address: checked before
@@ -605,6 +606,9 @@ def webhook_create(
     refusal = target_refusal(url)
     if refusal is not None:
         raise InvalidInput(refusal, field="url")
+    problem = secret_problem(secret)
+    if problem is not None:
+        raise InvalidInput(problem, field="secret")
     return webhook_insert(board_id=board_id, actor=actor, url=url, secret=secret, events=events)
 
 
@@ -624,7 +628,7 @@ def webhook_insert(
     return Webhook.objects.create(
         board_id=board_id,
         url=url,
-        secret=secret or secrets.token_hex(32),
+        secret=secret or secret_new(),
         events=sorted(set(events or [])),
         created_by=actor,
         delivered_seq=last_seq,

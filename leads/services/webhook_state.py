@@ -6,12 +6,16 @@ write touches only the ``active`` flag.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+
+from django.db import transaction
 
 from leads.access import membership_for_write
 
 from ..errors import NotFound
 from ..models import Webhook
+from ..webhooks import webhook_deliver
 from .tx import write_transaction
 
 
@@ -36,4 +40,5 @@ def webhook_set_active(*, board_id: int, actor: Any, webhook_id: int, active: bo
         webhook.save(update_fields=["active"])
         if active:
             webhook.deliveries.filter(delivered_at__isnull=True).update(next_attempt_at=None)
+            transaction.on_commit(partial(webhook_deliver.enqueue, webhook.pk), robust=True)
     return webhook

@@ -2,10 +2,11 @@
 
 The scenario the issue measured: four webhooks of one board pointing at a receiver
 that answers in 4.5 s, and one webhook of another board pointing at a fast one;
-one worker process (``manage.py deliver_webhooks``, default settings). Moves are
+one worker process (``manage.py worker``, default settings: 8 threads). Moves are
 made on both boards, one a second. Delay = from the move's answer to the event's
-arrival at the receiver (same machine clock). Before this issue the worker went
-webhook after webhook and the other board's delivery waited up to 55 s.
+arrival at the receiver (same machine clock). Before issue 10 the worker went
+webhook after webhook and the other board's delivery waited up to 55 s; issue 11
+moved delivery onto the task queue (one task per webhook, enqueued on commit).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class TestWebhooks:
             ["lead.feedback", "lead.moved"],
             True,
         )
-        assert len(hook.secret) == 64
+        assert hook.secret.startswith("whsec_")  # Standard Webhooks' form
         first = text(client.get(url(board)))
         assert hook.secret in first
         assert "Webhook to https://crm.example.com/hook created." in first
@@ -123,6 +123,10 @@ class TestWebhooks:
                 "Select a valid choice.",
             ),
             ({"url": "https://a.example.com/" + "x" * 600}, "at most 500 characters"),
+            (
+                {"url": "https://a.example.com", "secret": "whsec_not-base64!"},
+                "A secret starting with whsec_ must be base64 after the prefix.",
+            ),
         ],
     )
     def test_bad_input_is_a_readable_400(self, board, owner, login, data, message):

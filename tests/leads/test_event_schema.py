@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from pydantic import ValidationError
 
+from funnel.management.commands.event_contract import contract_module
 from funnel.realtime.consumer import Close
 from funnel.services import share_link_create
 from leads.events import event_append
@@ -26,7 +27,6 @@ from leads.events.schema import (
     StoredEvent,
     message_schema,
 )
-from funnel.management.commands.event_contract import contract_module
 from leads.models import Board, BoardEvent
 from tests.conftest import client_for
 

@@ -1,11 +1,10 @@
-"""The webhook worker: webhooks delivered at once and independently (a slow receiver
-holds up nobody else), each by one claim at a time whose lease names its owner, is
-renewed as deliveries go, and is released only by that owner; every POST and every
-claim bounded in time."""
+"""The delivery task and the worker that runs it: one deliverer per webhook (whoever
+holds the webhook, ``leads.locks``), the cursor moved only from where its holder read
+it, a task's work bounded (one POST as a whole, one task's budget, a stopping worker),
+and the worker running several webhooks at once."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import threading
 import time
@@ -16,26 +15,21 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.db import connection
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from leads import locks
+from leads import worker as worker_module
 from leads.models import DeliveryStatus, Webhook, WebhookDelivery
 from leads.services import lead_create
 from leads.services.bridge import webhook_create
 from leads.services.webhook_state import webhook_set_active
-from leads.webhooks import (
-    Claim,
-    LeaseLost,
-    PassResult,
-    lease_claim,
-    lease_hold,
-    lease_release,
-    webhooks_deliver_due,
-    webhooks_due,
-    worker_loop,
-)
-from tests.webhook_rig import Receiver
+from leads.webhooks import CursorMoved, Ending, Tally, deliver, webhooks_due, webhooks_sweep
+from leads.worker import TaskWorker, request_stop, results_prune
+from tests.webhook_rig import Receiver, ready_tasks, run_tasks, time_passes
 
-LEASE = dt.timedelta(seconds=60)
 NOWHERE = "http://127.0.0.1:9/hook"  # for tests that answer through a MockTransport
 
 
@@ -65,7 +59,7 @@ def events(board, owner, count: int) -> list[int]:
     return list(range(board.last_seq - count + 1, board.last_seq + 1))
 
 
-def meanwhile(sent: list[int], action: Callable[[], object]) -> httpx.MockTransport:
+def meanwhile(sent: list[int], action: Callable[[], object] = lambda: None) -> httpx.MockTransport:
     """A receiver that notes each seq in ``sent`` and, while the POST is under way, runs
     ``action`` (on the database thread: as another process's write would land)."""
 
@@ -77,186 +71,115 @@ def meanwhile(sent: list[int], action: Callable[[], object]) -> httpx.MockTransp
     return httpx.MockTransport(receive)
 
 
-async def until(condition: Callable[[], bool], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+def deliver_now(webhook: Webhook, transport: httpx.AsyncBaseTransport | None = None) -> Tally:
+    """One task's work for the webhook, on this thread (as a worker thread runs it)."""
+    return async_to_sync(deliver)(webhook.pk, transport=transport)
 
 
-# --- Independent webhooks ---
+class HeldElsewhere:
+    """The webhook held by another deliverer: a thread of its own, with its own
+    database connection (as another worker's task would hold it)."""
+
+    def __init__(self, webhook: Webhook) -> None:
+        self.taken = threading.Event()
+        self.letting_go = threading.Event()
+        self.thread = threading.Thread(target=self.hold, args=(webhook.pk,))
+        self.thread.start()
+        assert self.taken.wait(10)
+
+    def hold(self, webhook_id: int) -> None:
+        try:
+            held = locks.hold_take("webhook", webhook_id)
+            assert held is not None
+            self.taken.set()
+            self.letting_go.wait(10)
+            held.release()
+        finally:
+            connection.close()
+
+    def release(self) -> None:
+        self.letting_go.set()
+        self.thread.join(10)
 
 
-def test_a_slow_receiver_does_not_hold_up_another_webhook(board, owner, receivers):
-    slow, fast = receivers(delay=1.0), receivers()
-    hook(board, owner, slow.url)  # first: a worker going one webhook after another starts here
-    hook(board, owner, fast.url)
-    seqs = events(board, owner, 2)
-
-    started = time.monotonic()
-    result = webhooks_deliver_due()
-
-    assert result.delivered == 4
-    assert slow.seqs() == fast.seqs() == seqs
-    # Both of the fast receiver's events came while the slow one was still on its first.
-    assert max(fast.arrivals) - started < 0.8
-    assert slow.arrivals[1] - started >= 1.0
+# --- One deliverer per webhook ---
 
 
-@pytest.mark.django_db(transaction=True)
-def test_new_events_are_claimed_while_a_slow_delivery_is_in_flight(board, owner, receivers):
-    """The running worker (not one pass): the fast webhook's second event is picked up
-    and delivered while the slow receiver is still answering the first."""
-    slow, fast = receivers(delay=1.5), receivers()
-    hook(board, owner, slow.url)
-    hook(board, owner, fast.url)
-    stopping = threading.Event()
-    made: dict[int, float] = {}
-
-    async def moves() -> None:
-        for n in range(2):
-            await sync_to_async(lead_create)(board_id=board.pk, actor=owner, name=f"L{n}")
-            made[board.last_seq + n + 1] = time.monotonic()
-            await asyncio.sleep(0.4)
-        await until(lambda: len(slow.seqs()) == 2, 8, "the slow receiver's two events")
-        stopping.set()
-
-    async def scenario() -> None:
-        await asyncio.gather(worker_loop(0.05, stopping, lambda result: None, None), moves())
-
-    async_to_sync(scenario)()
-
-    arrived = fast.arrived()
-    assert fast.seqs() == slow.seqs() == sorted(made)
-    assert all(arrived[seq] - made[seq] < 0.6 for seq in made), (arrived, made)
-    first, second = sorted(made)
-    assert arrived[second] < slow.arrived()[first] + slow.delay  # before the slow one answered
-
-
-# --- One deliverer per webhook: the lease ---
-
-
-def test_only_the_owner_renews_or_releases_a_lease(board, owner):
+def test_a_task_finding_its_webhook_held_ends_at_once_and_sends_nothing(board, owner):
     webhook = hook(board, owner)
-    first = lease_claim(webhook.pk, LEASE)
-    assert first is not None
-    assert lease_claim(webhook.pk, LEASE) is None  # held: nobody else gets it
-    lease_release(Claim(webhook.pk, "another-worker"))
-    webhook.refresh_from_db()
-    assert webhook.lease_owner == first.owner  # a release by anyone else changes nothing
+    seqs = events(board, owner, 2)
+    sent: list[int] = []
+    other = HeldElsewhere(webhook)
+    try:
+        tally = deliver_now(webhook, meanwhile(sent))
+    finally:
+        other.release()
+    assert (tally.ending, sent) == (Ending.BUSY, [])
+    assert not WebhookDelivery.objects.exists()
 
-    # The first worker stalls past its lease; a second one takes the webhook over.
-    Webhook.objects.filter(pk=webhook.pk).update(lease_until=timezone.now() - dt.timedelta(1))
-    second = lease_claim(webhook.pk, LEASE)
-    assert second is not None and second.owner != first.owner
-    with pytest.raises(LeaseLost):
-        lease_hold(first, LEASE, delivered_seq=webhook.delivered_seq + 1)
-    lease_release(first)  # the stalled worker ends its claim
-    webhook.refresh_from_db()
-    assert webhook.lease_owner == second.owner  # still the second one's
-    assert webhook.delivered_seq == board.last_seq  # the stalled one moved nothing
-
-    lease_release(second)
-    webhook.refresh_from_db()
-    assert (webhook.lease_owner, webhook.lease_until) == ("", None)
+    tally = deliver_now(webhook, meanwhile(sent))  # let go: the next task delivers
+    assert (tally.ending, tally.delivered, sent) == (Ending.CAUGHT_UP, 2, seqs)
 
 
-def test_a_claim_whose_lease_was_taken_over_stops_without_moving_the_cursor(board, owner):
+def test_the_holder_takes_the_webhook_again_for_an_event_stored_as_it_let_go(
+    board, owner, monkeypatch
+):
+    """That event's own task was turned away (the webhook was held): the holder looks
+    once more after letting go, and delivers it."""
+    webhook = hook(board, owner)
+    first = events(board, owner, 1)
+    sent: list[int] = []
+    release = locks.Hold.release
+    late: list[int] = []
+
+    def release_after_an_event(held: locks.Hold) -> None:
+        if not late:
+            late.extend(events(board, owner, 1))
+        release(held)
+
+    monkeypatch.setattr(locks.Hold, "release", release_after_an_event)
+    tally = deliver_now(webhook, meanwhile(sent))
+
+    assert sent == first + late
+    assert (tally.ending, tally.delivered) == (Ending.CAUGHT_UP, 2)
+
+
+def test_the_cursor_moves_only_from_where_its_holder_read_it(board, owner):
+    """Were two deliverers ever at one webhook, the one whose cursor is stale writes
+    nothing: the cursor is never set back, no event is marked delivered twice."""
     webhook = hook(board, owner)
     seqs = events(board, owner, 3)
-    sent: list[int] = []
 
-    def take_over() -> None:  # the lease ran out and another worker claimed the webhook
-        Webhook.objects.filter(pk=webhook.pk).update(
-            lease_owner="another-worker", lease_until=timezone.now() + LEASE
-        )
+    def moved_elsewhere() -> None:
+        Webhook.objects.filter(pk=webhook.pk).update(delivered_seq=seqs[1])
 
-    result = webhooks_deliver_due(transport=meanwhile(sent, take_over))
+    with pytest.raises(CursorMoved):
+        deliver_now(webhook, meanwhile([], moved_elsewhere))
 
-    assert sent == seqs[:1]  # nothing after the takeover
-    assert (result.delivered, result.lost) == (0, 1)
     webhook.refresh_from_db()
-    assert webhook.delivered_seq == seqs[0] - 1  # the new owner sends it again
-    assert webhook.lease_owner == "another-worker"  # not released by the old claim
+    assert webhook.delivered_seq == seqs[1]  # not set back to seqs[0]
     assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+    held = locks.hold_take("webhook", webhook.pk)  # let go although the task raised
+    assert held is not None
+    held.release()
 
 
-def test_the_lease_is_renewed_at_every_delivery(board, owner, settings):
-    settings.WEBHOOK_DELIVERY_TIMEOUT = 1
-    settings.WEBHOOK_LEASE = 6
+def test_a_hold_is_one_holders_at_a_time(board, owner):
     webhook = hook(board, owner)
-    events(board, owner, 3)
-    seen: list[tuple[dt.datetime, dt.datetime]] = []
-
-    def lease_now() -> None:
-        seen.append((timezone.now(), Webhook.objects.get(pk=webhook.pk).lease_until))
-
-    assert webhooks_deliver_due(transport=meanwhile([], lease_now)).delivered == 3
-
-    # At every POST the lease had (nearly) all of its 6 s ahead of it, renewed each time.
-    assert all(until - at > dt.timedelta(seconds=5.5) for at, until in seen)
-    ends = [until for _, until in seen]
-    assert ends == sorted(ends) and len(set(ends)) == 3
-    webhook.refresh_from_db()
-    assert (webhook.lease_owner, webhook.lease_until) == ("", None)  # released at the end
+    other = HeldElsewhere(webhook)
+    try:
+        assert locks.hold_take("webhook", webhook.pk) is None
+    finally:
+        other.release()
+    held = locks.hold_take("webhook", webhook.pk)
+    assert held is not None
+    held.release()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_hand_webhooks_over_and_send_each_event_once_in_order(
-    board, owner, receivers, settings
-):
-    """Claims short enough to change hands mid-backlog, between two running workers."""
-    settings.WEBHOOK_CLAIM_BUDGET = 0.15
-    targets = [receivers(delay=0.05) for _ in range(3)]
-    for receiver in targets:
-        hook(board, owner, receiver.url)
-    seqs = events(board, owner, 8)
-    stopping = threading.Event()
-    tallies = [PassResult(), PassResult()]
-
-    def tally(index: int) -> Callable[[PassResult], None]:
-        def add(result: PassResult) -> None:
-            tallies[index].delivered += result.delivered
-            tallies[index].lost += result.lost
-
-        return add
-
-    async def scenario() -> None:
-        workers = [worker_loop(0.02, stopping, tally(n), None) for n in range(2)]
-
-        async def stop_when_done() -> None:
-            await until(lambda: all(len(r.seqs()) >= len(seqs) for r in targets), 15, "all")
-            await asyncio.sleep(0.3)  # time for a duplicate to show up, if any were sent
-            stopping.set()
-
-        await asyncio.gather(*workers, stop_when_done())
-
-    async_to_sync(scenario)()
-
-    for receiver in targets:
-        assert receiver.seqs() == seqs  # each event once, in seq order
-    assert sum(t.delivered for t in tallies) == 3 * len(seqs)
-    assert all(t.delivered for t in tallies)  # both workers took part
-    assert not Webhook.objects.exclude(lease_owner="").exists()
+# --- Pausing, bounds ---
 
 
-def test_a_webhook_backing_off_is_not_claimed_until_it_is_due(board, owner, receivers):
-    receiver = receivers()
-    webhook = hook(board, owner, receiver.url)
-    events(board, owner, 1)
-    receiver.answers = [500]
-    assert webhooks_deliver_due().failed == 1
-    webhook.refresh_from_db()
-    assert (webhook.lease_owner, webhook.lease_until) == ("", None)  # let go at once
-
-    due_at = WebhookDelivery.objects.get().next_attempt_at
-    assert not webhooks_due(timezone.now()).filter(pk=webhook.pk).exists()
-    assert webhooks_due(due_at + dt.timedelta(seconds=1)).filter(pk=webhook.pk).exists()
-    assert webhooks_deliver_due().failed == 0 and receiver.attempts == 1
-
-
-def test_pausing_a_webhook_stops_its_claim_after_the_delivery_under_way(board, owner):
+def test_pausing_a_webhook_stops_its_task_after_the_delivery_under_way(board, owner):
     webhook = hook(board, owner)
     seqs = events(board, owner, 3)
     sent: list[int] = []
@@ -264,28 +187,23 @@ def test_pausing_a_webhook_stops_its_claim_after_the_delivery_under_way(board, o
     def pause() -> None:
         webhook_set_active(board_id=board.pk, actor=owner, webhook_id=webhook.pk, active=False)
 
-    result = webhooks_deliver_due(transport=meanwhile(sent, pause))
+    tally = deliver_now(webhook, meanwhile(sent, pause))
 
-    assert sent == seqs[:1] and result.delivered == 1
+    assert sent == seqs[:1] and (tally.ending, tally.delivered) == (Ending.PAUSED, 1)
     webhook.refresh_from_db()
     assert webhook.delivered_seq == seqs[0]  # the one under way counts: not sent again
-    assert webhook.lease_owner == ""
-
-
-# --- Bounds ---
 
 
 def test_each_delivery_is_bounded_as_a_whole(board, owner, receivers, settings):
     """A receiver sending its answer a header line every 0.1 s never trips a per-read
     timeout; the delivery's own bound stops it."""
     settings.WEBHOOK_DELIVERY_TIMEOUT = 0.5
-    settings.WEBHOOK_LEASE = 6
     receiver = receivers(drip=3.0)
     webhook = hook(board, owner, receiver.url)
     events(board, owner, 1)
 
     started = time.monotonic()
-    result = webhooks_deliver_due()
+    result = run_tasks()
 
     assert time.monotonic() - started < 1.5
     assert result.failed == 1
@@ -294,27 +212,133 @@ def test_each_delivery_is_bounded_as_a_whole(board, owner, receivers, settings):
     assert delivery.error == "Timeout: no answer within 0.5 s"
 
 
-def test_a_claim_lets_go_when_its_budget_is_spent(board, owner, receivers, settings):
-    settings.WEBHOOK_CLAIM_BUDGET = 0.5
+def test_a_task_hands_the_rest_on_when_its_budget_is_spent(board, owner, receivers, settings):
+    settings.WEBHOOK_TASK_BUDGET = 0.5
     receiver = receivers(delay=0.3)
     webhook = hook(board, owner, receiver.url)
     seqs = events(board, owner, 4)
 
-    first = webhooks_deliver_due()
+    first = deliver_now(webhook)
 
     # Deliveries start while budget is left (the last one under way finishes): 1 or 2.
-    assert 1 <= first.delivered <= 2
+    assert first.ending == Ending.HANDED_ON and 1 <= first.delivered <= 2
     webhook.refresh_from_db()
     assert webhook.delivered_seq == seqs[first.delivered - 1]
-    assert webhook.lease_owner == ""  # free for any worker
-    while webhook.delivered_seq < seqs[-1]:
-        assert webhooks_deliver_due().delivered >= 1
-        webhook.refresh_from_db()
+    assert [task.args_kwargs["args"] for task in ready_tasks()] == [[webhook.pk]]
+    rest = run_tasks(sweep=False)  # the task handed on, and those it hands on
+    assert rest.endings[-1] == Ending.CAUGHT_UP
     assert receiver.seqs() == seqs
 
 
-def test_a_lease_shorter_than_a_delivery_is_refused(settings):
-    settings.WEBHOOK_DELIVERY_TIMEOUT = 30
-    settings.WEBHOOK_LEASE = 20
-    with pytest.raises(ImproperlyConfigured, match="WEBHOOK_LEASE"):
-        call_command("deliver_webhooks", "--once")
+@pytest.fixture
+def stop_request() -> Iterator[Callable[[], None]]:
+    """``request_stop``, taken back after the test (``serve`` takes it back on return)."""
+    yield request_stop
+    worker_module._stopping.clear()
+
+
+def test_a_stopping_worker_hands_the_rest_on_after_the_delivery_under_way(
+    board, owner, stop_request
+):
+    webhook = hook(board, owner)
+    seqs = events(board, owner, 3)
+    sent: list[int] = []
+    tally = deliver_now(webhook, meanwhile(sent, stop_request))
+    assert (tally.ending, sent) == (Ending.HANDED_ON, seqs[:1])
+    assert [task.args_kwargs["args"] for task in ready_tasks()] == [[webhook.pk]]
+
+
+def test_a_webhook_backing_off_is_not_swept_until_it_is_due(board, owner, receivers):
+    receiver = receivers()
+    webhook = hook(board, owner, receiver.url)
+    events(board, owner, 1)
+    receiver.answers = [500]
+    assert run_tasks().failed == 1
+
+    due_at = WebhookDelivery.objects.get().next_attempt_at
+    assert not webhooks_due(timezone.now()).filter(pk=webhook.pk).exists()
+    assert webhooks_due(due_at + dt.timedelta(seconds=1)).filter(pk=webhook.pk).exists()
+    DBTaskResult.objects.all().delete()  # the retry's task lost, say
+    assert webhooks_sweep() == 0
+    time_passes(6)
+    assert webhooks_sweep() == 1
+    assert run_tasks(sweep=False).delivered == 1 and receiver.attempts == 2
+
+
+def test_bad_bounds_are_refused(settings):
+    settings.WEBHOOK_DELIVERY_TIMEOUT = 0
+    with pytest.raises(ImproperlyConfigured, match="WEBHOOK_DELIVERY_TIMEOUT"):
+        call_command("worker", "--batch")
+
+
+# --- The worker ---
+
+
+def test_finished_task_rows_are_pruned_but_failed_ones_kept(board, owner):
+    webhook = hook(board, owner)
+    events(board, owner, 1)
+    webhooks_sweep()
+    (old,) = DBTaskResult.objects.all()
+    DBTaskResult.objects.filter(pk=old.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now() - dt.timedelta(days=2)
+    )
+    webhooks_sweep()
+    recent = DBTaskResult.objects.exclude(pk=old.pk).get()
+    DBTaskResult.objects.filter(pk=recent.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now()
+    )
+    webhook_failed = DBTaskResult.objects.create(
+        args_kwargs={"args": [webhook.pk], "kwargs": {}},
+        task_path=old.task_path,
+        backend_name="default",
+        run_after=timezone.now(),
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now() - dt.timedelta(days=2),
+    )
+    assert results_prune(kept=24 * 3600) == 1
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk, webhook_failed.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_delivers_slow_and_fast_webhooks_at_once(board, owner, receivers):
+    """Threads of one worker: the fast receiver has its events while the slow one is
+    still answering the first. (On SQLite the test database is in memory, shared
+    between threads with table locks that fail instead of waiting: there the same
+    runs in real worker processes, tests/realtime/test_webhook_workers.py.)"""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads on the in-memory test database fail on its table locks")
+    slow, fast = receivers(delay=1.0), receivers()
+    hook(board, owner, slow.url)
+    hook(board, owner, fast.url)
+    # Committed: the first event enqueued a task per webhook; the second found them
+    # waiting to start (they read the outbox when they do) and added none.
+    seqs = events(board, owner, 2)
+    assert len(ready_tasks()) == 2
+    worker = TaskWorker(threads=4, interval=0.05, sweeps=[])
+    serving = threading.Thread(target=worker.serve)
+    started = time.monotonic()
+    serving.start()
+    try:
+        deadline = time.monotonic() + 15
+        while len(slow.seqs()) < 2 or len(fast.seqs()) < 2:
+            assert time.monotonic() < deadline, (slow.seqs(), fast.seqs())
+            time.sleep(0.02)
+    finally:
+        request_stop()
+        serving.join(15)
+    assert not serving.is_alive()
+    assert slow.seqs() == fast.seqs() == seqs
+    assert max(fast.arrivals) - started < 0.9  # before the slow one's first answer
+    assert slow.arrivals[1] - started >= 1.0
+    done = DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL)
+    assert sorted(task.return_value["delivered"] for task in done) == [2, 2]
+
+
+def test_a_worker_with_more_threads_than_pooled_connections_is_refused(db, settings):
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool is None:
+        pytest.skip("PostgreSQL's connection pool (SQLite opens a connection per thread)")
+    threads = str(pool["max_size"])  # the loop that claims tasks needs one more
+    with pytest.raises(ImproperlyConfigured, match=rf"DB_POOL_MAX \({threads}\)"):
+        call_command("worker", "--batch", "--threads", threads)
+    call_command("worker", "--batch", "--threads", str(pool["max_size"] - 1))

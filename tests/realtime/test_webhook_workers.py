@@ -1,7 +1,8 @@
-"""Two webhook worker processes (``manage.py deliver_webhooks``) over one database,
-as production runs them, and three real receivers on loopback: one slow (4.5 s per
-answer), one failing then recovering, one fast. The fast one gets every event
-within 2 s of its move, and each receiver gets each event exactly once, in seq order."""
+"""Two task worker processes (``manage.py worker``) over one database, as production
+runs them, and real receivers on loopback: one slow (4.5 s per answer), one failing
+then recovering, one fast. The fast one gets every event within 2 s of its move, and
+each receiver gets each event exactly once, in seq order. A worker killed in the
+middle of a delivery lets go of its webhook at once: another delivers the rest."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def receivers() -> Iterator[dict[str, Receiver]]:
 def test_two_workers_slow_flaky_and_fast_receivers(cluster: Server, receivers):
     cluster.env.update(
         WEBHOOK_ALLOW_PRIVATE="1",  # the receivers are on loopback
-        WEBHOOK_CLAIM_BUDGET="5",  # the slow webhook's claim changes hands mid-backlog
+        WEBHOOK_TASK_BUDGET="5",  # the slow webhook's backlog is handed on mid-way
     )
     cluster.start()
     token = cluster.token("manager")  # the demo board's owner
@@ -68,3 +69,49 @@ def test_two_workers_slow_flaky_and_fast_receivers(cluster: Server, receivers):
         f"\nwebhook delay (move to arrival), median: fast {median_ms(fast)} ms, "
         f"slow {median_ms(slow)} ms; fast max {round(max(fast) * 1000)} ms"
     )
+
+
+def test_a_worker_killed_mid_delivery_lets_go_of_its_webhook(cluster: Server):
+    """SIGKILL while its task is in a POST: no lease to run out, the hold went with the
+    process. The second worker's sweep finds the webhook behind and delivers from the
+    event whose answer never reached the database: that one comes twice, with the
+    same ``webhook-id`` (the receiver's cue to drop it), then the rest once each."""
+    cluster.env.update(WEBHOOK_ALLOW_PRIVATE="1", WORKER_SWEEP_INTERVAL="1")
+    cluster.start()
+    token = cluster.token("manager")
+    board = demo_board(cluster, token)
+    slow = Receiver(delay=2.0)
+    try:
+        status, _ = cluster.api(
+            "POST", f"/api/boards/{board}/webhooks/", {"url": slow.url}, token=token
+        )
+        assert status == 201
+        doomed = WorkerProcess(cluster.env)
+        doomed.wait_ready()
+        seqs = [
+            move(cluster, token, lead, stage) for lead, stage in moves_on(cluster, token, board)[:3]
+        ]
+        deadline = time.monotonic() + 20
+        while slow.attempts < 1:  # the doomed worker is in its first POST
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        doomed.process.kill()
+        assert doomed.stop() == -9
+        survivor = WorkerProcess(cluster.env)
+        try:
+            survivor.wait_ready()
+            deadline = time.monotonic() + 40
+            while len(set(slow.seqs())) < len(seqs):
+                assert time.monotonic() < deadline, (slow.seqs(), survivor.output)
+                time.sleep(0.1)
+            time.sleep(1.5)
+        finally:
+            assert survivor.stop() == 0, survivor.output
+    finally:
+        slow.close()
+    received = slow.seqs()
+    # The receiver took the first event from the killed worker (it answered after the
+    # kill), and again from the survivor; then each of the others once, in order.
+    assert received == [seqs[0], *seqs], received
+    ids = [headers["webhook-id"] for headers, _ in slow.received]
+    assert ids == [f"msg_{board}_{seq}" for seq in received]
