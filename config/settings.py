@@ -300,10 +300,10 @@ LEAD_ATTRIBUTES_MAX_DEPTH = int(os.environ.get("LEAD_ATTRIBUTES_MAX_DEPTH", "5")
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 
 # Webhooks may target loopback, private, link-local and other internal addresses
-# (leads.webhooks). Off by default (SSRF); on for a receiver on this machine or LAN.
+# (leads.integrations.webhook_delivery). Off by default (SSRF); on for a receiver nearby.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
-# --- Background tasks (django.tasks) and webhook delivery (leads.webhooks) ---
+# --- Background tasks (django.tasks) and webhook delivery (leads.integrations.webhook_delivery) ---
 # Tasks are rows in this database (django-tasks-db), run by `manage.py worker`
 # (leads.worker); `make run` and `make serve` start one, `make worker` one more.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

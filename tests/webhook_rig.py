@@ -21,8 +21,8 @@ from django.db.models import F
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from leads.integrations.webhook_delivery import webhooks_sweep
 from leads.models import WebhookDelivery
-from leads.webhooks import webhooks_sweep
 from leads.worker import TaskWorker
 from tests.server import PYTHON, ROOT, Server
 

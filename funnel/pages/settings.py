@@ -27,9 +27,8 @@ from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
 from leads.models import Board, Role
 from leads.selectors import board_get
-from leads.services.bridge import webhook_create, webhook_delete
 from leads.services.feedback import rejection_reasons_set
-from leads.services.webhook_state import webhook_set_active
+from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
 
 DELIVERIES_SHOWN = 20
 REASONS_MAX = 50

@@ -24,14 +24,10 @@ from leads.api.views import STATE_FILTERS, validated
 from leads.integrations import csv_export as exporters
 from leads.integrations import csv_import as importers
 from leads.models import Webhook
-from leads.services.bridge import (
-    lead_upsert,
-    leads_import,
-    progress_to_board,
-    webhook_create,
-    webhook_delete,
-)
 from leads.services.feedback import rejection_reasons_set
+from leads.services.imports import leads_import, progress_to_board
+from leads.services.upsert import lead_upsert
+from leads.services.webhooks import webhook_create, webhook_delete
 from leads.validation import ascii_integer, attributes_problem, data_problem
 
 # --- Import ---

@@ -4,7 +4,7 @@ A service appends an event inside its transaction (``event_append``); the
 event is handed to the channel layer only once that transaction commits
 (``publish_on_commit``), so a rolled-back change publishes nothing and every
 published event is in the log. The same commit enqueues the delivery of the
-board's webhooks (``leads.webhooks``).
+board's webhooks (``leads.integrations.webhook_delivery``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-# The module, not its names: leads.webhooks reads the wire form from .broadcast.
-from .. import webhooks
+# The module, not its names: webhook_delivery reads the wire form from .broadcast.
+from leads.integrations import webhook_delivery as webhooks
+
 from ..models import Board, BoardEvent, BoardMembership
 from .broadcast import encode, publish_on_commit
 from .payloads import actor_summary

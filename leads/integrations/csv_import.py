@@ -5,7 +5,7 @@ BOM, else Latin-1), sniffs the delimiter (comma or semicolon), maps the header
 to lead fields (HubSpot, Salesforce and Marketo presets, or the caller's
 ``mapping``), and checks every cell. Unknown columns go to ``attributes``.
 Problems are collected, never raised, so one pass reports all of them;
-``leads.services.bridge.leads_import`` writes only when there are none.
+``leads.services.imports.leads_import`` writes only when there are none.
 """
 
 from __future__ import annotations

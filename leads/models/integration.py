@@ -23,8 +23,8 @@ class Webhook(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Moved only by the webhook's one deliverer (leads.webhooks), past each event it
-    # delivered or skipped: the events after it are the webhook's outbox.
+    # Moved only by the webhook's one deliverer (leads.integrations.webhook_delivery), past
+    # each event it delivered or skipped: the events after it are the webhook's outbox.
     delivered_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:

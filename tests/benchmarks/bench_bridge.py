@@ -11,7 +11,8 @@ import pytest
 
 from leads.models import Lead, StageTransition, Webhook
 from leads.services import lead_create
-from leads.services.bridge import leads_import, webhook_create
+from leads.services.imports import leads_import
+from leads.services.webhooks import webhook_create
 from tests.benchmarks.conftest import report
 from tests.conftest import on_postgres
 

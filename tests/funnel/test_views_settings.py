@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from leads.models import RejectionReason, Webhook, WebhookDelivery
-from leads.services.bridge import webhook_create
+from leads.services.webhooks import webhook_create
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from leads.models import (
     WebhookDelivery,
 )
 from leads.services import board_member_add, lead_create, lead_feedback_record, lead_move
-from leads.services.bridge import webhook_create
-from leads.services.webhook_state import webhook_set_active
+from leads.services.webhooks import webhook_create, webhook_set_active
 from tests.conftest import client_for
 from tests.factories import UserFactory
 

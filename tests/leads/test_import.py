@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from leads.models import BoardEvent, Campaign, Lead, Stage, StageTransition
 from leads.services import lead_create
-from leads.services.bridge import leads_import
+from leads.services.imports import leads_import
 from tests.conftest import client_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -299,10 +299,12 @@ class TestApi:
         assert Lead.objects.count() == 0
 
     def test_progress_is_published_to_the_board(self, board, api, monkeypatch):
-        from leads.services import bridge
+        from leads.services import imports
 
         sent = []
-        monkeypatch.setattr(bridge, "publish", lambda board_id, text: sent.append(json.loads(text)))
+        monkeypatch.setattr(
+            imports, "publish", lambda board_id, text: sent.append(json.loads(text))
+        )
         api.post(self.url(board), {"file": self.upload(b"Name\nAda\nBob\n")}, format="multipart")
         assert sent and all(m["type"] == "import.progress" for m in sent)
         assert sent[-1]["done"] == sent[-1]["total"]

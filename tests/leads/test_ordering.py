@@ -15,7 +15,7 @@ from django.utils import timezone
 from leads.models import Lead, StageTransition
 from leads.ranks import RANK_MAX_LENGTH, rank_of_index, rank_valid
 from leads.services import campaign_move, lead_create, lead_move, transition_undo
-from leads.services.bridge import leads_import
+from leads.services.imports import leads_import
 from tests.conftest import client_for, on_postgres
 from tests.factories import BoardFactory
 

@@ -12,10 +12,10 @@ from asgiref.sync import async_to_sync
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from leads.errors import InvalidInput
+from leads.integrations.webhook_delivery import deliver, secret_standard
 from leads.models import DeliveryStatus, WebhookDelivery
 from leads.services import lead_create
-from leads.services.bridge import webhook_create
-from leads.webhooks import deliver, secret_standard
+from leads.services.webhooks import webhook_create
 from tests.webhook_rig import Receiver, run_tasks
 
 PUBLIC = "93.184.215.14"  # a global address (example.com's, once)

@@ -22,11 +22,17 @@ from django_tasks_db.models import DBTaskResult
 
 from leads import locks
 from leads import worker as worker_module
+from leads.integrations.webhook_delivery import (
+    CursorMoved,
+    Ending,
+    Tally,
+    deliver,
+    webhooks_due,
+    webhooks_sweep,
+)
 from leads.models import DeliveryStatus, Webhook, WebhookDelivery
 from leads.services import lead_create
-from leads.services.bridge import webhook_create
-from leads.services.webhook_state import webhook_set_active
-from leads.webhooks import CursorMoved, Ending, Tally, deliver, webhooks_due, webhooks_sweep
+from leads.services.webhooks import webhook_create, webhook_set_active
 from leads.worker import TaskWorker, request_stop, results_prune
 from tests.webhook_rig import Receiver, ready_tasks, run_tasks, time_passes
 

@@ -19,16 +19,15 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from leads.errors import InvalidInput
-from leads.models import DeliveryStatus, Webhook, WebhookDelivery
-from leads.services import board_create, lead_create, lead_move
-from leads.services.bridge import webhook_create
-from leads.services.webhook_state import webhook_set_active
-from leads.webhooks import (
+from leads.integrations.webhook_delivery import (
     LEGACY_SIGNATURE_HEADER,
     legacy_signature_valid,
     secret_standard,
     webhook_deliver,
 )
+from leads.models import DeliveryStatus, Webhook, WebhookDelivery
+from leads.services import board_create, lead_create, lead_move
+from leads.services.webhooks import webhook_create, webhook_set_active
 from tests.conftest import client_for
 from tests.webhook_rig import Receiver, ready_tasks, run_tasks, time_passes
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from leads.errors import ServiceError
 from leads.events.schema import ImportPhase
-from leads.services.bridge import leads_import, progress_to_board
+from leads.services.imports import leads_import, progress_to_board
 
 
 class ProgressBar:

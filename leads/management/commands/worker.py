@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
 
-from leads.webhooks import Limits, webhooks_sweep
+from leads.integrations.webhook_delivery import Limits, webhooks_sweep
 from leads.worker import Sweep, TaskWorker, request_stop, results_prune
 
 

@@ -1,5 +1,4 @@
-"""The data bridge's writes: CSV import, upsert by external id, rejection reasons,
-webhooks, and the check of a lead's feedback.
+"""CSV import: a file's rows checked, planned and written as leads.
 
 The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
 chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
@@ -18,36 +17,29 @@ from __future__ import annotations
 
 import time
 import uuid
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from leads.access import membership_for_write
 from leads.integrations import csv_import as importers
 
-from ..errors import InvalidInput, NotFound
-from ..events import STORED_TYPES, encode, event_append, publish
+from ..events import encode, event_append, publish
 from ..events.schema import ImportPhase, ImportProgress, LeadsImportedPayload
 from ..models import (
-    Board,
     Campaign,
     Lead,
     Stage,
     StageKind,
     StageTransition,
     TransitionSource,
-    Webhook,
 )
 from ..ranks import rank_between
 from ..validation import attributes_problem
-from ..webhooks import secret_new, secret_problem, target_refusal
-from .leads import lead_create, lead_move, lead_update
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
@@ -55,9 +47,6 @@ Progress = Callable[[ImportPhase, int, int], None]
 # Lead fields an import or an upsert compares and writes (stage and campaign apart).
 PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
 CHUNK = 1000
-
-
-# --- Import ---
 
 
 @dataclass
@@ -491,153 +480,3 @@ def leads_current(lead_ids: list[int], *, lock: bool) -> dict[int, dict[str, Any
         ):
             currents[row["id"]] = row
     return currents
-
-
-# --- Upsert by external id (the integration API) ---
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    lead: Lead
-    created: bool
-    changed: list[str]
-
-
-def stage_by_ref(board_id: int, ref: Any) -> int:
-    """A stage of the board by id or by name (case-insensitive)."""
-    stages = Stage.objects.filter(board_id=board_id)
-    found = (
-        stages.filter(pk=ref) if isinstance(ref, int) else stages.filter(name__iexact=str(ref))
-    ).values_list("id", flat=True)
-    if not found:
-        raise InvalidInput(f"No stage {ref!r} on this board.", field="stage")
-    return found[0]
-
-
-def campaign_by_ref(board_id: int, ref: Any) -> int:
-    campaigns = Campaign.objects.filter(board_id=board_id)
-    found = (
-        campaigns.filter(pk=ref)
-        if isinstance(ref, int)
-        else campaigns.filter(name__iexact=str(ref))
-    ).values_list("id", flat=True)
-    if not found:
-        raise InvalidInput(f"No campaign {ref!r} on this board.", field="campaign")
-    return found[0]
-
-
-def upsert_lock(board_id: int, external_id: str) -> None:
-    """Two upserts of one new external id must not both create it. PostgreSQL: a
-    transaction advisory lock taken before any row lock (so outside the row lock
-    order). SQLite has one writer at a time already."""
-    if connection.vendor == "postgresql":
-        key = zlib.crc32(f"{board_id}:{external_id}".encode())
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [board_id, key - 2**31])
-
-
-@write_transaction
-def lead_upsert(
-    *, board_id: int, actor: Any, external_id: str, fields: dict[str, Any]
-) -> UpsertResult:
-    """Create the lead with this external id, or bring it to ``fields``. The same
-    call twice writes nothing the second time (no transition, no event, same version).
-    ``attributes`` are merged into the lead's; ``stage``/``campaign`` by id or name."""
-    membership_for_write(board_id, actor)
-    external_id = external_id.strip()
-    if not external_id:
-        raise InvalidInput("external_id is required.", field="external_id")
-    upsert_lock(board_id, external_id)
-    fields = dict(fields)
-    stage_ref, campaign_ref = fields.pop("stage", None), fields.pop("campaign", None)
-    stage_id = stage_by_ref(board_id, stage_ref) if stage_ref is not None else None
-    campaign_id = campaign_by_ref(board_id, campaign_ref) if campaign_ref is not None else None
-    lead = Lead.objects.filter(board_id=board_id, external_id=external_id).order_by("id").first()
-    if lead is None:
-        if not fields.get("name"):
-            raise InvalidInput("name is required for a new lead.", field="name")
-        lead = lead_create(
-            board_id=board_id,
-            actor=actor,
-            external_id=external_id,
-            stage_id=stage_id,
-            campaign_id=campaign_id,
-            transition_source=TransitionSource.API,
-            **fields,
-        )
-        return UpsertResult(lead=lead, created=True, changed=[])
-    changes = {
-        name: value
-        for name, value in fields.items()
-        if name != "attributes" and differs(name, getattr(lead, name), value)
-    }
-    if "attributes" in fields:
-        merged = {**lead.attributes, **fields["attributes"]}
-        if merged != lead.attributes:
-            changes["attributes"] = merged
-    if campaign_id is not None and campaign_id != lead.campaign_id:
-        changes["campaign"] = campaign_id
-    changed = sorted(changes)
-    # The move first: it locks the target stage before the lead (the lock order).
-    if stage_id is not None and stage_id != lead.stage_id:
-        lead_move(lead_id=lead.pk, to_stage_id=stage_id, actor=actor, source=TransitionSource.API)
-        changed.append("stage")
-    if changes:
-        lead_update(lead_id=lead.pk, actor=actor, **changes)
-    lead.refresh_from_db()
-    return UpsertResult(lead=lead, created=False, changed=sorted(changed))
-
-
-# --- Webhooks ---
-
-
-def webhook_create(
-    *, board_id: int, actor: Any, url: str, secret: str = "", events: list[str] | None = None
-) -> Webhook:
-    """A webhook delivers the events stored from now on (its cursor starts at the
-    board's last seq). No secret given: one is made in the ``whsec_`` form of
-    Standard Webhooks (returned once, on creation); a given one is a ``whsec_`` secret
-    or any other string, whose UTF-8 bytes are then the key (``leads.webhooks``).
-
-    The URL must be http(s), without credentials, and (unless
-    ``WEBHOOK_ALLOW_PRIVATE``) not resolve to an internal address: checked before
-    the transaction, since resolving the host may take a while."""
-    membership_for_write(board_id, actor)
-    refusal = target_refusal(url)
-    if refusal is not None:
-        raise InvalidInput(refusal, field="url")
-    problem = secret_problem(secret)
-    if problem is not None:
-        raise InvalidInput(problem, field="secret")
-    return webhook_insert(board_id=board_id, actor=actor, url=url, secret=secret, events=events)
-
-
-@write_transaction
-def webhook_insert(
-    *, board_id: int, actor: Any, url: str, secret: str, events: list[str] | None
-) -> Webhook:
-    """Precondition: ``url`` passed ``target_refusal`` (``webhook_create`` checks it)."""
-    membership_for_write(board_id, actor)
-    unknown = sorted(set(events or []) - set(STORED_TYPES))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown event types {', '.join(unknown)}; known: {', '.join(STORED_TYPES)}.",
-            field="events",
-        )
-    last_seq = Board.objects.filter(pk=board_id).values_list("last_seq", flat=True)[0]
-    return Webhook.objects.create(
-        board_id=board_id,
-        url=url,
-        secret=secret or secret_new(),
-        events=sorted(set(events or [])),
-        created_by=actor,
-        delivered_seq=last_seq,
-    )
-
-
-@write_transaction
-def webhook_delete(*, board_id: int, actor: Any, webhook_id: int) -> None:
-    membership_for_write(board_id, actor)
-    deleted, _ = Webhook.objects.filter(pk=webhook_id, board_id=board_id).delete()
-    if not deleted:
-        raise NotFound("Webhook not found.")

@@ -85,15 +85,14 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
+from leads.events.broadcast import encode, event_message
 from leads.integrations.ssrf import TargetRefused, delivery_target
 from leads.integrations.ssrf import (
-    target_refusal as target_refusal,  # leads.services.bridge uses it
+    target_refusal as target_refusal,  # leads.services.imports uses it
 )
-
-from .events.broadcast import encode, event_message
-from .locks import hold_take
-from .models import BoardEvent, DeliveryStatus, Webhook, WebhookDelivery
-from .worker import stop_requested, tasks_waiting
+from leads.locks import hold_take
+from leads.models import BoardEvent, DeliveryStatus, Webhook, WebhookDelivery
+from leads.worker import stop_requested, tasks_waiting
 
 logger = logging.getLogger(__name__)
 
