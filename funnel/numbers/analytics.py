@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from leads.rules import handoff_stage
-from leads.verdicts import Tally
+from leads.selectors.quality import Tally
 
 DAY_SECONDS = 86400.0
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from funnel.pages.views import MAX_ID
-from leads import selectors_bridge
+from leads import selectors
 from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
 from leads.models import Board, Role
@@ -93,8 +93,8 @@ def can_manage_webhooks(board: Board) -> bool:
 def webhook_rows(request: HttpRequest, board: Board) -> list[dict[str, Any]]:
     """Each webhook with its latest deliveries and how far behind the board it is."""
     rows = []
-    for webhook in selectors_bridge.webhooks_list(board_id=board.pk, user=request.user):
-        log = selectors_bridge.webhook_deliveries_list(
+    for webhook in selectors.webhooks_list(board_id=board.pk, user=request.user):
+        log = selectors.webhook_deliveries_list(
             board_id=board.pk, user=request.user, webhook_id=webhook.pk, limit=DELIVERIES_SHOWN
         )
         rows.append(
@@ -117,7 +117,7 @@ def render_settings(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    reasons = selectors_bridge.rejection_reasons_get(board_id=board.pk, user=request.user)
+    reasons = selectors.rejection_reasons_get(board_id=board.pk, user=request.user)
     manage = can_manage_webhooks(board)
     secret = request.session.pop(secret_key(board), None)
     context = {

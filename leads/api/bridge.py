@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads import selectors, selectors_bridge
+from leads import selectors
 from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput
 from leads.api.parsers import StrictJSONParser
 from leads.api.serializers import ATTRIBUTES_HELP, LeadOutput
@@ -230,7 +230,7 @@ class RejectionReasonsInput(serializers.Serializer):
 class RejectionReasonsApi(APIView):
     @extend_schema(responses=RejectionReasonsInput)
     def get(self, request: Request, board_id: int) -> Response:
-        reasons = selectors_bridge.rejection_reasons_get(board_id=board_id, user=request.user)
+        reasons = selectors.rejection_reasons_get(board_id=board_id, user=request.user)
         return Response({"reasons": reasons})
 
     @extend_schema(request=RejectionReasonsInput, responses=RejectionReasonsInput)
@@ -247,7 +247,7 @@ class LeadQualityApi(APIView):
     @extend_schema(parameters=[PeriodInput], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, board_id: int) -> Response:
         period = validated(PeriodInput, request.query_params)
-        quality = selectors_bridge.lead_quality_get(
+        quality = selectors.lead_quality_get(
             board_id=board_id, user=request.user, start=period.get("start"), end=period.get("end")
         )
         return Response(quality)
@@ -256,8 +256,8 @@ class LeadQualityApi(APIView):
 class HandoffQueryInput(QueryInput):
     limit = IntegerInput(
         min_value=1,
-        max_value=selectors_bridge.HANDOFF_PAGE_MAX,
-        default=selectors_bridge.HANDOFF_PAGE,
+        max_value=selectors.HANDOFF_PAGE_MAX,
+        default=selectors.HANDOFF_PAGE,
     )
     offset = IntegerInput(min_value=0, max_value=10**9, default=0)
 
@@ -267,7 +267,7 @@ class HandoffApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         query = validated(HandoffQueryInput, request.query_params)
         return Response(
-            selectors_bridge.handoff_list(
+            selectors.handoff_list(
                 board_id=board_id, user=request.user, limit=query["limit"], offset=query["offset"]
             )
         )
@@ -293,7 +293,7 @@ class WebhookOutput(serializers.ModelSerializer):
 class WebhookListCreateApi(APIView):
     @extend_schema(responses=WebhookOutput(many=True))
     def get(self, request: Request, board_id: int) -> Response:
-        webhooks = selectors_bridge.webhooks_list(board_id=board_id, user=request.user)
+        webhooks = selectors.webhooks_list(board_id=board_id, user=request.user)
         return Response(WebhookOutput(webhooks, many=True).data)
 
     @extend_schema(request=WebhookInput, responses={201: WebhookOutput})
@@ -318,7 +318,7 @@ class WebhookDeliveryListApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, board_id: int, webhook_id: int) -> Response:
         return Response(
-            selectors_bridge.webhook_deliveries_list(
+            selectors.webhook_deliveries_list(
                 board_id=board_id, user=request.user, webhook_id=webhook_id
             )
         )

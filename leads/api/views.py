@@ -51,11 +51,11 @@ from leads.api.serializers import (
     UndoInput,
     UndoOutput,
 )
-from leads.cards import card
-from leads.consistency import one_snapshot
 from leads.events import message_schema
 from leads.filters import CampaignListFilter, LeadListFilter
 from leads.models import Campaign, Lead, Team, TransitionSource
+from leads.selectors.cards import card
+from leads.selectors.reading import one_snapshot
 from leads.services import (
     board_create,
     board_member_add,
@@ -202,7 +202,7 @@ class BoardStateApi(APIView):
                 stage_id=query.get("stage"),
                 cursor=query.get("cursor"),
             )
-        # The cards are already in their wire form (leads.cards); only the board
+        # The cards are already in their wire form (leads.selectors.cards); only the board
         # goes through a serializer, which keeps a 500-card answer cheap.
         state["board"] = BoardSummaryOutput(state["board"]).data
         return Response(state)

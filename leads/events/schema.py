@@ -97,7 +97,7 @@ class You(Person):
 
 
 class Card(Wire):
-    """A lead as the board draws it (``leads.cards``): in events and in ``/state/``."""
+    """A lead as the board draws it (``leads.selectors.cards``): in events and in ``/state/``."""
 
     id: Id
     name: str

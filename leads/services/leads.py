@@ -16,8 +16,8 @@ from leads.access import (
     membership_for_write,
     stage_of_board,
 )
+from leads.selectors.cards import card, card_model
 
-from ..cards import card, card_model
 from ..errors import Conflict, InvalidInput
 from ..events import event_append, move_entry
 from ..events.schema import (

@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leads.access import leads_locked, membership_for_write, stage_of_board
+from leads.selectors.cards import card_model
 
-from ..cards import card_model
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import event_append, move_entry
 from ..events.schema import LeadMovedPayload, LeadsMovedPayload, UndoneBatch, UndoneTransition

@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from leads.consistency import one_snapshot
 from leads.models import Board, Lead
+from leads.selectors.reading import one_snapshot
 from leads.services import lead_create, lead_move
 
 

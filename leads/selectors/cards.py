@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
-from .events.schema import Card
-from .models import Lead, LeadFeedback
+from leads.events.schema import Card
+from leads.models import Lead, LeadFeedback
 
 # Columns read for a card; selectors use them with ``.values(*CARD_FIELDS)``.
 CARD_FIELDS = (

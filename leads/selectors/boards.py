@@ -1,0 +1,93 @@
+"""The boards a user may see, their members and stages.
+
+Reads are scoped to the user's boards: a board, lead or campaign of a board the
+user is not a member of is "not found", exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import (
+    CharField,
+    F,
+    Prefetch,
+    QuerySet,
+    Value,
+)
+
+from ..access import ShareViewer
+from ..errors import InvalidInput, NotFound
+from ..models import (
+    Board,
+    BoardMembership,
+    Role,
+    Stage,
+)
+
+STAGE_FIELDS = ("id", "name", "position", "kind", "team", "sla_days", "wip_limit", "color")
+
+
+def boards_for_user(user: Any) -> QuerySet[Board]:
+    """The boards the user is a member of; a share link's holder sees its one board."""
+    if isinstance(user, ShareViewer):
+        return Board.objects.filter(pk=user.board_id).order_by("name", "id")
+    return Board.objects.filter(memberships__user=user).order_by("name", "id")
+
+
+def boards_with_role(user: Any) -> QuerySet[Board]:
+    """The user's boards, each with ``my_role`` and ``my_team`` (the annotation
+    reuses the membership join of the filter: one row per board). A share link's
+    holder is a viewer of no team."""
+    if isinstance(user, ShareViewer):
+        return boards_for_user(user).annotate(
+            my_role=Value(Role.VIEWER, output_field=CharField()),
+            my_team=Value(None, output_field=CharField()),
+        )
+    return boards_for_user(user).annotate(
+        my_role=F("memberships__role"), my_team=F("memberships__team")
+    )
+
+
+def board_get(*, board_id: int, user: Any) -> Board:
+    """One query: the board (with ``last_seq``) and the user's role and team."""
+    board = boards_with_role(user).filter(pk=board_id).first()
+    if board is None:
+        raise NotFound("Board not found.")
+    return board
+
+
+def board_detail_get(*, board_id: int, user: Any) -> Board:
+    """The board with ``my_role``, ``my_team`` and ``stage_list`` (ordered)."""
+    ordered = Prefetch("stages", queryset=Stage.objects.order_by("position"), to_attr="stage_list")
+    board = boards_with_role(user).prefetch_related(ordered).filter(pk=board_id).first()
+    if board is None:
+        raise NotFound("Board not found.")
+    return board
+
+
+def board_memberships_list(*, board_id: int, user: Any) -> QuerySet[BoardMembership]:
+    board = board_get(board_id=board_id, user=user)
+    return (
+        BoardMembership.objects.filter(board_id=board.pk)
+        .select_related("user")
+        .order_by("user__username", "id")
+    )
+
+
+def board_member_user_get(*, board_id: int, user_id: int, field: str = "owner") -> Any:
+    """A member of the board as a lead owner; anyone else is invalid input (and
+    whether such a user exists is not told)."""
+    membership = (
+        BoardMembership.objects.filter(board_id=board_id, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise InvalidInput(f"User {user_id} is not a member of this board.", field=field)
+    return membership.user
+
+
+def board_stages_list(board_id: int) -> list[dict[str, Any]]:
+    """The board's stages with their colours, by position."""
+    return list(Stage.objects.filter(board_id=board_id).order_by("position").values(*STAGE_FIELDS))
