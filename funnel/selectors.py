@@ -16,11 +16,11 @@ from leads.errors import NotFound, PermissionDenied
 from leads.models import Board, Role
 from leads.rules import display_name
 from leads.selectors import board_get
+from leads.validation import MAX_ID
 
 from .models import Meeting, ShareLink, token_digest
 
 TOKEN_MAX_LENGTH = 64
-MAX_ID = 2**63 - 1
 MEETINGS_LISTED = 20
 # Moves a recap lists one by one (it counts them all).
 RECAP_MOVES_MAX = 500

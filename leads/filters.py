@@ -11,10 +11,10 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from leads.validation import MAX_ID
+
 from .models import BoardMembership, Campaign, Lead, Team
 from .validation import ascii_integer
-
-MAX_ID = 2**63 - 1
 
 
 class IdListWidget(django_filters.widgets.BaseCSVWidget, forms.TextInput):

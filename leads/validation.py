@@ -29,6 +29,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+# The largest id a database row can have (a signed 64-bit key): a larger number
+# names no row, and the database would refuse it as a parameter.
+MAX_ID = 2**63 - 1
 DATE_MIN = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 DATE_MAX = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 DATE_RANGE_TEXT = "between 1900-01-01 and 2200-01-01"

@@ -21,7 +21,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from funnel.pages.views import MAX_ID
 from leads import selectors
 from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
@@ -29,6 +28,7 @@ from leads.models import Board, Role
 from leads.selectors import board_get
 from leads.services.feedback import rejection_reasons_set
 from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
+from leads.validation import MAX_ID
 
 DELIVERIES_SHOWN = 20
 REASONS_MAX = 50

@@ -18,8 +18,7 @@ from leads.errors import NotFound
 from leads.models import Board
 from leads.rules import display_name, may_judge, page_rules
 from leads.selectors import board_get, boards_for_user
-
-MAX_ID = 2**63 - 1
+from leads.validation import MAX_ID
 
 
 @method_decorator(throttle.login_form, name="post")

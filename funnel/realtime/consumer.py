@@ -54,6 +54,7 @@ from leads.access import GUEST_NAME, ShareViewer, for_guest
 from leads.events import actor_summary, encode
 from leads.events.schema import Error, Hello, MeetingFollow, Person, Pong, You
 from leads.models import BoardMembership, Role
+from leads.validation import MAX_ID
 
 
 class Close(IntEnum):
@@ -88,7 +89,6 @@ CLOSE_CODES: dict[Close, str] = {
 }
 
 PONG = encode(Pong())
-MAX_ID = 2**63 - 1  # ids past a bigint are no board's
 # Every announcement of a revoked link starts so (``funnel.services.share_link_revoke``).
 SHARE_REVOKED_PREFIX = '{"type":"share.revoked",'
 DEFAULT_SHARE_RECHECK = 30.0  # seconds between an open share socket's checks of its link

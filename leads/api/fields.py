@@ -10,9 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from leads.validation import ascii_integer, day_problem, moment_problem, name_problem
-
-MAX_ID = 2**63 - 1
+from leads.validation import MAX_ID, ascii_integer, day_problem, moment_problem, name_problem
 
 
 class IntegerInput(serializers.IntegerField):

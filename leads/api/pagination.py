@@ -11,13 +11,14 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
 from leads.api.fields import IntegerInput, QueryInput
+from leads.validation import MAX_ID
 
 MAX_LIMIT = 1000
 
 
 class PageInput(QueryInput):
     limit = IntegerInput(min_value=1, max_value=MAX_LIMIT, required=False)
-    offset = IntegerInput(min_value=0, max_value=2**63 - 1, required=False)
+    offset = IntegerInput(min_value=0, max_value=MAX_ID, required=False)
 
 
 class CheckedLimitOffsetPagination(LimitOffsetPagination):

@@ -32,9 +32,8 @@ from leads.selectors import (
     STATE_PER_STAGE_MAX,
     boards_for_user,
 )
-from leads.validation import ascii_integer, attributes_problem
+from leads.validation import MAX_ID, ascii_integer, attributes_problem
 
-MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1
 COLOR = r"^#[0-9a-fA-F]{6}$"
 ATTRIBUTES_HELP = (

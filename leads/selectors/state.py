@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..ranks import rank_valid
 from ..rules import display_name
+from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
 from .leads import board_leads_filtered
 
@@ -62,7 +63,7 @@ def cursor_decode(cursor: str) -> tuple[str, int]:
         lead_id = int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor.", field="cursor") from None
-    if not rank_valid(position) or not 0 < lead_id < 2**63:
+    if not rank_valid(position) or not 0 < lead_id <= MAX_ID:
         raise InvalidInput("Invalid cursor.", field="cursor")
     return position, lead_id
 
