@@ -14,26 +14,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funnel.meetings import meeting_end, meeting_get, meeting_start, meetings_list, person_name
 from funnel.numbers import charts, render_limits, snapshot
+from funnel.numbers.figures import board_numbers_for, stage_conversions_for
 from funnel.numbers.recap import recap_markdown
+from funnel.sharing import (
+    SHARE_LINK_STATES,
+    share_link_create,
+    share_link_revoke,
+    share_link_state,
+    share_links_list,
+)
 from leads import selectors
 from leads.api.fields import IntegerInput, MomentInput, PeriodInput
 from leads.api.schema import CONFLICT_ANSWER
 from leads.api.views import STATE_FILTERS, validated
 from leads.models import Board
 from leads.rules import display_name
-
-from .selectors import (
-    SHARE_LINK_STATES,
-    board_numbers_for,
-    meeting_get,
-    meetings_list,
-    person_name,
-    share_link_state,
-    share_links_list,
-    stage_conversions_for,
-)
-from .services import meeting_end, meeting_start, share_link_create, share_link_revoke
 
 
 class FunnelQueryInput(PeriodInput):

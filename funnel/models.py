@@ -32,7 +32,7 @@ class ShareLink(models.Model):
 
     Only the token's digest is stored: a copy of the database (a backup, a dump
     for support) opens no board. The token itself is known once, to the
-    instance that ``funnel.services.share_link_create`` made, for its answer.
+    instance that ``funnel.sharing.share_link_create`` made, for its answer.
     """
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="share_links")
@@ -58,8 +58,8 @@ class ShareLink(models.Model):
 class Meeting(models.Model):
     """A meeting held in front of the board: from "Start meeting" to "End meeting".
 
-    At most one runs per board at a time. The recap (``funnel.selectors.
-    meeting_recap_compute``) is computed once, when it ends, from the board's
+    At most one runs per board at a time. The recap (``funnel.meetings
+    .meeting_recap_compute``) is computed once, when it ends, from the board's
     transitions between ``started_at`` and ``ended_at``, and kept as it was then.
     """
 

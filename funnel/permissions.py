@@ -28,9 +28,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from funnel.sharing import share_link_active
 from leads.access import ShareViewer, for_guest
-
-from .selectors import share_link_active
 
 SHARE_TOKEN_HEADER = "X-Share-Token"
 

@@ -1,5 +1,5 @@
 """A meeting's recap as Markdown (``GET .../meetings/<id>/recap.md``). Pure: it
-formats the stored recap (``funnel.selectors.meeting_recap_compute``), no ORM."""
+formats the stored recap (``funnel.meetings.meeting_recap_compute``), no ORM."""
 
 from __future__ import annotations
 

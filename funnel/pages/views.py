@@ -11,8 +11,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from config import throttle
+from funnel.meetings import meeting_running, meeting_summary
 from funnel.models import ShareLink
-from funnel.selectors import meeting_running, meeting_summary, share_link_find, share_link_state
+from funnel.sharing import share_link_find, share_link_state
 from leads.access import GUEST_NAME
 from leads.errors import NotFound
 from leads.models import Board

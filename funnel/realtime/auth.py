@@ -42,7 +42,7 @@ from rest_framework.authtoken.models import Token
 
 from config.clients import scope_header, scope_scheme
 from funnel.realtime.tickets import ticket_redeem
-from funnel.selectors import share_link_active, share_link_alive
+from funnel.sharing import share_link_active, share_link_alive
 from leads.access import ShareViewer
 
 # Query parameters that used to carry long-lived secrets.

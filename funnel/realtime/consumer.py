@@ -23,7 +23,7 @@ A socket opened by a read-only share link's guest (a ticket of the link, or
 ``X-Share-Token``; see ``funnel.realtime.auth``) sees its link's board as a viewer, and
 people by display name only (no ``username`` anywhere, see ``funnel.realtime.feed``);
 it appears in presence as one "Guest" per link, and closes with 4410 as soon as
-the link stops working: at once when it is revoked (``funnel.services`` announces
+the link stops working: at once when it is revoked (``funnel.sharing`` announces
 ``{"type": "share.revoked", "link": id}`` to every process; only the sockets of
 that link act on it), when it expires, and, should an announcement be lost, at
 its next check of the link (``WS_SHARE_RECHECK`` seconds).
@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from config.clients import scope_client
 from funnel.realtime.feed import Refused, Subscription, board_seq, hub
-from funnel.selectors import share_link_alive
+from funnel.sharing import share_link_alive
 from leads.access import GUEST_NAME, ShareViewer, for_guest
 from leads.events import actor_summary, encode
 from leads.events.schema import Error, Hello, MeetingFollow, Person, Pong, You
@@ -89,7 +89,7 @@ CLOSE_CODES: dict[Close, str] = {
 }
 
 PONG = encode(Pong())
-# Every announcement of a revoked link starts so (``funnel.services.share_link_revoke``).
+# Every announcement of a revoked link starts so (``funnel.sharing.share_link_revoke``).
 SHARE_REVOKED_PREFIX = '{"type":"share.revoked",'
 DEFAULT_SHARE_RECHECK = 30.0  # seconds between an open share socket's checks of its link
 

@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from funnel.models import ShareLink
-from funnel.services import share_link_create
+from funnel.sharing import share_link_create
 
 ORIGIN = (b"origin", b"http://testserver")
 HOST = (b"host", b"testserver")  # a browser's page on the server it asks: same origin

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from funnel.numbers import analytics
-from funnel.selectors import board_numbers_for, stage_conversions_for
+from funnel.numbers.figures import board_numbers_for, stage_conversions_for
 from leads import selectors
 from leads.services import campaign_move, lead_create, lead_move, transition_undo
 from tests.conftest import client_for

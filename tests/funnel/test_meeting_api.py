@@ -6,7 +6,7 @@ import pytest
 
 from funnel.models import Meeting
 from funnel.numbers.recap import recap_markdown
-from funnel.services import share_link_create
+from funnel.sharing import share_link_create
 from leads.services import lead_create, lead_move
 from leads.services.undo import transition_undo
 from tests.conftest import client_for

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from funnel.models import ShareLink
-from funnel.services import share_link_create
+from funnel.sharing import share_link_create
 from tests.conftest import config_of
 from tests.factories import BoardFactory
 

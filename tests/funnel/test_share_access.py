@@ -11,9 +11,10 @@ from django.utils import timezone
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.test import APIClient, APIRequestFactory
 
+from funnel.meetings import meeting_end, meeting_start
 from funnel.models import ShareLink
 from funnel.permissions import SHARE_READABLE
-from funnel.services import meeting_end, meeting_start, share_link_create
+from funnel.sharing import share_link_create
 from leads.access import ShareViewer, membership_for_write
 from leads.errors import PermissionDenied
 from leads.models import Lead

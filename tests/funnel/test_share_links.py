@@ -13,8 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from funnel.models import ShareLink
-from funnel.selectors import share_link_active, share_link_board
-from funnel.services import share_link_create
+from funnel.sharing import share_link_active, share_link_board, share_link_create
 from tests.conftest import client_for
 from tests.factories import BoardFactory
 

@@ -16,10 +16,11 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from config.asgi import application
+from funnel.meetings import meeting_end, meeting_start
 from funnel.models import ShareLink
 from funnel.realtime import feed as fanout
 from funnel.realtime.consumer import Close
-from funnel.services import meeting_end, meeting_start, share_link_revoke
+from funnel.sharing import share_link_revoke
 from leads.services import lead_create, lead_move
 from tests.factories import BoardFactory
 

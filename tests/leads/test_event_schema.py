@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from funnel.management.commands.event_contract import contract_module
 from funnel.realtime.consumer import Close
-from funnel.services import share_link_create
+from funnel.sharing import share_link_create
 from leads.events import event_append
 from leads.events.schema import (
     EPHEMERAL_MESSAGES,
