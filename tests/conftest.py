@@ -37,7 +37,7 @@ def pytest_configure(config):
     # Webhook tests deliver to a real receiver on 127.0.0.1; tests/leads/test_webhook_ssrf.py
     # turns the guard back on.
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    # Snapshot tests render in a row; tests/funnel/test_render_limits.py sets the limits.
+    # Snapshot tests render in a row; tests/funnel/numbers/test_render_limits.py sets the limits.
     settings.SNAPSHOT_RATE_USER = settings.SNAPSHOT_RATE_BOARD = "100000/min"
 
 

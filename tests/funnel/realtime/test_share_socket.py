@@ -23,8 +23,7 @@ from funnel.realtime.consumer import Close
 from funnel.sharing import share_link_revoke
 from leads.services import lead_create, lead_move
 from tests.factories import BoardFactory
-
-from .conftest import (
+from tests.funnel.conftest import (
     HOST,
     ORIGIN,
     close_code,

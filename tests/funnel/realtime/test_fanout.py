@@ -13,8 +13,7 @@ from channels.layers import get_channel_layer
 
 from funnel.realtime.feed import Hub, Presence, hub, stored_seq
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
-
-from .conftest import join, settle
+from tests.funnel.conftest import join, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

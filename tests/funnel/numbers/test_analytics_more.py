@@ -13,7 +13,7 @@ from funnel.numbers.analytics import (
     velocity,
     weekly_cohorts,
 )
-from tests.funnel.test_analytics import (
+from tests.funnel.numbers.test_analytics import (
     LOST,
     MQL,
     NEW,

@@ -18,8 +18,7 @@ from funnel.models import ShareLink
 from funnel.realtime.consumer import Close
 from funnel.realtime.tickets import KEY_PREFIX
 from tests.factories import BoardFactory
-
-from .conftest import close_code, new_link, open_socket, ticket_answer, ws_ticket
+from tests.funnel.conftest import close_code, new_link, open_socket, ticket_answer, ws_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

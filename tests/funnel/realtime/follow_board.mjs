@@ -8,9 +8,9 @@
 // stdin: {stage, clients: [{name, state, events}], states: {seq: [[id, rank]]},
 //         drops: {seq: {actor, lead, index}}}
 // stdout: {checked, predicted, problems: [...]} (the first problems only)
-import { loadState, applyEvent } from '../../static/board/reducer.js';
-import { buildColumns, dropPosition } from '../../static/board/model.js';
-import { emptyFilters } from '../../static/board/filters.js';
+import { loadState, applyEvent } from '../../../static/board/reducer.js';
+import { buildColumns, dropPosition } from '../../../static/board/model.js';
+import { emptyFilters } from '../../../static/board/filters.js';
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);

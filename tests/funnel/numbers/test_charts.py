@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 
 from funnel.numbers import charts
 from funnel.numbers.analytics import board_numbers
-from tests.funnel.test_analytics import MQL, NEW, NOW, PATHS, STAGES, WON, frames
-from tests.funnel.test_analytics_more import CAMPAIGN_OF, CAMPAIGNS, feedback
+from tests.funnel.numbers.test_analytics import MQL, NEW, NOW, PATHS, STAGES, WON, frames
+from tests.funnel.numbers.test_analytics_more import CAMPAIGN_OF, CAMPAIGNS, feedback
 
 STAGE_LIST = [
     {"id": int(row.id), "name": row.name, "kind": row.kind, "color": color}

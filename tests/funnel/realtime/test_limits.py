@@ -13,8 +13,7 @@ from funnel.realtime.consumer import Close
 from funnel.realtime.feed import Hub, hub
 from leads.events import encode
 from leads.services import lead_create, lead_move
-
-from .conftest import (
+from tests.funnel.conftest import (
     HOST,
     ORIGIN,
     close_code,
@@ -26,6 +25,7 @@ from .conftest import (
     token_key,
     ws_ticket,
 )
+
 from .test_fanout import Inbox, person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,8 +21,7 @@ from leads.events import LAYER_MESSAGE_TYPE, board_group, encode, event_message
 from leads.models import Board, BoardEvent
 from leads.services import lead_create, lead_move
 from tests.factories import UserFactory
-
-from .conftest import (
+from tests.funnel.conftest import (
     HOST,
     ORIGIN,
     close_code,

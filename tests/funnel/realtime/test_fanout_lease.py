@@ -14,8 +14,8 @@ import pytest
 
 from funnel.realtime.feed import Hub, Presence, hub
 from leads.events import encode
+from tests.funnel.conftest import join, settle
 
-from .conftest import join, settle
 from .test_fanout import Inbox, person
 
 pytestmark = pytest.mark.django_db(transaction=True)

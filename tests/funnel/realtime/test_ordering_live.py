@@ -15,9 +15,8 @@ from channels.db import database_sync_to_async
 from leads.selectors import STATE_PER_STAGE, board_leads_filtered, stage_cards
 from leads.services import lead_create, lead_move
 from tests.conftest import client_for
+from tests.funnel.conftest import join, receive_until_seq
 from tests.node import run_node
-
-from .conftest import join, receive_until_seq
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

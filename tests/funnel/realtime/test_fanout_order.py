@@ -16,8 +16,7 @@ from funnel.realtime.reorder import SeqOrder
 from leads.events import LAYER_MESSAGE_TYPE, board_group, broadcast, encode
 from leads.models import Board
 from leads.services import lead_create, lead_move
-
-from .conftest import join
+from tests.funnel.conftest import join
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

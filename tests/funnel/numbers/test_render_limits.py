@@ -3,7 +3,7 @@ window (429 + Retry-After, JSON), and per process a few renders at a time behind
 short queue (503 + Retry-After at once when it is full, never an unbounded wait).
 
 The PNG itself is not the subject here: ``render_png`` is replaced by one that counts
-its calls (tests/funnel/test_snapshot.py and tests/realtime/test_snapshot_burst.py
+its calls (tests/funnel/numbers/test_snapshot.py and tests/realtime/test_snapshot_burst.py
 render real ones)."""
 
 from __future__ import annotations
