@@ -13,6 +13,7 @@ from leads import selectors
 from leads.errors import Conflict, InvalidInput
 from leads.events import moment as wire_moment
 from leads.models import Lead, Stage
+from leads.selectors import frames
 from leads.services import lead_create, lead_move, transition_undo
 from tests.conftest import client_for
 
@@ -242,7 +243,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     """A big board's transitions stay in memory; every change still shows at once."""
 
     monkeypatch.setattr(selectors, "TRANSITIONS_CACHE_MIN", 1)
-    selectors.transitions_cache.clear()
+    frames.transitions_cache.clear()
 
     def fresh():
         monkeypatch.setattr(selectors, "TRANSITIONS_CACHE_MIN", 10**9)
@@ -262,7 +263,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     assert cached.equals(fresh()) and int(cached["undone"].sum()) == 2
     Lead.objects.filter(pk=leads[1].pk).delete()  # its transitions go with it
     assert selectors.transitions_frame(board.pk).equals(fresh())
-    selectors.transitions_cache.clear()
+    frames.transitions_cache.clear()
 
 
 def test_state_api_as_of(board, stages, owner, api):
