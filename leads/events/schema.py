@@ -6,7 +6,7 @@ carry two kinds of message:
 - stored events (``StoredEvent``): written by a service in its transaction
   (``leads.events.log.event_append``), with a gapless ``seq``, the moment ``at``
   and the ``actor``. Replayed from the log after a gap; what the browser's
-  reducer (``static/board/reducer.js``) applies to the state of ``/state/``.
+  reducer (``static/board/core/reducer.js``) applies to the state of ``/state/``.
 - ephemeral messages: the socket's ``hello``, ``pong``, ``error``, presence,
   a meeting's ``meeting.follow``, an import's progress, a revoked share link.
   No seq, never stored.

@@ -2,30 +2,30 @@
 // canvas view, the top bar, keyboard and screen reader support, and the test
 // hook. Each of those lives in its own module; this one only connects them.
 
-import { parseFilters, filtersToSearch, sameFilters, filtersActive } from './filters.js';
-import { createApi } from './api.js';
-import { loadState, applyEvents, mergePage } from './reducer.js';
-import { buildColumns, cardFor, defaultFolded, dropPosition } from './model.js';
-import { createSync } from './sync.js';
-import { createSocket, socketUrl, ticketUrl, CLOSE } from './socket.js';
-import { createView } from './view.js';
-import { createMeasurer } from './text.js';
-import { createToolbar } from './toolbar.js';
-import { createToaster } from './toast.js';
-import { createConfirm } from './dialog.js';
-import { createAnnouncer, describeEffect, describeCard, navigate, adjacentStage } from './a11y.js';
-import { createUndoStack, undoBody } from './undo.js';
-import { installTestHook } from './hook.js';
-import { aging, ago, count } from './format.js';
-import { teamColor } from './theme.js';
-import { dropNeighbour } from './layout.js';
-import { createPanel } from './panel.js';
-import { createTimebar } from './timebar.js';
-import { createExport } from './export.js';
-import { createMeeting } from './meeting.js';
-import { createHandoff } from './handoff.js';
-import { createQuality } from './quality.js';
-import { createImporter } from './importer.js';
+import { parseFilters, filtersToSearch, sameFilters, filtersActive } from './core/filters.js';
+import { createApi } from './net/api.js';
+import { loadState, applyEvents, mergePage } from './core/reducer.js';
+import { buildColumns, cardFor, defaultFolded, dropPosition } from './core/model.js';
+import { createSync } from './core/sync.js';
+import { createSocket, socketUrl, ticketUrl, CLOSE } from './net/socket.js';
+import { createView } from './canvas/view.js';
+import { createMeasurer } from './canvas/text.js';
+import { createToolbar } from './ui/toolbar.js';
+import { createToaster } from './ui/toast.js';
+import { createConfirm } from './ui/dialog.js';
+import { createAnnouncer, describeEffect, describeCard, navigate, adjacentStage } from './ui/a11y.js';
+import { createUndoStack, undoBody } from './core/undo.js';
+import { installTestHook } from './ui/hook.js';
+import { aging, ago, count } from './core/format.js';
+import { teamColor } from './canvas/theme.js';
+import { dropNeighbour } from './canvas/layout.js';
+import { createPanel } from './panels/panel.js';
+import { createTimebar } from './panels/timebar.js';
+import { createExport } from './panels/export.js';
+import { createMeeting } from './panels/meeting.js';
+import { createHandoff } from './panels/handoff.js';
+import { createQuality } from './panels/quality.js';
+import { createImporter } from './panels/importer.js';
 
 const VIEW_ONLY = 'View only — ask the board owner for edit access';
 const IN_THE_PAST = 'This is the board as it was then: go back to live (time bar) to change it.';

@@ -11,8 +11,8 @@
 // refetch.
 
 import { readFileSync } from 'node:fs';
-import { parseFilters } from '../../static/board/filters.js';
-import { applyEvents, loadState } from '../../static/board/reducer.js';
+import { parseFilters } from '../../static/board/core/filters.js';
+import { applyEvents, loadState } from '../../static/board/core/reducer.js';
 
 const comparable = ({ touched, ...state }) => state;
 

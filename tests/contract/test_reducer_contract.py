@@ -3,7 +3,7 @@ of Zulip's ``verify_action``: for random histories of every write,
 
     reducer(/state/ at seq N) + /events/ after N up to M  ==  /state/ at M,
 
-run through the real reducer (``static/board/reducer.js``, under node) on what
+run through the real reducer (``static/board/core/reducer.js``, under node) on what
 the real API answered. Where the reducer cannot know (an import is one summary
 event: its cards come from the server), it must say so (``refetch``), and only
 then. Every event is also checked against the one schema

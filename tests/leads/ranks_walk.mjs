@@ -1,5 +1,5 @@
 // The browser's side of tests/leads/test_ranks.py: the same walks of rank
-// generations as leads/ranks.py makes, with static/board/rank.js and the npm
+// generations as leads/ranks.py makes, with static/board/core/rank.js and the npm
 // fractional-indexing package, on keys of its own.
 //
 // stdin: [{name, start: [keys], ops: [op]}], an op being
@@ -8,7 +8,7 @@
 //   ["many", gap, n]     n ranks into gap ``gap`` (generateNKeysBetween)
 // stdout: [{name, made: [every rank made, in order], keys: [the final order]}]
 import { generateNKeysBetween } from 'fractional-indexing';
-import { rankBetween } from '../../static/board/rank.js';
+import { rankBetween } from '../../static/board/core/rank.js';
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);

@@ -1,5 +1,5 @@
 """Ranks (leads.ranks): the fractional-indexing keys, their limits, and the same
-keys from the browser's package (node, static/board/rank.js) on the same walks."""
+keys from the browser's package (node, static/board/core/rank.js) on the same walks."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEffect, navigate, adjacentStage, actorName, describeCard } from '../a11y.js';
-import { createUndoStack, undoBody } from '../undo.js';
+import { describeEffect, navigate, adjacentStage, actorName, describeCard } from '../ui/a11y.js';
+import { createUndoStack, undoBody } from '../core/undo.js';
 
 const names = { 1: 'New', 2: 'MQL', 3: 'SQL' };
 const ctx = { stageName: (id) => names[id], campaignName: () => 'Webinar', me: { id: 1 } };

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createApi, csrfToken, request } from '../api.js';
+import { createApi, csrfToken, request } from '../net/api.js';
 
 /** A document with (or without) the meta tag, as templates/base.html writes it. */
 function page(token) {

@@ -2,11 +2,11 @@
 // report; the handoff form's fields and body; the lead quality panel.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mappingProblems, progressValue, progressText, reportView, importLabel, presetText, TARGETS } from '../importer.js';
-import { feedbackFields, feedbackBody, feedbackProblem, verdictNews } from '../handoff.js';
-import { qualityView, periodQuery, recentLine } from '../quality.js';
-import { emptyFilters } from '../filters.js';
-import { describeEffect, describeCard } from '../a11y.js';
+import { mappingProblems, progressValue, progressText, reportView, importLabel, presetText, TARGETS } from '../panels/importer.js';
+import { feedbackFields, feedbackBody, feedbackProblem, verdictNews } from '../panels/handoff.js';
+import { qualityView, periodQuery, recentLine } from '../panels/quality.js';
+import { emptyFilters } from '../core/filters.js';
+import { describeEffect, describeCard } from '../ui/a11y.js';
 
 // What the page config hands the script (leads.rules.page_rules), in short.
 const RULES = {
@@ -154,7 +154,7 @@ test('screen readers hear verdicts and imports', () => {
 });
 
 test('bridge requests: JSON or a form, the share token, the server\'s words on failure', async () => {
-  const { request } = await import('../api.js');
+  const { request } = await import('../net/api.js');
   const calls = [];
   const answer = (status, body) => async (url, init) => {
     calls.push({ url, init });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { MESSAGE_SCHEMA, STORED_TYPES, EPHEMERAL_TYPES, CLOSE } from '../generated/contract.js';
-import { CLOSE as SOCKET_CLOSE } from '../socket.js';
+import { CLOSE as SOCKET_CLOSE } from '../net/socket.js';
 import * as fx from './fixtures.js';
 
 // ``discriminator`` (OpenAPI's, with a mapping ajv does not take) only names the

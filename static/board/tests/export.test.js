@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { exportLayout, describeFilters, stampText, exportFileName, exportTime, UHD } from '../export.js';
-import { emptyFilters } from '../filters.js';
+import { exportLayout, describeFilters, stampText, exportFileName, exportTime, UHD } from '../panels/export.js';
+import { emptyFilters } from '../core/filters.js';
 
 const SCREEN = { width: 1220, height: 780 };
 

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFilters, filtersToSearch, filterParams, cardMatches, filtersActive, emptyFilters, sameFilters } from '../filters.js';
+import { parseFilters, filtersToSearch, filterParams, cardMatches, filtersActive, emptyFilters, sameFilters } from '../core/filters.js';
 
 test('query string -> filters, invalid values dropped', () => {
   const f = parseFilters('?campaign=3,5&campaign=7&campaign=x&owner=12&team=sales&score_min=40&score_max=101&q=%20acme%20');

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { money, daysSince, aging, ago, percent, initials, shortName, daysText, count } from '../format.js';
+import { money, daysSince, aging, ago, percent, initials, shortName, daysText, count } from '../core/format.js';
 
 test('money is compact: $1.2M style', () => {
   assert.equal(money(0), '$0');

@@ -2,11 +2,11 @@
 // and its list geometry.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../reducer.js';
-import { buildColumns, canJudge, cardFor, dropPosition } from '../model.js';
-import { rankBetween } from '../rank.js';
-import { listLayout, dropNeighbour, LANE, M, cardTop } from '../layout.js';
-import { emptyFilters } from '../filters.js';
+import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../core/reducer.js';
+import { buildColumns, canJudge, cardFor, dropPosition } from '../core/model.js';
+import { rankBetween } from '../core/rank.js';
+import { listLayout, dropNeighbour, LANE, M, cardTop } from '../canvas/layout.js';
+import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved, created, updated, feedback, campaignMoved, imported, move } from './fixtures.js';
 
 // New [1 2 3 | more]  MQL [4]  SQL (sales) [5 6 | more]: 5 waits, 6 was accepted;

@@ -1,11 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { meetingScale, presenterView, followPlan } from '../meeting.js';
-import { recapFigures, recapFileName } from '../recap.js';
-import { emptyFilters } from '../filters.js';
-import { COLORS, setPalette } from '../theme.js';
-import { socketUrl } from '../socket.js';
-import { createApi } from '../api.js';
+import { meetingScale, presenterView, followPlan } from '../panels/meeting.js';
+import { recapFigures, recapFileName } from '../panels/recap.js';
+import { emptyFilters } from '../core/filters.js';
+import { COLORS, setPalette } from '../canvas/theme.js';
+import { socketUrl } from '../net/socket.js';
+import { createApi } from '../net/api.js';
 
 const open = { folded: false };
 const folded = { folded: true };

@@ -1,9 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadState, applyEvent } from '../reducer.js';
-import { buildColumns, cardFor, defaultFolded, dropPosition } from '../model.js';
-import { rankBetween } from '../rank.js';
-import { emptyFilters } from '../filters.js';
+import { loadState, applyEvent } from '../core/reducer.js';
+import { buildColumns, cardFor, defaultFolded, dropPosition } from '../core/model.js';
+import { rankBetween } from '../core/rank.js';
+import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved } from './fixtures.js';
 
 const state = () => loadState(apiState(), emptyFilters());

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { panelFigure, chartsEmpty, chartHeight, shortLabel, chartSummary, CHARTS } from '../panel.js';
+import { panelFigure, chartsEmpty, chartHeight, shortLabel, chartSummary, CHARTS } from '../panels/panel.js';
 
 // Trimmed figures in the shape funnel/charts.py answers.
 const layout = (title, extra = {}) => ({ title: { text: title, x: 0.02 }, font: { family: 'Inter', size: 13 }, margin: { l: 60, r: 20, t: 50, b: 50 }, template: { layout: {} }, ...extra });

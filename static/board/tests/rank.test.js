@@ -3,10 +3,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyBetween } from 'fractional-indexing';
-import { compareRanks, rankBetween } from '../rank.js';
-import { compareCards, loadState, applyEvent } from '../reducer.js';
-import { buildColumns, dropPosition } from '../model.js';
-import { emptyFilters } from '../filters.js';
+import { compareRanks, rankBetween } from '../core/rank.js';
+import { compareCards, loadState, applyEvent } from '../core/reducer.js';
+import { buildColumns, dropPosition } from '../core/model.js';
+import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved, rank } from './fixtures.js';
 
 test('ranks compare by their bytes, not by language', () => {

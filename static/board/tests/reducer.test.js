@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadState, applyEvents, applyEvent, mergePage } from '../reducer.js';
-import { emptyFilters } from '../filters.js';
+import { loadState, applyEvents, applyEvent, mergePage } from '../core/reducer.js';
+import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved, created, updated, campaignCreated, campaignMoved, batchUndone, feedback, move, DANA, ME } from './fixtures.js';
 
 const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import {
   DAY_MS, MOVE_MS, MAX_X1_MS, MAX_FRAME_MS, sliderDays, sliderMoment, sliderIndex, momentLabel, isoDay, replayPeriod,
   replayRate, advance, dueRange, addPage, moveEvent, frameEvents, newerCard,
-} from '../replay.js';
-import { loadState, applyEvents } from '../reducer.js';
+} from '../core/replay.js';
+import { loadState, applyEvents } from '../core/reducer.js';
 import { apiState, card } from './fixtures.js';
 
 const BEGAN = '2026-05-26T16:51:49Z';

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { linkLine, linkAddress, momentText } from '../sharelinks.js';
+import { linkLine, linkAddress, momentText } from '../panels/sharelinks.js';
 
 const moment = (at) => (at ? at.slice(11, 16) : '?');
 const base = { id: 4, created_at: '2026-12-01T09:30:00Z', created_by: 'Dana Sales', expires_at: null, revoked_at: null };

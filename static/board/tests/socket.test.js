@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, linkStatus, socketUrl, ticketUrl, createSocket, SocketRefused, CLOSE } from '../socket.js';
+import { backoffDelay, linkStatus, socketUrl, ticketUrl, createSocket, SocketRefused, CLOSE } from '../net/socket.js';
 
 test('backoff grows, is capped, and is jittered', () => {
   assert.equal(backoffDelay(0, () => 0), 250);

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createSync, MAX_CATCH_UP } from '../sync.js';
+import { createSync, MAX_CATCH_UP } from '../core/sync.js';
 
 function harness({ log = [], serverSeq = 0, pageSize = Infinity } = {}) {
   const h = {

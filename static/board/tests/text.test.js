@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { ellipsize, createMeasurer } from '../text.js';
+import { ellipsize, createMeasurer } from '../canvas/text.js';
 
 const mono = (t) => Array.from(t).length * 10; // every character 10 wide
 

@@ -1,16 +1,16 @@
 // Browsers following a board, run on node with the board's own front-end code:
 // each client loads its /state/ answer and applies the events its socket got,
-// with static/board/reducer.js, exactly as the page does. After every event
+// with static/board/core/reducer.js, exactly as the page does. After every event
 // its column must equal what /state/ answered after that event (ids and ranks),
 // and before each of its own drops it predicts the rank the server then gave
-// (static/board/model.js dropPosition).
+// (static/board/core/model.js dropPosition).
 //
 // stdin: {stage, clients: [{name, state, events}], states: {seq: [[id, rank]]},
 //         drops: {seq: {actor, lead, index}}}
 // stdout: {checked, predicted, problems: [...]} (the first problems only)
-import { loadState, applyEvent } from '../../../static/board/reducer.js';
-import { buildColumns, dropPosition } from '../../../static/board/model.js';
-import { emptyFilters } from '../../../static/board/filters.js';
+import { loadState, applyEvent } from '../../../static/board/core/reducer.js';
+import { buildColumns, dropPosition } from '../../../static/board/core/model.js';
+import { emptyFilters } from '../../../static/board/core/filters.js';
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);

@@ -2,7 +2,7 @@
 // through a share link sends ``X-Share-Token`` instead). Errors are ApiError
 // with the server's readable ``detail``.
 
-import { filterParams } from './filters.js';
+import { filterParams } from '../core/filters.js';
 
 export class ApiError extends Error {
   constructor(status, body, message) {

@@ -12,9 +12,9 @@
 //
 // The contract is POST /api/boards/<id>/import/ (leads/api_bridge.py).
 
-import { request } from './api.js';
-import { count as countText } from './format.js';
-import { addToTestHook } from './hook.js';
+import { request } from '../net/api.js';
+import { count as countText } from '../core/format.js';
+import { addToTestHook } from '../ui/hook.js';
 
 export const MAX_BYTES = 50 * 1024 * 1024;
 

@@ -10,8 +10,8 @@
 // a URL) for a single-use ticket (POST /api/ws-ticket/) and opens ?ticket=.
 
 import { request } from './api.js';
-import { createToaster } from './toast.js';
-import { CLOSE } from './generated/contract.js';
+import { createToaster } from '../ui/toast.js';
+import { CLOSE } from '../generated/contract.js';
 
 // The server's close codes (funnel.realtime.consumer.Close, written into the build by
 // manage.py event_contract): TOO_BIG, BAD_MESSAGE, UNAUTHENTICATED, NOT_FOUND,

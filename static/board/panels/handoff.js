@@ -8,12 +8,12 @@
 // browser through the stored ``lead.feedback`` event (reducer.js), this one too.
 // The form is a native <dialog>: focus stays inside, Escape closes it.
 
-import { HANDOFF_EVENT } from './column.js';
-import { LANE, M } from './layout.js';
-import { canJudge } from './model.js';
-import { request } from './api.js';
-import { addToTestHook } from './hook.js';
-import { money, count as countText, daysSince } from './format.js';
+import { HANDOFF_EVENT } from '../canvas/column.js';
+import { LANE, M } from '../canvas/layout.js';
+import { canJudge } from '../core/model.js';
+import { request } from '../net/api.js';
+import { addToTestHook } from '../ui/hook.js';
+import { money, count as countText, daysSince } from '../core/format.js';
 
 // Not offered in the form although the server takes it: where a lead stands
 // says nothing of the data marketing sent.

@@ -9,9 +9,9 @@
 import {
   DAY_MS, SPEEDS, PERIODS, MAX_MOVES, TRANSITIONS_PAGE, sliderDays, sliderMoment, sliderIndex, momentLabel, dayLabel,
   isoDay, replayPeriod, replayRate, advance, dueRange, addPage, frameEvents, newerCard,
-} from './replay.js';
-import { count } from './format.js';
-import { addToTestHook } from './hook.js';
+} from '../core/replay.js';
+import { count } from '../core/format.js';
+import { addToTestHook } from '../ui/hook.js';
 import { afterFirstDraw } from './idle.js';
 
 const SPEED_KEY = 'funnelboard.replaySpeed';

@@ -6,10 +6,10 @@
 // import arrives on the live link, so marketing sees sales' word at once.
 // The latest verdicts since the page opened are listed under the figures.
 
-import { request } from './api.js';
-import { percent, count as countText, ago } from './format.js';
-import { filtersActive } from './filters.js';
-import { addToTestHook } from './hook.js';
+import { request } from '../net/api.js';
+import { percent, count as countText, ago } from '../core/format.js';
+import { filtersActive } from '../core/filters.js';
+import { addToTestHook } from '../ui/hook.js';
 import { afterFirstDraw } from './idle.js';
 
 export const PERIODS = [

@@ -20,13 +20,13 @@
 // board.api (meetings, share links), board.columns. Feature methods: loaded,
 // message, closed, asOf.
 
-import { filterParams, parseFilters, sameFilters } from './filters.js';
-import { setPalette } from './theme.js';
-import { M } from './layout.js';
-import { CLOSE } from './socket.js';
-import { addToTestHook } from './hook.js';
+import { filterParams, parseFilters, sameFilters } from '../core/filters.js';
+import { setPalette } from '../canvas/theme.js';
+import { M } from '../canvas/layout.js';
+import { CLOSE } from '../net/socket.js';
+import { addToTestHook } from '../ui/hook.js';
 import { renderRecap, downloadRecapPng, recapFileName } from './recap.js';
-import { saveBlob } from './download.js';
+import { saveBlob } from '../ui/download.js';
 import { createShareLinks } from './sharelinks.js';
 
 export const SAMPLE_MS = 300;

@@ -12,9 +12,9 @@ import { Konva, Rect, Text, Circle, Arrow } from './konva.js';
 import { M, LANE, cardTop, listLayout } from './layout.js';
 import { COLORS, FONT_FAMILY, TEAM_LABELS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
-import { money, count as countText, percent } from './format.js';
+import { money, count as countText, percent } from '../core/format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
-import { awaitsVerdict } from './reducer.js';
+import { awaitsVerdict } from '../core/reducer.js';
 
 export const HANDOFF_EVENT = 'funnelboard:handoff';
 

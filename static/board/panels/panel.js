@@ -7,9 +7,9 @@
 // drawn. The panel folds away (remembered in this browser); folded, it asks
 // for nothing.
 
-import { addToTestHook } from './hook.js';
-import { filtersActive, sameFilters } from './filters.js';
-import { momentLabel } from './replay.js';
+import { addToTestHook } from '../ui/hook.js';
+import { filtersActive, sameFilters } from '../core/filters.js';
+import { momentLabel } from '../core/replay.js';
 import { afterFirstDraw } from './idle.js';
 
 const OPEN_KEY = 'funnelboard.panel';

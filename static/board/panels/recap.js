@@ -2,8 +2,8 @@
 // meeting view's dialog, and drawn on a 2D canvas for "Download PNG" (drawn from
 // the figures, never a screenshot). ``recapFigures`` is pure; the rest is DOM.
 
-import { money, percent, count } from './format.js';
-import { saveBlob } from './download.js';
+import { money, percent, count } from '../core/format.js';
+import { saveBlob } from '../ui/download.js';
 
 const ROW_MOVES = 14; // moves listed in the dialog and the picture; the Markdown has them all
 

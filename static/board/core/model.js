@@ -7,7 +7,7 @@
 // columns have ``lane: 0`` and ``handoff: null``.
 
 import { compareCards, compareWaiting, waitsInLane } from './reducer.js';
-import { dropNeighbour } from './layout.js';
+import { dropNeighbour } from '../canvas/layout.js';
 import { rankBetween } from './rank.js';
 
 /** May this member accept or reject leads in the handoff lane? The server's

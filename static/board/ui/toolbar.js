@@ -2,9 +2,9 @@
 // the URL), Undo. Real form controls with labels; the canvas is not needed
 // to use any of it.
 
-import { initials } from './format.js';
-import { TEAM_COLORS, TEAM_LABELS } from './theme.js';
-import { emptyFilters } from './filters.js';
+import { initials } from '../core/format.js';
+import { TEAM_COLORS, TEAM_LABELS } from '../canvas/theme.js';
+import { emptyFilters } from '../core/filters.js';
 
 const STATUS_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
 

@@ -4,11 +4,11 @@
 // stamped with the board's name, its filters, the moment it shows and the
 // time of the export. Saved as ``<board>-<date>.png``.
 
-import { COLORS, FONT_FAMILY, TEAM_LABELS } from './theme.js';
-import { filtersActive, filterParams } from './filters.js';
-import { momentLabel, isoDay } from './replay.js';
-import { addToTestHook } from './hook.js';
-import { saveBlob } from './download.js';
+import { COLORS, FONT_FAMILY, TEAM_LABELS } from '../canvas/theme.js';
+import { filtersActive, filterParams } from '../core/filters.js';
+import { momentLabel, isoDay } from '../core/replay.js';
+import { addToTestHook } from '../ui/hook.js';
+import { saveBlob } from '../ui/download.js';
 
 export const EXPORT_SIZES = [
   { id: '1x', label: 'Screen (1x)' },

@@ -11,7 +11,7 @@ import { Konva, Rect, Text, Circle, Arc } from './konva.js';
 import { M, LANE } from './layout.js';
 import { COLORS, FONT_FAMILY, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
-import { money, shortName, daysLabel } from './format.js';
+import { money, shortName, daysLabel } from '../core/format.js';
 
 const NAME = { size: 14, weight: 600 };
 const BODY = { size: 12.5, weight: 400 };
