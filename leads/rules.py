@@ -1,5 +1,5 @@
 """The board's rules, each written once. The server applies them; the browser is
-handed their answers (``me.may_judge`` in the page config and in ``/boards/<id>/``,
+handed their answers (``me.may_edit`` in the page config, ``me.may_judge`` in it and in ``/boards/<id>/``,
 ``handoff.stage`` in ``/state/``) instead of a second copy in JavaScript.
 
 Pure: no queries. Stages and people come in as model instances or as the dicts
@@ -53,6 +53,12 @@ def handoff_stage[S](stages: Iterable[S]) -> S | None:
         ),
         None,
     )
+
+
+def may_edit(role: str | None) -> bool:
+    """May a member change the board (move, add, import)? Owners and editors;
+    viewers and share-link guests read only."""
+    return role in (Role.OWNER, Role.EDITOR)
 
 
 def may_judge(role: str | None, team: str | None) -> bool:

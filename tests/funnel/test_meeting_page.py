@@ -71,6 +71,7 @@ def test_a_share_link_opens_the_meeting_without_an_account(board, link):
         "name": "Guest",
         "role": "viewer",
         "team": None,
+        "may_edit": False,
         "may_judge": False,
     }
     assert config["meeting"]["share"] == link.token and config["meeting"]["guest"] is True

@@ -36,6 +36,7 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
             "name": "Dana Sales",
             "role": "editor",
             "team": "sales",
+            "may_edit": True,
             "may_judge": True,
         },
         "rules": {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]},
@@ -49,6 +50,7 @@ def test_viewer_gets_the_page_with_the_viewer_role(board, viewer, client_for):
     response = client_for(viewer).get(f"/boards/{board.pk}/")
     assert response.status_code == 200
     assert config_of(response)["me"]["role"] == "viewer"
+    assert config_of(response)["me"]["may_edit"] is False  # the page script reads the answer, not the role
     assert "View only — ask the board owner for edit access" in response.content.decode()
 
 

@@ -265,22 +265,3 @@ export function listLayout(count, hasMore, lane = null, m = M) {
     },
   };
 }
-
-/**
- * The drawn neighbour of a drop, for the server to place the card next to it.
- * A filtered column hides cards, so an index among the drawn cards is not an
- * index in the stage; "after the card drawn above" (or "before the card drawn
- * below", at the top) is the same place on both sides.
- * @param {number[]} ids the column's drawn lead ids (may include the dragged one)
- * @param {number} lane how many of ``ids`` are the handoff lane's (drawn first)
- * @returns {{after?: number, before?: number}}
- */
-export function dropNeighbour(ids, leadId, index, lane = 0) {
-  // The handoff lane's cards are drawn out of (position) order: never a neighbour.
-  const others = ids.slice(lane).filter((id) => id !== leadId);
-  index = Math.max(0, index - lane);
-  if (index > 0 && index - 1 < others.length) return { after: others[index - 1] };
-  if (index <= 0 && others.length) return { before: others[0] };
-  if (others.length) return { after: others[others.length - 1] };
-  return {};
-}

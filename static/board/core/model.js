@@ -7,8 +7,13 @@
 // columns have ``lane: 0`` and ``handoff: null``.
 
 import { compareCards, compareWaiting, waitsInLane } from './reducer.js';
-import { dropNeighbour } from '../canvas/layout.js';
 import { rankBetween } from './rank.js';
+
+/** A stage's name as the board's sentences say it (a stage not in ``state``:
+ * "another stage"). */
+export function stageName(state, id) {
+  return state && state.stages[id] ? state.stages[id].name : 'another stage';
+}
 
 /** May this member accept or reject leads in the handoff lane? The server's
  * answer (``me.may_judge``, from ``leads.rules.may_judge``): the rule lives there. */
@@ -160,4 +165,23 @@ function laneOf(state, hand) {
 /** Won and Lost start folded; anything the user unfolded or folded is kept. */
 export function defaultFolded(state) {
   return new Set(state.stageOrder.filter((id) => state.stages[id].kind !== 'open'));
+}
+
+/**
+ * The drawn neighbour of a drop, for the server to place the card next to it.
+ * A filtered column hides cards, so an index among the drawn cards is not an
+ * index in the stage; "after the card drawn above" (or "before the card drawn
+ * below", at the top) is the same place on both sides.
+ * @param {number[]} ids the column's drawn lead ids (may include the dragged one)
+ * @param {number} lane how many of ``ids`` are the handoff lane's (drawn first)
+ * @returns {{after?: number, before?: number}}
+ */
+export function dropNeighbour(ids, leadId, index, lane = 0) {
+  // The handoff lane's cards are drawn out of (position) order: never a neighbour.
+  const others = ids.slice(lane).filter((id) => id !== leadId);
+  index = Math.max(0, index - lane);
+  if (index > 0 && index - 1 < others.length) return { after: others[index - 1] };
+  if (index <= 0 && others.length) return { before: others[0] };
+  if (others.length) return { after: others[others.length - 1] };
+  return {};
 }

@@ -5,13 +5,11 @@
 //   offline       no network, or several tries failed (still trying, slower)
 // Writes never go through here (REST), so the page keeps working without it.
 //
-// Members' browsers open it with their session cookie. A share link's guest has
-// none: before each (re)connect it trades the link's token (a header, never in
-// a URL) for a single-use ticket (POST /api/ws-ticket/) and opens ?ticket=.
+// Members' browsers open it with their session cookie; a share link's guest
+// opens it with a fresh ticket before each (re)connect (tickets.js).
 
-import { request } from './api.js';
-import { createToaster } from '../ui/toast.js';
 import { CLOSE } from '../generated/contract.js';
+import { SocketRefused } from './tickets.js';
 
 // The server's close codes (funnel.realtime.consumer.Close, written into the build by
 // manage.py event_contract): TOO_BIG, BAD_MESSAGE, UNAUTHENTICATED, NOT_FOUND,
@@ -30,13 +28,10 @@ export function closeMessage(code) {
   return CLOSE_MESSAGES[code] || null;
 }
 
-let pageToast = null;
-function showNotice(message) {
-  if (typeof document === 'undefined') return;
-  const root = document.getElementById('toasts');
-  if (!root) return;
-  pageToast = pageToast || createToaster(root);
-  pageToast(message, { kind: 'error' });
+/** Does the server mean a close as final (signed out, board gone, share link
+ * ended)? Then the socket stops retrying and the page stops asking. */
+export function isFinalClose(code) {
+  return code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED;
 }
 
 /** Delay before reconnect attempt ``attempt`` (0-based): exponential, capped,
@@ -51,34 +46,6 @@ export function linkStatus({ open, hello, failures, online }) {
   if (open && hello) return 'live';
   if (online === false || failures >= 4) return 'offline';
   return 'reconnecting';
-}
-
-/** ``ticket``: a single-use ticket from POST /api/ws-ticket/. */
-export function socketUrl(location, boardId, { ticket = null } = {}) {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = ticket ? `?ticket=${encodeURIComponent(ticket)}` : '';
-  return `${scheme}://${location.host}/ws/boards/${boardId}/${query}`;
-}
-
-/** The server will not open the socket: act as if it had closed with ``code``. */
-export class SocketRefused extends Error {
-  constructor(code) {
-    super(`socket refused (${code})`);
-    this.closeCode = code;
-  }
-}
-
-/** The socket URL of a share link's guest, with a fresh ticket of the link
- * (``share``: its token). A link that no longer works is SHARE_ENDED. */
-export async function ticketUrl(location, boardId, { share, fetchImpl } = {}) {
-  let answer;
-  try {
-    answer = await request('POST', '/api/ws-ticket/', { share, timeoutMs: 10_000, ...(fetchImpl ? { fetchImpl } : {}) });
-  } catch (error) {
-    if (error && (error.status === 401 || error.status === 403)) throw new SocketRefused(CLOSE.SHARE_ENDED);
-    throw error;
-  }
-  return socketUrl(location, boardId, { ticket: answer.ticket });
 }
 
 /**
@@ -189,14 +156,14 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
   function ended(code, wasLive) {
     handlers.closed && handlers.closed(code);
     const message = closeMessage(code);
-    if (message) (handlers.notice || showNotice)(message, code);
+    if (message && handlers.notice) handlers.notice(message, code);
     if (code === CLOSE.TOO_MANY) {
       // Refused or throttled: back off as after several failures, not at once.
       failures = Math.max(failures, 3) + 1;
       scheduleRetry();
       return;
     }
-    if (code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED) {
+    if (isFinalClose(code)) {
       stopped = true;
       failures = Math.max(failures, 4);
       setStatus();

@@ -10,8 +10,9 @@
 
 import { HANDOFF_EVENT } from '../canvas/column.js';
 import { LANE, M } from '../canvas/layout.js';
-import { canJudge } from '../core/model.js';
+import { canJudge, stageName } from '../core/model.js';
 import { request } from '../net/api.js';
+import { VIEW_ONLY } from '../net/writes.js';
 import { addToTestHook } from '../ui/hook.js';
 import { money, count as countText, daysSince } from '../core/format.js';
 
@@ -103,7 +104,7 @@ export function createHandoff(board) {
   const canvas = document.getElementById('board-canvas');
   const boardEl = document.getElementById('board');
   if (!canvas || !boardEl) return {};
-  const judge = () => canJudge(board.me) && board.canEdit;
+  const judge = () => canJudge(board.me); // the server's answer includes the edit right
   let dialog = null;
   let open = null; // {lead, card, busy}
   let selected = null;
@@ -118,10 +119,7 @@ export function createHandoff(board) {
       const c = board.state && board.state.campaigns[id];
       return c ? c.name : `#${id}`;
     },
-    stage: (id) => {
-      const s = board.state && board.state.stages[id];
-      return s ? s.name : 'another stage';
-    },
+    stage: (id) => stageName(board.state, id),
   };
 
   function laneColumn() {
@@ -247,7 +245,7 @@ export function createHandoff(board) {
   /** Open the form for a waiting lead, ``verdict`` preselected (or null). */
   async function openFor(leadId, verdict = null) {
     if (!judge()) {
-      board.toast(board.canEdit ? 'Sales accepts or rejects the leads in the handoff lane.' : 'View only — ask the board owner for edit access');
+      board.toast(board.canEdit ? 'Sales accepts or rejects the leads in the handoff lane.' : VIEW_ONLY);
       return;
     }
     if (board.asOf) {

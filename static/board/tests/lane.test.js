@@ -3,9 +3,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent, applyEvents, waitsInLane, awaitsVerdict } from '../core/reducer.js';
-import { buildColumns, canJudge, cardFor, dropPosition } from '../core/model.js';
+import { buildColumns, canJudge, cardFor, dropPosition, dropNeighbour } from '../core/model.js';
 import { rankBetween } from '../core/rank.js';
-import { listLayout, dropNeighbour, LANE, M, cardTop } from '../canvas/layout.js';
+import { listLayout, LANE, M, cardTop } from '../canvas/layout.js';
 import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved, created, updated, feedback, campaignMoved, imported, move } from './fixtures.js';
 

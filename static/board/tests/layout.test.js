@@ -122,7 +122,7 @@ test('chips wrap into rows, ellipsize, and end with +N when they do not fit', ()
 });
 
 test('a drop names its drawn neighbour, so hidden cards cannot shift it', async () => {
-  const { dropNeighbour } = await import('../canvas/layout.js');
+  const { dropNeighbour } = await import('../core/model.js');
   // drawn column [a b c] (ids 1 2 3), dragging 9 in from elsewhere
   assert.deepEqual(dropNeighbour([1, 2, 3], 9, 0), { before: 1 });
   assert.deepEqual(dropNeighbour([1, 2, 3], 9, 2), { after: 2 });

@@ -4,7 +4,7 @@ import { meetingScale, presenterView, followPlan } from '../panels/meeting.js';
 import { recapFigures, recapFileName } from '../panels/recap.js';
 import { emptyFilters } from '../core/filters.js';
 import { COLORS, setPalette } from '../canvas/theme.js';
-import { socketUrl } from '../net/socket.js';
+import { socketUrl } from '../net/tickets.js';
 import { createApi } from '../net/api.js';
 
 const open = { folded: false };

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, linkStatus, socketUrl, ticketUrl, createSocket, SocketRefused, CLOSE } from '../net/socket.js';
+import { backoffDelay, linkStatus, createSocket, isFinalClose, CLOSE } from '../net/socket.js';
+import { socketUrl, ticketUrl, SocketRefused } from '../net/tickets.js';
 
 test('backoff grows, is capped, and is jittered', () => {
   assert.equal(backoffDelay(0, () => 0), 250);

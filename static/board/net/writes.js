@@ -1,0 +1,151 @@
+// This browser's writes: a card moved (drawn at once, in flight until the
+// server's event), a campaign moved (asked first), and Undo of its own moves.
+// A refusal is said in the board's words and the card goes back.
+
+import { cardFor, dropNeighbour, dropPosition, stageName } from '../core/model.js';
+import { filtersActive } from '../core/filters.js';
+import { columnOf, settlePending } from '../core/store.js';
+import { createUndoStack, undoBody } from '../core/undo.js';
+import { ago, count } from '../core/format.js';
+
+export const VIEW_ONLY = 'View only — ask the board owner for edit access';
+const IN_THE_PAST = 'This is the board as it was then: go back to live (time bar) to change it.';
+
+/**
+ * parts: {store, api, me, canEdit, view, render, toast, confirm, follow (follow.js),
+ * showUndo(enabled, label)}
+ */
+export function createWrites({ store, api, me, canEdit, view, render, toast, confirm, follow, showUndo }) {
+  const undoStack = createUndoStack();
+  const name = (id) => stageName(store.state, id);
+
+  /** May this browser change the board now? If not, say why. */
+  function mayWrite() {
+    if (!canEdit) toast(VIEW_ONLY);
+    else if (store.asOf != null) toast(IN_THE_PAST);
+    return canEdit && store.asOf == null;
+  }
+
+  function updateUndo() {
+    const top = undoStack.peek();
+    showUndo(canEdit && top != null, top ? top.label : '');
+  }
+
+  async function moveLead(leadId, toStage, index) {
+    if (!mayWrite()) return;
+    const { state, pending, inFlight } = store;
+    if (inFlight.has(leadId)) {
+      toast('Still saving the last move of this card…');
+      return;
+    }
+    const card = cardFor(state, pending, leadId);
+    if (!card) return;
+    const from = card.stage;
+    const target = columnOf(store, toStage);
+    const drawn = target ? target.ids : [];
+    const lane = target ? target.lane : 0;
+    const neighbour = dropNeighbour(drawn, leadId, index, lane);
+    const position = dropPosition(state, pending, drawn, leadId, index, lane);
+    inFlight.add(leadId);
+    pending.set(leadId, { card, from, to: toStage, position, awaitSeq: Infinity });
+    render();
+    try {
+      const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, ...neighbour, version: card.version });
+      store.ownSeqs.add(answer.seq);
+      if (answer.transition) {
+        undoStack.push({ transition: answer.transition.id, label: `${card.name} back to ${name(from)}` });
+        updateUndo();
+      }
+      const p = pending.get(leadId);
+      if (p) p.awaitSeq = answer.seq;
+      follow.applyAnswer(answer.event);
+    } catch (error) {
+      const before = view.snapshot([leadId]);
+      pending.delete(leadId);
+      inFlight.delete(leadId);
+      render();
+      view.animate(before, [{ lead: leadId, to: from, label: null }]);
+      toast(await refusal(error, leadId), { kind: 'error' });
+      return;
+    } finally {
+      inFlight.delete(leadId);
+    }
+    settlePending(store);
+    render();
+  }
+
+  /** Why a move was refused, in the board's words. */
+  async function refusal(error, leadId) {
+    if (error.status === 409) {
+      await follow.sync.catchUp().catch(() => {});
+      let touched = store.state.touched[leadId];
+      if (!touched) {
+        try {
+          const transitions = await api.transitions(leadId);
+          const last = transitions[transitions.length - 1];
+          if (last) touched = { actor: last.actor, to: last.to_stage, at: last.at };
+        } catch {
+          /* fall back to the server's words */
+        }
+      }
+      if (touched) {
+        const who = !touched.actor ? 'Someone' : touched.actor.id === me.id ? 'You' : touched.actor.name;
+        const where = touched.to != null ? ` to ${name(touched.to)}` : '';
+        return `${who} moved this${where} ${ago(touched.at)}.`;
+      }
+      return error.message;
+    }
+    if (error.status === 403) return error.message || VIEW_ONLY;
+    if (error.status === 0) return 'Could not reach the server; the card is back where it was.';
+    return `Could not move the card: ${error.message}`;
+  }
+
+  async function moveCampaign(campaignId, from, to) {
+    if (!mayWrite()) return;
+    const campaign = store.state.campaigns[campaignId];
+    const column = columnOf(store, from);
+    const chip = column && column.chips.find((c) => c.id === campaignId);
+    const n = chip ? chip.count : 0;
+    const detail = filtersActive(store.filters)
+      ? `Your filters show ${count(n)} of them; the move takes every ${campaign.name} lead in ${name(from)}. Undo with Ctrl+Z.`
+      : 'You can undo it with Ctrl+Z.';
+    const ok = await confirm(`Move ${count(n)} ${campaign.name} ${n === 1 ? 'lead' : 'leads'} from ${name(from)} to ${name(to)}?`, {
+      confirmLabel: `Move to ${name(to)}`,
+      detail,
+    });
+    if (!ok) return;
+    try {
+      const answer = await api.moveCampaign(campaignId, { from_stage: from, to_stage: to });
+      if (!answer.moved) {
+        toast(`No ${campaign.name} leads left in ${name(from)} to move.`);
+        return;
+      }
+      undoStack.push({ batch: answer.batch, label: `${count(answer.moved)} ${campaign.name} leads back to ${name(from)}` });
+      updateUndo();
+      toast(`Moved ${count(answer.moved)} ${campaign.name} leads to ${name(to)}. Ctrl+Z undoes it.`);
+      follow.applyAnswer(answer.event);
+    } catch (error) {
+      toast(`Could not move the campaign: ${error.message}`, { kind: 'error' });
+    }
+  }
+
+  async function undoLast() {
+    if (!mayWrite()) return;
+    const item = undoStack.pop();
+    updateUndo();
+    if (!item) {
+      toast('Nothing of yours to undo.');
+      return;
+    }
+    try {
+      const answer = await api.undo(undoBody(item));
+      const skipped = answer.skipped && answer.skipped.length ? ` (${answer.skipped.length} moved on since and stayed)` : '';
+      toast(`Undone: ${item.label}${skipped}.`);
+      follow.applyAnswer(answer.event);
+    } catch (error) {
+      toast(`Could not undo: ${error.message}`, { kind: 'error' });
+    }
+  }
+
+  return { mayWrite, moveLead, moveCampaign, undoLast, updateUndo };
+}
