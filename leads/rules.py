@@ -1,6 +1,7 @@
 """The board's rules, each written once. The server applies them; the browser is
-handed their answers (``me.may_edit`` in the page config, ``me.may_judge`` in it and in ``/boards/<id>/``,
-``handoff.stage`` in ``/state/``) instead of a second copy in JavaScript.
+handed their answers (``me.may_edit`` in the page config, ``me.may_judge`` in it
+and in ``/boards/<id>/``, ``handoff.stage`` in ``/state/``) instead of a second
+copy in JavaScript.
 
 Pure: no queries. Stages and people come in as model instances or as the dicts
 that selectors read (``values()`` rows, DataFrame records); both work.

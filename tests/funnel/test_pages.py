@@ -50,7 +50,8 @@ def test_viewer_gets_the_page_with_the_viewer_role(board, viewer, client_for):
     response = client_for(viewer).get(f"/boards/{board.pk}/")
     assert response.status_code == 200
     assert config_of(response)["me"]["role"] == "viewer"
-    assert config_of(response)["me"]["may_edit"] is False  # the page script reads the answer, not the role
+    # The page's script reads the server's answer, not the role.
+    assert config_of(response)["me"]["may_edit"] is False
     assert "View only — ask the board owner for edit access" in response.content.decode()
 
 

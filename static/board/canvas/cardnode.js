@@ -7,9 +7,9 @@
 // buttons (``.handoff-action`` nodes with ``leadId`` and ``verdict``) for
 // those who may judge it, or a note that it waits for sales.
 
-import { Konva, Rect, Text, Circle, Arc } from './konva.js';
+import { Konva, Rect, plainText as text, Circle, Arc } from './konva.js';
 import { M, LANE } from './layout.js';
-import { COLORS, FONT_FAMILY, font, teamColor } from './theme.js';
+import { COLORS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, shortName, daysLabel } from '../core/format.js';
 
@@ -17,17 +17,6 @@ const NAME = { size: 14, weight: 600 };
 const BODY = { size: 12.5, weight: 400 };
 const META = { size: 12.5, weight: 600 };
 const SCORE = { size: 12, weight: 700 };
-
-function text(props) {
-  const t = new Text({
-    fontFamily: FONT_FAMILY,
-    wrap: 'none',
-    listening: false,
-    perfectDrawEnabled: false,
-    ...props,
-  });
-  return t;
-}
 
 function scoreColors(score) {
   if (score >= 70) return [COLORS.scoreHigh, COLORS.scoreHighInk];

@@ -8,19 +8,15 @@
 // ``HANDOFF_EVENT`` on the canvas container with ``detail: {lead, verdict}``
 // (handoff.js opens its form); the canvas itself never writes.
 
-import { Konva, Rect, Text, Circle, Arrow } from './konva.js';
+import { Konva, Rect, plainText as text, Circle, Arrow } from './konva.js';
 import { M, LANE, cardTop, listLayout } from './layout.js';
-import { COLORS, FONT_FAMILY, TEAM_LABELS, font, teamColor } from './theme.js';
+import { COLORS, TEAM_LABELS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from '../core/format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
 import { awaitsVerdict } from '../core/reducer.js';
 
 export const HANDOFF_EVENT = 'funnelboard:handoff';
-
-function text(props) {
-  return new Text({ fontFamily: FONT_FAMILY, wrap: 'none', listening: false, perfectDrawEnabled: false, ...props });
-}
 
 export class ColumnView {
   constructor(layer, stageId, hooks) {

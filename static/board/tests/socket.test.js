@@ -158,3 +158,10 @@ test('a failed URL function (network, server) is a failed attempt, retried', asy
   assert.deepEqual(FakeSocket.made.map((ws) => ws.url), ['ws://x/ws/boards/1/?ticket=ok']);
   socket.stop();
 });
+
+test('final closes (signed out, board gone, share link ended) are one rule; the rest retry', () => {
+  assert.deepEqual(
+    Object.values(CLOSE).filter(isFinalClose).sort(),
+    [CLOSE.UNAUTHENTICATED, CLOSE.NOT_FOUND, CLOSE.SHARE_ENDED].sort(),
+  );
+});
