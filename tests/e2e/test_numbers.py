@@ -25,7 +25,7 @@ from tests.e2e.conftest import log_in, open_board, screenshot
 from tests.e2e.test_board import card_rect, cards_in, center, drag, drop_point, stage_ids
 from tests.server import ROOT, Server
 
-THEME = (ROOT / "static" / "board" / "theme.js").read_text()
+THEME = (ROOT / "static" / "board" / "canvas" / "theme.js").read_text()
 
 
 def team_colours() -> dict[str, tuple[int, int, int]]:
