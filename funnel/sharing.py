@@ -14,7 +14,8 @@ from funnel.realtime.announce import announce_on_commit
 from leads.access import membership_for_write
 from leads.errors import InvalidInput, NotFound, PermissionDenied
 from leads.events.schema import ShareRevoked
-from leads.models import Board, Role
+from leads.models import Board
+from leads.rules import may_edit
 from leads.selectors import board_get
 from leads.services.tx import write_transaction
 from leads.validation import MAX_ID
@@ -77,7 +78,7 @@ def share_links_list(*, board_id: int, user: Any) -> QuerySet[ShareLink]:
     editors; viewers 403, others 404). No token can be listed: only its digest
     is stored (the answer to a link's creation is the one place it shows)."""
     board = board_get(board_id=board_id, user=user)
-    if getattr(board, "my_role", None) not in (Role.OWNER, Role.EDITOR):
+    if not may_edit(getattr(board, "my_role", None)):
         raise PermissionDenied("Only the board's owner and editors see its share links.")
     return ShareLink.objects.filter(board_id=board.pk).select_related("created_by")
 

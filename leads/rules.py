@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .models import Role, StageKind, StageTeam, Team
+from .models import WRITING_ROLES, Role, StageKind, StageTeam, Team
 
 # What sales may mark valuable or useless in a verdict, besides the lead's
 # attribute keys, with the label the handoff form shows (handed to the browser
@@ -59,7 +59,7 @@ def handoff_stage[S](stages: Iterable[S]) -> S | None:
 def may_edit(role: str | None) -> bool:
     """May a member change the board (move, add, import)? Owners and editors;
     viewers and share-link guests read only."""
-    return role in (Role.OWNER, Role.EDITOR)
+    return role in WRITING_ROLES
 
 
 def may_judge(role: str | None, team: str | None) -> bool:

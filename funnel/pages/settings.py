@@ -25,6 +25,7 @@ from leads import selectors
 from leads.errors import NotFound, ServiceError
 from leads.events import STORED_TYPES
 from leads.models import Board, Role
+from leads.rules import may_edit
 from leads.selectors import board_get
 from leads.services.feedback import rejection_reasons_set
 from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
@@ -87,7 +88,7 @@ def settings_board(request: HttpRequest, board_id: int) -> Board:
 
 
 def can_manage_webhooks(board: Board) -> bool:
-    return getattr(board, "my_role", None) in (Role.OWNER, Role.EDITOR)
+    return may_edit(getattr(board, "my_role", None))
 
 
 def webhook_rows(request: HttpRequest, board: Board) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ write goes through ``leads.services``."""
 
 from .board import (
     DEFAULT_REJECTION_REASONS,
+    WRITING_ROLES,
     Board,
     BoardMembership,
     Campaign,
@@ -19,6 +20,7 @@ from .log import BoardEvent, StageTransition, TransitionSource, new_batch
 
 __all__ = [
     "DEFAULT_REJECTION_REASONS",
+    "WRITING_ROLES",
     "Board",
     "BoardEvent",
     "BoardMembership",

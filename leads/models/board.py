@@ -14,6 +14,10 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# The roles that change a board (``leads.rules.may_edit``); viewers only read.
+WRITING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
+
+
 class Team(models.TextChoices):
     MARKETING = "marketing", "Marketing"
     SALES = "sales", "Sales"
@@ -68,7 +72,7 @@ class BoardMembership(models.Model):
 
     @property
     def can_write(self) -> bool:
-        return self.role in (Role.OWNER, Role.EDITOR)
+        return self.role in WRITING_ROLES
 
 
 class Stage(models.Model):

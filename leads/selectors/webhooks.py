@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from leads.errors import NotFound, PermissionDenied
 from leads.models import (
     Board,
-    Role,
     Webhook,
     WebhookDelivery,
 )
+from leads.rules import may_edit
 from leads.selectors.boards import board_get
 
 DELIVERIES_LIMIT = 100
@@ -21,7 +21,7 @@ DELIVERIES_LIMIT = 100
 def board_for_editor(*, board_id: int, user: Any) -> Board:
     """The board, for its owner and editors (webhooks carry secrets and URLs)."""
     board = board_get(board_id=board_id, user=user)
-    if getattr(board, "my_role", None) not in (Role.OWNER, Role.EDITOR):
+    if not may_edit(getattr(board, "my_role", None)):
         raise PermissionDenied("Only the board's owner and editors can see its webhooks.")
     return board
 
