@@ -26,9 +26,8 @@ from funnel.sharing import (
     share_links_list,
 )
 from leads import selectors
-from leads.api.fields import IntegerInput, MomentInput, PeriodInput
-from leads.api.schema import CONFLICT_ANSWER
-from leads.api.views import STATE_FILTERS, validated
+from leads.api.fields import IntegerInput, MomentInput, PeriodInput, validated
+from leads.api.schema import CONFLICT_ANSWER, STATE_FILTERS
 from leads.models import Board
 from leads.rules import display_name
 

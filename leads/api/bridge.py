@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads import selectors
-from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput
+from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput, validated
 from leads.api.parsers import StrictJSONParser
+from leads.api.schema import STATE_FILTERS
 from leads.api.serializers import ATTRIBUTES_HELP, LeadOutput
-from leads.api.views import STATE_FILTERS, validated
 from leads.integrations import csv_export as exporters
 from leads.integrations import csv_import as importers
 from leads.models import Webhook

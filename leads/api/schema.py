@@ -10,7 +10,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from leads.models import Team
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -70,3 +73,16 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                     add(code, "", retry=code == "429")
             add("503", "The database is busy; nothing was changed. Retry after.", retry=True)
     return result
+
+
+# The board filters every read of its leads takes (``leads.filters``), documented once.
+STATE_FILTERS = [
+    OpenApiParameter(
+        "campaign", OpenApiTypes.INT, many=True, description="Campaign ids, repeated or comma list."
+    ),
+    OpenApiParameter("owner", OpenApiTypes.INT, description="Lead owner's user id."),
+    OpenApiParameter("team", OpenApiTypes.STR, enum=Team.values, description="Owner's team."),
+    OpenApiParameter("score_min", OpenApiTypes.INT),
+    OpenApiParameter("score_max", OpenApiTypes.INT),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Name, email or company contains."),
+]

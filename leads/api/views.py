@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled
@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 
 from config.throttle import login_attempt
 from leads import selectors
+from leads.api.fields import validated
 from leads.api.idempotency import idempotent
-from leads.api.schema import CONFLICT_ANSWER
+from leads.api.schema import CONFLICT_ANSWER, STATE_FILTERS
 from leads.api.serializers import (
     BoardCreateInput,
     BoardOutput,
@@ -53,7 +54,7 @@ from leads.api.serializers import (
 )
 from leads.events import message_schema
 from leads.filters import CampaignListFilter, LeadListFilter
-from leads.models import Campaign, Lead, Team, TransitionSource
+from leads.models import Campaign, Lead, TransitionSource
 from leads.selectors.cards import card
 from leads.selectors.reading import one_snapshot
 from leads.services import (
@@ -68,13 +69,6 @@ from leads.services import (
     transition_undo,
 )
 from leads.services.boards import StageSpec
-
-
-def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> Any:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
 
 CONFLICT = OpenApiResponse(ConflictOutput, description="Stale version: the lead as it is now.")
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -161,18 +155,6 @@ class BoardMemberListCreateApi(APIView):
         data = validated(MemberInput, request.data)
         membership = board_member_add(board_id=board.pk, actor=request.user, **data)
         return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
-
-
-STATE_FILTERS = [
-    OpenApiParameter(
-        "campaign", OpenApiTypes.INT, many=True, description="Campaign ids, repeated or comma list."
-    ),
-    OpenApiParameter("owner", OpenApiTypes.INT, description="Lead owner's user id."),
-    OpenApiParameter("team", OpenApiTypes.STR, enum=Team.values, description="Owner's team."),
-    OpenApiParameter("score_min", OpenApiTypes.INT),
-    OpenApiParameter("score_max", OpenApiTypes.INT),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Name, email or company contains."),
-]
 
 
 # Said where a guest's answer differs from the schema's components.
