@@ -31,6 +31,8 @@ from leads.services.feedback import rejection_reasons_set
 from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
 from leads.validation import MAX_ID
 
+from .sections import SECTIONS
+
 DELIVERIES_SHOWN = 20
 REASONS_MAX = 50
 REASON_MAX_CHARS = 200
@@ -134,6 +136,8 @@ def render_settings(
         "error": error,
         "event_types": STORED_TYPES,
     }
+    for section in SECTIONS:
+        context.update(section.context(request, board))
     return render(request, "board_settings.html", context, status=status)
 
 
@@ -206,6 +210,10 @@ ACTIONS: dict[str, Handler] = {
     "webhook-resume": switch_webhook(True),
     "webhook-delete": remove_webhook,
 }
+ANCHORS: dict[str, str] = {"reasons": "reasons"}
+for _section in SECTIONS:
+    ACTIONS.update(_section.ACTIONS)
+    ANCHORS.update(dict.fromkeys(_section.ACTIONS, _section.ANCHOR))
 
 
 @login_required
@@ -218,7 +226,7 @@ def board_settings(request: HttpRequest, board_id: int) -> HttpResponse:
     handler = ACTIONS.get(action)
     if handler is None:
         return render_settings(request, board, error="Unknown action.", status=400)
-    anchor = "reasons" if action == "reasons" else "webhooks"
+    anchor = ANCHORS.get(action, "webhooks")
     bound: dict[str, Any] = {}  # the forms as sent, to show again on a refusal
     try:
         page = handler(request, board, bound)

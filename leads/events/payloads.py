@@ -4,11 +4,12 @@ lead's move. Services build payloads only from these and the models of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ..models import BoardMembership, Lead, Team
+from ..models import BoardMembership, Campaign, Lead, Team
 from ..rules import display_name
-from .schema import Move, Person
+from .schema import CampaignSummary, Move, Person
 
 
 def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
@@ -31,4 +32,27 @@ def move_entry(lead: Lead, from_stage_id: int) -> Move:
         position=lead.position,
         version=lead.version,
         stage_entered_at=lead.stage_entered_at,
+    )
+
+
+# A campaign's fields as the board shows it (``/state/``, events);
+# ``archived_at`` is read as ``archived``.
+CAMPAIGN_FIELDS = ("id", "name", "channel", "color", "cost", "archived_at")
+
+
+def campaign_summary(campaign: Campaign | Mapping[str, Any]) -> CampaignSummary:
+    """A campaign as the board shows it, from its row or its ``CAMPAIGN_FIELDS`` values."""
+    row = (
+        campaign
+        if isinstance(campaign, Mapping)
+        else {name: getattr(campaign, name if name != "id" else "pk") for name in CAMPAIGN_FIELDS}
+    )
+    cost = row["cost"]
+    return CampaignSummary(
+        id=row["id"],
+        name=row["name"],
+        channel=row["channel"],
+        color=row["color"],
+        cost=None if cost is None else float(cost),
+        archived=row["archived_at"] is not None,
     )

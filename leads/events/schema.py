@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ..models import Role, Team, TransitionSource, Verdict
+from ..models import Role, StageKind, StageTeam, Team, TransitionSource, Verdict
 
 # A lead's place in its stage: opaque to clients, which only compare it (cards
 # are ordered by (position, id)). The one line to change when the key changes type.
@@ -134,7 +134,42 @@ class CampaignSummary(Wire):
     name: str
     channel: str
     color: str
-    cost: float
+    cost: float | None = Field(description="Null while the cost is not entered (cost missing).")
+    archived: bool = False
+
+
+class CampaignDetail(CampaignSummary):
+    """A campaign as ``campaign.updated`` carries it: every field an editor sets."""
+
+    starts_on: str | None = Field(description="ISO date, or null.")
+    ends_on: str | None = Field(description="ISO date, or null.")
+    external_id: str
+
+
+class BoardSummary(Wire):
+    id: Id
+    name: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")
+    archived: bool
+
+
+class StageSummary(Wire):
+    """A stage as ``/state/`` lists it (without its figures and cards)."""
+
+    id: Id
+    name: str
+    position: Annotated[int, Field(ge=0)]
+    kind: StageKind
+    team: StageTeam
+    sla_days: Annotated[int, Field(ge=1)] | None
+    wip_limit: Annotated[int, Field(ge=1)] | None
+    color: str
+
+
+class Member(Person):
+    """A member of the board with their role."""
+
+    role: Role
 
 
 class UndoneTransition(Wire):
@@ -236,6 +271,76 @@ class LeadsImportedPayload(Payload):
     campaigns_created: list[str]
 
 
+class BoardUpdatedPayload(Payload):
+    """The board's name, currency or archived state changed."""
+
+    event_type = "board.updated"
+    board: BoardSummary
+    fields: list[str]
+
+
+class StageCreatedPayload(Payload):
+    """A stage was added (or a removed one restored by an undo); ``order``: every
+    stage of the board, in funnel order, after the change."""
+
+    event_type = "stage.created"
+    stage: StageSummary
+    order: list[Id]
+
+
+class StageUpdatedPayload(Payload):
+    event_type = "stage.updated"
+    stage: StageSummary
+    fields: list[str] = Field(description="The stage fields the update changed.")
+
+
+class StageDeletedPayload(Payload):
+    """A stage left the board. Its leads moved to ``move_to`` in one batch
+    (``moves``; empty and ``batch`` null when it held none). Its transitions of
+    the past stay in the log."""
+
+    event_type = "stage.deleted"
+    stage: Id
+    move_to: Id | None
+    batch: uuid.UUID | None
+    moves: list[Move]
+    order: list[Id]
+
+
+class StagesReorderedPayload(Payload):
+    event_type = "stages.reordered"
+    stages: list[Id] = Field(min_length=1, description="Every stage, in the new funnel order.")
+
+
+class CampaignUpdatedPayload(Payload):
+    """A campaign's fields changed (archived: ``campaign.archived`` true)."""
+
+    event_type = "campaign.updated"
+    campaign: CampaignDetail
+    fields: list[str]
+
+
+class MemberJoinedPayload(Payload):
+    event_type = "member.joined"
+    member: Member
+
+
+class MemberUpdatedPayload(Payload):
+    """A member's role or team changed: it applies at once (a viewer made editor
+    drags without a reload)."""
+
+    event_type = "member.updated"
+    member: Member
+    fields: list[str]
+
+
+class MemberRemovedPayload(Payload):
+    """A member left or was removed: their sockets close (4403)."""
+
+    event_type = "member.removed"
+    user: Id
+
+
 class Stored(Wire):
     """The envelope of every stored event."""
 
@@ -277,6 +382,42 @@ class LeadsImported(LeadsImportedPayload, Stored):
     type: Literal["leads.imported"] = "leads.imported"
 
 
+class BoardUpdated(BoardUpdatedPayload, Stored):
+    type: Literal["board.updated"] = "board.updated"
+
+
+class StageCreated(StageCreatedPayload, Stored):
+    type: Literal["stage.created"] = "stage.created"
+
+
+class StageUpdated(StageUpdatedPayload, Stored):
+    type: Literal["stage.updated"] = "stage.updated"
+
+
+class StageDeleted(StageDeletedPayload, Stored):
+    type: Literal["stage.deleted"] = "stage.deleted"
+
+
+class StagesReordered(StagesReorderedPayload, Stored):
+    type: Literal["stages.reordered"] = "stages.reordered"
+
+
+class CampaignUpdated(CampaignUpdatedPayload, Stored):
+    type: Literal["campaign.updated"] = "campaign.updated"
+
+
+class MemberJoined(MemberJoinedPayload, Stored):
+    type: Literal["member.joined"] = "member.joined"
+
+
+class MemberUpdated(MemberUpdatedPayload, Stored):
+    type: Literal["member.updated"] = "member.updated"
+
+
+class MemberRemoved(MemberRemovedPayload, Stored):
+    type: Literal["member.removed"] = "member.removed"
+
+
 STORED_EVENTS: tuple[type[Stored], ...] = (
     LeadCreated,
     LeadUpdated,
@@ -286,6 +427,15 @@ STORED_EVENTS: tuple[type[Stored], ...] = (
     LeadsMoved,
     LeadFeedback,
     LeadsImported,
+    BoardUpdated,
+    StageCreated,
+    StageUpdated,
+    StageDeleted,
+    StagesReordered,
+    CampaignUpdated,
+    MemberJoined,
+    MemberUpdated,
+    MemberRemoved,
 )
 
 # A payload's message class: the payload class is the message's first base.
@@ -401,7 +551,16 @@ StoredEvent = Annotated[
     | CampaignMoved
     | LeadsMoved
     | LeadFeedback
-    | LeadsImported,
+    | LeadsImported
+    | BoardUpdated
+    | StageCreated
+    | StageUpdated
+    | StageDeleted
+    | StagesReordered
+    | CampaignUpdated
+    | MemberJoined
+    | MemberUpdated
+    | MemberRemoved,
     Field(discriminator="type"),
 ]
 Message = Annotated[
@@ -413,6 +572,15 @@ Message = Annotated[
     | LeadsMoved
     | LeadFeedback
     | LeadsImported
+    | BoardUpdated
+    | StageCreated
+    | StageUpdated
+    | StageDeleted
+    | StagesReordered
+    | CampaignUpdated
+    | MemberJoined
+    | MemberUpdated
+    | MemberRemoved
     | Hello
     | Pong
     | Error

@@ -17,6 +17,7 @@ from .board import (
 from .integration import DeliveryStatus, IdempotencyKey, Webhook, WebhookDelivery
 from .lead import Lead, LeadFeedback, RankField, Verdict
 from .log import BoardEvent, StageTransition, TransitionSource, new_batch
+from .people import Invitation
 
 __all__ = [
     "DEFAULT_REJECTION_REASONS",
@@ -27,6 +28,7 @@ __all__ = [
     "Campaign",
     "DeliveryStatus",
     "IdempotencyKey",
+    "Invitation",
     "Lead",
     "LeadFeedback",
     "RankField",

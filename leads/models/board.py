@@ -43,9 +43,18 @@ class Board(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # ISO 4217 code: how every sum of money on the board is written.
+    currency = models.CharField(max_length=3, default="USD")
+    # An archived board is read-only and listed apart; its owner can restore it.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="board_currency_iso"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -59,6 +68,8 @@ class BoardMembership(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
     team = models.CharField(max_length=12, choices=Team.choices, default=Team.MARKETING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the member last opened the board (page or socket), for the members screen.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -75,7 +86,19 @@ class BoardMembership(models.Model):
         return self.role in WRITING_ROLES
 
 
+class LiveStages(models.Manager["Stage"]):
+    """The board's stages as it has them now: a removed stage is left out."""
+
+    def get_queryset(self) -> models.QuerySet[Stage]:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Stage(models.Model):
+    """A column of the funnel. Removing one keeps its row (``removed_at``): the
+    transitions of the past still name it, and the numbers of the past add up.
+    ``Stage.objects`` holds the live stages; ``Stage.all_objects`` every one
+    (related lookups, such as a transition's ``to_stage``, see every one too)."""
+
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()
@@ -84,15 +107,35 @@ class Stage(models.Model):
     sla_days = models.PositiveSmallIntegerField(null=True, blank=True)
     wip_limit = models.PositiveIntegerField(null=True, blank=True)
     color = models.CharField(max_length=7, default="#64748b")
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveStages()
+    all_objects: models.Manager[Stage] = models.Manager()
 
     class Meta:
         ordering = ["board", "position"]
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["board", "position"], name="stage_unique_position"),
-            models.UniqueConstraint(fields=["board", "name"], name="stage_unique_name"),
+            models.UniqueConstraint(
+                fields=["board", "position"],
+                condition=Q(removed_at__isnull=True),
+                name="stage_unique_position",
+            ),
+            models.UniqueConstraint(
+                fields=["board", "name"],
+                condition=Q(removed_at__isnull=True),
+                name="stage_unique_name",
+            ),
             # Target of the composite foreign key that keeps a lead's stage on its board.
             models.UniqueConstraint(fields=["board", "id"], name="stage_board_id"),
             models.CheckConstraint(condition=Q(kind__in=StageKind.values), name="stage_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(sla_days__isnull=True) | Q(sla_days__gte=1), name="stage_sla_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(wip_limit__isnull=True) | Q(wip_limit__gte=1),
+                name="stage_wip_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,12 +146,15 @@ class Campaign(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=200)
     channel = models.CharField(max_length=60, blank=True)
-    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # None: not entered yet ("cost missing"); cost per SQL / per Won are then unknown.
+    cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     color = models.CharField(max_length=7, default="#6366f1")
     external_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived: off the board's chips and pickers; its leads and numbers stay.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["board", "name"]

@@ -25,6 +25,7 @@ from leads.selectors.cards import CARD_FIELDS, card_from_row
 
 from ..errors import InvalidInput
 from ..events import event_message
+from ..events.payloads import CAMPAIGN_FIELDS, campaign_summary
 from ..models import (
     Board,
     BoardEvent,
@@ -37,7 +38,6 @@ from .boards import board_get, board_stages_list
 from .frames import transitions_frame
 from .leads import board_leads_filtered
 from .state import (
-    CAMPAIGN_FIELDS,
     STATE_PER_STAGE,
     STATE_PER_STAGE_MAX,
     board_people,
@@ -267,8 +267,7 @@ def campaign_figures_as_of(
         mine = per.get(campaign["id"], {})
         figures.append(
             {
-                **campaign,
-                "cost": float(campaign["cost"]),
+                **campaign_summary(campaign).wire(),
                 "count": sum(s["count"] for s in mine.values()),
                 "value": sum(s["value"] for s in mine.values()),
                 "stages": {

@@ -25,6 +25,7 @@ from leads.selectors.boards import board_get
 from leads.selectors.cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
 
 from ..errors import InvalidInput
+from ..events.payloads import CAMPAIGN_FIELDS, campaign_summary
 from ..models import (
     BoardMembership,
     Campaign,
@@ -44,9 +45,6 @@ STATE_PER_STAGE_MAX = 500
 
 
 HANDOFF_LANE_MAX = 100  # waiting leads the state carries for the handoff lane
-
-
-CAMPAIGN_FIELDS = ("id", "name", "channel", "color", "cost")
 
 
 def cursor_encode(position: str, lead_id: int) -> str:
@@ -116,8 +114,7 @@ def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int])
         }
         figures.append(
             {
-                **campaign,
-                "cost": float(campaign["cost"]),
+                **campaign_summary(campaign).wire(),
                 "count": sum(s["count"] for s in per_stage.values()),
                 "value": sum(s["value"] for s in per_stage.values()),
                 "stages": stages,

@@ -14,7 +14,8 @@ from leads.access import board_lock, leads_locked, membership_for_write, stage_o
 
 from ..errors import InvalidInput, NotFound
 from ..events import event_append, move_entry
-from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload, CampaignSummary
+from ..events.payloads import campaign_summary
+from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import visible
 from .ordering import ranks_on_top
@@ -88,16 +89,6 @@ def campaign_create(
         membership=membership,
     )
     return campaign
-
-
-def campaign_summary(campaign: Campaign) -> CampaignSummary:
-    return CampaignSummary(
-        id=campaign.pk,
-        name=campaign.name,
-        channel=campaign.channel,
-        color=campaign.color,
-        cost=float(campaign.cost),
-    )
 
 
 @write_transaction
