@@ -250,6 +250,8 @@ def test_import_move_keeps_the_rank_it_left_for_undo(board, stages, owner):
 def test_the_migration_keeps_every_stage_in_order(board, stages, owner):
     """0006 turns float positions into ranks: each stage's (position, id) order stays,
     cards that shared a float get distinct ranks in id order; back, 0.0, 1.0, ..."""
+    # Made now: the factories write today's tables, not the old ones.
+    other_stage = BoardFactory(created_by=owner).stages.first().pk
     executor = MigrationExecutor(connection)
     executor.migrate([("leads", "0005_bounded_dates_and_text")])
     old = executor.loader.project_state([("leads", "0005_bounded_dates_and_text")]).apps
@@ -302,21 +304,20 @@ def test_the_migration_keeps_every_stage_in_order(board, stages, owner):
         assert list(back.values_list("id", "position")) == [
             (pk, float(i)) for i, pk in enumerate(ids)
         ]
-    assert stage_of_another_board_refused(old.get_model("leads", "Lead"), board, owner)
+    assert stage_of_another_board_refused(old.get_model("leads", "Lead"), board, other_stage)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert [pk for pk in order_of(stages.New)] == expected[stages.New.pk]
-    assert stage_of_another_board_refused(Lead, board, owner)
+    assert stage_of_another_board_refused(Lead, board, other_stage)
 
 
-def stage_of_another_board_refused(model, board, owner) -> bool:
+def stage_of_another_board_refused(model, board, other_stage: int) -> bool:
     """The database still keeps a lead's stage on its board (0002's constraints or,
     on SQLite, triggers, which a rebuilt table loses)."""
-    other = BoardFactory(created_by=owner)
     lead = model.objects.filter(board_id=board.pk).first()
     try:
         with transaction.atomic():
-            model.objects.filter(pk=lead.pk).update(stage_id=other.stages.first().pk)
+            model.objects.filter(pk=lead.pk).update(stage_id=other_stage)
     except IntegrityError:
         return True
     return False
