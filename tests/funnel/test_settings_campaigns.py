@@ -78,7 +78,7 @@ class TestList:
         expo_row = re.search(rf'data-campaign="{expo.pk}".*?</li>', active, re.S).group(0)
         assert "data-cost-missing" in expo_row
         webinar_row = re.search(rf'data-campaign="{campaign.pk}".*?</li>', active, re.S).group(0)
-        assert "data-cost-missing" not in webinar_row and "5000.00" in webinar_row
+        assert "data-cost-missing" not in webinar_row and "5,000.00" in webinar_row
         assert "campaign-archive" in active and "New campaign" in html
 
     def test_viewers_read_and_change_nothing(self, board, viewer, campaign, login):
