@@ -13,7 +13,9 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import screenshot
 from tests.server import Server
 
-CHIPS = "([c, s]) => window.funnelboard.campaignChips().filter(x => x.campaign === c && x.stage === s)"
+CHIPS = (
+    "([c, s]) => window.funnelboard.campaignChips().filter(x => x.campaign === c && x.stage === s)"
+)
 
 
 def stage_ids(server: Server, board_id: int) -> dict[str, int]:
@@ -41,9 +43,7 @@ def chip_menu(page: Page, campaign: int, stage: int):
 def chip_shown(page: Page, campaign: int, stage: int, cost_missing: bool | None = None) -> None:
     flag = "" if cost_missing is None else f" && x.costMissing === {str(cost_missing).lower()}"
     page.wait_for_function(
-        f"([c, s]) => window.funnelboard.campaignChips().some(x => x.campaign === c && x.stage === s{flag})",
-        arg=[campaign, stage],
-        timeout=5000,
+        f"a => {CHIPS}(a).some(x => true{flag})", arg=[campaign, stage], timeout=5000
     )
 
 
@@ -88,7 +88,9 @@ def test_a_campaign_created_costed_and_archived_from_the_chip_menu(
     lead_ids = []
     for n in range(most + 1):
         body = {"board": board_id, "name": f"Expo visitor {n}", "stage": target}
-        status, lead = server.api("POST", "/api/leads/", {**body, "campaign": created["id"]}, token=token)
+        status, lead = server.api(
+            "POST", "/api/leads/", {**body, "campaign": created["id"]}, token=token
+        )
         assert status == 201, lead
         lead_ids.append(lead["id"])
     for page in (marketing, sales):
@@ -131,7 +133,10 @@ def test_a_campaign_created_costed_and_archived_from_the_chip_menu(
         page.wait_for_function(
             "name => !window.funnelboard.campaignPicker().includes(name)", arg=name
         )
-        assert page.evaluate("([c, s]) => window.funnelboard.chipRect(c, s)", [created["id"], target]) is None
+        assert (
+            page.evaluate("([c, s]) => window.funnelboard.chipRect(c, s)", [created["id"], target])
+            is None
+        )
     expect(sales.locator("#f-campaign option", has_text=name)).to_have_count(0)
     assert sales.evaluate("window.funnelboard.counts()") == counts_before  # the leads stay
     assert set(lead_ids) <= set(sales.evaluate("id => window.funnelboard.cardsIn(id)", target))

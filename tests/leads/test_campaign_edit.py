@@ -360,3 +360,26 @@ class TestApi:
         assert schema.status_code == 200
         paths = schema.json()["paths"]
         assert {"get", "patch"} <= set(paths["/api/campaigns/{campaign_id}/"])
+
+
+CAMPAIGN_FIELDS = ("name", "channel", "cost", "starts_on", "ends_on", "color", "external_id")
+
+
+@pytest.mark.parametrize("field", [*CAMPAIGN_FIELDS, "archived"])
+def test_hostile_values_are_refused_or_stored_never_a_500(board, api, campaign, field):
+    from tests.leads.test_fuzz import HOSTILE
+
+    for value in [*HOSTILE, None, 10**30, -(10**30), 1.5e308, [], {}, True, 0]:
+        before = stored(campaign)
+        # As JSON text with escapes: a lone surrogate arrives as "\\ud800".
+        text = json.dumps({field: value})
+        answer = api.patch(url(campaign), text, content_type="application/json")
+        assert answer.status_code in (200, 400), (field, value, answer.content)
+        assert answer["Content-Type"].startswith("application/json")
+        if answer.status_code == 400:
+            body = answer.json()
+            # The field named, or the body refused whole by the JSON parser (a lone surrogate).
+            assert field in body or body["detail"].startswith("JSON parse error"), body
+            assert stored(campaign) == before, (field, value)
+    assert api.get(f"/api/boards/{board.pk}/state/").status_code == 200
+    assert api.get(f"/api/boards/{board.pk}/funnel/").status_code == 200
