@@ -45,9 +45,10 @@ class FunnelQueryInput(PeriodInput):
 
 class BoardFunnelApi(APIView):
     """Per stage: reached, conversion to next, drop-off, current, median and p90 days
-    in stage; overall conversion; per campaign: leads, reach, won value, cost per SQL
-    and per Won, MQL->SQL acceptance; weekly cohorts; velocity; handoff quality.
-    Rates are fractions 0-1, ``null`` where undefined."""
+    in stage; overall conversion; per campaign (archived ones too): leads, reach, won
+    value, cost, cost per SQL and per Won (``null`` while the cost is missing:
+    ``cost_missing``, never 0), MQL->SQL acceptance; weekly cohorts; velocity; handoff
+    quality. Rates are fractions 0-1, ``null`` where undefined."""
 
     @extend_schema(
         parameters=[FunnelQueryInput, *STATE_FILTERS],

@@ -131,6 +131,16 @@ class LeadListFilter(django_filters.FilterSet):
 
 class CampaignListFilter(django_filters.FilterSet):
     board = IdFilter(field_name="board_id")
+    archived = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="by_archived",
+        help_text="true: the archived campaigns only; false: the others only.",
+    )
+
+    def by_archived(
+        self, queryset: QuerySet[Campaign], name: str, value: str
+    ) -> QuerySet[Campaign]:
+        return queryset.filter(archived_at__isnull=value != "true")
 
     class Meta:
         model = Campaign

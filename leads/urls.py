@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/schema/", api.EventSchemaApi.as_view(), name="api-events-schema"),
     path("boards/<int:board_id>/undo/", api.BoardUndoApi.as_view(), name="api-board-undo"),
     path("campaigns/", api.CampaignListCreateApi.as_view(), name="api-campaigns"),
+    path("campaigns/<int:campaign_id>/", api.CampaignDetailApi.as_view(), name="api-campaign"),
     path(
         "campaigns/<int:campaign_id>/move/", api.CampaignMoveApi.as_view(), name="api-campaign-move"
     ),

@@ -16,7 +16,10 @@ Frames:
 - ``leads``: id, stage_id, campaign_id, created_at, value
 - ``transitions``: id, lead_id, from_stage_id, to_stage_id, at, undone (bool: the
   transition was undone or is an undo)
-- ``campaigns``: id, name, cost
+- ``campaigns``: id, name, channel, cost (NaN or None: cost missing), archived (optional)
+
+A campaign whose cost is missing (not entered yet, as after an import) has no
+cost per SQL or per Won: they are ``None``, never 0, and ``cost_missing`` says why.
 """
 
 from __future__ import annotations
@@ -204,7 +207,8 @@ def campaign_figures(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Per campaign: leads, reach per stage, won value, cost per SQL and per Won.
+    """Per campaign: leads, reach per stage, won value, cost per SQL and per Won
+    (``None`` while the cost is missing, or before any lead reached SQL or Won).
 
     "SQL" is the handoff stage (``leads.rules.handoff_stage``: the first sales-owned
     open stage; none, no cost per SQL); cost per SQL = cost / leads that reached it.
@@ -242,7 +246,7 @@ def campaign_figures_of(
         won_count = int(reached.get(str(next(iter(won_ids))), 0)) if won_ids else 0
         sql_count = reached.get(str(sql_stage), 0) if sql_stage is not None else 0
         mql_count = reached.get(str(mql_stage), 0) if mql_stage is not None else 0
-        cost = float(campaign["cost"])
+        cost = known_cost(campaign["cost"])
         result.append(
             {
                 "id": int(campaign["id"]),
@@ -251,12 +255,24 @@ def campaign_figures_of(
                 "reached": reached,
                 "won_value": float(won["value"].sum()),
                 "cost": cost,
-                "cost_per_sql": rounded(cost / sql_count) if sql_count else None,
-                "cost_per_won": rounded(cost / won_count) if won_count else None,
+                "cost_missing": cost is None,
+                "cost_per_sql": per(cost, sql_count),
+                "cost_per_won": per(cost, won_count),
                 "mql_to_sql": rate(sql_count, mql_count) if mql_stage is not None else None,
+                "archived": bool(campaign.get("archived", False)),
             }
         )
     return result
+
+
+def known_cost(value: Any) -> float | None:
+    """A campaign's cost, or ``None`` while it is missing (None or NaN in the frame)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def per(cost: float | None, leads: int) -> float | None:
+    """Cost per lead reached: unknown without a cost or without a lead, never 0 for missing."""
+    return rounded(cost / leads) if cost is not None and leads else None
 
 
 def sql_stage_id(opens: pd.DataFrame) -> int | None:

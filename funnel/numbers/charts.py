@@ -74,14 +74,16 @@ def time_in_stage_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -
 
 def campaigns_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.Figure:
     """Per campaign: leads and the leads that reached SQL-or-later and Won, with cost
-    per Won and the MQL->SQL acceptance rate on hover."""
+    per Won and the MQL->SQL acceptance rate on hover ("—" and "cost missing" while
+    a campaign has no cost). Archived campaigns keep their bars, named so."""
     campaigns = numbers["campaigns"]
-    names = [c["name"] for c in campaigns]
+    names = [c["name"] + (" (archived)" if c.get("archived") else "") for c in campaigns]
     won_ids = [str(s["id"]) for s in numbers["stages"] if s["kind"] == "won"]
     won = [sum(c["reached"].get(sid, 0) for sid in won_ids) for c in campaigns]
     hover = [
         f"cost per Won: {fmt_money(c['cost_per_won'])}<br>cost per SQL: "
         f"{fmt_money(c['cost_per_sql'])}<br>MQL→SQL: {fmt_rate(c.get('mql_to_sql'))}"
+        + ("<br>cost missing: enter it in the board's settings" if c.get("cost_missing") else "")
         for c in campaigns
     ]
     fig = go.Figure(
@@ -124,7 +126,8 @@ def cohorts_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.F
 
 
 def fmt_money(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.2f}"
+    """Unknown money (a cost missing, no lead reached the stage yet) is "—", never 0."""
+    return "—" if value is None else f"{value:,.2f}"
 
 
 def fmt_rate(value: float | None) -> str:

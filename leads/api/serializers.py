@@ -260,7 +260,8 @@ class CampaignStateOutput(CountValueOutput):
     name = serializers.CharField()
     channel = serializers.CharField()
     color = serializers.CharField()
-    cost = serializers.FloatField()
+    cost = serializers.FloatField(allow_null=True, help_text="Null: cost missing.")
+    archived = serializers.BooleanField(help_text="Archived: no chip, in no picker.")
     stages = serializers.DictField(child=CountValueOutput(), help_text="By stage id.")
 
 
@@ -322,23 +323,51 @@ class EventsOutput(serializers.Serializer):
 # Campaigns
 
 
-class CampaignCreateInput(serializers.Serializer):
-    board = UserBoardField()
+COST_HELP = (
+    "In the board's currency, at most 2 decimals; null (or left out) while it is not "
+    'known: the campaign is then flagged "cost missing" and its cost per SQL and per '
+    "Won are null, not 0."
+)
+
+
+class CampaignFieldsInput(StrictInput):
     name = NameInput(max_length=200)
     channel = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    cost = money_field(default=0)
+    cost = money_field(required=False, allow_null=True, default=None, help_text=COST_HELP)
     starts_on = DayInput(required=False, allow_null=True)
     ends_on = DayInput(required=False, allow_null=True)
-    color = color_field()
     external_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
 
 
+class CampaignCreateInput(CampaignFieldsInput):
+    board = UserBoardField()
+    color = color_field()
+
+
+class CampaignUpdateInput(CampaignFieldsInput):
+    """Any of the fields; ``archived`` true archives the campaign, false restores it."""
+
+    color = serializers.RegexField(
+        COLOR, required=False, error_messages={"invalid": "Use #rrggbb."}
+    )
+    archived = serializers.BooleanField(
+        required=False,
+        help_text="true: off the board's chips and pickers (its leads and numbers stay); "
+        "false: back on the board.",
+    )
+
+
 class CampaignOutput(serializers.ModelSerializer):
+    cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, read_only=True, help_text=COST_HELP
+    )
+    archived = serializers.SerializerMethodField(help_text="Archived: off the chips and pickers.")
+
     class Meta:
         model = Campaign
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "board",
             "name",
@@ -349,7 +378,27 @@ class CampaignOutput(serializers.ModelSerializer):
             "color",
             "external_id",
             "created_at",
+            "archived",
+            "archived_at",
         )
+
+    def get_archived(self, campaign: Campaign) -> bool:
+        return campaign.archived_at is not None
+
+
+class CampaignUpdateOutput(CampaignOutput):
+    changed = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The fields that changed (`archived` for an archive or a restore); "
+        "empty when nothing did.",
+    )
+    event = StoredEventField(
+        allow_null=True, help_text="The `campaign.updated` event; null when nothing changed."
+    )
+
+    class Meta(CampaignOutput.Meta):
+        fields = (*CampaignOutput.Meta.fields, "changed", "event")
 
 
 class CampaignMoveInput(serializers.Serializer):

@@ -31,6 +31,8 @@ from leads.api.serializers import (
     CampaignMoveInput,
     CampaignMoveOutput,
     CampaignOutput,
+    CampaignUpdateInput,
+    CampaignUpdateOutput,
     ConflictOutput,
     EventsOutput,
     EventsQueryInput,
@@ -62,6 +64,7 @@ from leads.services import (
     board_member_add,
     campaign_create,
     campaign_move,
+    campaign_update,
     lead_create,
     lead_feedback_record,
     lead_move,
@@ -255,6 +258,28 @@ class CampaignListCreateApi(generics.ListAPIView):
         board = data.pop("board")
         campaign: Campaign = campaign_create(board_id=board.pk, actor=request.user, **data)
         return Response(CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignDetailApi(APIView):
+    @extend_schema(responses=CampaignOutput)
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = selectors.campaign_get(campaign_id=campaign_id, user=request.user)
+        return Response(CampaignOutput(campaign).data)
+
+    @extend_schema(
+        request=CampaignUpdateInput,
+        responses={200: CampaignUpdateOutput},
+        description='Change any of the campaign\'s fields, archive it (`"archived": true`)'
+        " or restore it (`false`); owners and editors. All or nothing: a refusal names its"
+        " field and changes nothing. Every browser on the board applies the answer's"
+        " `campaign.updated` event.",
+    )
+    def patch(self, request: Request, campaign_id: int) -> Response:
+        campaign = selectors.campaign_get(campaign_id=campaign_id, user=request.user)
+        data = validated(CampaignUpdateInput, request.data, partial=True)
+        result = campaign_update(campaign_id=campaign.pk, actor=request.user, **data)
+        body = {**CampaignOutput(result.campaign).data, "changed": result.fields}
+        return Response({**body, "event": result.event})
 
 
 class CampaignMoveApi(APIView):

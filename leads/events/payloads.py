@@ -9,7 +9,7 @@ from typing import Any
 
 from ..models import BoardMembership, Campaign, Lead, Team
 from ..rules import display_name
-from .schema import CampaignSummary, Move, Person
+from .schema import CampaignDetail, CampaignSummary, Move, Person
 
 
 def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
@@ -55,4 +55,14 @@ def campaign_summary(campaign: Campaign | Mapping[str, Any]) -> CampaignSummary:
         color=row["color"],
         cost=None if cost is None else float(cost),
         archived=row["archived_at"] is not None,
+    )
+
+
+def campaign_detail(campaign: Campaign) -> CampaignDetail:
+    """A campaign with every field an editor sets (``campaign.updated``)."""
+    return CampaignDetail(
+        **campaign_summary(campaign).model_dump(),
+        starts_on=campaign.starts_on.isoformat() if campaign.starts_on else None,
+        ends_on=campaign.ends_on.isoformat() if campaign.ends_on else None,
+        external_id=campaign.external_id,
     )

@@ -54,6 +54,7 @@ from .history import (
     lead_stages_as_of,
 )
 from .leads import (
+    board_campaigns_list,
     board_leads_filtered,
     campaign_get,
     campaigns_for_user,
@@ -108,6 +109,7 @@ __all__ = [
     "as_of_parse",
     "awaiting_verdict",
     "board_began",
+    "board_campaigns_list",
     "board_detail_get",
     "board_events_after",
     "board_for_editor",

@@ -39,9 +39,17 @@ def stages_frame(board_id: int) -> pd.DataFrame:
 
 
 def campaigns_frame(board_id: int) -> pd.DataFrame:
-    rows = Campaign.objects.filter(board_id=board_id).values_list("id", "name", "channel", "cost")
-    frame = pd.DataFrame.from_records(list(rows), columns=["id", "name", "channel", "cost"])
+    """Every campaign of the board, archived ones too (their numbers stay): id, name,
+    channel, cost (NaN: cost missing), archived."""
+    rows = Campaign.objects.filter(board_id=board_id).values_list(
+        "id", "name", "channel", "cost", "archived_at"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["id", "name", "channel", "cost", "archived_at"]
+    )
+    # A missing cost (None) becomes NaN here, never 0: the analytics read it as unknown.
     frame["cost"] = frame["cost"].astype("float64")
+    frame["archived"] = frame.pop("archived_at").notna()
     return frame
 
 

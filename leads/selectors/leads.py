@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import (
+    Count,
     QuerySet,
 )
 
@@ -47,6 +48,16 @@ def campaign_get(*, campaign_id: int, user: Any) -> Campaign:
     if campaign is None:
         raise NotFound("Campaign not found.")
     return campaign
+
+
+def board_campaigns_list(*, board_id: int, user: Any) -> QuerySet[Campaign]:
+    """The board's campaigns, archived ones too, by name, each with its ``lead_count``."""
+    return (
+        campaigns_for_user(user)
+        .filter(board_id=board_id)
+        .annotate(lead_count=Count("leads"))
+        .order_by("name", "id")
+    )
 
 
 def lead_transitions_list(*, lead_id: int, user: Any) -> QuerySet[StageTransition]:

@@ -1,7 +1,13 @@
 """The single write path: every change to a board goes through these functions."""
 
 from .boards import DEFAULT_STAGES, board_create, board_member_add
-from .campaigns import CampaignMoveResult, campaign_create, campaign_move
+from .campaigns import (
+    CampaignMoveResult,
+    CampaignUpdateResult,
+    campaign_create,
+    campaign_move,
+    campaign_update,
+)
 from .feedback import FeedbackResult, lead_feedback_record, rejection_reasons_set
 from .leads import MoveResult, lead_create, lead_move, lead_update
 from .undo import UndoResult, transition_undo
@@ -9,6 +15,7 @@ from .undo import UndoResult, transition_undo
 __all__ = [
     "DEFAULT_STAGES",
     "CampaignMoveResult",
+    "CampaignUpdateResult",
     "FeedbackResult",
     "MoveResult",
     "UndoResult",
@@ -16,6 +23,7 @@ __all__ = [
     "board_member_add",
     "campaign_create",
     "campaign_move",
+    "campaign_update",
     "lead_create",
     "lead_feedback_record",
     "lead_move",

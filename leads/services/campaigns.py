@@ -1,11 +1,20 @@
-"""Campaigns, and moving a campaign's leads as one batch."""
+"""Campaigns: created, edited, archived and restored, and a campaign's leads moved
+as one batch.
+
+A campaign's cost may be missing (``None``): not entered yet, as for the
+campaigns an import creates. The numbers then leave its cost per SQL and per Won
+unknown rather than zero. An archived campaign leaves the board's chips and
+pickers; its leads and its numbers stay.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -14,10 +23,10 @@ from leads.access import board_lock, leads_locked, membership_for_write, stage_o
 
 from ..errors import InvalidInput, NotFound
 from ..events import event_append, move_entry
-from ..events.payloads import campaign_summary
-from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload
+from ..events.payloads import campaign_detail, campaign_summary
+from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload, CampaignUpdatedPayload
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
-from ..validation import visible
+from ..validation import day_problem, text_problem, visible
 from .ordering import ranks_on_top
 from .tx import write_transaction
 
@@ -46,6 +55,109 @@ class CampaignMoveResult:
     event: dict[str, Any] | None  # the stored event (None: nothing moved, nothing stored)
 
 
+# What an editor may change (``campaign_update``); ``archived`` sets or clears ``archived_at``.
+EDITABLE_FIELDS = ("name", "channel", "cost", "starts_on", "ends_on", "color", "external_id")
+UPDATABLE_FIELDS = (*EDITABLE_FIELDS, "archived")
+# The model's limits: cost is a DecimalField(max_digits=14, decimal_places=2).
+NAME_MAX, CHANNEL_MAX, EXTERNAL_ID_MAX = 200, 60, 200
+COST_LIMIT = Decimal(10) ** 12  # exclusive: at most 999,999,999,999.99
+CENT = Decimal("0.01")
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class CampaignUpdateResult:
+    campaign: Campaign
+    fields: list[str]  # what changed, as the event names them (empty: nothing did)
+    event: dict[str, Any] | None  # the stored ``campaign.updated`` (None: nothing changed)
+
+
+def cost_checked(value: Any) -> Decimal | None:
+    """A cost as it is stored: ``None`` (missing) or a non-negative amount in cents."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput("Cost must be a number, or empty while it is not known.", field="cost")
+    try:
+        cost = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(
+            "Cost must be a number, or empty while it is not known.", field="cost"
+        ) from None
+    if not cost.is_finite():
+        raise InvalidInput("Cost must be a number, or empty while it is not known.", field="cost")
+    if cost < 0:
+        raise InvalidInput("Cost cannot be negative.", field="cost")
+    if cost != cost.quantize(CENT):
+        raise InvalidInput("Cost has at most 2 decimals (cents).", field="cost")
+    if cost >= COST_LIMIT:
+        raise InvalidInput("Cost is too large: at most 999,999,999,999.99.", field="cost")
+    return cost.quantize(CENT)
+
+
+def text_checked(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field.replace('_', ' ').capitalize()} must be text.", field=field)
+    text = value.strip()
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(problem, field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=field)
+    return text
+
+
+def day_checked(value: Any, field: str) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, date):
+        raise InvalidInput("A day, as YYYY-MM-DD.", field=field)
+    problem = day_problem(value)
+    if problem:
+        raise InvalidInput(problem, field=field)
+    return value
+
+
+def campaign_values_checked(
+    board_id: int, values: Mapping[str, Any], *, campaign: Campaign | None = None
+) -> dict[str, Any]:
+    """``values`` (any of ``EDITABLE_FIELDS``) as they are stored, or the refusal
+    that names the first field that is wrong. ``campaign``: the one being edited
+    (its own name is no duplicate; its stored dates bound the new ones). Holds
+    the board row lock (the unique name)."""
+    checked: dict[str, Any] = {}
+    if "name" in values:
+        name = text_checked(values["name"], "name", NAME_MAX)
+        if not visible(name):
+            raise InvalidInput("A campaign needs a name with a visible character.", field="name")
+        others = Campaign.objects.filter(board_id=board_id, name__iexact=name)
+        if campaign is not None:
+            others = others.exclude(pk=campaign.pk)
+        if others.exists():
+            raise InvalidInput(f"This board already has a campaign named {name!r}.", field="name")
+        checked["name"] = name
+    if "channel" in values:
+        checked["channel"] = text_checked(values["channel"], "channel", CHANNEL_MAX)
+    if "external_id" in values:
+        checked["external_id"] = text_checked(values["external_id"], "external_id", EXTERNAL_ID_MAX)
+    if "cost" in values:
+        checked["cost"] = cost_checked(values["cost"])
+    if "color" in values:
+        color = values["color"]
+        if not isinstance(color, str) or not COLOR.fullmatch(color):
+            raise InvalidInput("A colour is written #rrggbb (such as #6366f1).", field="color")
+        checked["color"] = color.lower()
+    for field in ("starts_on", "ends_on"):
+        if field in values:
+            checked[field] = day_checked(values[field], field)
+    starts_on = checked.get("starts_on", campaign.starts_on if campaign else None)
+    ends_on = checked.get("ends_on", campaign.ends_on if campaign else None)
+    if starts_on and ends_on and ends_on < starts_on:
+        field = "ends_on" if "ends_on" in checked else "starts_on"
+        raise InvalidInput("A campaign cannot end before it starts.", field=field)
+    return checked
+
+
 @write_transaction
 def campaign_create(
     *,
@@ -53,35 +165,31 @@ def campaign_create(
     actor: Any,
     name: str,
     channel: str = "",
-    cost: Decimal | int | float = 0,
+    cost: Decimal | int | float | None = None,
     starts_on: date | None = None,
     ends_on: date | None = None,
     color: str = "",
     external_id: str = "",
 ) -> Campaign:
+    """A new campaign of the board. Without a cost it is "cost missing" until one is
+    entered (``campaign_update``)."""
     # The board lock makes the unique-name check and the colour count race-free.
     board = board_lock(board_id)
     membership = membership_for_write(board.pk, actor)
-    name = name.strip()
-    if not visible(name):
-        raise InvalidInput("A campaign needs a name with a visible character.", field="name")
-    if Campaign.objects.filter(board=board, name__iexact=name).exists():
-        raise InvalidInput(f"This board already has a campaign named {name!r}.", field="name")
-    if Decimal(str(cost)) < 0:
-        raise InvalidInput("Cost cannot be negative.", field="cost")
-    if starts_on and ends_on and ends_on < starts_on:
-        raise InvalidInput("A campaign cannot end before it starts.", field="ends_on")
+    values = {
+        "name": name,
+        "channel": channel,
+        "cost": cost,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "external_id": external_id,
+    }
+    if color:
+        values["color"] = color
+    checked = campaign_values_checked(board.pk, values)
     count = Campaign.objects.filter(board=board).count()
-    campaign = Campaign.objects.create(
-        board=board,
-        name=name,
-        channel=channel,
-        cost=Decimal(str(cost)),
-        starts_on=starts_on,
-        ends_on=ends_on,
-        color=color or CAMPAIGN_COLORS[count % len(CAMPAIGN_COLORS)],
-        external_id=external_id,
-    )
+    checked.setdefault("color", CAMPAIGN_COLORS[count % len(CAMPAIGN_COLORS)])
+    campaign = Campaign.objects.create(board=board, **checked)
     event_append(
         board_id=board.pk,
         payload=CampaignCreatedPayload(campaign=campaign_summary(campaign)),
@@ -89,6 +197,49 @@ def campaign_create(
         membership=membership,
     )
     return campaign
+
+
+@write_transaction
+def campaign_update(*, campaign_id: int, actor: Any, **fields: Any) -> CampaignUpdateResult:
+    """Change any of ``UPDATABLE_FIELDS``; ``archived`` True archives the campaign
+    (off the chips and pickers, its leads and numbers stay), False restores it.
+    All or nothing: the first wrong field refuses the whole change. One
+    ``campaign.updated`` event names the fields that changed; none when nothing did."""
+    unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"{unknown[0]}: unknown field; it cannot be changed here.", field=unknown[0]
+        )
+    try:
+        board_id = Campaign.objects.values_list("board_id", flat=True).get(pk=int(campaign_id))
+    except (Campaign.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound("Campaign not found.") from None
+    # The board lock first, as campaign_create takes it: the unique name is race-free.
+    board_lock(board_id)
+    membership = membership_for_write(board_id, actor)
+    campaign = Campaign.objects.get(pk=int(campaign_id))  # as it is under the lock
+    archived = fields.pop("archived", None)
+    if archived is not None and not isinstance(archived, bool):
+        raise InvalidInput("archived is true or false.", field="archived")
+    checked = campaign_values_checked(board_id, fields, campaign=campaign)
+    changes = {name: value for name, value in checked.items() if getattr(campaign, name) != value}
+    now = timezone.now()
+    if archived is not None and archived != (campaign.archived_at is not None):
+        changes["archived_at"] = now if archived else None
+    if not changes:
+        return CampaignUpdateResult(campaign=campaign, fields=[], event=None)
+    for name, value in changes.items():
+        setattr(campaign, name, value)
+    campaign.save(update_fields=list(changes))
+    names = sorted("archived" if name == "archived_at" else name for name in changes)
+    event = event_append(
+        board_id=board_id,
+        payload=CampaignUpdatedPayload(campaign=campaign_detail(campaign), fields=names),
+        actor=actor,
+        membership=membership,
+        at=now,
+    )
+    return CampaignUpdateResult(campaign=campaign, fields=names, event=event.message)
 
 
 @write_transaction

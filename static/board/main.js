@@ -28,6 +28,7 @@ import { createMeeting } from './panels/meeting.js';
 import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
 import { createImporter } from './panels/importer.js';
+import { createCampaigns } from './panels/campaigns.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -54,6 +55,8 @@ function composeBoard(config) {
     hooks: {
       dropCard: (leadId, from, to, index) => writes.moveLead(leadId, to, index),
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
+      chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
+      chipTip: (campaignId) => campaigns.chipTip(campaignId),
       needMore: (stageId) => follow.loadMore(stageId),
       select(leadId) {
         boardEl.focus({ preventScroll: true });
@@ -108,6 +111,8 @@ function composeBoard(config) {
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));
   features.add(createHandoff(board), createQuality(board), createImporter(board));
+  const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
+  features.add(campaigns);
 
   const hook = installTestHook({
     view,

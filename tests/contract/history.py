@@ -142,6 +142,37 @@ class History:
         assert answer.status_code == 201, answer.content
         self.record("campaign_create")
 
+    def campaign_update(self) -> None:
+        """An edit from the chip's menu or the settings: a rename (which may reorder
+        the campaigns), a colour, a channel, a cost entered or cleared (cost missing)."""
+        r = self.rng
+        campaign = r.choice(self.campaigns())
+        body = r.choice(
+            [
+                {"name": f"{r.choice(NAMES)} {r.choice(['Fair', 'Ads', 'Expo'])}"},
+                {"color": r.choice(["#10b981", "#ef4444", "#0ea5e9"])},
+                {"channel": r.choice(["ads", "event", ""])},
+                {"cost": r.choice([None, 0, "250.50", 1200])},
+                {"name": f"{r.choice(NAMES)} renamed", "cost": r.choice([None, 99])},
+            ]
+        )
+        answer = self.client().patch(f"/api/campaigns/{campaign}/", body, format="json")
+        if answer.status_code == 400 and "name" in answer.json():  # that name is taken
+            return
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:
+            self.record("campaign_update", answer.json()["event"])
+
+    def campaign_archive(self) -> None:
+        """Archive a campaign, or restore an archived one: its leads and figures stay."""
+        r = self.rng
+        campaign = r.choice(self.campaigns())
+        archived = self.board.campaigns.filter(pk=campaign, archived_at__isnull=False).exists()
+        body = {"archived": not archived}
+        answer = self.client().patch(f"/api/campaigns/{campaign}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        self.record("campaign_archive", answer.json()["event"])
+
     def campaign_move(self) -> None:
         r = self.rng
         pairs = list(
@@ -221,6 +252,8 @@ class History:
         ("lead_update", 4),
         ("lead_move", 8),
         ("campaign_create", 1),
+        ("campaign_update", 2),
+        ("campaign_archive", 1),
         ("campaign_move", 2),
         ("undo", 2),
         ("feedback", 2),

@@ -190,6 +190,7 @@ def test_every_stored_event_fits_the_schema(board, owner, sales, webinar):
         "lead.updated",
         "lead.moved",
         "campaign.created",
+        "campaign.updated",
         "campaign.moved",
         "leads.moved",
         "lead.feedback",

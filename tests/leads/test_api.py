@@ -333,6 +333,8 @@ class TestCampaigns:
                 "color": campaign.color,
                 "external_id": "",
                 "created_at": only[0]["created_at"],
+                "archived": False,
+                "archived_at": None,
             }
         ]
         assert client_for(outsider).get("/api/campaigns/").json() == []

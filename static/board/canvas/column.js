@@ -9,7 +9,7 @@
 // (handoff.js opens its form); the canvas itself never writes.
 
 import { Konva, Rect, plainText as text, Circle, Arrow } from './konva.js';
-import { M, LANE, cardTop, listLayout } from './layout.js';
+import { M, LANE, COST_FLAG, cardTop, listLayout } from './layout.js';
 import { COLORS, TEAM_LABELS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from '../core/format.js';
@@ -154,7 +154,7 @@ export class ColumnView {
   }
 
   drawChips(col, geo, chipLayout) {
-    const sig = JSON.stringify([chipLayout.chips.map((c) => [c.chip.id, c.label, c.countText, c.chip.color, c.x, c.y]), chipLayout.more && chipLayout.more.label]);
+    const sig = JSON.stringify([chipLayout.chips.map((c) => [c.chip.id, c.label, c.countText, c.chip.color, c.x, c.y, c.flagW]), chipLayout.more && chipLayout.more.label]);
     if (sig === this.chipsSig) return;
     this.chipsSig = sig;
     this.chips.destroyChildren();
@@ -167,6 +167,12 @@ export class ColumnView {
       g.add(text({ x: 23, y: 7, text: c.label, fontSize: 12, fontStyle: '500', fill: COLORS.body }));
       const nameW = this.hooks.chipMeasure(c.label, 'name');
       g.add(text({ x: 23 + nameW + 6, y: 7, text: c.countText, fontSize: 12, fontStyle: '700', fill: COLORS.ink }));
+      if (c.flagW) {
+        // Cost missing: cost per SQL and per Won are unknown until someone enters it.
+        const x = c.w - 9 - c.flagW;
+        g.add(new Rect({ name: 'chip-flag', x, y: 5, width: c.flagW, height: M.chipH - 10, cornerRadius: (M.chipH - 10) / 2, fill: COLORS.costMissingSoft, listening: false }));
+        g.add(text({ x, y: 7, width: c.flagW, align: 'center', text: COST_FLAG, fontSize: 11, fontStyle: '700', fill: COLORS.costMissing }));
+      }
       this.chips.add(g);
       this.chipNodes.set(c.chip.id, g);
     }

@@ -159,7 +159,11 @@ export function clampPan(pan, boardW, zoom, viewW) {
   return clamp(pan, viewW - shown, 0);
 }
 
-/** Chips in rows of ``width``: [{chip, x, y, w, label}], and how many did not fit. */
+/** The "cost missing" flag after a chip's count (``chip.costMissing``). */
+export const COST_FLAG = '$?';
+
+/** Chips in rows of ``width``: [{chip, x, y, w, label, countText, flagW}], and how
+ * many did not fit. ``flagW``: the cost-missing flag's width (0: no flag). */
 export function chipsLayout(chips, width, measure, m = M, maxRows = m.chipRowsMax) {
   const out = [];
   const gap = 6;
@@ -170,7 +174,8 @@ export function chipsLayout(chips, width, measure, m = M, maxRows = m.chipRowsMa
   for (let i = 0; i < chips.length; i++) {
     const chip = chips[i];
     const countText = String(chip.count);
-    const fixed = 8 + 8 + 6 + 6 + measure(countText, 'count') + 9;
+    const flagW = chip.costMissing ? Math.ceil(measure(COST_FLAG, 'count') + 10) : 0;
+    const fixed = 8 + 8 + 6 + 6 + measure(countText, 'count') + 9 + (flagW ? flagW + 6 : 0);
     const label = ellipsize(chip.name, maxW - fixed, (t) => measure(t, 'name'));
     const w = Math.ceil(fixed + measure(label, 'name'));
     if (x > 0 && x + w > width) {
@@ -181,7 +186,7 @@ export function chipsLayout(chips, width, measure, m = M, maxRows = m.chipRowsMa
       hidden = chips.length - i;
       break;
     }
-    out.push({ chip, x, y: row * (m.chipH + m.chipGap), w, label, countText });
+    out.push({ chip, x, y: row * (m.chipH + m.chipGap), w, label, countText, flagW });
     x += w + gap;
   }
   if (hidden) {

@@ -43,6 +43,8 @@ export const COLORS = {
   inverse: '#ffffff', // text on an ``ink`` background
   control: '#e8edf4', // fold buttons
   chipMore: '#eef2f7', // the "+N" chip
+  costMissing: '#92400e', // a chip's "cost missing" flag (amber: a gap to fill, not an error)
+  costMissingSoft: '#fef3c7',
   scrollbar: '#c3ccd9',
 };
 
@@ -104,6 +106,8 @@ export const PALETTES = {
     inverse: '#000000',
     control: '#374151',
     chipMore: '#1f2937',
+    costMissing: '#fde68a',
+    costMissingSoft: '#78350f',
     scrollbar: '#6b7280',
   },
 };

@@ -22,7 +22,9 @@ const MOVE_MS = 400;
  *   cardInfo(leadId) -> {card, ownerName, campaignColor, aging, accent, draggable} | null,
  *   dropCard(leadId, fromStage, toStage, index), dropChip(campaignId, fromStage, toStage),
  *   toggleFold(stageId), needMore(stageId), select(leadId), dragState(active),
- *   tooltip(text | null, clientX, clientY)
+ *   tooltip(text | null, clientX, clientY),
+ *   chipMenu(campaignId, stageId, {x, y, width}) (a click or right click on a chip; at
+ *   its bottom left, page CSS pixels), chipTip(campaignId) -> text | null (hover)
  * }
  */
 export function createView(container, hooks) {
@@ -228,11 +230,25 @@ export function createView(container, hooks) {
     }
   });
 
-  // Clicks: select a card, fold / unfold.
+  /** A campaign chip's menu, at the chip (page CSS pixels). */
+  function openChipMenu(chip) {
+    const bg = chip.findOne('.chip-bg');
+    const r = bg.getClientRect();
+    const c = container.getBoundingClientRect();
+    hooks.tooltip(null);
+    hooks.chipMenu(chip.getAttr('campaignId'), chip.getAttr('stageId'), { x: c.left + r.x, y: c.top + r.y + r.height, width: r.width });
+  }
+
+  // Clicks: select a card, fold / unfold, a chip's menu.
   stage.on('click tap', (e) => {
     const fold = e.target.findAncestor('.fold', true);
     if (fold) {
       hooks.toggleFold(fold.getAttr('stageId'));
+      return;
+    }
+    const chip = e.target.findAncestor('.chip', true);
+    if (chip && hooks.chipMenu) {
+      openChipMenu(chip);
       return;
     }
     const card = e.target.findAncestor('.card', true);
@@ -243,11 +259,27 @@ export function createView(container, hooks) {
     if (!panning || !panning.moved) hooks.select(null);
   });
 
-  // Hover: the cursor says what a drag would do; headers tell median days.
+  stage.on('contextmenu', (e) => {
+    const chip = e.target.findAncestor('.chip', true);
+    if (!chip || !hooks.chipMenu) return;
+    e.evt.preventDefault();
+    openChipMenu(chip);
+  });
+
+  // Hover: the cursor says what a drag would do; headers tell median days; a chip
+  // tells its campaign (and a missing cost).
   stage.on('mouseover', (e) => {
     const t = e.target;
-    if (t.findAncestor('.card', true) || t.findAncestor('.chip', true)) {
-      container.style.cursor = hooks.canEdit ? 'grab' : 'not-allowed';
+    const chip = t.findAncestor('.chip', true);
+    if (chip && hooks.chipTip) {
+      const p = stage.getPointerPosition();
+      const c = container.getBoundingClientRect();
+      const tip = hooks.chipTip(chip.getAttr('campaignId'));
+      if (tip && p) hooks.tooltip(tip, c.left + p.x, c.top + p.y);
+    }
+    if (t.findAncestor('.card', true) || chip) {
+      // A viewer's chip still opens its menu (the campaign's details).
+      container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
     } else if (t.findAncestor('.fold', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
@@ -259,7 +291,7 @@ export function createView(container, hooks) {
   });
   stage.on('mouseout', (e) => {
     if (!drag && !panning) container.style.cursor = '';
-    if (e.target.hasName('header-hit')) hooks.tooltip(null);
+    if (e.target.hasName('header-hit') || e.target.findAncestor('.chip', true)) hooks.tooltip(null);
   });
 
   function headerTip(col) {

@@ -15,6 +15,18 @@ export function stageName(state, id) {
   return state && state.stages[id] ? state.stages[id].name : 'another stage';
 }
 
+/** Is the campaign's cost not entered yet? (null on the server: cost per SQL and
+ * per Won are unknown, shown "—"; the chip and the settings row say "cost missing".) */
+export function campaignCostMissing(campaign) {
+  return !!campaign && campaign.cost == null;
+}
+
+/** The campaigns a picker offers, by name: the archived ones are left out, except
+ * ``keep`` (ids already chosen, so a filter on one still reads). */
+export function pickableCampaigns(state, keep = []) {
+  return state.campaignOrder.filter((id) => state.campaigns[id] && (!state.campaigns[id].archived || keep.includes(id)));
+}
+
 /** May this member accept or reject leads in the handoff lane? The server's
  * answer (``me.may_judge``, from ``leads.rules.may_judge``): the rule lives there. */
 export function canJudge(me) {
@@ -82,9 +94,10 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
     const chips = [];
     for (const campaignId of state.campaignOrder) {
       const campaign = state.campaigns[campaignId];
-      const fig = campaign && campaign.stages && campaign.stages[id];
+      if (!campaign || campaign.archived) continue; // archived: its leads stay, its chip goes
+      const fig = campaign.stages && campaign.stages[id];
       const n = (fig ? fig.count : 0) + (chipCounts[`${campaignId}:${id}`] || 0);
-      if (n > 0) chips.push({ id: campaignId, name: campaign.name, color: campaign.color, count: n });
+      if (n > 0) chips.push({ id: campaignId, name: campaign.name, color: campaign.color, count: n, costMissing: campaignCostMissing(campaign) });
     }
     chips.sort((a, b) => b.count - a.count || String(a.name).localeCompare(String(b.name)));
     const handoff =

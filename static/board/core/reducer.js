@@ -7,7 +7,8 @@
 //   stageOrder   [stage id] in funnel order
 //   stages       {id: {...stage, count, value, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
-//   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}}
+//   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}},
+//                archived ones too (their figures stay; model.js draws no chip for them)
 //   campaignOrder, people {user id: person}, filters (as /state/ was asked)
 //   touched      {lead id: {actor, from, to, at, seq, type}}: the last event that
 //                moved each lead (for "Dana moved this to SQL 3 s ago")
@@ -34,6 +35,10 @@ export function compareCards(a, b) {
 }
 
 const cents = (v) => Math.round(v * 100) / 100;
+
+/** The fields of a campaign the board keeps (``CampaignSummary``; ``/state/`` adds
+ * the figures). ``cost`` null: cost missing; ``archived``: no chip, in no picker. */
+const CAMPAIGN_SUMMARY = ['name', 'channel', 'color', 'cost', 'archived'];
 
 /** Campaigns are ordered by name, code point by code point, then id: the
  * server's order (leads.selectors.campaign_figures), whatever the database's
@@ -487,6 +492,28 @@ const HANDLERS = {
     for (const id of d.stageOrder) stages[id] = { count: 0, value: 0 };
     d.campaigns[c.id] = { ...c, count: 0, value: 0, stages };
     d.campaignOrder = [...d.campaignOrder, c.id].sort((a, b) => compareCampaigns(d.campaigns[a], d.campaigns[b]));
+  },
+
+  'campaign.updated'(d, event, result) {
+    // A campaign's own fields; its figures stay (an archived campaign keeps its
+    // leads and numbers: it only leaves the chips and pickers, see model.js).
+    const c = event.campaign;
+    if (!c) return;
+    const known = d.campaigns[c.id];
+    const fields = {};
+    for (const name of CAMPAIGN_SUMMARY) fields[name] = c[name];
+    if (known) {
+      d.campaigns[c.id] = { ...known, ...fields };
+    } else {
+      // Not in the state (made by an import not refetched yet): its figures are the server's.
+      const stages = {};
+      for (const id of d.stageOrder) stages[id] = { count: 0, value: 0 };
+      d.campaigns[c.id] = { id: c.id, ...fields, count: 0, value: 0, stages };
+      d.campaignOrder = [...d.campaignOrder, c.id];
+      result.refetch = true;
+    }
+    d.campaignOrder = [...d.campaignOrder].sort((a, b) => compareCampaigns(d.campaigns[a], d.campaigns[b]));
+    result.effects.push({ kind: 'campaign', campaign: c.id, name: c.name, fields: event.fields || [], archived: c.archived, event });
   },
 
   'lead.feedback'(d, event, result) {

@@ -33,6 +33,7 @@ const samples = {
   'lead.updated': fx.updated(11, fx.card(1, 1, 0, { version: 2, value: 3000 }), ['value']),
   'lead.moved': fx.moved(11, fx.card(2, 2, -1, { version: 2 }), 1),
   'campaign.created': fx.campaignCreated(11, { id: 32, name: 'Aardvark' }),
+  'campaign.updated': fx.campaignUpdated(12, { id: 30, name: 'Webinar', cost: 1200.5, starts_on: '2026-03-01' }, ['cost', 'starts_on']),
   'campaign.moved': fx.campaignMoved(11, 30, 1, 2, [fx.move(1, 1, 2, -3, 2), fx.move(2, 1, 2, -2, 2)]),
   'leads.moved': fx.batchUndone(12, [fx.move(2, 2, 1, 1, 3)]),
   'lead.feedback': fx.feedback(12, 1, 'rejected', 'No budget'),

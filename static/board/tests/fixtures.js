@@ -67,7 +67,14 @@ export function updated(seq, lead, fields, extra = {}) {
 }
 
 export function campaignCreated(seq, campaign, extra = {}) {
-  return stored('campaign.created', seq, { campaign: { channel: '', color: '#000000', cost: 0, ...campaign }, ...extra });
+  return stored('campaign.created', seq, { campaign: { channel: '', color: '#000000', cost: 0, archived: false, ...campaign }, ...extra });
+}
+
+/** A campaign's fields changed (``campaign``: the whole campaign after the change;
+ * ``cost`` null is "cost missing", ``archived`` true takes its chip away). */
+export function campaignUpdated(seq, campaign, fields, extra = {}) {
+  const detail = { channel: '', color: '#000000', cost: null, archived: false, starts_on: null, ends_on: null, external_id: '', ...campaign };
+  return stored('campaign.updated', seq, { campaign: detail, fields, ...extra });
 }
 
 export function campaignMoved(seq, campaign, from, to, moves, extra = {}) {
@@ -115,8 +122,8 @@ export function apiState(overrides = {}) {
       { id: 3, name: 'Won', position: 2, kind: 'won', team: 'sales', sla_days: null, color: '#16a34a', count: 0, value: 0, next: null, leads: [] },
     ],
     campaigns: [
-      { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, count: 6, value: 6000, stages: { 1: { count: 5, value: 5000 }, 2: { count: 1, value: 1000 }, 3: { count: 0, value: 0 } } },
-      { id: 31, name: 'Ads', channel: 'paid', color: '#f59e0b', cost: 50, count: 0, value: 0, stages: { 1: { count: 0, value: 0 }, 2: { count: 0, value: 0 }, 3: { count: 0, value: 0 } } },
+      { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, archived: false, count: 6, value: 6000, stages: { 1: { count: 5, value: 5000 }, 2: { count: 1, value: 1000 }, 3: { count: 0, value: 0 } } },
+      { id: 31, name: 'Ads', channel: 'paid', color: '#f59e0b', cost: 50, archived: false, count: 0, value: 0, stages: { 1: { count: 0, value: 0 }, 2: { count: 0, value: 0 }, 3: { count: 0, value: 0 } } },
     ],
     people: { 1: { ...ME }, 7: { ...DANA } },
     ...overrides,

@@ -1,10 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent } from '../core/reducer.js';
-import { buildColumns, cardFor, defaultFolded, dropPosition } from '../core/model.js';
+import { buildColumns, cardFor, campaignCostMissing, defaultFolded, dropPosition, pickableCampaigns } from '../core/model.js';
 import { rankBetween } from '../core/rank.js';
 import { emptyFilters } from '../core/filters.js';
-import { apiState, card, moved } from './fixtures.js';
+import { apiState, card, campaignUpdated, moved } from './fixtures.js';
 
 const state = () => loadState(apiState(), emptyFilters());
 
@@ -19,7 +19,7 @@ test('columns in funnel order with figures, chips by count, conversion when know
   assert.equal(cols[0].medianDays, 6.2);
   assert.equal(cols[2].conversion, null); // Won is not an open stage
   assert.equal(cols[2].folded, true);
-  assert.deepEqual(cols[0].chips, [{ id: 30, name: 'Webinar', color: '#6366f1', count: 5 }]);
+  assert.deepEqual(cols[0].chips, [{ id: 30, name: 'Webinar', color: '#6366f1', count: 5, costMissing: false }]);
   assert.equal(buildColumns(state())[0].conversion, null); // no /funnel/ yet
 });
 
@@ -47,4 +47,20 @@ test('a move in flight shows at once in its new place, with the figures', () => 
 
 test('Won and Lost start folded', () => {
   assert.deepEqual([...defaultFolded(state())], [3]);
+});
+
+test('an archived campaign has no chip; a campaign without a cost has a flagged chip', () => {
+  const s = loadState(apiState(), emptyFilters());
+  const chipsOf = (state) => buildColumns(state).find((c) => c.id === 1).chips;
+  assert.deepEqual(chipsOf(s).map((c) => [c.id, c.costMissing]), [[30, false]]);
+  const unknown = applyEvent(s, campaignUpdated(11, { id: 30, name: 'Webinar', cost: null }, ['cost'])).state;
+  assert.deepEqual(chipsOf(unknown).map((c) => [c.id, c.costMissing]), [[30, true]]);
+  assert.equal(campaignCostMissing(unknown.campaigns[30]), true);
+  assert.equal(campaignCostMissing(s.campaigns[30]), false);
+  assert.equal(campaignCostMissing({ cost: 0 }), false); // free is a cost
+  const archived = applyEvent(s, campaignUpdated(11, { id: 30, name: 'Webinar', cost: 100, archived: true }, ['archived'])).state;
+  assert.deepEqual(chipsOf(archived), []);
+  assert.equal(buildColumns(archived).find((c) => c.id === 1).count, 5); // its leads are still counted
+  assert.deepEqual(pickableCampaigns(archived), [31]);
+  assert.deepEqual(pickableCampaigns(archived, [30]), [31, 30]); // a filter on it still reads
 });

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvents, applyEvent, mergePage } from '../core/reducer.js';
 import { emptyFilters } from '../core/filters.js';
-import { apiState, card, moved, created, updated, campaignCreated, campaignMoved, batchUndone, feedback, move, DANA, ME } from './fixtures.js';
+import { apiState, card, moved, created, updated, campaignCreated, campaignUpdated, campaignMoved, batchUndone, feedback, move, DANA, ME } from './fixtures.js';
 
 const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);
 const ids = (state, stage) => state.stages[stage].ids;
@@ -173,6 +173,44 @@ test('campaign created is added with empty figures; unknown types still advance 
   assert.equal(r.state.seq, 13);
   assert.deepEqual(r.state.campaignOrder, [32, 31, 30]); // by name, as the server orders them
   assert.deepEqual(r.state.campaigns[32].stages[1], { count: 0, value: 0 });
+});
+
+test('campaign updated: its own fields change, its figures stay, the order follows the name', () => {
+  const s = fresh();
+  // Campaigns [Webinar (30), Ads (31)]: rename Ads to "Zebra" and Webinar to "Zulu"
+  // (its cost cleared) -> [Zebra, Zulu].
+  const zebra = campaignUpdated(11, { id: 31, name: 'Zebra', channel: 'paid', color: '#f59e0b', cost: 50 }, ['name']);
+  const e = campaignUpdated(12, { id: 30, name: 'Zulu', channel: 'webcast', color: '#10b981', cost: null, starts_on: '2026-01-01' }, ['channel', 'color', 'cost', 'name', 'starts_on']);
+  const r = applyEvents(s, [zebra, e]);
+  assert.equal(r.refetch, false);
+  const c = r.state.campaigns[30];
+  assert.deepEqual({ name: c.name, channel: c.channel, color: c.color, cost: c.cost, archived: c.archived }, { name: 'Zulu', channel: 'webcast', color: '#10b981', cost: null, archived: false });
+  assert.equal(c.starts_on, undefined); // the board keeps what /state/ has, not the detail
+  assert.deepEqual(c.stages, s.campaigns[30].stages);
+  assert.equal(c.count, 6);
+  assert.deepEqual(r.state.campaignOrder, [31, 30]);
+  assert.deepEqual(s.campaignOrder, [30, 31]); // the old state is untouched
+  assert.equal(s.campaigns[30].name, 'Webinar');
+  assert.deepEqual(r.effects.map((x) => [x.kind, x.campaign, x.fields.length]), [['campaign', 31, 1], ['campaign', 30, 5]]);
+});
+
+test('campaign archived: still in the state with its figures, its chips go; restored, they come back', () => {
+  const s = fresh();
+  const archived = applyEvent(s, campaignUpdated(11, { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, archived: true }, ['archived'])).state;
+  assert.equal(archived.campaigns[30].archived, true);
+  assert.equal(archived.campaigns[30].stages[1].count, 5);
+  assert.deepEqual(archived.campaignOrder, [31, 30]); // by name, archived or not
+  assert.deepEqual(ids(archived, 1), ids(s, 1)); // its leads stay where they are
+  assert.equal(archived.stages[1].count, 5);
+  const restored = applyEvent(archived, campaignUpdated(12, { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, archived: false }, ['archived'])).state;
+  assert.deepEqual(restored.campaigns, s.campaigns);
+});
+
+test('campaign updated for a campaign the state lacks (an import not refetched yet): added, refetch asked', () => {
+  const r = applyEvent(fresh(), campaignUpdated(11, { id: 40, name: 'Imported', cost: 10 }, ['cost']));
+  assert.equal(r.refetch, true);
+  assert.equal(r.state.campaigns[40].cost, 10);
+  assert.deepEqual(r.state.campaignOrder, [31, 40, 30]); // Ads, Imported, Webinar
 });
 
 test('the last event touching a lead is remembered (for conflict messages)', () => {

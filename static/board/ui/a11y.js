@@ -29,6 +29,11 @@ export function describeEffect(effect, { stageName, campaignName, me }) {
       if (effect.verdict === 'accepted') return `${who} accepted ${lead}`;
       return `${who} rejected ${lead}${effect.reason ? `: ${effect.reason}` : ''}`;
     }
+    case 'campaign': {
+      const who = by === 'you' ? 'You' : capitalize(by);
+      if (effect.fields.includes('archived')) return `${who} ${effect.archived ? 'archived' : 'restored'} campaign ${effect.name}`;
+      return `${who} changed campaign ${effect.name}${effect.fields.length ? ` (${effect.fields.join(', ')})` : ''}`;
+    }
     case 'imported': {
       const who = by === 'you' ? 'You' : capitalize(by);
       const parts = [];

@@ -5,6 +5,7 @@
 import { initials } from '../core/format.js';
 import { TEAM_COLORS, TEAM_LABELS } from '../canvas/theme.js';
 import { emptyFilters } from '../core/filters.js';
+import { pickableCampaigns } from '../core/model.js';
 
 const STATUS_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
 
@@ -77,7 +78,7 @@ export function createToolbar(root, { onFilters, onUndo, onZoom }) {
     /** Fill the choices from the state and show the filters. */
     setChoices(state, filters) {
       current = filters;
-      const campaigns = state.campaignOrder.map((id) => [id, state.campaigns[id].name]);
+      const campaigns = pickableCampaigns(state, filters.campaign).map((id) => [id, state.campaigns[id].name]);
       options(campaign, 'All campaigns', campaigns, filters.campaign.length === 1 ? filters.campaign[0] : '');
       if (filters.campaign.length > 1) {
         campaign.append(new Option(`${filters.campaign.length} campaigns`, 'multi'));
