@@ -9,9 +9,11 @@ from .boards import (
     board_get,
     board_member_user_get,
     board_memberships_list,
+    board_stage_names,
     board_stages_list,
     boards_for_user,
     boards_with_role,
+    stage_get,
 )
 from .cards import (
     CARD_FIELDS,
@@ -117,6 +119,7 @@ __all__ = [
     "board_member_user_get",
     "board_memberships_list",
     "board_people",
+    "board_stage_names",
     "board_stages_list",
     "board_state_as_of",
     "board_state_get",
@@ -155,6 +158,7 @@ __all__ = [
     "sort_by_time",
     "sqlite_seconds",
     "stage_cards",
+    "stage_get",
     "stages_frame",
     "transitions_frame",
     "webhook_deliveries_list",

@@ -88,6 +88,19 @@ def board_member_user_get(*, board_id: int, user_id: int, field: str = "owner") 
     return membership.user
 
 
+def stage_get(*, stage_id: int, user: Any) -> Stage:
+    """A live stage of one of the user's boards (a removed one is not found)."""
+    stage = Stage.objects.filter(pk=stage_id, board__in=boards_for_user(user)).first()
+    if stage is None:
+        raise NotFound("Stage not found.")
+    return stage
+
+
+def board_stage_names(board_id: int) -> dict[int, str]:
+    """Every stage the board ever had, removed ones too, by id: the past names them."""
+    return dict(Stage.all_objects.filter(board_id=board_id).values_list("id", "name"))
+
+
 def board_stages_list(board_id: int) -> list[dict[str, Any]]:
     """The board's stages with their colours, by position."""
     return list(Stage.objects.filter(board_id=board_id).order_by("position").values(*STAGE_FIELDS))
