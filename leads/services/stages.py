@@ -208,7 +208,12 @@ def stages_lock(board_id: int, *, share: bool = False) -> list[Stage]:
                     [board_id],
                 )
         return list(live.order_by("position", "id"))
-    locked = list(live.select_for_update(no_key=True).order_by("id"))
+    locking = live.select_for_update(no_key=True).order_by("id")
+    list(locking.values_list("id"))
+    # Once more: a statement that waited for a lock does not see the rows others
+    # committed meanwhile (a stage added or restored: they held these locks, so
+    # none is under way now). This one sees and locks them too.
+    locked = list(locking)
     return sorted(locked, key=lambda stage: (stage.position, stage.pk))
 
 
