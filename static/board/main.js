@@ -28,6 +28,7 @@ import { createMeeting } from './panels/meeting.js';
 import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
 import { createImporter } from './panels/importer.js';
+import { createStages, maySetUpNow } from './panels/stages.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -49,11 +50,14 @@ function composeBoard(config) {
     store,
     boardId,
     mayDrag: () => canEdit && store.asOf == null, // no drags in the past
+    maySetUp: () => maySetUpNow(me, config, store.asOf),
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
       dropCard: (leadId, from, to, index) => writes.moveLead(leadId, to, index),
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
+      dropColumn: (stageId, index) => stages.reorder(stageId, index),
+      stageMenu: (stageId, rect) => stages.openMenu(stageId, rect),
       needMore: (stageId) => follow.loadMore(stageId),
       select(leadId) {
         boardEl.focus({ preventScroll: true });
@@ -107,7 +111,8 @@ function composeBoard(config) {
   const panel = createPanel(board);
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));
-  features.add(createHandoff(board), createQuality(board), createImporter(board));
+  const stages = createStages(board, { remember: writes.remember });
+  features.add(createHandoff(board), createQuality(board), createImporter(board), stages);
 
   const hook = installTestHook({
     view,

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent } from '../core/reducer.js';
-import { buildColumns, cardFor, defaultFolded, dropPosition } from '../core/model.js';
+import { buildColumns, cardFor, defaultFolded, dropPosition, stageOrderAfterDrop, wipState } from '../core/model.js';
 import { rankBetween } from '../core/rank.js';
 import { emptyFilters } from '../core/filters.js';
 import { apiState, card, moved } from './fixtures.js';
@@ -47,4 +47,18 @@ test('a move in flight shows at once in its new place, with the figures', () => 
 
 test('Won and Lost start folded', () => {
   assert.deepEqual([...defaultFolded(state())], [3]);
+});
+
+test('columns carry the WIP limit, how it stands, and the leads past the SLA', () => {
+  const cols = buildColumns(state());
+  assert.deepEqual(cols.map((c) => [c.wip_limit, c.wip, c.overdue]), [[null, null, 4], [3, 'under', 1], [null, null, 0]]);
+  assert.deepEqual([2, 3, 4].map((n) => wipState(n, 3)), ['under', 'at', 'over']);
+  assert.equal(wipState(9, null), null);
+});
+
+test('a column dropped among the others gives the new funnel order', () => {
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 4, 1), [1, 4, 2, 3]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 1, 2), [2, 3, 1, 4]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 2, 1), [1, 2, 3, 4]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3], 1, 99), [2, 3, 1]);
 });
