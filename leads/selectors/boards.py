@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import (
     CharField,
+    Count,
     F,
     Prefetch,
     QuerySet,
@@ -94,6 +95,17 @@ def stage_get(*, stage_id: int, user: Any) -> Stage:
     if stage is None:
         raise NotFound("Stage not found.")
     return stage
+
+
+def board_stages_counted(board_id: int) -> list[dict[str, Any]]:
+    """The board's live stages by position, each with how many leads it holds
+    (``leads``): one GROUP BY."""
+    return list(
+        Stage.objects.filter(board_id=board_id)
+        .order_by("position")
+        .annotate(leads_count=Count("leads"))
+        .values(*STAGE_FIELDS, "leads_count")
+    )
 
 
 def board_stage_names(board_id: int) -> dict[int, str]:

@@ -218,7 +218,7 @@ def board_state_get(
             raise InvalidInput(f"Stage {stage_id} is not a stage of this board.", field="stage")
 
     totals: dict[int, dict[str, Any]] = {
-        row["stage_id"]: row
+        row["stage_id"]: dict(row)
         for row in leads.values("stage_id").annotate(
             count=Count("id"), value=Sum("value"), **overdue_count(stages)
         )
