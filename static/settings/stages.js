@@ -21,6 +21,10 @@ export function enableStageDrag(doc = document) {
     draggable: 'tr[data-stage-id]',
     animation: 150,
     ghostClass: 'stage-row-ghost',
+    // Pointer events rather than the browser's drag and drop: the same in every
+    // browser, and a table row follows the pointer as it is dragged.
+    forceFallback: true,
+    fallbackTolerance: 3,
     onEnd() {
       const order = rowOrder(tbody).join(',');
       if (order === before) return;

@@ -10,6 +10,7 @@
 //   stageMenuRect(stageId)              the header's ⋯ menu button (owners), or null
 //   headerText(stageId)                 {count ("7 / 3" with a WIP limit), overdue, wipFill}
 //   stageOrder()                        the stage ids in funnel order, as drawn
+//   columnName(stageId)                 the name its header shows
 //   cardsIn(stageId)                    lead ids of the column, in drawn order
 //   status(), seq(), zoom(), frameTimes (rAF deltas recorded during drags)
 //   counts()                            {stage id: count} as the headers show them
@@ -51,6 +52,7 @@ export function installTestHook({ view, columns, status, seq, asOf = () => null,
     stageMenuRect: (stageId) => view.stageMenuRectPage(Number(stageId)),
     headerText: (stageId) => view.headerText(Number(stageId)),
     stageOrder: () => columns().map((c) => c.id),
+    columnName: (stageId) => (columns().find((c) => c.id === Number(stageId)) || {}).name ?? null,
     cardsIn: (stageId) => {
       const col = columns().find((c) => c.id === Number(stageId));
       return col ? col.ids.slice() : [];
