@@ -6,6 +6,9 @@ A lead that has moved on since is skipped (its later move wins); when every
 lead has moved on, the undo is refused with 409. A lead goes back to the rank it
 had in the stage it left (``StageTransition.from_position``), so its card is
 where it was; only its own row changes.
+
+The batch of a stage's removal is undone as a whole (``stage_removal_undo``): the
+stage comes back first, then its leads that have not moved on since.
 """
 
 from __future__ import annotations
