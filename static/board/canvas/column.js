@@ -123,7 +123,8 @@ export class ColumnView {
     g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
 
     // "412 leads · $1.2M", or with a WIP limit "7 / 3 leads · $1.2M" (amber at the
-    // limit, red past it); on the right, the leads past the stage's SLA.
+    // limit, red past it); on the right, the leads past the stage's SLA. With filters
+    // on, both count the leads shown, as the header's count does.
     const countFont = font(15, 700);
     const n = col.wip_limit != null ? `${countText(col.count)} / ${countText(col.wip_limit)}` : countText(col.count);
     const nW = measure(n, countFont);
