@@ -217,6 +217,14 @@ def stages_lock(board_id: int, *, share: bool = False) -> list[Stage]:
     return sorted(locked, key=lambda stage: (stage.position, stage.pk))
 
 
+def funnel_order(order: Sequence[Stage]) -> list[Stage]:
+    """``order`` with its open stages first, as the numbers already read it (open
+    stages by position, then Won and Lost): a board whose stages were stored out of
+    that order (an import used to add stages after Won and Lost) comes right with
+    its next stage change."""
+    return [s for s in order if s.kind == StageKind.OPEN] + [s for s in order if s.kind in CLOSED]
+
+
 def stages_place(order: Sequence[int]) -> None:
     """Give the live stages ``order`` the positions 0..n-1. Two UPDATEs: the unique
     index on (board, position) is checked row by row, so they first move clear of
@@ -340,7 +348,7 @@ def stage_create(
     membership = membership_for_owner(board_id, actor)
     if before is not None and after is not None:
         raise InvalidInput("Give before or after, not both.", field="before")
-    order = stages_lock(board_id)
+    order = funnel_order(stages_lock(board_id))
     stage_count_check(len(order) + 1, field="name")
     stage = Stage(
         board_id=board_id,
@@ -380,7 +388,7 @@ def stage_update(*, stage_id: int, actor: Any, **fields: Any) -> StageWrite:
         raise InvalidInput(f"Cannot change {', '.join(unknown)} here.", field=unknown[0])
     board_id = stage_for_write(stage_id).board_id
     membership = membership_for_owner(board_id, actor)
-    order = stages_lock(board_id)
+    order = funnel_order(stages_lock(board_id))
     stage = next((s for s in order if s.pk == int(stage_id)), None)
     if stage is None:  # removed while we waited
         raise NotFound("Stage not found.")
@@ -469,7 +477,7 @@ def stage_delete(*, stage_id: int, actor: Any, move_to: int | None = None) -> St
     back. Its transitions stay: the past still adds up."""
     board_id = stage_for_write(stage_id).board_id
     membership = membership_for_owner(board_id, actor)
-    order = stages_lock(board_id)
+    order = funnel_order(stages_lock(board_id))
     stage = next((s for s in order if s.pk == int(stage_id)), None)
     if stage is None:
         raise NotFound("Stage not found.")
@@ -575,7 +583,7 @@ def stage_restore(board_id: int, stage: Stage) -> list[Stage]:
     removed one with them), checks the rules (a name taken meanwhile, a second lost
     stage: ``Conflict``) and answers the new order. No event: the caller appends
     ``stage.created`` after its other writes (the board row comes last)."""
-    order = stages_lock(board_id)
+    order = funnel_order(stages_lock(board_id))
     list(Stage.all_objects.select_for_update(no_key=True).filter(pk=stage.pk).values_list("id"))
     stage.refresh_from_db()
     if stage.removed_at is None:
@@ -609,7 +617,7 @@ def stages_insert(board_id: int, names: list[str], *, after: int | None) -> dict
     ``stages_lock(board_id)`` and has checked the names. Returns the board's live
     stage ids by lower-case name. No event: the import's ``leads.imported`` says
     which stages it created, and browsers refetch."""
-    order = stages_lock(board_id)
+    order = funnel_order(stages_lock(board_id))
     top = max((s.position for s in order), default=0) + len(order) + 1
     new = [
         Stage(

@@ -117,6 +117,18 @@ class TestCreate:
         assert result.event["seq"] == result.seq == board.events.count()
         fits_schema(result.event)
 
+    def test_a_board_stored_out_of_funnel_order_comes_right(self, board, stages, owner):
+        # An import used to add its stages after Won and Lost.
+        Stage.objects.create(board=board, name="Legacy", position=6)
+        result = stage_create(board_id=board.pk, actor=owner, name="Demo")
+        assert names(board) == [
+            "New", "MQL", "SQL", "Opportunity", "Legacy", "Demo", "Won", "Lost",
+        ]  # fmt: skip
+        assert positions(board) == list(range(8))
+        assert result.event["order"] == list(
+            board.stages.order_by("position").values_list("id", flat=True)
+        )
+
     def test_before_or_after_a_stage(self, board, stages, owner):
         stage_create(board_id=board.pk, actor=owner, name="Nurture", after=stages.New.pk)
         stage_create(board_id=board.pk, actor=owner, name="Raw", before=stages.New.pk)
@@ -573,6 +585,23 @@ def test_state_counts_leads_past_the_sla(board, stages, owner):
     # Filters apply: the count is of the leads shown.
     filtered = board_state_get(board_id=board.pk, user=owner, filters={"q": "Ada"})
     assert next(s for s in filtered["stages"] if s["name"] == "New")["overdue"] == 1
+
+
+def test_the_past_counts_leads_past_the_sla_then(board, stages, owner):
+    (ada,) = make_leads(board, owner, stages.New, "Ada")
+    long_ago = timezone.now() - timedelta(days=10)
+    Lead.objects.filter(pk=ada.pk).update(created_at=long_ago, stage_entered_at=long_ago)
+    StageTransition.objects.filter(lead=ada).update(at=long_ago)
+    by = {
+        s["name"]: s
+        for s in board_state_as_of(board_id=board.pk, user=owner, as_of=timezone.now())["stages"]
+    }
+    assert by["New"]["overdue"] == 1  # 10 days in New, SLA 7
+    then = long_ago + timedelta(days=3)
+    by = {
+        s["name"]: s for s in board_state_as_of(board_id=board.pk, user=owner, as_of=then)["stages"]
+    }
+    assert by["New"]["overdue"] == 0
 
 
 # --- REST ---
