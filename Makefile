@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
-BOARD_JS := $(shell find static/board -name '*.js' -not -path '*/tests/*' 2>/dev/null)
+BOARD_JS := $(shell find static/board static/settings -name '*.js' -not -path '*/tests/*' 2>/dev/null)
 
 .PHONY: help install build run serve worker migrate demo static chromium test test-unit test-js test-e2e lint format bench clean
 

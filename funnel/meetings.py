@@ -149,7 +149,7 @@ def meeting_recap_compute(
     kept = [t for t in period["transitions"] if not t["undone"]]
     moves = [t for t in kept if t["from_stage"] is not None]
     stages = selectors.board_stages_list(board.pk)
-    names = {stage["id"]: stage["name"] for stage in stages}
+    names = selectors.board_stage_names(board.pk)  # a move may name a stage removed since
     people = Counter(move["actor"] or "System" for move in moves)
 
     before = stage_figures(board, user, start)

@@ -28,7 +28,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from leads.errors import InvalidInput, NotFound, PermissionDenied
-from leads.models import Board, BoardMembership, Campaign, Lead, Role, Stage
+from leads.models import Board, BoardMembership, Campaign, Lead, Stage
+from leads.rules import may_set_up
 
 
 def board_lock(board_id: int) -> Board:
@@ -87,7 +88,7 @@ def membership_for_write(board_id: int, actor: Any) -> BoardMembership | None:
 
 def membership_for_owner(board_id: int, actor: Any) -> BoardMembership | None:
     membership = membership_for_write(board_id, actor)
-    if membership is not None and membership.role != Role.OWNER:
+    if membership is not None and not may_set_up(membership.role):
         raise PermissionDenied("Only the board's owner can do this.")
     return membership
 

@@ -69,8 +69,21 @@ class BoardMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["name", "board", "position", "kind", "team", "sla_days", "wip_limit"]
+    list_display = [
+        "name",
+        "board",
+        "position",
+        "kind",
+        "team",
+        "sla_days",
+        "wip_limit",
+        "removed_at",
+    ]
     list_filter = ["board", "kind", "team"]
+
+    def get_queryset(self, request: Any) -> Any:
+        # Removed stages too: the transitions of the past name them.
+        return Stage.all_objects.select_related("board")
 
 
 @admin.register(Campaign)

@@ -10,6 +10,7 @@ that selectors read (``values()`` rows, DataFrame records); both work.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from .models import WRITING_ROLES, Role, StageKind, StageTeam, Team
@@ -54,6 +55,20 @@ def handoff_stage[S](stages: Iterable[S]) -> S | None:
         ),
         None,
     )
+
+
+def past_sla_since(sla_days: int, now: datetime) -> datetime:
+    """A lead is past its stage's SLA when it has been there more whole days than
+    ``sla_days``: it entered at or before this moment. The same rule as the card's
+    aging ring (``static/board/core/format.js`` ``aging``: days > sla), which the
+    browser's reducer also uses to keep ``overdue`` between loads."""
+    return now - timedelta(days=sla_days + 1)
+
+
+def may_set_up(role: str | None) -> bool:
+    """May a member change how the board is set up (its stages, its members)? Its
+    owners (``leads.access.membership_for_owner``)."""
+    return role == Role.OWNER
 
 
 def may_edit(role: str | None) -> bool:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from leads.api import bridge as api_bridge
+from leads.api import stages as api_stages
 from leads.api import views as api
 
 urlpatterns = [
@@ -74,4 +75,19 @@ urlpatterns += [
         api_bridge.WebhookDeliveryListApi.as_view(),
         name="api-webhook-deliveries",
     ),
+]
+
+# A board's stages (leads.api.stages): owners add, change, reorder and remove them.
+urlpatterns += [
+    path(
+        "boards/<int:board_id>/stages/",
+        api_stages.BoardStageCreateApi.as_view(),
+        name="api-board-stages",
+    ),
+    path(
+        "boards/<int:board_id>/stages/order/",
+        api_stages.BoardStageOrderApi.as_view(),
+        name="api-board-stages-order",
+    ),
+    path("stages/<int:stage_id>/", api_stages.StageDetailApi.as_view(), name="api-stage"),
 ]

@@ -17,7 +17,7 @@ from funnel.sharing import share_link_find, share_link_state
 from leads.access import GUEST_NAME
 from leads.errors import NotFound
 from leads.models import Board
-from leads.rules import display_name, may_edit, may_judge, page_rules
+from leads.rules import display_name, may_edit, may_judge, may_set_up, page_rules
 from leads.selectors import board_get, boards_for_user
 from leads.validation import MAX_ID
 
@@ -79,6 +79,7 @@ def board_config(board: Board, request: HttpRequest) -> dict:
             "team": board.my_team,  # type: ignore[attr-defined]
             "may_edit": may_edit(board.my_role),  # type: ignore[attr-defined]
             "may_judge": may_judge(board.my_role, board.my_team),  # type: ignore[attr-defined]
+            "may_set_up": may_set_up(board.my_role),  # type: ignore[attr-defined]
         },
         "rules": page_rules(),
     }
@@ -128,6 +129,7 @@ def meeting_page(request: HttpRequest, board_id: int) -> HttpResponse:
                 "team": None,
                 "may_edit": False,
                 "may_judge": False,
+                "may_set_up": False,
             },
             "rules": page_rules(),
         }

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads import selectors
-from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput, validated
+from leads.api.fields import IntegerInput, NameInput, PeriodInput, QueryInput, id_field, validated
 from leads.api.parsers import StrictJSONParser
 from leads.api.schema import STATE_FILTERS
 from leads.api.serializers import ATTRIBUTES_HELP, LeadOutput
@@ -40,6 +40,12 @@ class ImportInput(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(required=False, default=False)
     create_missing = serializers.BooleanField(required=False, default=False)
+    new_stages_after = id_field(
+        required=False,
+        allow_null=True,
+        help_text="With create_missing: the open stage the new stages follow (in the file's"
+        " order). Default: right before the first won or lost stage.",
+    )
     progress_id = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$",
         required=False,
@@ -101,6 +107,7 @@ class BoardImportApi(APIView):
             mapping=data.get("mapping"),
             dry_run=data["dry_run"],
             create_missing=data["create_missing"],
+            new_stages_after=data.get("new_stages_after"),
             progress=progress_to_board(board.pk, progress_id=data.get("progress_id")),
         )
         body = result.as_dict(preview=result.dry_run)

@@ -248,11 +248,15 @@ class CountValueOutput(serializers.Serializer):
 class StageStateOutput(StageOutput):
     count = serializers.IntegerField()
     value = serializers.FloatField()
+    overdue = serializers.IntegerField(
+        help_text="Leads past the stage's SLA (more whole days in it than sla_days), now;"
+        " 0 without an SLA."
+    )
     leads = CardOutput(many=True)
     next = serializers.CharField(allow_null=True, help_text="Cursor of the next page, or null.")
 
     class Meta(StageOutput.Meta):
-        fields = (*StageOutput.Meta.fields, "count", "value", "leads", "next")
+        fields = (*StageOutput.Meta.fields, "count", "value", "overdue", "leads", "next")
 
 
 class CampaignStateOutput(CountValueOutput):

@@ -279,37 +279,53 @@ class BoardUpdatedPayload(Payload):
     fields: list[str]
 
 
+HANDOFF_HELP = (
+    "The board's handoff stage after the change (leads.rules.handoff_stage: the first"
+    " sales-owned open stage), or null: where the handoff lane is."
+)
+ORDER_HELP = "Every live stage of the board, in funnel order, after the change (positions 0..n-1)."
+
+
 class StageCreatedPayload(Payload):
-    """A stage was added (or a removed one restored by an undo); ``order``: every
-    stage of the board, in funnel order, after the change."""
+    """A stage was added (or a removed one restored by an undo, before the
+    ``leads.moved`` that brings its leads back): an empty column."""
 
     event_type = "stage.created"
     stage: StageSummary
-    order: list[Id]
+    order: list[Id] = Field(description=ORDER_HELP)
+    handoff: Id | None = Field(description=HANDOFF_HELP)
 
 
 class StageUpdatedPayload(Payload):
+    """A stage's fields changed. A kind change may move it (open stages come before
+    Won and Lost), hence ``order``. A rename keeps the stage: its past is its own."""
+
     event_type = "stage.updated"
     stage: StageSummary
     fields: list[str] = Field(description="The stage fields the update changed.")
+    order: list[Id] = Field(description=ORDER_HELP)
+    handoff: Id | None = Field(description=HANDOFF_HELP)
 
 
 class StageDeletedPayload(Payload):
-    """A stage left the board. Its leads moved to ``move_to`` in one batch
-    (``moves``; empty and ``batch`` null when it held none). Its transitions of
-    the past stay in the log."""
+    """A stage left the board. Its leads moved on top of ``move_to`` in one batch
+    (``moves``; empty and ``move_to`` null when it held none); the undo of
+    ``batch`` restores the stage and moves them back. Its transitions of the past
+    stay in the log."""
 
     event_type = "stage.deleted"
     stage: Id
     move_to: Id | None
-    batch: uuid.UUID | None
+    batch: uuid.UUID
     moves: list[Move]
-    order: list[Id]
+    order: list[Id] = Field(description=ORDER_HELP)
+    handoff: Id | None = Field(description=HANDOFF_HELP)
 
 
 class StagesReorderedPayload(Payload):
     event_type = "stages.reordered"
     stages: list[Id] = Field(min_length=1, description="Every stage, in the new funnel order.")
+    handoff: Id | None = Field(description=HANDOFF_HELP)
 
 
 class CampaignUpdatedPayload(Payload):

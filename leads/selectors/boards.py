@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import (
     CharField,
+    Count,
     F,
     Prefetch,
     QuerySet,
@@ -86,6 +87,30 @@ def board_member_user_get(*, board_id: int, user_id: int, field: str = "owner") 
     if membership is None:
         raise InvalidInput(f"User {user_id} is not a member of this board.", field=field)
     return membership.user
+
+
+def stage_get(*, stage_id: int, user: Any) -> Stage:
+    """A live stage of one of the user's boards (a removed one is not found)."""
+    stage = Stage.objects.filter(pk=stage_id, board__in=boards_for_user(user)).first()
+    if stage is None:
+        raise NotFound("Stage not found.")
+    return stage
+
+
+def board_stages_counted(board_id: int) -> list[dict[str, Any]]:
+    """The board's live stages by position, each with how many leads it holds
+    (``leads``): one GROUP BY."""
+    return list(
+        Stage.objects.filter(board_id=board_id)
+        .order_by("position")
+        .annotate(leads_count=Count("leads"))
+        .values(*STAGE_FIELDS, "leads_count")
+    )
+
+
+def board_stage_names(board_id: int) -> dict[int, str]:
+    """Every stage the board ever had, removed ones too, by id: the past names them."""
+    return dict(Stage.all_objects.filter(board_id=board_id).values_list("id", "name"))
 
 
 def board_stages_list(board_id: int) -> list[dict[str, Any]]:

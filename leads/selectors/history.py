@@ -33,7 +33,7 @@ from ..models import (
     Lead,
     StageTransition,
 )
-from ..rules import display_name_of
+from ..rules import display_name_of, past_sla_since
 from .boards import board_get, board_stages_list
 from .frames import transitions_frame
 from .leads import board_leads_filtered
@@ -151,7 +151,10 @@ def board_state_as_of(
     ``as_of`` that was not undone by then (an undo made later does not count);
     leads created after ``as_of`` are absent. Filters apply to the leads as they
     are now; cards keep their current position within a stage, and
-    ``stage_entered_at`` is when they entered the stage they were in then.
+    ``stage_entered_at`` is when they entered the stage they were in then (and
+    ``overdue`` counts the leads past the stage's SLA then). Stages are the live
+    ones, in their current order: a lead that stood in a stage removed since is
+    left out of that moment's columns (its transitions stay in the numbers).
     ``seq`` is the last event of the board at or before ``as_of``.
 
     ``as_of=None`` is the live board (``board_state_get``), so one call serves
@@ -219,6 +222,7 @@ def board_state_as_of(
         stage.update(
             count=int(totals.loc[stage["id"], "count"]) if has_total else 0,
             value=float(totals.loc[stage["id"], "value"]) if has_total else 0.0,
+            overdue=overdue_then(frame, stage, moment),
             leads=cards,
             next=cursor_encode(str(last["position"]), int(last["lead_id"]))
             if last is not None
@@ -238,6 +242,16 @@ def board_state_as_of(
         "campaigns": campaign_figures_as_of(board.pk, frame, stage_ids),
         "people": board_people(board.pk, owner_ids),
     }
+
+
+def overdue_then(frame: pd.DataFrame, stage: Mapping[str, Any], moment: datetime) -> int:
+    """The stage's leads past its SLA at ``moment`` (``rules.past_sla_since``), from
+    when each entered the stage it was in then (``frame``: stage_id, entered_at)."""
+    if stage["sla_days"] is None or frame.empty:
+        return 0
+    since = pd.Timestamp(past_sla_since(stage["sla_days"], moment))
+    entered = pd.to_datetime(frame["entered_at"], utc=True)
+    return int(((frame["stage_id"] == stage["id"]) & (entered <= since)).sum())
 
 
 def campaign_figures_as_of(

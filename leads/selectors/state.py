@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.utils import timezone
 
 from leads import rules
 from leads.models import RejectionReason
@@ -161,6 +163,19 @@ def handoff_lane(
     return {"stage": stage["id"], "count": count, "leads": [card_from_row(row) for row in rows]}
 
 
+def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> dict[str, Count]:
+    """``overdue`` per stage (for a GROUP BY stage): the leads past the stage's SLA
+    (``rules.past_sla_since``), counted in the same query as the counts. Nothing
+    when no stage has an SLA (every stage's ``overdue`` is 0 then)."""
+    now = now or timezone.now()
+    past = Q()
+    for stage in stages:
+        if stage["sla_days"] is not None:
+            since = rules.past_sla_since(stage["sla_days"], now)
+            past |= Q(stage_id=stage["id"], stage_entered_at__lte=since)
+    return {"overdue": Count("id", filter=past)} if past else {}
+
+
 def board_state_get(
     *,
     board_id: int,
@@ -170,8 +185,9 @@ def board_state_get(
     stage_id: int | None = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """What the board draws: stages with counts, values and the first cards,
-    campaign figures and the people on the cards.
+    """What the board draws: stages with counts, values, ``overdue`` (leads past
+    the stage's SLA, now) and the first cards, campaign figures and the people on
+    the cards.
 
     ``seq`` is read before the data, so a client that applies the events after
     ``seq`` misses none (an event may already be in the data; applying it again
@@ -202,8 +218,10 @@ def board_state_get(
             raise InvalidInput(f"Stage {stage_id} is not a stage of this board.", field="stage")
 
     totals: dict[int, dict[str, Any]] = {
-        row["stage_id"]: {"count": row["count"], "value": row["value"]}
-        for row in leads.values("stage_id").annotate(count=Count("id"), value=Sum("value"))
+        row["stage_id"]: dict(row)
+        for row in leads.values("stage_id").annotate(
+            count=Count("id"), value=Sum("value"), **overdue_count(stages)
+        )
     }
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
@@ -215,6 +233,7 @@ def board_state_get(
         stage.update(
             count=total.get("count", 0),
             value=float(total.get("value") or 0),
+            overdue=total.get("overdue", 0),
             leads=cards,
             next=next_cursor,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
@@ -12,17 +12,8 @@ from leads.access import board_lock, membership_for_owner
 from ..errors import InvalidInput, NotFound
 from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
 from ..validation import visible
+from .stages import STAGE_COLORS, StageSpec, check_stages
 from .tx import write_transaction
-
-
-class StageSpec(TypedDict, total=False):
-    name: str
-    kind: str
-    team: str
-    sla_days: int | None
-    wip_limit: int | None
-    color: str
-
 
 DEFAULT_STAGES: list[StageSpec] = [
     {"name": "New", "kind": StageKind.OPEN, "team": StageTeam.MARKETING, "sla_days": 7},
@@ -33,13 +24,6 @@ DEFAULT_STAGES: list[StageSpec] = [
     {"name": "Lost", "kind": StageKind.LOST, "team": StageTeam.SALES},
 ]
 
-STAGE_COLORS: dict[str, str] = {
-    StageKind.WON: "#16a34a",
-    StageKind.LOST: "#94a3b8",
-    StageTeam.MARKETING: "#7c3aed",
-    StageTeam.SALES: "#0284c7",
-}
-
 
 def unique_slug(name: str) -> str:
     base = slugify(name)[:200] or "board"
@@ -48,21 +32,6 @@ def unique_slug(name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def check_stages(stages: list[StageSpec]) -> None:
-    if not stages:
-        raise InvalidInput("A board needs at least one stage.", field="stages")
-    names = [spec.get("name", "").strip() for spec in stages]
-    if any(not visible(name) for name in names):
-        raise InvalidInput("Every stage needs a name with a visible character.", field="stages")
-    if len({name.lower() for name in names}) != len(names):
-        raise InvalidInput("Stage names must be unique on a board.", field="stages")
-    kinds = [spec.get("kind", StageKind.OPEN) for spec in stages]
-    if StageKind.OPEN not in kinds:
-        raise InvalidInput("A funnel needs at least one open stage.", field="stages")
-    if kinds.count(StageKind.WON) > 1 or kinds.count(StageKind.LOST) > 1:
-        raise InvalidInput("A board has at most one won and one lost stage.", field="stages")
 
 
 @write_transaction

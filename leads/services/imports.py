@@ -2,15 +2,18 @@
 
 The import writes in bulk (one transaction, ``bulk_create``/``bulk_update`` in
 chunks) instead of one ``lead_create`` per row: 100,000 rows must fit in
-seconds. It locks only the leads it changes (in id order) and, last, the board
-row for its summary event (the lock order of ``leads.access``). It
-does not lock the board's stages: a move locks its target stage, and an import
-holding every stage for its whole run (seconds) made every move of the board
-wait behind it, each waiting request holding a pooled connection, until other
-boards' reads found no connection either. New leads go after the last card of
-their stage (the next ranks after its last one); a move landing there at the
-same moment may take the same rank, and the (position, id) order settles the
-tie.
+seconds. It locks the board's stages ``FOR KEY SHARE`` (moves and stage changes
+go on; only a stage's removal waits, so no lead lands in a removed stage), the
+leads it changes (in id order) and, last, the board row for its summary event
+(the lock order of ``leads.access``). It does not hold the stages against moves:
+a move locks its target stage, and an import holding every stage for its whole
+run (seconds) made every move of the board wait behind it, each waiting request
+holding a pooled connection, until other boards' reads found no connection
+either. Only an import that adds stages holds them (it renumbers the stages to
+put the new ones before Won and Lost, ``leads.services.stages.stages_insert``).
+New leads go after the last card of their stage (the next ranks after its last
+one); a move landing there at the same moment may take the same rank, and the
+(position, id) order settles the tie.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ from ..models import (
     Campaign,
     Lead,
     Stage,
-    StageKind,
     StageTransition,
     TransitionSource,
 )
 from ..ranks import rank_between
 from ..validation import attributes_problem
+from .stages import NAME_MAX, STAGES_MAX, import_place_check, stages_insert, stages_lock
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
@@ -129,11 +132,18 @@ def leads_import(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     create_missing: bool = False,
+    new_stages_after: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a CSV export. All or nothing: any problem and nothing is written.
-    A dry run reads only and returns what a real run would do, row by row."""
+    A dry run reads only and returns what a real run would do, row by row.
+
+    With ``create_missing``, stages the board does not have are created as open
+    stages, in the file's order, right after stage ``new_stages_after`` (an open
+    stage) or, by default, before the first won or lost stage; from then on they
+    are stages like any other."""
     membership_for_write(board_id, actor)
+    new_stages_after = import_place_check(board_id, new_stages_after)
     parse_progress = (lambda done, total: progress("check", done, total)) if progress else None
     parsed = importers.parse(data, mapping, progress=parse_progress)
     result = ImportResult(dry_run=dry_run, preset=parsed.preset, columns=parsed.columns)
@@ -148,6 +158,7 @@ def leads_import(
         actor=actor,
         rows=parsed.rows,
         create_missing=create_missing,
+        new_stages_after=new_stages_after,
         result=result,
         progress=progress,
     )
@@ -160,16 +171,25 @@ def import_write(
     actor: Any,
     rows: list[importers.ImportRow],
     create_missing: bool,
+    new_stages_after: int | None,
     result: ImportResult,
     progress: Progress | None,
 ) -> ImportResult:
+    # The stages first (the lock order): shared, so that moves go on and only a
+    # stage's removal waits; held whole when the import adds stages (it renumbers).
+    adds_stages = create_missing and stages_missing(board_id, rows)
+    stages_lock(board_id, share=not adds_stages)
     plan = import_plan(board_id, rows, create_missing=create_missing, result=result, lock=True)
     if result.errors:
         return result  # only locks were taken: nothing to roll back
     membership = membership_for_write(board_id, actor)
     result.batch = uuid.uuid4()
     now = timezone.now()
-    stage_ids = stages_create(board_id, result.stages_created)
+    stage_ids = (
+        stages_insert(board_id, result.stages_created, after=new_stages_after)
+        if result.stages_created
+        else stage_ids_by_name(board_id)
+    )
     channels = {
         str(item.campaign).lower(): item.source.get("channel", "")
         for item in plan
@@ -299,17 +319,30 @@ def import_write(
     return result
 
 
-def stages_create(board_id: int, names: list[str]) -> dict[str, int]:
-    """The board's stage ids by lower-case name, after adding ``names`` at the end."""
-    top = Stage.objects.filter(board_id=board_id).aggregate(top=Max("position"))["top"] or 0
-    for offset, name in enumerate(names, start=1):
-        Stage.objects.create(
-            board_id=board_id, name=name, position=top + offset, kind=StageKind.OPEN
-        )
+def stage_ids_by_name(board_id: int) -> dict[str, int]:
+    """The board's live stage ids by lower-case name."""
     return {
         name.lower(): pk
         for pk, name in Stage.objects.filter(board_id=board_id).values_list("id", "name")
     }
+
+
+def stage_known(stage_by_name: dict[str, int], name: str) -> int | None:
+    """The stage a file's stage name means: the board's own name, else a system's
+    name for a default stage (``STAGE_SYNONYMS``)."""
+    key = name.lower()
+    if key in stage_by_name:
+        return stage_by_name[key]
+    synonym = importers.STAGE_SYNONYMS.get(key)
+    return stage_by_name.get(synonym) if synonym else None
+
+
+def stages_missing(board_id: int, rows: list[importers.ImportRow]) -> bool:
+    """Does any row name a stage the board does not have?"""
+    known = stage_ids_by_name(board_id)
+    return any(
+        stage_known(known, row.fields["stage"]) is None for row in rows if row.fields.get("stage")
+    )
 
 
 def campaigns_create(board_id: int, names: list[str], channels: dict[str, str]) -> dict[str, int]:
@@ -334,8 +367,7 @@ def import_plan(
 ) -> list[Planned]:
     """Match rows to leads, stages and campaigns; fill ``result`` (counts, preview,
     errors). ``lock``: lock the matched leads (a real run)."""
-    stages = Stage.objects.filter(board_id=board_id).order_by("id")
-    stage_by_name = {name.lower(): pk for pk, name in stages.values_list("id", "name")}
+    stage_by_name = stage_ids_by_name(board_id)
     campaign_by_name = {
         name.lower(): pk
         for pk, name in Campaign.objects.filter(board_id=board_id).values_list("id", "name")
@@ -363,12 +395,19 @@ def import_plan(
         known, new = (
             (stage_by_name, stages_new) if kind == "stage" else (campaign_by_name, campaigns_new)
         )
-        if key in known:
-            return known[key]
-        synonym = importers.STAGE_SYNONYMS.get(key) if kind == "stage" else None
-        if synonym and synonym in known:
-            return known[synonym]
+        found = stage_known(known, name) if kind == "stage" else known.get(key)
+        if found is not None:
+            return found
         if create_missing:
+            if kind == "stage" and key not in new and len(name.strip()) > NAME_MAX:
+                result.errors.append(
+                    {
+                        "row": row,
+                        "field": kind,
+                        "message": f"A stage name has at most {NAME_MAX} characters.",
+                    }
+                )
+                return None
             new.setdefault(key, name)
             return new[key]
         result.errors.append(
@@ -404,6 +443,15 @@ def import_plan(
         plan.append(Planned(row.row, fields, row.attributes, lead_id, stage, campaign))
     result.stages_created = list(stages_new.values())
     result.campaigns_created = list(campaigns_new.values())
+    if len(stage_by_name) + len(stages_new) > STAGES_MAX:
+        result.errors.append(
+            {
+                "row": None,
+                "field": "stage",
+                "message": f"The import would give the board {len(stage_by_name) + len(stages_new)}"
+                f" stages; a board has at most {STAGES_MAX}.",
+            }
+        )
     if result.errors:
         return plan
 

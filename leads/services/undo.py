@@ -6,6 +6,9 @@ A lead that has moved on since is skipped (its later move wins); when every
 lead has moved on, the undo is refused with 409. A lead goes back to the rank it
 had in the stage it left (``StageTransition.from_position``), so its card is
 where it was; only its own row changes.
+
+The batch of a stage's removal is undone as a whole (``stage_removal_undo``): the
+stage comes back first, then its leads that have not moved on since.
 """
 
 from __future__ import annotations
@@ -19,15 +22,22 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from leads.access import leads_locked, membership_for_write, stage_of_board
+from leads.access import leads_locked, membership_for_owner, membership_for_write, stage_of_board
 from leads.selectors.cards import card_model
 
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import event_append, move_entry
-from ..events.schema import LeadMovedPayload, LeadsMovedPayload, UndoneBatch, UndoneTransition
-from ..models import Lead, Role, Stage, StageTransition, TransitionSource
+from ..events.schema import (
+    LeadMovedPayload,
+    LeadsMovedPayload,
+    Move,
+    UndoneBatch,
+    UndoneTransition,
+)
+from ..models import BoardEvent, Lead, Role, Stage, StageTransition, TransitionSource
 from ..ranks import rank_valid
 from .ordering import ranks_on_top
+from .stages import stage_restore, stage_restored_payload
 from .tx import write_transaction
 
 
@@ -91,36 +101,45 @@ def put_back(stage: Stage, group: list[StageTransition], now: Any) -> dict[int, 
     return before
 
 
-@write_transaction
-def transition_undo(
-    *, board_id: int, actor: Any, batch: uuid.UUID | None = None, transition_id: int | None = None
-) -> UndoResult:
-    membership = membership_for_write(board_id, actor)
-    transitions = transitions_to_undo(board_id, batch, transition_id)
-    others = any(t.actor_id != getattr(actor, "pk", None) for t in transitions)
-    if membership is not None and membership.role != Role.OWNER and others:
-        raise PermissionDenied(
-            "Editors undo their own moves; only the board's owner undoes someone else's."
+def stage_removal_of(board_id: int, batch: Any) -> int | None:
+    """The stage whose removal moved ``batch`` (its ``stage.deleted`` event), or None."""
+    event = (
+        BoardEvent.objects.filter(
+            board_id=board_id, type="stage.deleted", payload__batch=str(batch)
         )
-    # Lock the leads first (lock order), then decide: a racing undo or move of the
-    # same leads has committed by the time these checks read.
-    targets = {
-        stage_id: stage_of_board(board_id, stage_id, lock=True)
-        for stage_id in sorted({cast(int, t.from_stage_id) for t in transitions})
-    }
-    leads_locked(sorted({t.lead_id for t in transitions}))
-    if StageTransition.objects.filter(reverts__in=transitions).exists():
-        raise Conflict("This was already undone.")
-    moved_on = moved_on_since(transitions)
-    todo = [t for t in transitions if t.lead_id not in moved_on]
-    if not todo:
-        raise Conflict(
-            "The leads have moved on since; there is nothing left to undo.",
-            extra={"skipped": sorted(moved_on)},
-        )
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return None if event is None else int(event["stage"])
 
-    now = timezone.now()
-    new_batch = uuid.uuid4() if batch is not None else None
+
+def removed_since(transitions: list[StageTransition]) -> None:
+    """A move out of a stage removed since cannot be taken back on its own (the
+    undo of the removal brings the stage back): 409."""
+    gone = (
+        Stage.all_objects.filter(
+            pk__in={t.from_stage_id for t in transitions}, removed_at__isnull=False
+        )
+        .values_list("name", flat=True)
+        .first()
+    )
+    if gone is not None:
+        raise Conflict(f"{gone} was removed from the board since; this can no longer be undone.")
+
+
+def take_back(
+    *,
+    board_id: int,
+    actor: Any,
+    todo: list[StageTransition],
+    targets: dict[int, Stage],
+    now: Any,
+    batch: uuid.UUID | None,
+) -> tuple[list[StageTransition], dict[int, Lead], list[Move]]:
+    """Write the reverse of each of ``todo`` (their leads locked, ``targets`` the
+    locked stages they go back to): the leads back at the ranks they left, the
+    reverse transitions, the days in stage continued. Answers the reverses, the
+    leads as they are now and the event's moves."""
     by_target: dict[int, list[StageTransition]] = defaultdict(list)
     for t in todo:
         assert t.from_stage_id is not None
@@ -137,7 +156,7 @@ def transition_undo(
             actor=actor,
             at=now,
             source=TransitionSource.UNDO,
-            batch=new_batch,
+            batch=batch,
             reverts=t,
             from_position=left[t.lead_id],
         )
@@ -157,9 +176,49 @@ def transition_undo(
         .values("at")[:1]
     )
     Lead.objects.filter(pk__in=ids).update(stage_entered_at=Coalesce(Subquery(entered), now))
-
     leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=ids)}
     moves = [move_entry(leads[t.lead_id], t.to_stage_id) for t in todo]
+    return reverses, leads, moves
+
+
+@write_transaction
+def transition_undo(
+    *, board_id: int, actor: Any, batch: uuid.UUID | None = None, transition_id: int | None = None
+) -> UndoResult:
+    removal = stage_removal_of(board_id, batch) if batch is not None else None
+    if removal is not None:
+        assert batch is not None
+        return stage_removal_undo(board_id=board_id, actor=actor, batch=batch, stage_id=removal)
+    membership = membership_for_write(board_id, actor)
+    transitions = transitions_to_undo(board_id, batch, transition_id)
+    others = any(t.actor_id != getattr(actor, "pk", None) for t in transitions)
+    if membership is not None and membership.role != Role.OWNER and others:
+        raise PermissionDenied(
+            "Editors undo their own moves; only the board's owner undoes someone else's."
+        )
+    removed_since(transitions)
+    # Lock the leads first (lock order), then decide: a racing undo or move of the
+    # same leads has committed by the time these checks read.
+    targets = {
+        stage_id: stage_of_board(board_id, stage_id, lock=True)
+        for stage_id in sorted({cast(int, t.from_stage_id) for t in transitions})
+    }
+    leads_locked(sorted({t.lead_id for t in transitions}))
+    if StageTransition.objects.filter(reverts__in=transitions).exists():
+        raise Conflict("This was already undone.")
+    moved_on = moved_on_since(transitions)
+    todo = [t for t in transitions if t.lead_id not in moved_on]
+    if not todo:
+        raise Conflict(
+            "The leads have moved on since; there is nothing left to undo.",
+            extra={"skipped": sorted(moved_on)},
+        )
+
+    now = timezone.now()
+    new_batch = uuid.uuid4() if batch is not None else None
+    reverses, leads, moves = take_back(
+        board_id=board_id, actor=actor, todo=todo, targets=targets, now=now, batch=new_batch
+    )
     payload: LeadMovedPayload | LeadsMovedPayload
     if batch is None:
         lead = leads[todo[0].lead_id]
@@ -178,6 +237,63 @@ def transition_undo(
     event = event_append(
         board_id=board_id, payload=payload, actor=actor, membership=membership, at=now
     )
+    return UndoResult(
+        undone=len(todo),
+        transitions=[r.pk for r in reverses],
+        batch=new_batch,
+        seq=event.seq,
+        event=event.message,
+        skipped=sorted(moved_on),
+    )
+
+
+def stage_removal_undo(*, board_id: int, actor: Any, batch: uuid.UUID, stage_id: int) -> UndoResult:
+    """Undo a stage's removal (the owner's): the stage comes back where it stood,
+    empty (``stage.created``), then its leads that have not moved on since go back
+    into it, each at the rank it left (``leads.moved``, in a batch of its own).
+    The answer carries the last event; the socket brings both."""
+    membership = membership_for_owner(board_id, actor)
+    stage = Stage.all_objects.get(pk=stage_id)
+    order = stage_restore(board_id, stage)  # locks the stages first (lock order)
+    transitions = list(
+        StageTransition.objects.filter(board_id=board_id, batch=batch).order_by("id")
+    )
+    leads_locked(sorted({t.lead_id for t in transitions}))
+    if StageTransition.objects.filter(reverts__in=transitions).exists():
+        raise Conflict("This was already undone.")
+    moved_on = moved_on_since(transitions) if transitions else set()
+    todo = [t for t in transitions if t.lead_id not in moved_on]
+    now = timezone.now()
+    new_batch = uuid.uuid4() if todo else None
+    reverses: list[StageTransition] = []
+    moves: list[Move] = []
+    if todo:
+        reverses, _, moves = take_back(
+            board_id=board_id,
+            actor=actor,
+            todo=todo,
+            targets={stage.pk: stage},
+            now=now,
+            batch=new_batch,
+        )
+    event = event_append(
+        board_id=board_id,
+        payload=stage_restored_payload(stage, order),
+        actor=actor,
+        membership=membership,
+        at=now,
+    )
+    if todo:
+        assert new_batch is not None
+        event = event_append(
+            board_id=board_id,
+            payload=LeadsMovedPayload(
+                batch=new_batch, moves=moves, undoes=UndoneBatch(batch=batch)
+            ),
+            actor=actor,
+            membership=membership,
+            at=now,
+        )
     return UndoResult(
         undone=len(todo),
         transitions=[r.pk for r in reverses],

@@ -29,6 +29,7 @@ import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
+import { createStages, maySetUpNow } from './panels/stages.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -50,6 +51,7 @@ function composeBoard(config) {
     store,
     boardId,
     mayDrag: () => canEdit && store.asOf == null, // no drags in the past
+    maySetUp: () => maySetUpNow(me, config, store.asOf),
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
@@ -57,6 +59,8 @@ function composeBoard(config) {
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
       chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
       chipTip: (campaignId) => campaigns.chipTip(campaignId),
+      dropColumn: (stageId, index) => stages.reorder(stageId, index),
+      stageMenu: (stageId, rect) => stages.openMenu(stageId, rect),
       needMore: (stageId) => follow.loadMore(stageId),
       select(leadId) {
         boardEl.focus({ preventScroll: true });
@@ -113,6 +117,8 @@ function composeBoard(config) {
   features.add(createHandoff(board), createQuality(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
+  const stages = createStages(board, { remember: writes.remember });
+  features.add(createHandoff(board), createQuality(board), createImporter(board), stages);
 
   const hook = installTestHook({
     view,

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
 from leads.api.views import BoardStateApi
-from leads.models import Board, Lead, Stage, StageTransition, TransitionSource
+from leads.models import Board, BoardEvent, Lead, Stage, StageTransition, TransitionSource
 from tests.conftest import client_for
 
 STATE_VIEW = BoardStateApi.as_view()
@@ -247,6 +247,89 @@ class History:
         assert answer.status_code in (200, 201), answer.content
         self.record("upsert")
 
+    # --- the owner's stage setup (stages it added are renamed and removed; the
+    # default ones keep their names, which the import and the upsert use) ---
+
+    def live_stages(self) -> list[Stage]:
+        return list(Stage.objects.filter(board=self.board).order_by("position"))
+
+    def added_stages(self) -> list[Stage]:
+        return [s for s in self.live_stages() if s.name.startswith("Step ")]
+
+    def stage_create(self) -> None:
+        r = self.rng
+        live = [s for s in self.live_stages() if s.kind == "open"]
+        body: dict[str, Any] = {
+            "name": f"Step {r.randint(1, 10**6)}",
+            "team": r.choice(["marketing", "sales"]),
+            "sla_days": r.choice([None, 1, 30]),
+            "wip_limit": r.choice([None, 2, 50]),
+        }
+        if r.random() < 0.6:
+            body[r.choice(["before", "after"])] = r.choice(live).pk
+        answer = self.client().post(f"/api/boards/{self.board.pk}/stages/", body, format="json")
+        assert answer.status_code == 201, answer.content
+        self.record("stage_create", answer.json()["event"])
+
+    def stage_update(self) -> None:
+        r = self.rng
+        stage = r.choice(self.added_stages() or self.live_stages())
+        body = r.choice(
+            [
+                {"sla_days": r.choice([None, 1, 3, 90])},
+                {"wip_limit": r.choice([None, 1, 10])},
+                {"color": r.choice(["#112233", "#a0b0c0"])},
+                {"team": r.choice(["marketing", "sales"])},
+            ]
+        )
+        if stage.name.startswith("Step ") and r.random() < 0.4:
+            body = {"name": f"Step {r.randint(1, 10**6)} renamed"}
+        answer = self.client().patch(f"/api/stages/{stage.pk}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:
+            self.record("stage_update", answer.json()["event"])
+
+    def stages_reorder(self) -> None:
+        live = self.live_stages()
+        opens = [s.pk for s in live if s.kind == "open"]
+        closed = [s.pk for s in live if s.kind != "open"]
+        self.rng.shuffle(opens)
+        self.rng.shuffle(closed)
+        body = {"stages": opens + closed}
+        answer = self.client().post(
+            f"/api/boards/{self.board.pk}/stages/order/", body, format="json"
+        )
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:
+            self.record("stages_reorder", answer.json()["event"])
+
+    def stage_delete(self) -> None:
+        added = self.added_stages()
+        if not added:
+            return
+        stage = self.rng.choice(added)
+        others = [s.pk for s in self.live_stages() if s.pk != stage.pk]
+        body = {"move_to": self.rng.choice(others)}
+        answer = self.client().delete(f"/api/stages/{stage.pk}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        self.record("stage_delete", answer.json()["event"])
+
+    def stage_restore(self) -> None:
+        """The board's Undo of the latest stage removal (restores even an empty one)."""
+        removal = (
+            BoardEvent.objects.filter(board=self.board, type="stage.deleted")
+            .order_by("-seq")
+            .first()
+        )
+        if removal is None:
+            return
+        body = {"batch": removal.payload["batch"]}
+        answer = self.client().post(f"/api/boards/{self.board.pk}/undo/", body, format="json")
+        if answer.status_code == 409:  # already undone, or its name is taken again
+            return
+        assert answer.status_code == 200, answer.content
+        self.record("stage_restore", answer.json()["event"])
+
     WRITES = (
         ("lead_create", 6),
         ("lead_update", 4),
@@ -259,13 +342,34 @@ class History:
         ("feedback", 2),
         ("leads_import", 1),
         ("upsert", 1),
+        ("stage_create", 1),
+        ("stage_update", 2),
+        ("stages_reorder", 1),
+        ("stage_delete", 1),
+        ("stage_restore", 1),
     )
 
-    def run(self, writes: int) -> None:
-        """``writes`` writes, the board's first state before them."""
+    # An owner setting the board up while the others work: stage writes among moves.
+    SETUP = (
+        ("lead_create", 4),
+        ("lead_move", 4),
+        ("campaign_move", 1),
+        ("feedback", 1),
+        ("undo", 1),
+        ("stage_create", 3),
+        ("stage_update", 3),
+        ("stages_reorder", 2),
+        ("stage_delete", 2),
+        ("stage_restore", 2),
+    )
+
+    def run(self, writes: int, mix: tuple[tuple[str, int], ...] | None = None) -> None:
+        """``writes`` writes (of ``mix``: name, weight; every write by default), the
+        board's first state before them."""
         self.record("start")
-        names = [name for name, _ in self.WRITES]
-        weights = [weight for _, weight in self.WRITES]
+        mix = mix or self.WRITES
+        names = [name for name, _ in mix]
+        weights = [weight for _, weight in mix]
         while len(self.steps) <= writes:
             name = "lead_create" if not self.leads() else self.rng.choices(names, weights)[0]
             getattr(self, name)()

@@ -73,6 +73,7 @@ def test_a_share_link_opens_the_meeting_without_an_account(board, link):
         "team": None,
         "may_edit": False,
         "may_judge": False,
+        "may_set_up": False,
     }
     assert config["meeting"]["share"] == link.token and config["meeting"]["guest"] is True
     assert config["meeting"]["boardUrl"] is None

@@ -38,6 +38,7 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
             "team": "sales",
             "may_edit": True,
             "may_judge": True,
+            "may_set_up": False,  # the stages are the owner's
         },
         "rules": {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]},
     }

@@ -96,6 +96,7 @@ class TestState:
             "color",
             "count",
             "value",
+            "overdue",
             "leads",
             "next",
         }

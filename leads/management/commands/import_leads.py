@@ -44,6 +44,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-missing", action="store_true", help="Create unknown stages and campaigns."
         )
+        parser.add_argument(
+            "--new-stages-after",
+            type=int,
+            help="Stage id: created stages follow this open stage (default: before Won/Lost).",
+        )
         parser.add_argument("--mapping", help='JSON: {"CSV column": "lead field"}.')
         parser.add_argument("--no-progress", action="store_true")
 
@@ -76,6 +81,7 @@ class Command(BaseCommand):
                 mapping=mapping,
                 dry_run=options["dry_run"],
                 create_missing=options["create_missing"],
+                new_stages_after=options["new_stages_after"],
                 progress=progress,
             )
         except ServiceError as exc:

@@ -12,10 +12,12 @@ import { aging } from '../core/format.js';
 
 /**
  * ``mayDrag()``: may cards be dragged now (edit rights, the live board);
+ * ``maySetUp()``: may the stages be changed now (the owner, the live board);
  * hooks: {dropCard(leadId, from, to, index), dropChip(campaignId, from, to),
- * needMore(stageId), select(leadId), dragState(active)}.
+ * dropColumn(stageId, index), stageMenu(stageId, rect), needMore(stageId),
+ * select(leadId), dragState(active)}.
  */
-export function createBoardCanvas({ store, boardId, mayDrag, canvasEl, tooltipEl, hooks }) {
+export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => false, canvasEl, tooltipEl, hooks }) {
   const folds = createFolds(boardId);
   const measure = createMeasurer(document.createElement('canvas').getContext('2d'));
   let renderNow = Date.now();
@@ -51,6 +53,9 @@ export function createBoardCanvas({ store, boardId, mayDrag, canvasEl, tooltipEl
   const view = createView(canvasEl, {
     get canEdit() {
       return mayDrag(); // no drags in the past
+    },
+    get canSetUp() {
+      return maySetUp();
     },
     measure,
     cardInfo,

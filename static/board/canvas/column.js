@@ -10,7 +10,7 @@
 
 import { Konva, Rect, plainText as text, Circle, Arrow } from './konva.js';
 import { M, LANE, COST_FLAG, cardTop, listLayout } from './layout.js';
-import { COLORS, TEAM_LABELS, font, teamColor } from './theme.js';
+import { COLORS, TEAM_LABELS, font, teamColor, wipColors } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from '../core/format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
@@ -18,10 +18,22 @@ import { awaitsVerdict } from '../core/reducer.js';
 
 export const HANDOFF_EVENT = 'funnelboard:handoff';
 
+/** A header the owner drags: Konva reports the drag (view.js follows the pointer
+ * with a ghost), the header itself stays where it is drawn. */
+function handleProps(setUp) {
+  if (!setUp) return {};
+  return {
+    draggable: true,
+    dragBoundFunc() {
+      return this.getAbsolutePosition();
+    },
+  };
+}
+
 export class ColumnView {
   constructor(layer, stageId, hooks) {
     this.id = stageId;
-    this.hooks = hooks; // {measure, chipMeasure, cardInfo(id), canEdit, hidden(id)}
+    this.hooks = hooks; // {measure, chipMeasure, cardInfo(id), canEdit, canSetUp(), hidden(id)}
     this.group = new Konva.Group({ name: 'column', stageId });
     this.bg = new Rect({ name: 'pan-surface column-bg', fill: COLORS.column, stroke: COLORS.columnLine, strokeWidth: 1, cornerRadius: 12, perfectDrawEnabled: false });
     this.strip = new Rect({ listening: false, cornerRadius: [12, 12, 0, 0] });
@@ -75,7 +87,8 @@ export class ColumnView {
   }
 
   drawHeader(col, geo) {
-    const sig = [col.name, col.count, col.value, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind].join('|');
+    const setUp = this.hooks.canSetUp();
+    const sig = [col.name, col.count, col.value, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -83,7 +96,7 @@ export class ColumnView {
     const measure = this.hooks.measure;
     const y0 = M.padTop;
     if (geo.folded) {
-      this.drawFolded(col, geo);
+      this.drawFolded(col, geo, setUp);
       return;
     }
     const foldable = col.kind !== 'open';
@@ -102,20 +115,37 @@ export class ColumnView {
       g.add(text({ x: right - tagW, y: y0 + 20.5, width: tagW, align: 'center', text: label.toUpperCase(), fontSize: 11, fontStyle: '700', letterSpacing: 0.4, fill: teamColor(col.team) }));
     }
     const nameFont = font(17, 700);
-    const hit = new Rect({ name: 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width - (foldable ? 44 : 0), height: M.headerH - 8, fill: 'rgba(0,0,0,0)', stageId: col.id });
+    // The owner drags a column by its header (view.js) and opens its menu (⋯).
+    const hit = new Rect({ name: setUp ? 'column-handle header-hit' : 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width - (foldable ? 44 : 0), height: M.headerH - 8, fill: 'rgba(0,0,0,0)', stageId: col.id, ...handleProps(setUp) });
     g.add(hit);
-    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
+    const menuW = setUp ? 30 : 0;
+    if (setUp) g.add(this.menuButton(right - tagW - menuW, y0 + 14, col));
+    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
 
-    // "412 · $1.2M"
-    const n = countText(col.count);
+    // "412 leads · $1.2M", or with a WIP limit "7 / 3 leads · $1.2M" (amber at the
+    // limit, red past it); on the right, the leads past the stage's SLA. With filters
+    // on, both count the leads shown, as the header's count does.
     const countFont = font(15, 700);
+    const n = col.wip_limit != null ? `${countText(col.count)} / ${countText(col.wip_limit)}` : countText(col.count);
     const nW = measure(n, countFont);
-    g.add(text({ x: left, y: y0 + 45, text: n, fontSize: 15, fontStyle: '700', fill: COLORS.ink }));
-    g.add(text({ x: left + nW + 4, y: y0 + 45, text: col.count === 1 ? 'lead' : 'leads', fontSize: 14, fill: COLORS.muted }));
+    const wip = wipColors(col.wip);
+    if (wip.fill) g.add(new Rect({ name: 'wip-pill', x: left - 6, y: y0 + 41, width: nW + 12, height: 23, cornerRadius: 11.5, fill: wip.fill, listening: false }));
+    g.add(text({ name: 'wip-count', x: left, y: y0 + 45, text: n, fontSize: 15, fontStyle: '700', fill: wip.ink }));
+    g.add(text({ x: left + nW + (wip.fill ? 10 : 4), y: y0 + 45, text: col.count === 1 ? 'lead' : 'leads', fontSize: 14, fill: COLORS.muted }));
     const wordW = measure(col.count === 1 ? 'lead' : 'leads', font(14));
-    const dotX = left + nW + 4 + wordW + 8;
+    const dotX = left + nW + (wip.fill ? 10 : 4) + wordW + 8;
     g.add(text({ x: dotX, y: y0 + 45, text: '·', fontSize: 15, fill: COLORS.faint }));
-    g.add(text({ x: dotX + 12, y: y0 + 45, text: money(col.value), fontSize: 15, fontStyle: '600', fill: COLORS.body }));
+    const valueText = money(col.value);
+    g.add(text({ x: dotX + 12, y: y0 + 45, text: valueText, fontSize: 15, fontStyle: '600', fill: COLORS.body }));
+    if (col.overdue > 0) {
+      const lateFont = font(12.5, 700);
+      const room = right - (dotX + 12 + measure(valueText, font(15, 600)) + 10);
+      const late = [`${countText(col.overdue)} past SLA`, `${countText(col.overdue)} late`, `⏱${countText(col.overdue)}`].find((t) => measure(t, lateFont) <= room);
+      if (late) {
+        const lateW = measure(late, lateFont);
+        g.add(text({ name: 'overdue', x: right - lateW, y: y0 + 47, text: late, fontSize: 12.5, fontStyle: '700', fill: COLORS.aging }));
+      }
+    }
 
     // Conversion to the next stage: "41%  ──────►"
     if (col.conversion != null) {
@@ -136,14 +166,25 @@ export class ColumnView {
     }
   }
 
-  drawFolded(col, geo) {
+  drawFolded(col, geo, setUp) {
     const g = this.header;
     const y0 = M.padTop;
-    g.add(new Rect({ name: 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width, height: 40, fill: 'rgba(0,0,0,0)', stageId: col.id }));
+    g.add(new Rect({ name: setUp ? 'column-handle header-hit' : 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width, height: 40, fill: 'rgba(0,0,0,0)', stageId: col.id, ...handleProps(setUp) }));
     g.add(this.foldButton(geo.width / 2 - 12, y0 + 15, '▸', `Unfold ${col.name}`));
+    const top = setUp ? 30 : 0;
+    if (setUp) g.add(this.menuButton(geo.width / 2 - 12, y0 + 44, col));
     // Name, count and value, reading downwards.
-    const label = `${col.name}  ·  ${countText(col.count)}  ·  ${money(col.value)}`;
-    g.add(text({ x: geo.width / 2 + 8, y: y0 + 56, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+    const limit = col.wip_limit != null ? ` / ${countText(col.wip_limit)}` : '';
+    const label = `${col.name}  ·  ${countText(col.count)}${limit}  ·  ${money(col.value)}`;
+    g.add(text({ x: geo.width / 2 + 8, y: y0 + 56 + top, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: col.wip === 'over' || col.wip === 'at' ? wipColors(col.wip).ink : COLORS.body }));
+  }
+
+  /** The stage's menu (owners): a click is the page's (stages.js), not the canvas's. */
+  menuButton(x, y, col) {
+    const b = new Konva.Group({ x, y, name: 'stage-menu', stageId: col.id, ariaLabel: `${col.name}: stage menu` });
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'stage-menu-bg' }));
+    b.add(text({ x: 0, y: 3, width: 24, align: 'center', text: '⋯', fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+    return b;
   }
 
   foldButton(x, y, glyph, label) {

@@ -46,6 +46,10 @@ export const COLORS = {
   costMissing: '#92400e', // a chip's "cost missing" flag (amber: a gap to fill, not an error)
   costMissingSoft: '#fef3c7',
   scrollbar: '#c3ccd9',
+  wipAt: '#b45309', // a column at its WIP limit (amber)
+  wipAtSoft: '#fef3c7',
+  wipOver: '#dc2626', // past it (red)
+  wipOverSoft: '#fee2e2',
 };
 
 const BOARD_COLORS = { ...COLORS };
@@ -76,6 +80,8 @@ export const PALETTES = {
     control: '#e2e8f0',
     chipMore: '#e2e8f0',
     scrollbar: '#64748b',
+    wipAt: '#92400e',
+    wipOver: '#b91c1c',
   },
   dark: {
     page: '#000000',
@@ -109,6 +115,10 @@ export const PALETTES = {
     costMissing: '#fde68a',
     costMissingSoft: '#78350f',
     scrollbar: '#6b7280',
+    wipAt: '#fbbf24',
+    wipAtSoft: '#78350f',
+    wipOver: '#f87171',
+    wipOverSoft: '#7f1d1d',
   },
 };
 
@@ -123,6 +133,14 @@ export const FONT_FAMILY =
 /** A canvas font string, e.g. font(14, 600). */
 export function font(size, weight = 400) {
   return `${weight} ${size}px ${FONT_FAMILY}`;
+}
+
+/** How a column's "count / limit" is drawn for its WIP state (model.wipState):
+ * amber at the limit, red past it, plain under it. */
+export function wipColors(wip) {
+  if (wip === 'over') return { ink: COLORS.wipOver, fill: COLORS.wipOverSoft };
+  if (wip === 'at') return { ink: COLORS.wipAt, fill: COLORS.wipAtSoft };
+  return { ink: COLORS.ink, fill: null };
 }
 
 export function teamColor(team) {

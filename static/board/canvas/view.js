@@ -18,9 +18,11 @@ const MOVE_MS = 400;
 
 /**
  * hooks: {
- *   canEdit, measure(text, font),
+ *   canEdit, canSetUp (may the stages be changed: the owner, on the live board), measure(text, font),
  *   cardInfo(leadId) -> {card, ownerName, campaignColor, aging, accent, draggable} | null,
  *   dropCard(leadId, fromStage, toStage, index), dropChip(campaignId, fromStage, toStage),
+ *   dropColumn(stageId, index) (a column dragged by its header to ``index`` among the others),
+ *   stageMenu(stageId, pageRect) (its header's ⋯ button),
  *   toggleFold(stageId), needMore(stageId), select(leadId), dragState(active),
  *   tooltip(text | null, clientX, clientY),
  *   chipMenu(campaignId, stageId, {x, y, width}) (a click or right click on a chip; at
@@ -42,7 +44,8 @@ export function createView(container, hooks) {
   fxLayer.add(focusRing);
   const dropMarker = new Rect({ height: 4, cornerRadius: 2, fill: COLORS.drop, visible: false, listening: false });
   const dropZone = new Rect({ stroke: COLORS.drop, strokeWidth: 2.5, dash: [8, 5], cornerRadius: 12, visible: false, listening: false, fill: 'rgba(79,70,229,0.06)' });
-  dragLayer.add(dropZone, dropMarker);
+  const columnMarker = new Rect({ width: 4, cornerRadius: 2, fill: COLORS.drop, visible: false, listening: false });
+  dragLayer.add(dropZone, dropMarker, columnMarker);
 
   let zoom = 1;
   let pan = 0;
@@ -90,6 +93,7 @@ export function createView(container, hooks) {
           measure: hooks.measure,
           chipMeasure,
           canEdit: hooks.canEdit,
+          canSetUp: () => !!hooks.canSetUp,
           cardInfo: hooks.cardInfo,
           hidden: (id) => hidden.has(id),
         });
@@ -241,6 +245,13 @@ export function createView(container, hooks) {
 
   // Clicks: select a card, fold / unfold, a chip's menu.
   stage.on('click tap', (e) => {
+    const menu = e.target.findAncestor('.stage-menu', true);
+    if (menu) {
+      const r = menu.getClientRect();
+      const c = container.getBoundingClientRect();
+      hooks.stageMenu(menu.getAttr('stageId'), { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height });
+      return;
+    }
     const fold = e.target.findAncestor('.fold', true);
     if (fold) {
       hooks.toggleFold(fold.getAttr('stageId'));
@@ -280,9 +291,10 @@ export function createView(container, hooks) {
     if (t.findAncestor('.card', true) || chip) {
       // A viewer's chip still opens its menu (the campaign's details).
       container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
-    } else if (t.findAncestor('.fold', true)) {
+    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
+      if (t.hasName('column-handle')) container.style.cursor = 'grab';
       const col = cols().find((c) => c.id === t.getAttr('stageId'));
       const p = stage.getPointerPosition();
       const c = container.getBoundingClientRect();
@@ -302,9 +314,69 @@ export function createView(container, hooks) {
     return lines.join('\n');
   }
 
+  // A column dragged by its header (the owner): a ghost follows the pointer, a bar
+  // marks the gap it would drop into; the header itself stays put.
+  function columnDragStart(node) {
+    const id = node.getAttr('stageId');
+    const geo = geoOf(id);
+    if (!hooks.canSetUp || !geo) {
+      node.stopDrag();
+      return;
+    }
+    hooks.tooltip(null);
+    const abs = node.absolutePosition();
+    node.moveTo(dragLayer); // a redraw of the header meanwhile must not end the drag
+    node.absolutePosition(abs);
+    const view = columnViews.get(id);
+    if (view) view.headerSig = '';
+    const col = cols().find((c) => c.id === id);
+    const ghost = new Konva.Group({ x: geo.x, y: M.padTop, listening: false, opacity: 0.9 });
+    ghost.add(new Rect({ width: geo.width, height: M.headerH, cornerRadius: 12, fill: COLORS.column, stroke: COLORS.drop, strokeWidth: 2, shadowColor: '#0f172a', shadowBlur: 18, shadowOpacity: 0.18, shadowOffsetY: 6 }));
+    ghost.add(new Text({ x: 16, y: 17, text: col ? col.name : '', fontFamily: FONT_FAMILY, fontSize: 17, fontStyle: '700', fill: COLORS.ink, width: geo.width - 32, wrap: 'none', ellipsis: true }));
+    dragLayer.add(ghost);
+    const others = geoms.filter((g) => g.id !== id);
+    drag = { kind: 'column', id, node, ghost, grabX: null, fromIndex: geoms.findIndex((g) => g.id === id), index: null, others };
+    container.style.cursor = 'grabbing';
+    hooks.dragState(true);
+    dragLayer.batchDraw();
+  }
+
+  function columnDragMove() {
+    const w = pointerWorld();
+    if (!w) return;
+    const geo = geoOf(drag.id);
+    if (drag.grabX == null) drag.grabX = w.x - geo.x;
+    drag.ghost.x(w.x - drag.grabX);
+    const { others } = drag;
+    drag.index = others.filter((g) => g.x + g.width / 2 < w.x).length;
+    const after = others[drag.index - 1];
+    const before = others[drag.index];
+    const x = before ? before.x - M.gap / 2 : after ? after.x + after.width + M.gap / 2 : null;
+    const same = drag.index === drag.fromIndex;
+    columnMarker.setAttrs({ visible: x != null && !same, x: (x ?? 0) - 2, y: M.padTop, height: worldH - M.padTop - M.padBottom });
+    dragLayer.batchDraw();
+  }
+
+  function columnDragEnd() {
+    const d = drag;
+    drag = null;
+    columnMarker.visible(false);
+    d.ghost.destroy();
+    d.node.destroy();
+    container.style.cursor = '';
+    hooks.dragState(false);
+    render();
+    dragLayer.batchDraw();
+    if (d.index != null && d.index !== d.fromIndex) hooks.dropColumn(d.id, d.index);
+  }
+
   // Drag and drop.
   stage.on('dragstart', (e) => {
     const node = e.target;
+    if (node.hasName('column-handle')) {
+      columnDragStart(node);
+      return;
+    }
     const isCard = node.hasName('card');
     const isChip = node.hasName('chip');
     if (!isCard && !isChip) return;
@@ -346,6 +418,10 @@ export function createView(container, hooks) {
 
   stage.on('dragmove', (e) => {
     if (!drag || e.target !== drag.node) return;
+    if (drag.kind === 'column') {
+      columnDragMove();
+      return;
+    }
     const w = pointerWorld();
     if (!w) return;
     const target = columnAt(geoms, w.x);
@@ -376,6 +452,10 @@ export function createView(container, hooks) {
 
   stage.on('dragend', (e) => {
     if (!drag || e.target !== drag.node) return;
+    if (drag.kind === 'column') {
+      columnDragEnd();
+      return;
+    }
     const d = drag;
     drag = null;
     dropMarker.visible(false);
@@ -580,6 +660,7 @@ export function createView(container, hooks) {
       focusRing.stroke(COLORS.focus);
       dropMarker.fill(COLORS.drop);
       dropZone.stroke(COLORS.drop);
+      columnMarker.fill(COLORS.drop);
       render();
       fxLayer.batchDraw();
       dragLayer.batchDraw();
@@ -623,6 +704,32 @@ export function createView(container, hooks) {
       const geo = geoOf(stageId);
       if (!geo) return null;
       return toPage({ x: geo.x, y: M.padTop, width: geo.width, height: worldH - M.padTop - M.padBottom });
+    },
+    /** The column's header (where the owner grabs it to drag it). */
+    headerRectPage(stageId) {
+      const geo = geoOf(stageId);
+      if (!geo) return null;
+      return toPage({ x: geo.x, y: M.padTop, width: geo.width, height: M.headerH });
+    },
+    /** The header's ⋯ (stage menu) button, or null (not the owner). */
+    stageMenuRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.stage-menu');
+      if (!button) return null;
+      const r = button.getClientRect();
+      const c = container.getBoundingClientRect();
+      return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+    },
+    /** What a column's header says (for tests): its count text and past-SLA note. */
+    headerText(stageId) {
+      const view = columnViews.get(stageId);
+      if (!view) return null;
+      const read = (name) => {
+        const node = view.header.findOne(`.${name}`);
+        return node ? node.text() : null;
+      };
+      const pill = view.header.findOne('.wip-pill');
+      return { count: read('wip-count'), overdue: read('overdue'), wipFill: pill ? pill.fill() : null };
     },
     get dragging() {
       return drag != null;

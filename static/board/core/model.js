@@ -115,6 +115,9 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       team: stage.team,
       color: stage.color,
       sla_days: stage.sla_days,
+      wip_limit: stage.wip_limit ?? null,
+      wip: wipState(figures[id].count, stage.wip_limit),
+      overdue: stage.overdue ?? 0,
       folded: folded.has(id),
       count: figures[id].count,
       value: figures[id].value,
@@ -173,6 +176,22 @@ function laneOf(state, hand) {
     if (waitsInLane(state.leads[id], hand.stage)) lane.add(id);
   }
   return lane;
+}
+
+/** A column's work in progress against its WIP limit: null (no limit), 'under',
+ * 'at' (amber) or 'over' (red). */
+export function wipState(count, limit) {
+  if (limit == null) return null;
+  if (count > limit) return 'over';
+  return count === limit ? 'at' : 'under';
+}
+
+/** The funnel order with ``stageId`` dropped at ``index`` among the other stages
+ * (a column dragged by its header); the same order when it stays where it was. */
+export function stageOrderAfterDrop(order, stageId, index) {
+  const rest = order.filter((id) => id !== stageId);
+  const at = Math.max(0, Math.min(rest.length, index));
+  return [...rest.slice(0, at), stageId, ...rest.slice(at)];
 }
 
 /** Won and Lost start folded; anything the user unfolded or folded is kept. */

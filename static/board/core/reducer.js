@@ -4,8 +4,8 @@
 // State (plain objects, never mutated; a change copies what it touches):
 //   seq          last event applied
 //   board        {id, name, slug, last_seq, me}
-//   stageOrder   [stage id] in funnel order
-//   stages       {id: {...stage, count, value, next, ids: [lead id, loaded, in order]}}
+//   stageOrder   [stage id] in funnel order (a stage's ``position`` is its index)
+//   stages       {id: {...stage, count, value, overdue, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
 //   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}},
 //                archived ones too (their figures stay; model.js draws no chip for them)
@@ -23,10 +23,21 @@
 // without a verdict given since it entered that stage.
 //
 // Counts and values come from the server and are only adjusted by events;
-// they are never recounted from loaded cards.
+// they are never recounted from loaded cards. ``overdue`` (leads past the
+// stage's SLA, counted by the server when it answered) is kept roughly right
+// between loads: a loaded card entering or leaving a stage counts as the SLA
+// rule says at the event's moment (``format.aging``, the server's
+// ``leads.rules.past_sla_since``), and a new SLA recounts a whole column (a
+// paged one asks the server). Leads that pass their SLA while nothing happens
+// are counted at the next load.
+//
+// Stage events (owners set the stages up) carry the funnel order, which gives
+// every position, and the handoff stage after the change: when that is
+// another stage, its lane comes from the server (refetch).
 
 import { cardMatches, filtersActive } from './filters.js';
 import { compareRanks } from './rank.js';
+import { aging } from './format.js';
 
 /** Cards are ordered by (position, id), as on the server: the rank by its bytes,
  * then the id (two cards may share a rank). */
@@ -286,6 +297,27 @@ function movesNeedServer(d, moves) {
   });
 }
 
+/** Is ``card`` past the SLA of stage ``stageId`` at the event's moment? */
+function pastSla(d, card, stageId, event) {
+  const stage = d.stages[stageId];
+  if (!card || !stage || stage.sla_days == null) return false;
+  const at = Date.parse(event.at);
+  return aging(card, stage, Number.isFinite(at) ? at : Date.now()).overdue;
+}
+
+function addOverdue(d, stageId, n) {
+  const stage = d.stages[stageId];
+  if (!n || !stage || stage.overdue == null) return;
+  stageFor(d, stageId).overdue = Math.max(0, stage.overdue + n);
+}
+
+/** A known card left ``from`` (as ``before``) and is now ``after`` (null: gone from
+ * the figures): ``overdue`` follows. */
+function shiftOverdue(d, before, from, after, event) {
+  if (before && pastSla(d, before, from, event)) addOverdue(d, from, -1);
+  if (after && pastSla(d, after, after.stage, event)) addOverdue(d, after.stage, 1);
+}
+
 function touch(d, leadId, event, from, to) {
   d.touched[leadId] = { actor: event.actor, from, to, at: event.at, seq: event.seq, type: event.type };
 }
@@ -368,6 +400,7 @@ function applyToLane(d, event, result) {
       break;
     case 'campaign.moved':
     case 'leads.moved':
+    case 'stage.deleted':
       // Refetched anyway (see their handlers); meanwhile the lane follows the cards it knows.
       for (const m of event.moves || []) {
         const known = d.handoff.cards[m.lead] || d.leads[m.lead];
@@ -384,7 +417,10 @@ const HANDLERS = {
   'lead.created'(d, event, result) {
     const card = event.lead;
     if (!card || alreadyHas(d, card.id, card.version)) return;
-    if (cardMatches(card, d.filters, d.people)) addFigures(d, card.stage, card.campaign, 1, card.value);
+    if (cardMatches(card, d.filters, d.people)) {
+      addFigures(d, card.stage, card.campaign, 1, card.value);
+      shiftOverdue(d, null, null, card, event);
+    }
     const shown = placeCard(d, card);
     touch(d, card.id, event, null, card.stage);
     result.effects.push({ kind: 'created', lead: card.id, name: card.name, to: card.stage, shown, event });
@@ -402,6 +438,7 @@ const HANDLERS = {
     if (from !== to && cardMatches(card, d.filters, d.people)) {
       addFigures(d, from, card.campaign, -1, -card.value);
       addFigures(d, to, card.campaign, 1, card.value);
+      shiftOverdue(d, d.leads[card.id] || (d.handoff && d.handoff.cards[card.id]), from, card, event);
     }
     const shown = placeCard(d, card);
     result.effects.push({
@@ -436,7 +473,10 @@ const HANDLERS = {
     }
     for (const m of moves) {
       const known = d.leads[m.lead];
-      if (known) placeCard(d, movedCard(known, m, event));
+      if (!known) continue;
+      const card = movedCard(known, m, event);
+      shiftOverdue(d, known, from, card, event);
+      placeCard(d, card);
     }
     result.effects.push({ kind: 'batch', campaign: event.campaign, count: moves.length, from, to, event });
   },
@@ -448,11 +488,13 @@ const HANDLERS = {
       touch(d, m.lead, event, m.from_stage, m.to_stage);
       const known = d.leads[m.lead];
       if (!known || known.version >= m.version) continue;
+      const card = movedCard(known, m, event);
       if (m.from_stage !== m.to_stage) {
         addFigures(d, m.from_stage, known.campaign, -1, -known.value);
         addFigures(d, m.to_stage, known.campaign, 1, known.value);
+        shiftOverdue(d, known, m.from_stage, card, event);
       }
-      placeCard(d, movedCard(known, m, event));
+      placeCard(d, card);
     }
     result.effects.push({ kind: 'undo-batch', count: moves.length, event });
   },
@@ -473,11 +515,15 @@ const HANDLERS = {
         }
       } else {
         addFigures(d, known.stage, known.campaign, -1, -known.value);
+        shiftOverdue(d, known, known.stage, null, event);
       }
     } else if (d.stages[card.stage] && d.stages[card.stage].next == null) {
       // Not loaded from a whole column: the filters left it out, so it was in no
       // figure; now it may pass them.
-      if (cardMatches(card, d.filters, d.people)) addFigures(d, card.stage, card.campaign, 1, card.value);
+      if (cardMatches(card, d.filters, d.people)) {
+        addFigures(d, card.stage, card.campaign, 1, card.value);
+        shiftOverdue(d, null, null, card, event);
+      }
     } else if (filtersActive(d.filters) || !fields.length || fields.includes('value') || fields.includes('campaign')) {
       result.refetch = true;
     }
@@ -544,4 +590,99 @@ const HANDLERS = {
     result.effects.push({ kind: 'imported', created: event.created || 0, updated: event.updated || 0, event });
   },
 
+  'stage.created'(d, event, result) {
+    const summary = event.stage;
+    if (!summary) return;
+    if (!d.stages[summary.id]) {
+      d.stages[summary.id] = { ...summary, count: 0, value: 0, overdue: 0, next: null, ids: [] };
+      d._stages.add(summary.id);
+      for (const id of d.campaignOrder) {
+        const campaign = campaignFor(d, id);
+        if (campaign) campaign.stages[summary.id] = { count: 0, value: 0 };
+      }
+    }
+    stageOrderSet(d, event.order);
+    handoffSet(d, event.handoff, result);
+    result.effects.push({ kind: 'stage-created', stage: summary.id, name: summary.name, event });
+  },
+
+  'stage.updated'(d, event, result) {
+    const summary = event.stage;
+    if (!summary || !d.stages[summary.id]) {
+      result.refetch = true; // a stage this state never had
+      return;
+    }
+    const stage = stageFor(d, summary.id);
+    const was = { name: stage.name, sla_days: stage.sla_days };
+    Object.assign(stage, summary);
+    if (was.sla_days !== stage.sla_days) {
+      // A new SLA: a whole column recounts its cards, a paged one asks the server.
+      if (stage.next == null) stage.overdue = stage.ids.filter((id) => pastSla(d, d.leads[id], stage.id, event)).length;
+      else result.refetch = true;
+    }
+    stageOrderSet(d, event.order);
+    handoffSet(d, event.handoff, result);
+    result.effects.push({ kind: 'stage-updated', stage: stage.id, name: stage.name, was: was.name, fields: event.fields || [], event });
+  },
+
+  'stage.deleted'(d, event, result) {
+    const gone = d.stages[event.stage];
+    const moves = event.moves || [];
+    const to = event.move_to;
+    for (const m of moves) touch(d, m.lead, event, m.from_stage, m.to_stage);
+    if (gone) {
+      if (movesNeedServer(d, moves)) result.refetch = true;
+      if (to != null && d.stages[to]) {
+        // Every lead of the stage moved: its (filtered) figures move whole.
+        addFigures(d, to, null, gone.count, gone.value);
+        for (const id of d.campaignOrder) {
+          const fig = d.campaigns[id] && d.campaigns[id].stages[gone.id];
+          if (!fig || !fig.count) continue;
+          const own = campaignFor(d, id);
+          const target = own.stages[to] || { count: 0, value: 0 };
+          own.stages[to] = { count: target.count + fig.count, value: cents(target.value + fig.value) };
+        }
+        for (const m of moves) {
+          const known = d.leads[m.lead];
+          if (!known) continue;
+          const card = movedCard(known, m, event);
+          shiftOverdue(d, null, null, card, event);
+          placeCard(d, card);
+        }
+      }
+      for (const id of gone.ids) if (d.leads[id] && d.leads[id].stage === gone.id) delete d.leads[id];
+      delete d.stages[gone.id];
+      for (const id of d.campaignOrder) {
+        if (d.campaigns[id] && d.campaigns[id].stages[gone.id]) delete campaignFor(d, id).stages[gone.id];
+      }
+    }
+    stageOrderSet(d, event.order);
+    handoffSet(d, event.handoff, result);
+    result.effects.push({ kind: 'stage-deleted', stage: event.stage, name: gone ? gone.name : null, count: moves.length, to, event });
+  },
+
+  'stages.reordered'(d, event, result) {
+    stageOrderSet(d, event.stages);
+    handoffSet(d, event.handoff, result);
+    result.effects.push({ kind: 'stages-reordered', event });
+  },
 };
+
+/** The funnel order after a stage event: positions are the index in it. */
+function stageOrderSet(d, order) {
+  if (!Array.isArray(order)) return;
+  d.stageOrder = order.filter((id) => d.stages[id]);
+  d.stageOrder.forEach((id, index) => {
+    if (d.stages[id].position !== index) stageFor(d, id).position = index;
+  });
+}
+
+/** The handoff stage after a stage event (the server's rule, answered): no stage,
+ * no lane; another stage, its waiting leads come from the server. */
+function handoffSet(d, handoff, result) {
+  if (handoff === undefined) return;
+  const current = d.handoff ? d.handoff.stage : null;
+  if (handoff === current) return;
+  if (handoff == null) d.handoff = null;
+  else result.refetch = true;
+}

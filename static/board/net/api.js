@@ -130,6 +130,20 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     transitions(leadId) {
       return call('GET', `/api/leads/${leadId}/transitions/`);
     },
+    // The board's stages (owners): each answer carries its stored event.
+    createStage(body) {
+      return call('POST', `${board}/stages/`, { body });
+    },
+    updateStage(stageId, body) {
+      return call('PATCH', `/api/stages/${stageId}/`, { body });
+    },
+    /** ``body``: {move_to} when the stage holds leads. */
+    deleteStage(stageId, body = {}) {
+      return call('DELETE', `/api/stages/${stageId}/`, { body });
+    },
+    reorderStages(stages) {
+      return call('POST', `${board}/stages/order/`, { body: { stages } });
+    },
     // Meetings (meeting view): start, end (answers the recap), one, its recap as Markdown.
     meetingStart() {
       return call('POST', `${board}/meetings/`);

@@ -147,5 +147,11 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     }
   }
 
-  return { mayWrite, moveLead, moveCampaign, undoLast, updateUndo };
+  /** Another write this browser can take back with Undo ({batch, label}): a stage's removal. */
+  function remember(item) {
+    undoStack.push(item);
+    updateUndo();
+  }
+
+  return { mayWrite, moveLead, moveCampaign, undoLast, updateUndo, remember };
 }

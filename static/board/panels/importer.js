@@ -4,7 +4,9 @@
 // 1. Choose a file: the server checks it at once (a dry run, nothing written)
 //    and answers how it reads each column, which system wrote it, what would be
 //    created and updated, and every problem with its row and column.
-// 2. Change how columns are read, or allow new stages and campaigns: check again.
+// 2. Change how columns are read, or allow new stages and campaigns (and say
+//    where new stages go: before Won and Lost by default, or after an open stage,
+//    ``new_stages_after``): check again.
 // 3. Import: all or nothing on the server. Progress comes over the board's
 //    socket (``import.progress`` messages: phase check | write, done, total);
 //    until the first one the bar is indeterminate. The board updates through
@@ -128,6 +130,17 @@ export function reportView(report) {
   };
 }
 
+/** Where an import's new stages may go: [value, label], the default first
+ * (before the first won or lost stage), then after each open stage. */
+export function placeChoices(state) {
+  if (!state) return [['', 'Before Won and Lost']];
+  const order = state.stageOrder.map((id) => state.stages[id]);
+  const closed = order.find((s) => s.kind !== 'open');
+  const choices = [['', closed ? `Before ${closed.name} (the end of the funnel)` : 'At the end of the funnel']];
+  for (const stage of order) if (stage.kind === 'open') choices.push([String(stage.id), `After ${stage.name}`]);
+  return choices;
+}
+
 /** The Import button's words for a clean dry run. */
 export function importLabel(report) {
   const parts = [];
@@ -147,6 +160,10 @@ const DIALOG_HTML = `
     <input type="file" id="import-file" accept=".csv,text/csv,text/plain" data-file>
   </div>
   <label class="check"><input type="checkbox" data-create-missing> Create the stages and campaigns this board does not have yet</label>
+  <div class="import-place" data-place hidden>
+    <label for="import-place">New stages go</label>
+    <select id="import-place" data-place-select></select>
+  </div>
   <section class="import-mapping" data-mapping hidden aria-labelledby="import-mapping-title">
     <h3 id="import-mapping-title">How the columns are read</h3>
     <p class="muted" data-preset></p>
@@ -192,7 +209,11 @@ export function createImporter(board) {
     dialog.innerHTML = DIALOG_HTML;
     document.body.append(dialog);
     $('[data-file]').addEventListener('change', (e) => chooseFile(e.target.files && e.target.files[0]));
-    $('[data-create-missing]').addEventListener('change', stale);
+    $('[data-create-missing]').addEventListener('change', () => {
+      drawPlaces();
+      stale();
+    });
+    $('[data-place-select]').addEventListener('change', stale);
     $('[data-check]').addEventListener('click', () => check());
     $('[data-import]').addEventListener('click', () => runImport());
     $('[data-close]').addEventListener('click', () => dialog.close());
@@ -201,6 +222,16 @@ export function createImporter(board) {
       if (busy === 'import') e.preventDefault(); // the answer is on its way; keep it in view
     });
     dialog.addEventListener('close', () => opener.focus());
+  }
+
+  /** The "New stages go" choice, shown while new stages may be created. */
+  function drawPlaces() {
+    const select = $('[data-place-select]');
+    const kept = select.value;
+    const choices = placeChoices(board.state);
+    select.replaceChildren(...choices.map(([value, label]) => new Option(label, value)));
+    if (choices.some(([value]) => value === kept)) select.value = kept;
+    $('[data-place]').hidden = !$('[data-create-missing]').checked;
   }
 
   function showError(text) {
@@ -218,6 +249,7 @@ export function createImporter(board) {
     $('[data-import]').textContent = checked ? importLabel(checked) : 'Import';
     $('[data-file]').disabled = busy != null;
     $('[data-create-missing]').disabled = busy != null;
+    $('[data-place-select]').disabled = busy != null;
     $('[data-close]').disabled = busy === 'import';
     for (const select of dialog.querySelectorAll('[data-mapping-rows] select')) select.disabled = busy != null;
   }
@@ -382,6 +414,8 @@ export function createImporter(board) {
     data.append('file', file, file.name);
     data.append('dry_run', dryRun ? 'true' : 'false');
     data.append('create_missing', $('[data-create-missing]').checked ? 'true' : 'false');
+    const place = $('[data-place-select]').value;
+    if ($('[data-create-missing]').checked && place) data.append('new_stages_after', place);
     // Our name for this import: its progress messages carry it, others' do not.
     progressId = `i${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     data.append('progress_id', progressId);
@@ -464,6 +498,7 @@ export function createImporter(board) {
       return;
     }
     if (!dialog) build();
+    drawPlaces(); // the stages may have changed since it was last open
     if (!dialog.open) dialog.showModal();
     $('[data-file]').focus();
   }

@@ -2,7 +2,9 @@
 // report; the handoff form's fields and body; the lead quality panel.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mappingProblems, progressValue, progressText, reportView, importLabel, presetText, TARGETS } from '../panels/importer.js';
+import { mappingProblems, progressValue, progressText, reportView, importLabel, presetText, placeChoices, TARGETS } from '../panels/importer.js';
+import { loadState } from '../core/reducer.js';
+import { apiState } from './fixtures.js';
 import { feedbackFields, feedbackBody, feedbackProblem, verdictNews } from '../panels/handoff.js';
 import { qualityView, periodQuery, recentLine } from '../panels/quality.js';
 import { emptyFilters } from '../core/filters.js';
@@ -179,4 +181,14 @@ test('bridge requests: JSON or a form, the share token, the server\'s words on f
   assert.equal(calls[2].init.headers['Content-Type'], undefined); // the browser sets the boundary
   await assert.rejects(request('GET', '/x', { fetchImpl: async () => { throw new TypeError('down'); } }), (error) => error.status === 0 && /Could not reach the server/.test(error.message));
   await assert.rejects(request('GET', '/x', { fetchImpl: answer(502, null) }), /server failed \(502\)/);
+});
+
+test('new stages of an import go before Won by default, or after an open stage', () => {
+  const state = loadState(apiState(), emptyFilters());
+  assert.deepEqual(placeChoices(state), [
+    ['', 'Before Won (the end of the funnel)'],
+    ['1', 'After New'],
+    ['2', 'After MQL'],
+  ]);
+  assert.deepEqual(placeChoices(null), [['', 'Before Won and Lost']]);
 });

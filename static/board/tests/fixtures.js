@@ -107,6 +107,27 @@ export function imported(seq, extra = {}) {
   });
 }
 
+/** A stage as events carry it (StageSummary). */
+export function stage(id, name, position, extra = {}) {
+  return { id, name, position, kind: 'open', team: 'marketing', sla_days: null, wip_limit: null, color: '#7c3aed', ...extra };
+}
+
+export function stageCreated(seq, summary, order, extra = {}) {
+  return stored('stage.created', seq, { stage: summary, order, handoff: null, ...extra });
+}
+
+export function stageUpdated(seq, summary, fields, order, extra = {}) {
+  return stored('stage.updated', seq, { stage: summary, fields, order, handoff: null, ...extra });
+}
+
+export function stageDeleted(seq, stageId, moveTo, moves, order, extra = {}) {
+  return stored('stage.deleted', seq, { stage: stageId, move_to: moveTo, batch: '00000000-0000-4000-8000-000000000004', moves, order, handoff: null, ...extra });
+}
+
+export function stagesReordered(seq, stages, extra = {}) {
+  return stored('stages.reordered', seq, { stages, handoff: null, ...extra });
+}
+
 // Ephemeral messages (no seq).
 export const hello = (seq, presence = [ME], extra = {}) => ({ type: 'hello', seq, presence, you: { ...ME, role: 'editor' }, ...extra });
 export const joined = (user) => ({ type: 'presence.joined', user });
@@ -117,9 +138,9 @@ export function apiState(overrides = {}) {
     board: { id: 9, name: 'Q4', me: { role: 'editor', team: 'marketing' } },
     seq: 10,
     stages: [
-      { id: 1, name: 'New', position: 0, kind: 'open', team: 'marketing', sla_days: 7, color: '#7c3aed', count: 5, value: 5000, next: 'cursor-new', leads: [card(1, 1, 0), card(2, 1, 1), card(3, 1, 2)] },
-      { id: 2, name: 'MQL', position: 1, kind: 'open', team: 'marketing', sla_days: 14, color: '#7c3aed', count: 1, value: 1000, next: null, leads: [card(4, 2, 0)] },
-      { id: 3, name: 'Won', position: 2, kind: 'won', team: 'sales', sla_days: null, color: '#16a34a', count: 0, value: 0, next: null, leads: [] },
+      { id: 1, name: 'New', position: 0, kind: 'open', team: 'marketing', sla_days: 7, wip_limit: null, color: '#7c3aed', count: 5, value: 5000, overdue: 4, next: 'cursor-new', leads: [card(1, 1, 0), card(2, 1, 1), card(3, 1, 2)] },
+      { id: 2, name: 'MQL', position: 1, kind: 'open', team: 'marketing', sla_days: 14, wip_limit: 3, color: '#7c3aed', count: 1, value: 1000, overdue: 1, next: null, leads: [card(4, 2, 0)] },
+      { id: 3, name: 'Won', position: 2, kind: 'won', team: 'sales', sla_days: null, wip_limit: null, color: '#16a34a', count: 0, value: 0, overdue: 0, next: null, leads: [] },
     ],
     campaigns: [
       { id: 30, name: 'Webinar', channel: 'webinar', color: '#6366f1', cost: 100, archived: false, count: 6, value: 6000, stages: { 1: { count: 5, value: 5000 }, 2: { count: 1, value: 1000 }, 3: { count: 0, value: 0 } } },

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvent } from '../core/reducer.js';
-import { buildColumns, cardFor, campaignCostMissing, defaultFolded, dropPosition, pickableCampaigns } from '../core/model.js';
+import { buildColumns, cardFor, campaignCostMissing, defaultFolded, dropPosition, pickableCampaigns, stageOrderAfterDrop, wipState } from '../core/model.js';
 import { rankBetween } from '../core/rank.js';
 import { emptyFilters } from '../core/filters.js';
 import { apiState, card, campaignUpdated, moved } from './fixtures.js';
@@ -63,4 +63,18 @@ test('an archived campaign has no chip; a campaign without a cost has a flagged 
   assert.equal(buildColumns(archived).find((c) => c.id === 1).count, 5); // its leads are still counted
   assert.deepEqual(pickableCampaigns(archived), [31]);
   assert.deepEqual(pickableCampaigns(archived, [30]), [31, 30]); // a filter on it still reads
+});
+
+test('columns carry the WIP limit, how it stands, and the leads past the SLA', () => {
+  const cols = buildColumns(state());
+  assert.deepEqual(cols.map((c) => [c.wip_limit, c.wip, c.overdue]), [[null, null, 4], [3, 'under', 1], [null, null, 0]]);
+  assert.deepEqual([2, 3, 4].map((n) => wipState(n, 3)), ['under', 'at', 'over']);
+  assert.equal(wipState(9, null), null);
+});
+
+test('a column dropped among the others gives the new funnel order', () => {
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 4, 1), [1, 4, 2, 3]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 1, 2), [2, 3, 1, 4]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3, 4], 2, 1), [1, 2, 3, 4]);
+  assert.deepEqual(stageOrderAfterDrop([1, 2, 3], 1, 99), [2, 3, 1]);
 });

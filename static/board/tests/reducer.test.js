@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadState, applyEvents, applyEvent, mergePage } from '../core/reducer.js';
 import { emptyFilters } from '../core/filters.js';
-import { apiState, card, moved, created, updated, campaignCreated, campaignUpdated, campaignMoved, batchUndone, feedback, move, DANA, ME } from './fixtures.js';
+import { apiState, card, moved, created, updated, campaignCreated, campaignUpdated, campaignMoved, batchUndone, feedback, move, stage, stageCreated, stageUpdated, stageDeleted, stagesReordered, DANA, ME } from './fixtures.js';
 
 const fresh = (filters = emptyFilters()) => loadState(apiState(), filters);
 const ids = (state, stage) => state.stages[stage].ids;
@@ -233,4 +233,106 @@ test('a batch move stored before moves carried stage_entered_at enters at the ev
   const { stage_entered_at, ...old } = move(1, 1, 2, -10, 2);
   const r = applyEvent(fresh(), campaignMoved(11, 30, 1, 2, [old], { at: '2025-11-21T08:00:00Z' }));
   assert.equal(r.state.leads[1].stage_entered_at, '2025-11-21T08:00:00Z');
+});
+
+// Stages, set up by the board's owner.
+
+test('stage created: an empty column in its place, every position from the order', () => {
+  // New MQL Won   add Demo before Won -> New MQL Demo Won
+  const r = applyEvent(fresh(), stageCreated(11, stage(4, 'Demo', 2, { wip_limit: 3 }), [1, 2, 4, 3]));
+  assert.deepEqual(r.state.stageOrder, [1, 2, 4, 3]);
+  assert.deepEqual(r.state.stages[4], { ...stage(4, 'Demo', 2, { wip_limit: 3 }), count: 0, value: 0, overdue: 0, next: null, ids: [] });
+  assert.equal(r.state.stages[3].position, 3);
+  assert.deepEqual(r.state.campaigns[30].stages[4], { count: 0, value: 0 });
+  assert.equal(r.refetch, false);
+  assert.deepEqual(r.effects.map((e) => [e.kind, e.name]), [['stage-created', 'Demo']]);
+});
+
+test('stage updated: renamed in place, cards stay; a new SLA recounts a whole column', () => {
+  const s = fresh();
+  assert.equal(s.stages[2].overdue, 1); // Lead 4 has been in MQL 19 days at the event
+  let r = applyEvent(s, stageUpdated(11, stage(2, 'Marketing qualified', 1, { sla_days: 14 }), ['name'], [1, 2, 3]));
+  assert.equal(r.state.stages[2].name, 'Marketing qualified');
+  assert.deepEqual(ids(r.state, 2), [4]);
+  assert.equal(r.state.stages[2].overdue, 1);
+  assert.deepEqual(r.effects.map((e) => [e.kind, e.was, e.name]), [['stage-updated', 'MQL', 'Marketing qualified']]);
+  r = applyEvent(s, stageUpdated(11, stage(2, 'MQL', 1, { sla_days: 30 }), ['sla_days'], [1, 2, 3]));
+  assert.equal(r.state.stages[2].overdue, 0);
+  assert.equal(r.refetch, false);
+  // New has more cards than loaded: only the server can count them.
+  r = applyEvent(s, stageUpdated(11, stage(1, 'New', 0, { sla_days: 60 }), ['sla_days'], [1, 2, 3]));
+  assert.equal(r.refetch, true);
+});
+
+test('stage updated: a kind change reorders by the event\'s order', () => {
+  const r = applyEvent(fresh(), stageUpdated(11, stage(2, 'MQL', 2, { kind: 'lost' }), ['kind'], [1, 3, 2]));
+  assert.deepEqual(r.state.stageOrder, [1, 3, 2]);
+  assert.equal(r.state.stages[3].position, 1);
+  assert.equal(r.state.stages[2].kind, 'lost');
+});
+
+test('stage deleted: its leads and figures move whole to move_to, the column goes', () => {
+  // New [1 2 3 | more] MQL [4] Won   remove MQL, leads to New -> New [4 1 2 3 | more] Won
+  const e = stageDeleted(11, 2, 1, [move(4, 2, 1, -5, 2)], [1, 3]);
+  const r = applyEvent(fresh(), e);
+  assert.deepEqual(r.state.stageOrder, [1, 3]);
+  assert.equal(r.state.stages[2], undefined);
+  assert.equal(r.state.stages[3].position, 1);
+  assert.deepEqual(ids(r.state, 1), [4, 1, 2, 3]); // on top of New
+  assert.equal(r.state.leads[4].stage, 1);
+  assert.equal(r.state.stages[1].count, 6);
+  assert.equal(r.state.stages[1].value, 6000);
+  assert.equal(r.state.campaigns[30].stages[1].count, 6);
+  assert.equal(r.state.campaigns[30].stages[2], undefined);
+  assert.equal(r.state.stages[1].overdue, 4); // moved in just now: not past New's SLA
+  assert.equal(r.refetch, false);
+  assert.equal(r.state.touched[4].to, 1);
+  assert.deepEqual(r.effects.map((x) => [x.kind, x.name, x.count, x.to]), [['stage-deleted', 'MQL', 1, 1]]);
+  // An empty stage just goes.
+  const empty = applyEvent(fresh(), stageDeleted(11, 3, null, [], [1, 2]));
+  assert.deepEqual(empty.state.stageOrder, [1, 2]);
+  assert.equal(empty.state.stages[3], undefined);
+  // New has more than it loaded: its unloaded leads may top MQL now.
+  const paged = applyEvent(fresh(), stageDeleted(11, 1, 2, [move(1, 1, 2, -3, 2), move(50, 1, 2, -2, 2)], [2, 3]));
+  assert.equal(paged.refetch, true);
+  assert.deepEqual(ids(paged.state, 2), [1, 4]);
+  assert.equal(paged.state.stages[2].count, 6);
+});
+
+test('stages reordered: order and positions follow', () => {
+  const r = applyEvent(fresh(), stagesReordered(11, [2, 1, 3]));
+  assert.deepEqual(r.state.stageOrder, [2, 1, 3]);
+  assert.deepEqual([1, 2, 3].map((id) => r.state.stages[id].position), [1, 0, 2]);
+  assert.equal(r.refetch, false);
+});
+
+test('the handoff stage moving elsewhere asks the server for its lane; none drops it', () => {
+  const s = fresh(); // no handoff lane: no sales stage
+  assert.equal(applyEvent(s, stagesReordered(11, [2, 1, 3], { handoff: null })).refetch, false);
+  const r = applyEvent(s, stageUpdated(11, stage(2, 'MQL', 1, { team: 'sales' }), ['team'], [1, 2, 3], { handoff: 2 }));
+  assert.equal(r.refetch, true);
+  const laned = loadState(apiState({ handoff: { stage: 2, count: 1, leads: [card(4, 2, 0)] } }), emptyFilters());
+  const gone = applyEvent(laned, stageUpdated(11, stage(2, 'MQL', 1), ['team'], [1, 2, 3], { handoff: null }));
+  assert.equal(gone.state.handoff, null);
+  assert.equal(gone.refetch, false);
+  assert.equal(applyEvent(laned, stagesReordered(11, [2, 1, 3], { handoff: 2 })).state.handoff.stage, 2);
+});
+
+test('overdue follows the loaded cards that enter and leave a stage', () => {
+  const s = fresh();
+  // Lead 2 (19 days in New, SLA 7: past it) moves to MQL, entering it now.
+  let r = applyEvent(s, moved(11, card(2, 2, -1, { version: 2, stage_entered_at: '2025-11-20T12:00:00Z' }), 1));
+  assert.equal(r.state.stages[1].overdue, 3);
+  assert.equal(r.state.stages[2].overdue, 1);
+  // An undo puts it back with its old entry date: past New's SLA again.
+  r = applyEvent(r.state, batchUndone(12, [move(2, 2, 1, 1, 3, { stage_entered_at: '2025-11-01T00:00:00Z' })]));
+  assert.equal(r.state.stages[1].overdue, 4);
+  assert.equal(r.state.stages[2].overdue, 1);
+  // A lead created long ago in New.
+  r = applyEvent(s, created(11, card(90, 1, -1, { stage_entered_at: '2025-10-01T00:00:00Z' })));
+  assert.equal(r.state.stages[1].overdue, 5);
+  // A card leaving the filters leaves the count.
+  const filtered = loadState(apiState(), { ...emptyFilters(), score_min: 40 });
+  r = applyEvent(filtered, updated(11, card(4, 2, 0, { version: 2, score: 10 }), ['score']));
+  assert.equal(r.state.stages[2].overdue, 0);
 });

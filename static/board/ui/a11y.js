@@ -34,6 +34,16 @@ export function describeEffect(effect, { stageName, campaignName, me }) {
       if (effect.fields.includes('archived')) return `${who} ${effect.archived ? 'archived' : 'restored'} campaign ${effect.name}`;
       return `${who} changed campaign ${effect.name}${effect.fields.length ? ` (${effect.fields.join(', ')})` : ''}`;
     }
+    case 'stage-created':
+      return `${capitalize(by)} added the stage ${effect.name}`;
+    case 'stage-updated':
+      return effect.was && effect.was !== effect.name
+        ? `${capitalize(by)} renamed the stage ${effect.was} to ${effect.name}`
+        : `${capitalize(by)} changed the stage ${effect.name} (${effect.fields.join(', ').replace(/_/g, ' ')})`;
+    case 'stage-deleted':
+      return `${capitalize(by)} deleted the stage ${effect.name || ''}${effect.count ? `; ${effect.count} ${effect.count === 1 ? 'lead' : 'leads'} moved to ${stageName(effect.to)}` : ''}`;
+    case 'stages-reordered':
+      return `${capitalize(by)} reordered the stages`;
     case 'imported': {
       const who = by === 'you' ? 'You' : capitalize(by);
       const parts = [];

@@ -6,6 +6,11 @@
 //                                       scrolled out of its column, or folded)
 //   chipRect(campaignId, stageId)       a campaign chip, or null
 //   columnRect(stageId)                 a whole column (folded ones are narrow)
+//   headerRect(stageId)                 its header (the owner drags a column by it)
+//   stageMenuRect(stageId)              the header's ⋯ menu button (owners), or null
+//   headerText(stageId)                 {count ("7 / 3" with a WIP limit), overdue, wipFill}
+//   stageOrder()                        the stage ids in funnel order, as drawn
+//   columnName(stageId)                 the name its header shows
 //   cardsIn(stageId)                    lead ids of the column, in drawn order
 //   status(), seq(), zoom(), frameTimes (rAF deltas recorded during drags)
 //   counts()                            {stage id: count} as the headers show them
@@ -43,6 +48,11 @@ export function installTestHook({ view, columns, status, seq, asOf = () => null,
     cardRect: (leadId) => view.cardRectPage(Number(leadId)),
     chipRect: (campaignId, stageId) => view.chipRectPage(Number(campaignId), Number(stageId)),
     columnRect: (stageId) => view.columnRectPage(Number(stageId)),
+    headerRect: (stageId) => view.headerRectPage(Number(stageId)),
+    stageMenuRect: (stageId) => view.stageMenuRectPage(Number(stageId)),
+    headerText: (stageId) => view.headerText(Number(stageId)),
+    stageOrder: () => columns().map((c) => c.id),
+    columnName: (stageId) => (columns().find((c) => c.id === Number(stageId)) || {}).name ?? null,
     cardsIn: (stageId) => {
       const col = columns().find((c) => c.id === Number(stageId));
       return col ? col.ids.slice() : [];
