@@ -21,6 +21,7 @@ import { createAddress } from './ui/address.js';
 import { createFeatures, featureBoard } from './ui/features.js';
 import { installTestHook } from './ui/hook.js';
 import { startBoard } from './ui/startup.js';
+import { createMembership } from './ui/membership.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -35,7 +36,8 @@ const page = (id) => document.getElementById(id);
 function composeBoard(config) {
   const { me } = config;
   const boardId = config.board.id;
-  const canEdit = me.may_edit === true; // the server's answer (leads.rules.may_edit)
+  // The server's answer (leads.rules.may_edit), read each time: a member event changes it.
+  const canEdit = () => me.may_edit === true;
   const share = config.meeting ? config.meeting.share : null; // a share link's view reads with its token
   const api = createApi(boardId, { share });
   const toast = createToaster(page('toasts'));
@@ -49,7 +51,7 @@ function composeBoard(config) {
   const { view, render } = createBoardCanvas({
     store,
     boardId,
-    mayDrag: () => canEdit && store.asOf == null, // no drags in the past
+    mayDrag: () => canEdit() && store.asOf == null, // no drags in the past
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
@@ -113,6 +115,7 @@ function composeBoard(config) {
   features.add(createHandoff(board), createQuality(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
+  features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
 
   const hook = installTestHook({
     view,
@@ -122,7 +125,7 @@ function composeBoard(config) {
     asOf: () => store.asOf,
     ready: null,
   });
-  page('board-view-only').hidden = canEdit;
+  page('board-view-only').hidden = canEdit();
   writes.updateUndo();
   return startBoard({ load: follow.load, view, socket: link.socket, figures, loadingEl: page('board-loading') });
 }
