@@ -231,12 +231,16 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
       hello = false;
       connect();
     },
+    /** For good (the page has nothing more to follow): the badge says offline. */
     stop() {
       stopped = true;
       clearTimeout(retryTimer);
       stopPing();
       if (ws) ws.close();
       ws = null;
+      hello = false;
+      failures = Math.max(failures, 4);
+      setStatus();
     },
     /** Send a message if the link is up; false when it is not. */
     send(message) {
