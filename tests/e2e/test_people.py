@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.conftest import log_in, screenshot
 from tests.e2e.test_board import card_rect, cards_in, center, drag, drop_point, wait_card_in
 from tests.server import Server, server_env
 from tests.smtp import Mailbox, smtp_server
