@@ -1,7 +1,8 @@
 """Pages people come in by: an invitation's link (``/invite/<token>/``: make an
 account and land on the board, or accept as the signed-in account) and open
 sign-up (``/signup/``, only while ``SIGNUP_OPEN``). Both POSTs are throttled
-like sign-in (``config.throttle``); the writes are ``leads.services.people``'s.
+like sign-in (``config.throttle``); the writes are in ``leads.services.invitations``
+and ``leads.services.accounts``.
 A link that no longer works is a page that says why, with its status (404, 410).
 """
 
@@ -22,7 +23,8 @@ from leads.errors import Conflict, Gone, InvalidInput, NotFound
 from leads.models import Invitation, Role, Team
 from leads.rules import invitation_state
 from leads.selectors.people import invitation_find
-from leads.services.people import account_signup, invitation_accept
+from leads.services.accounts import account_signup
+from leads.services.invitations import invitation_accept
 
 from .views import member_board
 

@@ -1,7 +1,7 @@
 """People's REST API: a board's invitations (made, listed, revoked), accepting one
 (with a new account or the caller's own), and changing or removing members.
 Thin views: validate, one service or selector call, shape the answer. Who may
-do what is the services' rule (``leads.services.people``)."""
+do what is the services' rule (``leads.services.invitations``, ``.people``)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,13 @@ from leads.api.serializers import MemberOutput, StrictInput
 from leads.models import Invitation, Role, Team
 from leads.rules import display_name
 from leads.selectors.people import invitations_pending
-from leads.services.people import (
+from leads.services.invitations import (
     NewInvitation,
     invitation_accept,
     invitation_create,
     invitation_revoke,
-    member_remove,
-    member_update,
 )
+from leads.services.people import member_remove, member_update
 
 
 class PersonRefOutput(serializers.Serializer):

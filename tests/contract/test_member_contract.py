@@ -13,7 +13,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from leads.services import board_member_add, lead_create
-from leads.services.people import invitation_accept, invitation_create, member_remove, member_update
+from leads.services.invitations import invitation_accept, invitation_create
+from leads.services.people import member_remove, member_update
 from tests.conftest import client_for
 
 from .test_reducer_contract import logged_events, reduce_in_node

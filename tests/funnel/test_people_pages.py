@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from leads.models import BoardEvent, BoardMembership, Invitation
-from leads.services.people import invitation_create, invitation_revoke
+from leads.services.invitations import invitation_create, invitation_revoke
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

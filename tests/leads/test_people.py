@@ -17,11 +17,10 @@ from leads.events.schema import stored_event_adapter
 from leads.models import BoardEvent, BoardMembership, Invitation, Role, Team
 from leads.rules import display_name
 from leads.services import lead_create
+from leads.services.invitations import invitation_accept, invitation_create
 from leads.services.people import (
     SEEN_EVERY,
     board_member_add,
-    invitation_accept,
-    invitation_create,
     member_remove,
     member_seen,
     member_update,

@@ -19,12 +19,8 @@ from leads.errors import NotFound, ServiceError
 from leads.models import Board, Role, Team
 from leads.rules import display_name
 from leads.selectors.people import invitations_pending
-from leads.services.people import (
-    invitation_create,
-    invitation_revoke,
-    member_remove,
-    member_update,
-)
+from leads.services.invitations import invitation_create, invitation_revoke
+from leads.services.people import member_remove, member_update
 from leads.validation import MAX_ID
 
 ANCHOR = "people"
