@@ -67,10 +67,9 @@ class InvitationOutput(serializers.Serializer):
         return {"id": user.pk, "name": display_name(user)} if user is not None else None
 
 
-class InvitationCreatedOutput(serializers.Serializer):
+class InvitationCreatedOutput(InvitationOutput):
     """A new invitation: the one answer that carries its link."""
 
-    invitation = InvitationOutput(read_only=True)
     url = serializers.CharField(help_text="Absolute; shown once (only a digest is kept).")
     emailed = serializers.BooleanField(help_text="The link went out to `email`.")
 
@@ -115,9 +114,8 @@ class MemberUpdateInput(StrictInput):
 
 
 def created_body(made: NewInvitation) -> dict[str, Any]:
-    return InvitationCreatedOutput(
-        {"invitation": made.invitation, "url": made.url, "emailed": made.emailed}
-    ).data
+    body = dict(InvitationOutput(made.invitation).data)
+    return {**body, "url": made.url, "emailed": made.emailed}
 
 
 class InvitationListCreateApi(APIView):

@@ -101,9 +101,9 @@ class TestInvite:
         answer = body.json()
         token = token_of(answer["url"])
         assert answer["emailed"] is True
-        assert answer["invitation"]["email"] == "grace@example.com"
-        assert answer["invitation"]["created_by"] == {"id": owner.pk, "name": "Olivia Owner"}
-        invitation = Invitation.objects.get(pk=answer["invitation"]["id"])
+        assert answer["email"] == "grace@example.com"
+        assert answer["created_by"] == {"id": owner.pk, "name": "Olivia Owner"}
+        invitation = Invitation.objects.get(pk=answer["id"])
         assert invitation.token_hash == token_digest(token)
         assert token not in str(Invitation.objects.filter(pk=invitation.pk).values().get())
         assert (invitation.role, invitation.team) == ("viewer", "management")
@@ -120,7 +120,7 @@ class TestInvite:
     def test_a_link_to_paste_sends_nothing(self, board, owner, api):
         body = api.post(invitations_url(board), {"role": "editor", "team": "sales"}, format="json")
         assert body.status_code == 201, body.content
-        assert body.json()["emailed"] is False and body.json()["invitation"]["email"] == ""
+        assert body.json()["emailed"] is False and body.json()["email"] == ""
         token_of(body.json()["url"])
         assert mail.outbox == []
 
