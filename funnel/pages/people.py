@@ -4,17 +4,18 @@ sign-up (``/signup/``, only while ``SIGNUP_OPEN``). Both POSTs are throttled
 like sign-in (``config.throttle``); the writes are in ``leads.services.invitations``
 and ``leads.services.accounts``.
 A link that no longer works is a page that says why, with its status (404, 410).
+The token in the address leaves the site in no Referer (``SECURE_REFERRER_POLICY``
+same-origin; "no-referrer" would make browsers send ``Origin: null`` with the
+form, which the CSRF check refuses).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -88,19 +89,6 @@ def invite_context(request: HttpRequest, invitation: Invitation, **more: Any) ->
     }
 
 
-def no_referrer[**P](view: Callable[P, HttpResponseBase]) -> Callable[P, HttpResponseBase]:
-    """The token is in the page's address: keep it out of Referer headers."""
-
-    @wraps(view)
-    def page(*args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
-        response = view(*args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return page
-
-
-@no_referrer
 @throttle.login_form
 @require_http_methods(["GET", "POST"])
 def invite_page(request: HttpRequest, token: str) -> HttpResponse:

@@ -84,7 +84,11 @@ def sign_up(context: BrowserContext, link: str, name: str, username: str, board_
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("#invite-accept")
-    page.wait_for_url(re.compile(rf"/boards/{board_id}/$"))
+    try:
+        page.wait_for_url(re.compile(rf"/boards/{board_id}/$"), wait_until="commit")
+    except Exception:
+        screenshot(page, f"people-sign-up-{username}-failed")
+        raise
     page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
     page.wait_for_function(
         "() => window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000

@@ -55,7 +55,7 @@ class TestInvitePage:
         assert page.status_code == 200
         assert "Join Q4 Pipeline" in text(page) and "viewer" in text(page)
         assert "grace@example.com" in text(page) and 'class="login-card' in text(page)
-        assert page["Referrer-Policy"] == "no-referrer"  # the token is in the address
+        assert page["Referrer-Policy"] == "same-origin"  # the token stays on the site
 
         answer = client.post(
             path, {"display_name": "Grace Hopper", "username": "grace", "password": STRONG}
