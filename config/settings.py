@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -156,8 +158,12 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
+# Every new password (sign-up, an invitation's new account, a reset) is checked by these.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -220,8 +226,11 @@ SERVER_TIMING = DEBUG or env_bool("SERVER_TIMING", False)
 # /admin/login/, /api/auth/token/ and password reset together (config.throttle).
 THROTTLE_LOGIN = os.environ.get("THROTTLE_LOGIN", "10/min")
 
-# Password reset links go out by email: printed on the console unless an SMTP
-# server is named.
+# Mail (password reset links, invitations): EMAIL_URL names the server, parsed by
+# dj-email-url (smtp://user:password@host:25, submission://user:password@host:587
+# for STARTTLS, smtp://host:465/?ssl=True, console:). Without it the EMAIL_HOST...
+# settings below name one; with neither, mail is printed on the console.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -232,8 +241,29 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = False
 EMAIL_TIMEOUT = 10  # a dead mail server must not hold a request for long
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "funnelboard@localhost")
+if EMAIL_URL:
+    _mail = dj_email_url.parse(EMAIL_URL)
+    if "EMAIL_BACKEND" not in _mail:
+        raise ImproperlyConfigured(
+            "EMAIL_URL: unknown scheme; use smtp://, submission://, console: (see README)."
+        )
+    EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+    EMAIL_HOST = _mail["EMAIL_HOST"] or ""
+    EMAIL_PORT = _mail["EMAIL_PORT"] or EMAIL_PORT
+    EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _mail["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _mail["EMAIL_USE_TLS"], _mail["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT
+    DEFAULT_FROM_EMAIL = _mail.get("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+    SERVER_EMAIL = _mail.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# People come onto a board by invitation (leads.services.people): a link works for
+# INVITATION_DAYS days, once. SIGNUP_OPEN=1 also lets anyone make an account at /signup/.
+INVITATION_DAYS = float(os.environ.get("INVITATION_DAYS", "7"))
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", False)
 REST_FRAMEWORK = {
     # A share link (X-Share-Token) before the session: an explicit link wins over
     # it. The token scheme first: its name is the WWW-Authenticate of a 401.

@@ -3,9 +3,6 @@ view, and the meetings held on it (with their recaps)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -13,17 +10,10 @@ from django.utils import timezone
 
 from leads.models import Board
 
+# Made and digested where invitations are too; ``new_token`` is named by migration 0001.
+from leads.tokens import new_token, token_digest
 
-def new_token() -> str:
-    """256 random bits, URL-safe (43 characters)."""
-    return secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> str:
-    """What is stored of a share token: its SHA-256, in hex. The token is 256
-    random bits, so a fast unsalted hash is enough (nothing to guess from it),
-    and it is looked up by an index, like the token it stands for."""
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = ["Meeting", "ShareLink", "new_token", "token_digest"]
 
 
 class ShareLink(models.Model):

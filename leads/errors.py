@@ -40,3 +40,15 @@ class Conflict(ServiceError):
     """A stale ``version`` or a state that moved on; ``extra`` carries the current lead."""
 
     status_code = 409
+
+
+class Gone(ServiceError):
+    """Something that worked once and never will again (a used, expired or revoked invitation)."""
+
+    status_code = 410
+
+
+class MailFailed(ServiceError):
+    """The mail server did not take a message; nothing was saved."""
+
+    status_code = 502

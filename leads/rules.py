@@ -88,7 +88,29 @@ def display_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# A display name is kept whole in ``first_name`` (``last_name`` stays empty), so that
+# ``display_name`` shows it exactly as the person typed it.
+DISPLAY_NAME_MAX = 150
+
+
+def name_fields(name: str) -> dict[str, str]:
+    """The user fields that make ``display_name`` answer ``name``."""
+    return {"first_name": " ".join(name.split()), "last_name": ""}
+
+
 def display_name_of(first_name: str, last_name: str, username: str) -> str:
     """``display_name`` from a row's columns (Django's ``get_full_name`` is
     ``"first last"`` stripped)."""
     return f"{first_name} {last_name}".strip() or username
+
+
+def invitation_state(invitation: Any, *, now: datetime) -> str:
+    """Where an invitation stands: "pending" (its link works), "accepted" (used
+    once, for good), "revoked" or "expired"."""
+    if _get(invitation, "accepted_at") is not None:
+        return "accepted"
+    if _get(invitation, "revoked_at") is not None:
+        return "revoked"
+    if _get(invitation, "expires_at") <= now:
+        return "expired"
+    return "pending"

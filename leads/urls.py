@@ -1,6 +1,7 @@
 from django.urls import path
 
 from leads.api import bridge as api_bridge
+from leads.api import people as api_people
 from leads.api import stages as api_stages
 from leads.api import views as api
 
@@ -90,4 +91,28 @@ urlpatterns += [
         name="api-board-stages-order",
     ),
     path("stages/<int:stage_id>/", api_stages.StageDetailApi.as_view(), name="api-stage"),
+]
+
+# People (leads.api.people): invitations, accepting one, members' roles and leaving.
+urlpatterns += [
+    path(
+        "boards/<int:board_id>/invitations/",
+        api_people.InvitationListCreateApi.as_view(),
+        name="api-board-invitations",
+    ),
+    path(
+        "invitations/<int:invitation_id>/",
+        api_people.InvitationDetailApi.as_view(),
+        name="api-invitation",
+    ),
+    path(
+        "invitations/<str:token>/accept/",
+        api_people.InvitationAcceptApi.as_view(),
+        name="api-invitation-accept",
+    ),
+    path(
+        "boards/<int:board_id>/members/<int:user_id>/",
+        api_people.MemberDetailApi.as_view(),
+        name="api-board-member",
+    ),
 ]

@@ -27,6 +27,8 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 
 # The largest id a database row can have (a signed 64-bit key): a larger number
@@ -124,6 +126,25 @@ def visible(text: str) -> bool:
 def name_problem(text: str) -> str | None:
     if not visible(text):
         return "A name needs at least one visible character."
+    return None
+
+
+# A person's email address, as an invitation is sent to it (the address goes into a
+# mail header, so no line break or other control character may ride along).
+EMAIL_MAX_LENGTH = 254
+
+
+def email_problem(text: str) -> str | None:
+    """Why ``text`` is not one email address, or ``None``. Checked as given: an
+    address with a CR or LF is refused, never trimmed into shape."""
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in text):
+        return "An email address cannot contain line breaks or other control characters."
+    if len(text) > EMAIL_MAX_LENGTH:
+        return f"An email address has at most {EMAIL_MAX_LENGTH} characters."
+    try:
+        validate_email(text)
+    except ValidationError:
+        return f"{text[:60]!r} is not an email address."
     return None
 
 

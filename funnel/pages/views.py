@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -19,6 +22,7 @@ from leads.errors import NotFound
 from leads.models import Board
 from leads.rules import display_name, may_edit, may_judge, may_set_up, page_rules
 from leads.selectors import board_get, boards_for_user
+from leads.services.people import member_seen
 from leads.validation import MAX_ID
 
 
@@ -26,6 +30,9 @@ from leads.validation import MAX_ID
 class LoginView(auth_views.LoginView):
     template_name = "login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "signup_open": settings.SIGNUP_OPEN}
 
 
 @method_decorator(throttle.password_reset_form, name="post")
@@ -51,6 +58,7 @@ def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
     board = member_board(request, board_id)
     if board is None:
         raise Http404("Board not found.")
+    member_seen(board_id=board.pk, user=request.user)
     return render(request, "board.html", {"board": board, "config": board_config(board, request)})
 
 

@@ -28,6 +28,11 @@ the link stops working: at once when it is revoked (``funnel.sharing`` announces
 that link act on it), when it expires, and, should an announcement be lost, at
 its next check of the link (``WS_SHARE_RECHECK`` seconds).
 
+A member's socket follows the member events about them: ``member.updated``
+gives it the new rights at once (``may_edit``), and ``member.removed`` is sent
+and then the socket closes with 4403 (the page says "You were removed from this
+board"); a new socket of theirs is refused with 4404.
+
 Every message the socket sends has its one typed definition in
 ``leads.events.schema`` (served as JSON Schema at ``/api/events/schema/``); the
 close codes below are written into the front end's build with it
@@ -54,6 +59,7 @@ from leads.access import GUEST_NAME, ShareViewer, for_guest
 from leads.events import actor_summary, encode
 from leads.events.schema import Error, Hello, MeetingFollow, Person, Pong, You
 from leads.models import BoardMembership, Role
+from leads.services.people import member_seen
 from leads.validation import MAX_ID
 
 
@@ -61,6 +67,7 @@ class Close(IntEnum):
     TOO_BIG = 1009
     BAD_MESSAGE = 4400
     UNAUTHENTICATED = 4401
+    REMOVED = 4403
     NOT_FOUND = 4404
     RESYNC = 4408
     SHARE_ENDED = 4410
@@ -75,6 +82,7 @@ CLOSE_CODES: dict[Close, str] = {
         "No session, and no valid ?ticket= (POST /api/ws-ticket/; single use, 30 s) or "
         "Authorization header; ?token= and ?share= are refused. Log in, then reconnect."
     ),
+    Close.REMOVED: ("You were removed from this board, or left it (member.removed). Do not retry."),
     Close.NOT_FOUND: "No such board, or you are not a member. Do not retry.",
     Close.RESYNC: (
         "The socket fell behind (or the server lost its feed). Reconnect and fetch "
@@ -91,6 +99,8 @@ CLOSE_CODES: dict[Close, str] = {
 PONG = encode(Pong())
 # Every announcement of a revoked link starts so (``funnel.sharing.share_link_revoke``).
 SHARE_REVOKED_PREFIX = '{"type":"share.revoked",'
+# Every member event starts so (``leads.events.encode`` writes ``type`` first).
+MEMBER_PREFIX = '{"type":"member.'
 DEFAULT_SHARE_RECHECK = 30.0  # seconds between an open share socket's checks of its link
 
 
@@ -114,6 +124,21 @@ def revoked_link(text: str) -> int | None:
 @database_sync_to_async
 def membership_get(board_id: int, user: Any) -> BoardMembership | None:
     return BoardMembership.objects.filter(board_id=board_id, user_id=user.pk).first()
+
+
+def member_change(text: str, user_id: Any) -> dict[str, Any] | None:
+    """The member event ``text`` when it is about ``user_id`` (parsed only for
+    member events: the rest go out unread)."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    if message.get("type") == "member.removed":
+        return message if message.get("user") == user_id else None
+    if message.get("type") == "member.updated":
+        member = message.get("member") or {}
+        return message if member.get("id") == user_id else None
+    return None
 
 
 def text_size(text: str) -> int:
@@ -182,6 +207,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             assert summary is not None
             me, role = summary.wire(), membership.role
             self.can_write = membership.can_write
+            await database_sync_to_async(member_seen)(board_id=board_id, user=user)
         self.me = me
         self.bucket = TokenBucket(settings.WS_MESSAGE_RATE, settings.WS_MESSAGE_BURST)
         await self.accept()
@@ -267,6 +293,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # Not from this sender task: closing cancels it (see Subscription.leave).
             self.closer = asyncio.create_task(self.refuse(Close.SHARE_ENDED))
             return
+        if self.share is None and text.startswith(MEMBER_PREFIX) and self.me is not None:
+            change = member_change(text, self.me["id"])
+            if change is not None and change["type"] == "member.removed":
+                # The event first, so the page can say why; then the close (not from
+                # this sender task: closing cancels it).
+                await self.send(text_data=text)
+                self.closer = asyncio.create_task(self.refuse(Close.REMOVED))
+                return
+            if change is not None:
+                # New rights at once: a viewer made editor may lead a meeting now.
+                member = change["member"]
+                self.can_write = bool(member.get("may_edit"))
+                self.me = {**self.me, "team": member.get("team"), "name": member.get("name")}
         await self.send(text_data=text)
 
     async def watch_share(self, viewer: ShareViewer) -> None:

@@ -42,8 +42,9 @@ from leads.models import (
 )
 from leads.models import TransitionSource as Source
 from leads.ranks import rank_of_index
-from leads.services.boards import DEFAULT_STAGES, board_create, board_member_add
+from leads.services.boards import DEFAULT_STAGES, board_create
 from leads.services.campaigns import campaign_create
+from leads.services.people import board_member_add
 from leads.services.tx import write_transaction
 
 DEMO_BOARD_NAME = "Q4 Pipeline"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import BoardMembership, Campaign, Lead, Team
-from ..rules import display_name
-from .schema import CampaignDetail, CampaignSummary, Move, Person
+from ..models import BoardMembership, Campaign, Lead, Role, Team
+from ..rules import display_name, may_edit, may_judge, may_set_up
+from .schema import CampaignDetail, CampaignSummary, Member, Move, Person
 
 
 def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
@@ -20,6 +20,21 @@ def actor_summary(user: Any, membership: BoardMembership | None) -> Person | Non
         username=user.get_username(),
         name=display_name(user),
         team=Team(membership.team) if membership else None,
+    )
+
+
+def member_summary(membership: BoardMembership) -> Member:
+    """A member as the member events carry them (the user is loaded with the row)."""
+    user = membership.user
+    return Member(
+        id=user.pk,
+        username=user.get_username(),
+        name=display_name(user),
+        team=Team(membership.team),
+        role=Role(membership.role),
+        may_edit=may_edit(membership.role),
+        may_judge=may_judge(membership.role, membership.team),
+        may_set_up=may_set_up(membership.role),
     )
 
 

@@ -167,9 +167,17 @@ class StageSummary(Wire):
 
 
 class Member(Person):
-    """A member of the board with their role."""
+    """A member of the board with their role, and what the board's rules let them
+    do (``leads.rules``): the browser takes these answers, it has no copy of the rules."""
 
     role: Role
+    may_edit: bool = Field(description="May they change the board (leads.rules.may_edit)?")
+    may_judge: bool = Field(
+        description="May they accept or reject handed-off leads (leads.rules.may_judge)?"
+    )
+    may_set_up: bool = Field(
+        description="May they change the board's set-up: stages (leads.rules.may_set_up)?"
+    )
 
 
 class UndoneTransition(Wire):

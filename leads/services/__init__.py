@@ -1,6 +1,6 @@
 """The single write path: every change to a board goes through these functions."""
 
-from .boards import DEFAULT_STAGES, board_create, board_member_add
+from .boards import DEFAULT_STAGES, board_create
 from .campaigns import (
     CampaignMoveResult,
     CampaignUpdateResult,
@@ -10,6 +10,7 @@ from .campaigns import (
 )
 from .feedback import FeedbackResult, lead_feedback_record, rejection_reasons_set
 from .leads import MoveResult, lead_create, lead_move, lead_update
+from .people import board_member_add
 from .undo import UndoResult, transition_undo
 
 __all__ = [

@@ -1,15 +1,12 @@
-"""Boards, their stages and their members."""
+"""Boards and their stages (their members: ``leads.services.people``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
-from leads.access import board_lock, membership_for_owner
-
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
 from ..validation import visible
 from .stages import STAGE_COLORS, StageSpec, check_stages
@@ -67,25 +64,3 @@ def board_create(
     if created_by is not None:
         BoardMembership.objects.create(board=board, user=created_by, role=Role.OWNER, team=team)
     return board
-
-
-@write_transaction
-def board_member_add(
-    *, board_id: int, actor: Any, username: str, role: str, team: str
-) -> BoardMembership:
-    """Add a member, or change an existing member's role and team (owner only)."""
-    board = board_lock(board_id)
-    membership_for_owner(board.pk, actor)
-    if role not in Role.values:
-        raise InvalidInput(f"Role must be one of {', '.join(Role.values)}.", field="role")
-    if team not in Team.values:
-        raise InvalidInput(f"Team must be one of {', '.join(Team.values)}.", field="team")
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise NotFound(f"No user named {username!r}.", field="username")
-    membership, _ = BoardMembership.objects.update_or_create(
-        board=board, user=user, defaults={"role": role, "team": team}
-    )
-    if board.memberships.filter(role=Role.OWNER).count() == 0:
-        raise InvalidInput("A board must keep at least one owner.", field="role")
-    return membership

@@ -21,6 +21,7 @@ import { createAddress } from './ui/address.js';
 import { createFeatures, featureBoard } from './ui/features.js';
 import { installTestHook } from './ui/hook.js';
 import { startBoard } from './ui/startup.js';
+import { createMembership } from './ui/membership.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -36,7 +37,8 @@ const page = (id) => document.getElementById(id);
 function composeBoard(config) {
   const { me } = config;
   const boardId = config.board.id;
-  const canEdit = me.may_edit === true; // the server's answer (leads.rules.may_edit)
+  // The server's answer (leads.rules.may_edit), read each time: a member event changes it.
+  const canEdit = () => me.may_edit === true;
   const share = config.meeting ? config.meeting.share : null; // a share link's view reads with its token
   const api = createApi(boardId, { share });
   const toast = createToaster(page('toasts'));
@@ -50,7 +52,7 @@ function composeBoard(config) {
   const { view, render } = createBoardCanvas({
     store,
     boardId,
-    mayDrag: () => canEdit && store.asOf == null, // no drags in the past
+    mayDrag: () => canEdit() && store.asOf == null, // no drags in the past
     maySetUp: () => maySetUpNow(me, config, store.asOf),
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
@@ -118,7 +120,8 @@ function composeBoard(config) {
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
   const stages = createStages(board, { remember: writes.remember });
-  features.add(createHandoff(board), createQuality(board), createImporter(board), stages);
+  features.add(stages);
+  features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
 
   const hook = installTestHook({
     view,
@@ -128,7 +131,7 @@ function composeBoard(config) {
     asOf: () => store.asOf,
     ready: null,
   });
-  page('board-view-only').hidden = canEdit;
+  page('board-view-only').hidden = canEdit();
   writes.updateUndo();
   return startBoard({ load: follow.load, view, socket: link.socket, figures, loadingEl: page('board-loading') });
 }

@@ -75,9 +75,10 @@ class TestAccess:
         assert "Only the board&#x27;s owner can do this." in text(refused)
         assert not RejectionReason.objects.exists()
 
-    def test_board_page_links_settings_for_owners_and_editors(self, board, editor, viewer, login):
+    def test_board_page_links_settings_for_every_member(self, board, editor, viewer, login):
+        # Viewers too: the people on the board are listed there, and anyone may leave.
         assert url(board) in text(login(editor).get(f"/boards/{board.pk}/"))
-        assert url(board) not in text(login(viewer).get(f"/boards/{board.pk}/"))
+        assert url(board) in text(login(viewer).get(f"/boards/{board.pk}/"))
 
 
 class TestWebhooks:

@@ -168,6 +168,7 @@ class TestBoards:
         assert [(b["id"], b["me"]) for b in mine] == [
             (board.pk, {"role": "editor", "team": "sales", "may_judge": True})
         ]
+        board.refresh_from_db()  # the editor's joining is an event (member.joined)
         assert mine[0]["last_seq"] == board.last_seq
         assert client_for(outsider).get("/api/boards/").json() == []
 

@@ -137,9 +137,9 @@ def test_newest_arrival_is_on_top_of_its_stage(board):
 
 def test_history_is_not_live_so_no_lead_events(board):
     # The board, members and campaigns go through the services (campaign_create logs
-    # campaign.created); the generated history logs nothing.
+    # campaign.created, board_member_add member.joined); the generated history logs nothing.
     types = set(BoardEvent.objects.filter(board=board).values_list("type", flat=True))
-    assert types <= {"campaign.created"}
+    assert types <= {"campaign.created", "member.joined"}
     assert board.last_seq == BoardEvent.objects.filter(board=board).count()
 
 

@@ -180,6 +180,16 @@ export function applyEvent(state, event) {
 // Drafts: a shallow copy of the state whose stages and campaigns are copied on
 // first write.
 
+/** A member as ``people`` lists them; with a team filter on, the figures of the
+ * cards they own may change: those come from the server. */
+function setMember(d, member, result) {
+  if (!member) return;
+  const { role, may_edit, may_judge, may_set_up, ...person } = member;
+  const before = d.people[member.id];
+  d.people = { ...d.people, [member.id]: person };
+  if (d.filters && d.filters.team && (!before || before.team !== member.team)) result.refetch = true;
+}
+
 function draft(state) {
   return {
     ...state,
@@ -666,6 +676,30 @@ const HANDLERS = {
     handoffSet(d, event.handoff, result);
     result.effects.push({ kind: 'stages-reordered', event });
   },
+  // People (leads.services.people): ``people`` keeps each member with their team,
+  // as /state/ lists them; a card's owner who is no member keeps a name and no team.
+  'member.joined'(d, event, result) {
+    setMember(d, event.member, result);
+    result.effects.push({ kind: 'member', change: 'joined', member: event.member, event });
+  },
+
+  'member.updated'(d, event, result) {
+    setMember(d, event.member, result);
+    result.effects.push({ kind: 'member', change: 'updated', member: event.member, fields: event.fields || [], event });
+  },
+
+  'member.removed'(d, event, result) {
+    const known = d.people[event.user];
+    if (known) {
+      const { [event.user]: gone, ...rest } = d.people;
+      const owns = (card) => card && card.owner === event.user;
+      const ownsCards = Object.values(d.leads).some(owns) || (d.handoff && Object.values(d.handoff.cards).some(owns));
+      d.people = ownsCards ? { ...rest, [event.user]: { ...gone, team: null } } : rest;
+      if (d.filters && d.filters.team) result.refetch = true; // their cards' team changed
+    }
+    result.effects.push({ kind: 'member', change: 'removed', user: event.user, name: known ? known.name : null, event });
+  },
+
 };
 
 /** The funnel order after a stage event: positions are the index in it. */

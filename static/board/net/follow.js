@@ -85,7 +85,7 @@ export function createFollow({ store, api, me, view, render, toast, announce, no
     const travels = travelsOf(result.effects, { me, before, ownSeqs: store.ownSeqs, replay, labels });
     view.animate(before, travels.length > MAX_TRAVELS ? [] : travels);
     if (result.refetch) scheduleRefetch();
-    if (result.effects.some((e) => e.kind !== 'updated')) changed();
+    if (result.effects.some((e) => e.kind !== 'updated' && e.kind !== 'member')) changed(); // people move no card
     notify('events', events, result.effects);
   }
 

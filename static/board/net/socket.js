@@ -13,7 +13,8 @@ import { SocketRefused } from './tickets.js';
 
 // The server's close codes (funnel.realtime.consumer.Close, written into the build by
 // manage.py event_contract): TOO_BIG, BAD_MESSAGE, UNAUTHENTICATED, NOT_FOUND,
-// RESYNC, SHARE_ENDED (the share link was revoked or expired), TOO_MANY.
+// RESYNC, SHARE_ENDED (the share link was revoked or expired), TOO_MANY, REMOVED
+// (the member was removed from the board, or left it).
 export { CLOSE };
 
 // What the board tells the user when the server closes with one of these codes
@@ -29,9 +30,9 @@ export function closeMessage(code) {
 }
 
 /** Does the server mean a close as final (signed out, board gone, share link
- * ended)? Then the socket stops retrying and the page stops asking. */
+ * ended, removed from the board)? Then the socket stops retrying and the page stops asking. */
 export function isFinalClose(code) {
-  return code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED;
+  return code === CLOSE.UNAUTHENTICATED || code === CLOSE.NOT_FOUND || code === CLOSE.SHARE_ENDED || code === CLOSE.REMOVED;
 }
 
 /** Delay before reconnect attempt ``attempt`` (0-based): exponential, capped,
@@ -54,7 +55,7 @@ export function linkStatus({ open, hello, failures, online }) {
  * any other failure as a failed attempt.
  * handlers: {hello(msg), event(msg), presence(msg), message(msg), status(s), closed(code)}
  * (``message``: ephemeral messages without a seq, e.g. import.progress, meeting.follow)
- * A close the server means as final (4401, 4404, 4410) stops retrying.
+ * A close the server means as final (4401, 4403, 4404, 4410) stops retrying.
  */
 export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSocket, pingMs = 25_000 } = {}) {
   let ws = null;
@@ -230,12 +231,16 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
       hello = false;
       connect();
     },
+    /** For good (the page has nothing more to follow): the badge says offline. */
     stop() {
       stopped = true;
       clearTimeout(retryTimer);
       stopPing();
       if (ws) ws.close();
       ws = null;
+      hello = false;
+      failures = Math.max(failures, 4);
+      setStatus();
     },
     /** Send a message if the link is up; false when it is not. */
     send(message) {

@@ -12,7 +12,8 @@ export const VIEW_ONLY = 'View only — ask the board owner for edit access';
 const IN_THE_PAST = 'This is the board as it was then: go back to live (time bar) to change it.';
 
 /**
- * parts: {store, api, me, canEdit, view, render, toast, confirm, follow (follow.js),
+ * parts: {store, api, me, canEdit() (may this browser edit now: me.may_edit, which
+ * a member event can change), view, render, toast, confirm, follow (follow.js),
  * showUndo(enabled, label)}
  */
 export function createWrites({ store, api, me, canEdit, view, render, toast, confirm, follow, showUndo }) {
@@ -21,14 +22,14 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
 
   /** May this browser change the board now? If not, say why. */
   function mayWrite() {
-    if (!canEdit) toast(VIEW_ONLY);
+    if (!canEdit()) toast(VIEW_ONLY);
     else if (store.asOf != null) toast(IN_THE_PAST);
-    return canEdit && store.asOf == null;
+    return canEdit() && store.asOf == null;
   }
 
   function updateUndo() {
     const top = undoStack.peek();
-    showUndo(canEdit && top != null, top ? top.label : '');
+    showUndo(canEdit() && top != null, top ? top.label : '');
   }
 
   async function moveLead(leadId, toStage, index) {

@@ -128,6 +128,24 @@ export function stagesReordered(seq, stages, extra = {}) {
   return stored('stages.reordered', seq, { stages, handoff: null, ...extra });
 }
 
+/** A member as the member events carry them (rights from the server's rules). */
+export function member(person, role = 'editor', extra = {}) {
+  const mayEdit = role !== 'viewer';
+  return { ...person, role, may_edit: mayEdit, may_judge: role === 'owner' || (mayEdit && person.team === 'sales'), may_set_up: role === 'owner', ...extra };
+}
+
+export function memberJoined(seq, person, role = 'editor', extra = {}) {
+  return stored('member.joined', seq, { member: member(person, role), ...extra });
+}
+
+export function memberUpdated(seq, person, role, fields, extra = {}) {
+  return stored('member.updated', seq, { member: member(person, role), fields, ...extra });
+}
+
+export function memberRemoved(seq, user, extra = {}) {
+  return stored('member.removed', seq, { user, ...extra });
+}
+
 // Ephemeral messages (no seq).
 export const hello = (seq, presence = [ME], extra = {}) => ({ type: 'hello', seq, presence, you: { ...ME, role: 'editor' }, ...extra });
 export const joined = (user) => ({ type: 'presence.joined', user });

@@ -159,9 +159,9 @@ test('a failed URL function (network, server) is a failed attempt, retried', asy
   socket.stop();
 });
 
-test('final closes (signed out, board gone, share link ended) are one rule; the rest retry', () => {
+test('final closes (signed out, removed, board gone, share link ended) are one rule; the rest retry', () => {
   assert.deepEqual(
     Object.values(CLOSE).filter(isFinalClose).sort(),
-    [CLOSE.UNAUTHENTICATED, CLOSE.NOT_FOUND, CLOSE.SHARE_ENDED].sort(),
+    [CLOSE.UNAUTHENTICATED, CLOSE.REMOVED, CLOSE.NOT_FOUND, CLOSE.SHARE_ENDED].sort(),
   );
 });

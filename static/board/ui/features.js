@@ -37,7 +37,10 @@ export function featureBoard({ store, config, canEdit, api, toast, confirm, anno
     id: config.board.id,
     config,
     me: config.me,
-    canEdit,
+    /** May this browser edit now (me.may_edit; a member event can change it)? */
+    get canEdit() {
+      return canEdit();
+    },
     api,
     toast,
     confirm,
