@@ -10,8 +10,10 @@ from .boards import (
     board_member_user_get,
     board_memberships_list,
     board_stages_list,
+    board_templates_list,
     boards_for_user,
     boards_with_role,
+    demo_board_to_join,
 )
 from .cards import (
     CARD_FIELDS,
@@ -122,6 +124,7 @@ __all__ = [
     "board_stages_list",
     "board_state_as_of",
     "board_state_get",
+    "board_templates_list",
     "board_transitions_between",
     "board_transitions_raw",
     "boards_for_user",
@@ -138,6 +141,7 @@ __all__ = [
     "columns_frame",
     "cursor_decode",
     "cursor_encode",
+    "demo_board_to_join",
     "feedback_frame",
     "handoff_lane",
     "handoff_list",

@@ -1,37 +1,43 @@
-"""Boards, their stages and their members."""
+"""Boards: made from a template or explicit stages, renamed, given a currency,
+archived and restored, copied, deleted; their members."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.text import slugify
 
-from leads.access import board_lock, membership_for_owner
+from leads.access import ShareViewer, board_lock, demo_board, membership_for_owner
 
-from ..errors import InvalidInput, NotFound
-from ..models import Board, BoardMembership, Role, Stage, StageKind, StageTeam, Team
+from ..board_templates import BOARD_TEMPLATES, DEFAULT_TEMPLATE, StageSpec
+from ..currencies import currency_problem
+from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..events import actor_summary, event_append
+from ..events.payloads import board_summary
+from ..events.schema import BoardUpdatedPayload, Member, MemberJoinedPayload
+from ..models import (
+    Board,
+    BoardMembership,
+    Campaign,
+    Lead,
+    LeadFeedback,
+    RejectionReason,
+    Role,
+    Stage,
+    StageKind,
+    StageTeam,
+    StageTransition,
+    Team,
+)
 from ..validation import visible
 from .tx import write_transaction
 
-
-class StageSpec(TypedDict, total=False):
-    name: str
-    kind: str
-    team: str
-    sla_days: int | None
-    wip_limit: int | None
-    color: str
-
-
-DEFAULT_STAGES: list[StageSpec] = [
-    {"name": "New", "kind": StageKind.OPEN, "team": StageTeam.MARKETING, "sla_days": 7},
-    {"name": "MQL", "kind": StageKind.OPEN, "team": StageTeam.MARKETING, "sla_days": 14},
-    {"name": "SQL", "kind": StageKind.OPEN, "team": StageTeam.SALES, "sla_days": 10},
-    {"name": "Opportunity", "kind": StageKind.OPEN, "team": StageTeam.SALES, "sla_days": 30},
-    {"name": "Won", "kind": StageKind.WON, "team": StageTeam.SALES},
-    {"name": "Lost", "kind": StageKind.LOST, "team": StageTeam.SALES},
-]
+# The funnel of a board made without a template or stages.
+DEFAULT_STAGES: list[StageSpec] = list(BOARD_TEMPLATES[DEFAULT_TEMPLATE].stages)
+NAME_MAX = 200  # Board.name
 
 STAGE_COLORS: dict[str, str] = {
     StageKind.WON: "#16a34a",
@@ -50,6 +56,16 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+def board_name_checked(name: Any) -> str:
+    """The name as a board keeps it (stripped), or the refusal naming ``name``."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not visible(name):
+        raise InvalidInput("A board needs a name with a visible character.", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"A board's name has at most {NAME_MAX} characters.", field="name")
+    return name
+
+
 def check_stages(stages: list[StageSpec]) -> None:
     if not stages:
         raise InvalidInput("A board needs at least one stage.", field="stages")
@@ -65,21 +81,22 @@ def check_stages(stages: list[StageSpec]) -> None:
         raise InvalidInput("A board has at most one won and one lost stage.", field="stages")
 
 
-@write_transaction
-def board_create(
-    *,
-    name: str,
-    created_by: Any,
-    stages: list[StageSpec] | None = None,
-    team: str = Team.MANAGEMENT,
-) -> Board:
-    """A board with its stages (the default funnel when none are given); the creator owns it."""
-    name = name.strip()
-    if not visible(name):
-        raise InvalidInput("A board needs a name with a visible character.", field="name")
-    specs = stages if stages else DEFAULT_STAGES
-    check_stages(specs)
-    board = Board.objects.create(name=name, slug=unique_slug(name), created_by=created_by)
+def stages_of(template: str | None, stages: list[StageSpec] | None) -> list[StageSpec]:
+    """The stages a new board gets: a template's, the ones given, or the default funnel."""
+    if template is not None and stages:
+        raise InvalidInput("Give a template or stages, not both.", field="template")
+    if template is None:
+        return stages or DEFAULT_STAGES
+    found = BOARD_TEMPLATES.get(template) if isinstance(template, str) else None
+    if found is None:
+        raise InvalidInput(
+            f"No template {str(template)[:50]!r}: choose one of {', '.join(BOARD_TEMPLATES)}.",
+            field="template",
+        )
+    return list(found.stages)
+
+
+def stages_add(board: Board, specs: list[StageSpec]) -> None:
     Stage.objects.bulk_create(
         Stage(
             board=board,
@@ -95,8 +112,167 @@ def board_create(
         )
         for index, spec in enumerate(specs)
     )
+
+
+@write_transaction
+def board_create(
+    *,
+    name: str,
+    created_by: Any,
+    stages: list[StageSpec] | None = None,
+    template: str | None = None,
+    team: str = Team.MANAGEMENT,
+) -> Board:
+    """A board with the stages of ``template`` or the ``stages`` given (not both;
+    neither: the default funnel). The creator owns it."""
+    name = board_name_checked(name)
+    specs = stages_of(template, stages)
+    check_stages(specs)
+    board = Board.objects.create(name=name, slug=unique_slug(name), created_by=created_by)
+    stages_add(board, specs)
     if created_by is not None:
         BoardMembership.objects.create(board=board, user=created_by, role=Role.OWNER, team=team)
+    return board
+
+
+@dataclass(frozen=True)
+class BoardUpdateResult:
+    board: Board
+    event: dict[str, Any] | None  # the stored board.updated (None: nothing changed)
+
+
+@write_transaction
+def board_update(
+    *,
+    board_id: int,
+    actor: Any,
+    name: str | None = None,
+    currency: str | None = None,
+    archived: bool | None = None,
+) -> BoardUpdateResult:
+    """Rename the board, change its currency, archive or restore it (its owner).
+    An archived board takes only a restore (with other changes or not); every
+    change is one ``board.updated`` event, none when nothing changed."""
+    board = board_lock(board_id)
+    membership = membership_for_owner(board.pk, actor, archived_ok=archived is False)
+    changed: list[str] = []
+    if name is not None:
+        name = board_name_checked(name)
+        if name != board.name:
+            board.name = name
+            changed.append("name")
+    if currency is not None:
+        problem = currency_problem(currency)
+        if problem:
+            raise InvalidInput(problem, field="currency")
+        if currency.upper() != board.currency:
+            board.currency = currency.upper()
+            changed.append("currency")
+    if archived is not None and archived != (board.archived_at is not None):
+        board.archived_at = timezone.now() if archived else None
+        changed.append("archived")
+    if not changed:
+        return BoardUpdateResult(board=board, event=None)
+    board.save(update_fields=[{"archived": "archived_at"}.get(f, f) for f in changed])
+    appended = event_append(
+        board_id=board.pk,
+        payload=BoardUpdatedPayload(board=board_summary(board), fields=changed),
+        actor=actor,
+        membership=membership,
+        at=board.archived_at if archived else None,
+    )
+    board.last_seq = appended.row.seq
+    return BoardUpdateResult(board=board, event=appended.message)
+
+
+@write_transaction
+def board_delete(*, board_id: int, actor: Any, confirm: Any) -> None:
+    """Delete the board and everything on it (its owner, archived or not), once
+    ``confirm`` is the board's name as it is now: nothing is kept, and no undo."""
+    board = board_lock(board_id)
+    membership_for_owner(board.pk, actor, archived_ok=True)
+    if not isinstance(confirm, str) or confirm.strip() != board.name:
+        raise InvalidInput(
+            f"To delete the board, type its name exactly: {board.name}", field="confirm"
+        )
+    # One DELETE per table, no rows loaded: the log first (it keeps its stages from
+    # going, PROTECT), then the leads, then the board with the rest (cascade).
+    for rows in (
+        StageTransition.objects.filter(board_id=board.pk),
+        LeadFeedback.objects.filter(lead__board_id=board.pk),
+        Lead.objects.filter(board_id=board.pk),
+    ):
+        rows._raw_delete(rows.db)
+    board.delete()
+
+
+STAGE_COPIED = ("name", "position", "kind", "team", "sla_days", "wip_limit", "color")
+CAMPAIGN_COPIED = (
+    "name",
+    "channel",
+    "cost",
+    "starts_on",
+    "ends_on",
+    "color",
+    "external_id",
+    "archived_at",
+)
+
+
+@write_transaction
+def board_copy(*, board_id: int, actor: Any, name: str) -> Board:
+    """A new board with the set-up of this one (any member may copy what they
+    see): its currency, its stages, rejection reasons and campaigns with every
+    field, and no leads or history. The copier owns the copy, in their team."""
+    if isinstance(actor, ShareViewer):
+        raise PermissionDenied("A share link only shows the board; it cannot copy it.")
+    membership = (
+        BoardMembership.objects.filter(board_id=board_id, user=actor)
+        .select_related("board")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Board not found.")
+    source = membership.board
+    name = board_name_checked(name)
+    board = Board.objects.create(
+        name=name, slug=unique_slug(name), created_by=actor, currency=source.currency
+    )
+    stages = Stage.objects.filter(board=source).values(*STAGE_COPIED)
+    Stage.objects.bulk_create(Stage(board=board, **row) for row in stages)
+    RejectionReason.objects.bulk_create(
+        RejectionReason(board=board, **row)
+        for row in RejectionReason.objects.filter(board=source).values("label", "position")
+    )
+    Campaign.objects.bulk_create(
+        Campaign(board=board, **row)
+        for row in Campaign.objects.filter(board=source).values(*CAMPAIGN_COPIED)
+    )
+    BoardMembership.objects.create(board=board, user=actor, role=Role.OWNER, team=membership.team)
+    return board
+
+
+@write_transaction
+def board_demo_join(*, user: Any) -> Board:
+    """Put ``user`` on the demo board as a viewer (a member already stays as they are)."""
+    board = demo_board()
+    if board is None:
+        raise NotFound("There is no demo board to join.")
+    board = board_lock(board.pk)
+    membership, created = BoardMembership.objects.get_or_create(
+        board=board, user=user, defaults={"role": Role.VIEWER, "team": Team.MANAGEMENT}
+    )
+    if created:
+        person = actor_summary(user, membership)
+        assert person is not None
+        event_append(
+            board_id=board.pk,
+            payload=MemberJoinedPayload(
+                member=Member(**person.model_dump(), role=Role(membership.role))
+            ),
+            actor=user,
+            membership=membership,
+        )
     return board
 
 

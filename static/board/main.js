@@ -29,6 +29,8 @@ import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
+import { createEmptyState } from './panels/empty.js';
+import { createBoardInfo } from './ui/boardinfo.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -49,7 +51,7 @@ function composeBoard(config) {
   const { view, render } = createBoardCanvas({
     store,
     boardId,
-    mayDrag: () => canEdit && store.asOf == null, // no drags in the past
+    mayDrag: () => canEdit && store.asOf == null && !(store.state && store.state.board.archived), // no drags in the past, nor on an archived board
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
@@ -113,6 +115,7 @@ function composeBoard(config) {
   features.add(createHandoff(board), createQuality(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
+  features.add(createBoardInfo(board), createEmptyState(board));
 
   const hook = installTestHook({
     view,

@@ -75,7 +75,7 @@ export class ColumnView {
   }
 
   drawHeader(col, geo) {
-    const sig = [col.name, col.count, col.value, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind].join('|');
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -115,7 +115,7 @@ export class ColumnView {
     const wordW = measure(col.count === 1 ? 'lead' : 'leads', font(14));
     const dotX = left + nW + 4 + wordW + 8;
     g.add(text({ x: dotX, y: y0 + 45, text: '·', fontSize: 15, fill: COLORS.faint }));
-    g.add(text({ x: dotX + 12, y: y0 + 45, text: money(col.value), fontSize: 15, fontStyle: '600', fill: COLORS.body }));
+    g.add(text({ x: dotX + 12, y: y0 + 45, text: money(col.value, col.currency), fontSize: 15, fontStyle: '600', fill: COLORS.body }));
 
     // Conversion to the next stage: "41%  ──────►"
     if (col.conversion != null) {
@@ -142,7 +142,7 @@ export class ColumnView {
     g.add(new Rect({ name: 'pan-surface header-hit', x: 0, y: y0 + 6, width: geo.width, height: 40, fill: 'rgba(0,0,0,0)', stageId: col.id }));
     g.add(this.foldButton(geo.width / 2 - 12, y0 + 15, '▸', `Unfold ${col.name}`));
     // Name, count and value, reading downwards.
-    const label = `${col.name}  ·  ${countText(col.count)}  ·  ${money(col.value)}`;
+    const label = `${col.name}  ·  ${countText(col.count)}  ·  ${money(col.value, col.currency)}`;
     g.add(text({ x: geo.width / 2 + 8, y: y0 + 56, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: COLORS.body }));
   }
 

@@ -3,7 +3,7 @@
 //
 // State (plain objects, never mutated; a change copies what it touches):
 //   seq          last event applied
-//   board        {id, name, slug, last_seq, me}
+//   board        {id, name, slug, last_seq, currency, archived, me}
 //   stageOrder   [stage id] in funnel order
 //   stages       {id: {...stage, count, value, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
@@ -542,6 +542,13 @@ const HANDLERS = {
     // One summary event for a whole import: the cards come from the server.
     result.refetch = true;
     result.effects.push({ kind: 'imported', created: event.created || 0, updated: event.updated || 0, event });
+  },
+
+  'board.updated'(d, event, result) {
+    // The board's name, currency or archived state: the page's title and money follow.
+    const { name, currency, archived } = event.board || {};
+    d.board = { ...d.board, name, currency, archived };
+    result.effects.push({ kind: 'board', fields: event.fields || [], board: d.board, event });
   },
 
 };

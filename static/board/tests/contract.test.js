@@ -38,6 +38,7 @@ const samples = {
   'leads.moved': fx.batchUndone(12, [fx.move(2, 2, 1, 1, 3)]),
   'lead.feedback': fx.feedback(12, 1, 'rejected', 'No budget'),
   'leads.imported': fx.imported(11, { created: 12, updated: 3 }),
+  'board.updated': fx.boardUpdated(11, { name: 'EMEA', currency: 'EUR' }, ['name', 'currency']),
   hello: fx.hello(10, [fx.ME, fx.DANA]),
   pong: { type: 'pong' },
   error: { type: 'error', detail: 'Unknown message type; expected ping or meeting.follow.' },
