@@ -189,10 +189,14 @@ class BoardDetailApi(APIView):
         return Response({**BoardOutput(board).data, "event": result.event})
 
     @extend_schema(
-        request=BoardDeleteInput,
-        responses={204: None},
-        description="Delete the board with its leads, history, campaigns and webhooks"
-        " (its owner). `confirm` must be the board's name: anything else is a 400.",
+        responses={
+            204: None,
+            400: OpenApiResponse(description="`confirm` is missing or not the board's name."),
+        },
+        # OpenAPI 3.0 gives a DELETE no request body, so the body is described here.
+        description="Delete the board with its leads, history, campaigns, webhooks and share"
+        ' links (its owner), archived or not. Body: `{"confirm": "<the board\'s name>"}`,'
+        " exactly its name as it is now; anything else is a 400 naming `confirm`.",
     )
     def delete(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)

@@ -247,6 +247,16 @@ class History:
         assert answer.status_code in (200, 201), answer.content
         self.record("upsert")
 
+    def board_update(self) -> None:
+        r = self.rng
+        body = r.choice(
+            [{"name": f"{r.choice(NAMES)} board"}, {"currency": r.choice(["USD", "EUR", "JPY"])}]
+        )
+        answer = self.client().patch(f"/api/boards/{self.board.pk}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:  # None: the board had it already
+            self.record("board_update", answer.json()["event"])
+
     WRITES = (
         ("lead_create", 6),
         ("lead_update", 4),
@@ -259,6 +269,7 @@ class History:
         ("feedback", 2),
         ("leads_import", 1),
         ("upsert", 1),
+        ("board_update", 1),
     )
 
     def run(self, writes: int) -> None:

@@ -179,7 +179,8 @@ def test_every_stored_event_fits_the_schema(board, owner, sales, webinar):
     """What the services stored, as ``/events/`` answers it: valid against the
     served schema, and exactly its model's wire form (nothing stored that the
     model would drop, rename or reformat)."""
-    history = History(board=board, owner=owner, sales=sales, rng=random.Random(7), searches=())
+    # A seed whose 60 writes make every event type (a new write in History changes them).
+    history = History(board=board, owner=owner, sales=sales, rng=random.Random(2), searches=())
     history.run(60)
     validator = Draft202012Validator(
         message_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
@@ -195,6 +196,7 @@ def test_every_stored_event_fits_the_schema(board, owner, sales, webinar):
         "leads.moved",
         "lead.feedback",
         "leads.imported",
+        "board.updated",
     }
     for event in events:
         errors = [error.message for error in validator.iter_errors(event)]
