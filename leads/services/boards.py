@@ -189,21 +189,34 @@ def board_update(
 def board_delete(*, board_id: int, actor: Any, confirm: Any) -> None:
     """Delete the board and everything on it (its owner, archived or not), once
     ``confirm`` is the board's name as it is now: nothing is kept, and no undo."""
-    board = board_lock(board_id)
-    membership_for_owner(board.pk, actor, archived_ok=True)
-    if not isinstance(confirm, str) or confirm.strip() != board.name:
-        raise InvalidInput(
-            f"To delete the board, type its name exactly: {board.name}", field="confirm"
-        )
+    membership = membership_for_owner(board_id, actor, archived_ok=True)
+    name = membership.board.name if membership else Board.objects.get(pk=board_id).name
+    delete_confirmed(confirm, name)
+    # In the lock order of every writer (leads.access): the stage rows, then the
+    # leads, then the board row, so a move under way finishes first, or waits and
+    # finds its board gone.
+    list(
+        Stage.all_objects.select_for_update(no_key=True)
+        .filter(board_id=board_id)
+        .order_by("id")
+        .values_list("id")
+    )
     # One DELETE per table, no rows loaded: the log first (it keeps its stages from
     # going, PROTECT), then the leads, then the board with the rest (cascade).
     for rows in (
-        StageTransition.objects.filter(board_id=board.pk),
-        LeadFeedback.objects.filter(lead__board_id=board.pk),
-        Lead.objects.filter(board_id=board.pk),
+        StageTransition.objects.filter(board_id=board_id),
+        LeadFeedback.objects.filter(lead__board_id=board_id),
+        Lead.objects.filter(board_id=board_id),
     ):
         rows._raw_delete(rows.db)
+    board = board_lock(board_id)
+    delete_confirmed(confirm, board.name)  # renamed meanwhile: all of it rolls back
     board.delete()
+
+
+def delete_confirmed(confirm: Any, name: str) -> None:
+    if not isinstance(confirm, str) or confirm.strip() != name:
+        raise InvalidInput(f"To delete the board, type its name exactly: {name}", field="confirm")
 
 
 STAGE_COPIED = ("name", "position", "kind", "team", "sla_days", "wip_limit", "color")

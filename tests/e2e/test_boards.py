@@ -91,6 +91,7 @@ def test_a_new_user_sets_up_a_board_and_renames_it_live(
     page.keyboard.type("Nordics pipeline")
     page.get_by_role("button", name="Rename", exact=True).click()
     expect(page.get_by_text("The board is now called Nordics pipeline.")).to_be_visible()
+    screenshot(page, "settings-board")
 
     expect(watcher.locator("#board-name")).to_have_text("Nordics pipeline", timeout=5000)
     expect(watcher).to_have_title("Nordics pipeline · Funnelboard")
