@@ -530,3 +530,40 @@ def test_no_demo_board_to_join_unless_one_is_named_and_open(board, owner, settin
     with pytest.raises(NotFound):
         board_demo_join(user=newcomer)
     assert not BoardMembership.objects.filter(user=newcomer).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_board_while_cards_move_never_deadlocks(board, owner, stages):
+    from django.db import connection
+
+    from tests.leads.test_concurrency import run_in_threads
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency are tested on PostgreSQL")
+    leads = [lead_create(board_id=board.pk, actor=owner, name=f"L{i}").pk for i in range(12)]
+    targets = [stages.MQL.pk, stages.SQL.pk, stages.Opportunity.pk, stages.New.pk]
+
+    def work(index: int):
+        if index == 0:
+            return board_delete(board_id=board.pk, actor=owner, confirm="Q4 Pipeline")
+        done = []
+        for n in range(6):
+            try:
+                done.append(
+                    lead_move(
+                        lead_id=leads[(index + n) % len(leads)],
+                        to_stage_id=targets[(index + n) % len(targets)],
+                        actor=owner,
+                    )
+                )
+            except (NotFound, InvalidInput) as gone:  # the board went first
+                done.append(gone)
+        return done
+
+    results = run_in_threads(6, work)
+    assert results[0] is None, results[0]  # the delete went through
+    for moves in results[1:]:
+        assert isinstance(moves, list), moves  # no deadlock, no other error
+    assert not Board.objects.filter(pk=board.pk).exists()
+    assert not Lead.objects.filter(pk__in=leads).exists()
