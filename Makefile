@@ -91,10 +91,12 @@ $(SECRET_KEY_FILE):
 
 # One task worker (manage.py worker: webhook deliveries) runs beside the server and
 # stops with it; `make worker` starts one more, on the same database.
+# The demo board `make demo` seeds ("Q4 Pipeline"): new users may join it as viewers.
+DEMO_BOARD ?= q4-pipeline
 run: $(SECRET_KEY_FILE) demo static
 	@echo "Funnelboard on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@$(PY) manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio \
+	DEMO_BOARD=$(DEMO_BOARD) $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio \
 		--ws-max-size $(WS_MAX_SIZE) --no-proxy-headers --lifespan off --no-access-log
 
 # Production: WORKERS uvicorn processes on PostgreSQL + Redis (see README). Protocol

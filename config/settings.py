@@ -329,6 +329,11 @@ LEAD_ATTRIBUTES_MAX_DEPTH = int(os.environ.get("LEAD_ATTRIBUTES_MAX_DEPTH", "5")
 # Any JSON request body: deeper nesting is refused before a view reads it.
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "32"))
 
+# The demo board (leads.access.demo_board): any signed-in user may join it as a viewer
+# from the boards page. A board's slug; empty: no demo board. `make run` sets it to the
+# board it seeds ("q4-pipeline"); production leaves it unset.
+DEMO_BOARD = os.environ.get("DEMO_BOARD", "")
+
 # Webhooks may target loopback, private, link-local and other internal addresses
 # (leads.integrations.webhook_delivery). Off by default (SSRF); on for a receiver nearby.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)

@@ -53,4 +53,6 @@ urlpatterns = [
     path("", include("funnel.urls")),
 ]
 
+handler404 = "config.errors.not_found"
+handler403 = "config.errors.permission_denied"
 handler500 = "config.busy.server_error"

@@ -72,7 +72,9 @@ class BoardChartsApi(APIView):
         board = selectors.board_get(board_id=board_id, user=request.user)
         query = validated(FunnelQueryInput, request.query_params)
         numbers = board_numbers_for(board, request.query_params, query)
-        figures = charts.board_charts(numbers, selectors.board_stages_list(board.pk))
+        figures = charts.board_charts(
+            numbers, selectors.board_stages_list(board.pk), board.currency
+        )
         return Response({**figures, "seq": numbers["seq"]})
 
 
@@ -178,6 +180,7 @@ class BoardSnapshotApi(APIView):
         conversions = stage_conversions_for(board, params, query.get("as_of"))
         return snapshot.board_figure(
             board_name=board.name,
+            currency=board.currency,
             stages=state["stages"],
             conversions=conversions,
             filters=filters_text(params),

@@ -156,7 +156,7 @@ def meeting_recap_compute(
     after = stage_figures(board, user, end)
     return {
         "meeting": meeting.pk,
-        "board": {"id": board.pk, "name": board.name},
+        "board": {"id": board.pk, "name": board.name, "currency": board.currency},
         "started_at": start,
         "ended_at": end,
         "minutes": round((end - start).total_seconds() / 60, 1),

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from leads.errors import InvalidInput, NotFound, PermissionDenied
+from django.conf import settings
+
+from leads.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from leads.models import Board, BoardMembership, Campaign, Lead, Stage
 from leads.rules import may_set_up
 
@@ -68,29 +70,56 @@ def leads_locked(lead_ids: list[int]) -> None:
     )
 
 
-def membership_for_write(board_id: int, actor: Any) -> BoardMembership | None:
+ARCHIVED = "This board is archived, so it is read-only. Its owner can restore it."
+
+
+def membership_for_write(
+    board_id: int, actor: Any, *, archived_ok: bool = False
+) -> BoardMembership | None:
     """The actor's membership, or ``None`` for the system (seed, commands).
     Not a member -> 404 (the board is not theirs to see); viewer or a share
-    link's holder -> 403."""
+    link's holder -> 403; an archived board -> 409, for everyone: this is the
+    one place that keeps an archived board read-only. ``archived_ok``: for the
+    owner's writes that apply to an archived board too (restore, delete)."""
     if actor is None:
-        if not Board.objects.filter(pk=board_id).exists():
+        archived_at = Board.objects.filter(pk=board_id).values_list("archived_at", flat=True)
+        if not archived_at:
             raise NotFound("Board not found.")
+        if archived_at[0] is not None and not archived_ok:
+            raise Conflict(ARCHIVED)
         return None
     if isinstance(actor, ShareViewer):
         raise PermissionDenied("A share link only shows the board; it cannot change it.")
-    membership = BoardMembership.objects.filter(board_id=board_id, user=actor).first()
+    membership = (
+        BoardMembership.objects.filter(board_id=board_id, user=actor)
+        .select_related("board")
+        .first()
+    )
     if membership is None:
         raise NotFound("Board not found.")
     if not membership.can_write:
         raise PermissionDenied("Viewers cannot change the board.")
+    if membership.board.archived_at is not None and not archived_ok:
+        raise Conflict(ARCHIVED)
     return membership
 
 
-def membership_for_owner(board_id: int, actor: Any) -> BoardMembership | None:
-    membership = membership_for_write(board_id, actor)
+def membership_for_owner(
+    board_id: int, actor: Any, *, archived_ok: bool = False
+) -> BoardMembership | None:
+    membership = membership_for_write(board_id, actor, archived_ok=archived_ok)
     if membership is not None and not may_set_up(membership.role):
         raise PermissionDenied("Only the board's owner can do this.")
     return membership
+
+
+def demo_board() -> Board | None:
+    """The board any signed-in user may join as a viewer: ``settings.DEMO_BOARD``
+    names it by slug (``make run`` sets it to the board it seeds; unset, there is
+    none). An archived demo board takes no one."""
+    if not settings.DEMO_BOARD:
+        return None
+    return Board.objects.filter(slug=settings.DEMO_BOARD, archived_at__isnull=True).first()
 
 
 def stage_of_board(

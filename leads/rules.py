@@ -71,10 +71,11 @@ def may_set_up(role: str | None) -> bool:
     return role == Role.OWNER
 
 
-def may_edit(role: str | None) -> bool:
+def may_edit(role: str | None, *, archived: bool = False) -> bool:
     """May a member change the board (move, add, import)? Owners and editors;
-    viewers and share-link guests read only."""
-    return role in WRITING_ROLES
+    viewers and share-link guests read only; nobody changes an archived board
+    (``leads.access.membership_for_write`` refuses it)."""
+    return role in WRITING_ROLES and not archived
 
 
 def may_judge(role: str | None, team: str | None) -> bool:

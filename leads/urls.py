@@ -9,6 +9,8 @@ urlpatterns = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
     path("boards/", api.BoardListCreateApi.as_view(), name="api-boards"),
     path("boards/<int:board_id>/", api.BoardDetailApi.as_view(), name="api-board"),
+    path("boards/<int:board_id>/copy/", api.BoardCopyApi.as_view(), name="api-board-copy"),
+    path("board-templates/", api.BoardTemplateListApi.as_view(), name="api-board-templates"),
     path(
         "boards/<int:board_id>/members/",
         api.BoardMemberListCreateApi.as_view(),

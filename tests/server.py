@@ -45,6 +45,7 @@ def server_env(tmp: Path, name: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         SERVER_TIMING="1",  # the benchmarks read it
         THROTTLE_LOGIN="100000/min",
+        DEMO_BOARD="q4-pipeline",  # the board seed_demo makes, for new users to join
         # The benchmarks time renders in a row; tests that need the limits set them.
         SNAPSHOT_RATE_USER="100000/min",
         SNAPSHOT_RATE_BOARD="100000/min",

@@ -13,6 +13,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from leads.currencies import DEFAULT_CURRENCY, money_text
+
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
 
@@ -72,17 +74,20 @@ def time_in_stage_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -
     return fig
 
 
-def campaigns_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.Figure:
+def campaigns_chart(
+    numbers: dict[str, Any], stages: list[dict[str, Any]], currency: str = DEFAULT_CURRENCY
+) -> go.Figure:
     """Per campaign: leads and the leads that reached SQL-or-later and Won, with cost
-    per Won and the MQL->SQL acceptance rate on hover ("—" and "cost missing" while
-    a campaign has no cost). Archived campaigns keep their bars, named so."""
+    per Won (in the board's ``currency``) and the MQL->SQL acceptance rate on hover
+    ("—" and "cost missing" while a campaign has no cost). Archived campaigns keep
+    their bars, named so."""
     campaigns = numbers["campaigns"]
     names = [c["name"] + (" (archived)" if c.get("archived") else "") for c in campaigns]
     won_ids = [str(s["id"]) for s in numbers["stages"] if s["kind"] == "won"]
     won = [sum(c["reached"].get(sid, 0) for sid in won_ids) for c in campaigns]
     hover = [
-        f"cost per Won: {fmt_money(c['cost_per_won'])}<br>cost per SQL: "
-        f"{fmt_money(c['cost_per_sql'])}<br>MQL→SQL: {fmt_rate(c.get('mql_to_sql'))}"
+        f"cost per Won: {fmt_money(c['cost_per_won'], currency)}<br>cost per SQL: "
+        f"{fmt_money(c['cost_per_sql'], currency)}<br>MQL→SQL: {fmt_rate(c.get('mql_to_sql'))}"
         + ("<br>cost missing: enter it in the board's settings" if c.get("cost_missing") else "")
         for c in campaigns
     ]
@@ -125,20 +130,23 @@ def cohorts_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.F
     return fig
 
 
-def fmt_money(value: float | None) -> str:
-    """Unknown money (a cost missing, no lead reached the stage yet) is "—", never 0."""
-    return "—" if value is None else f"{value:,.2f}"
+def fmt_money(value: float | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """``$1,234.50``: to the cent, in the board's currency. Unknown money (a cost
+    missing, no lead reached the stage yet) is "—", never 0."""
+    return "—" if value is None else money_text(value, currency, cents=True)
 
 
 def fmt_rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def board_charts(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> dict[str, Any]:
+def board_charts(
+    numbers: dict[str, Any], stages: list[dict[str, Any]], currency: str = DEFAULT_CURRENCY
+) -> dict[str, Any]:
     """Every chart of the side panel, as plotly figure dicts."""
     return {
         "funnel": figure_json(funnel_chart(numbers, stages)),
         "time_in_stage": figure_json(time_in_stage_chart(numbers, stages)),
-        "campaigns": figure_json(campaigns_chart(numbers, stages)),
+        "campaigns": figure_json(campaigns_chart(numbers, stages, currency)),
         "cohorts": figure_json(cohorts_chart(numbers, stages)),
     }

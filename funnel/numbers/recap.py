@@ -7,6 +7,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from leads.currencies import DEFAULT_CURRENCY, money_text
+
 # What Markdown (CommonMark, and GFM's tables and strikethrough) reads as markup inside
 # a line: emphasis, code, links and images, headings' closing #, table pipes. A
 # backslash before any of them makes it a plain character.
@@ -49,8 +51,9 @@ def percent(rate: Any) -> str:
     return "n/a" if rate is None else f"{round(float(rate) * 100)}%"
 
 
-def money(value: Any) -> str:
-    return f"${float(value or 0):,.0f}"
+def money(value: Any, currency: str = DEFAULT_CURRENCY) -> str:
+    """``$1,235``, in the board's currency (a recap kept before boards had one: USD)."""
+    return cell(money_text(float(value or 0), currency))
 
 
 def change(before: Any, after: Any) -> str:
@@ -69,6 +72,7 @@ def points(before: Any, after: Any) -> str:
 
 def recap_markdown(recap: dict[str, Any]) -> str:
     board = recap["board"]["name"]
+    currency = recap["board"].get("currency") or DEFAULT_CURRENCY
     lines = [
         f"# Meeting recap: {cell(board)}",
         "",
@@ -91,7 +95,7 @@ def recap_markdown(recap: dict[str, Any]) -> str:
         lines.append(
             f"| {cell(stage['name'])} | {before['count']} | {after['count']}"
             f" | {change(before['count'], after['count'])}"
-            f" | {money(before['value'])} | {money(after['value'])}"
+            f" | {money(before['value'], currency)} | {money(after['value'], currency)}"
             f" | {percent(before['conversion_to_next'])} | {percent(after['conversion_to_next'])}"
             f" | {points(before['conversion_to_next'], after['conversion_to_next'])} |"
         )

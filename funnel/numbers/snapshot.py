@@ -31,6 +31,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from leads.currencies import DEFAULT_CURRENCY, money_text
+
 MIN_WIDTH, MAX_WIDTH = 200, 3840
 MIN_HEIGHT, MAX_HEIGHT = 200, 2160
 # One tab (a second one costs ~250 MB and would only serve while the first reloads).
@@ -210,6 +212,7 @@ def board_figure(
     *,
     board_name: str,
     stages: list[dict[str, Any]],
+    currency: str = DEFAULT_CURRENCY,
     conversions: dict[int, float | None],
     filters: str,
     moment: datetime,
@@ -233,7 +236,7 @@ def board_figure(
         color = stage.get("color") or "#64748b"
         rects.add(x0, top - HEADER_HEIGHT, x1, top, fill=color, line=color, layer=1)
         conversion = conversions.get(int(stage["id"]))
-        line2 = f"{stage['count']} · {stage['value']:,.0f}"
+        line2 = f"{stage['count']} · {escape(money_text(stage['value'], currency))}"
         if conversion is not None:
             line2 += f" · → {conversion:.0%}"
         label = f"<b>{escape(stage['name'])}</b><br>{line2}"

@@ -5,23 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
 from config import throttle
 from funnel.meetings import meeting_running, meeting_summary
 from funnel.models import ShareLink
 from funnel.sharing import share_link_find, share_link_state
 from leads.access import GUEST_NAME
-from leads.errors import NotFound
+from leads.board_templates import DEFAULT_TEMPLATE
+from leads.errors import InvalidInput, NotFound, ServiceError
+from leads.events.payloads import board_summary
 from leads.models import Board
 from leads.rules import display_name, may_edit, may_judge, may_set_up, page_rules
-from leads.selectors import board_get, boards_for_user
+from leads.selectors import board_get, board_templates_list, boards_with_role, demo_board_to_join
+from leads.services import board_create, board_demo_join, board_update
 from leads.services.people import member_seen
 from leads.validation import MAX_ID
 
@@ -46,8 +51,63 @@ class LogoutView(auth_views.LogoutView):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def board_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "boards.html", {"boards": boards_for_user(request.user)})
+    """The boards page: the user's boards (archived ones apart), a new board from a
+    template, and the demo board to join. A first visit (no board yet) leads with
+    the new board form. POST ``action``: ``create`` (then the new board opens),
+    ``join-demo`` (the demo board opens), ``restore`` (an archived board)."""
+    if request.method == "GET":
+        return boards_page(request)
+    action = request.POST.get("action", "")
+    try:
+        if action == "create":
+            board = board_create(
+                name=request.POST.get("name", ""),
+                template=request.POST.get("template") or None,
+                created_by=request.user,
+            )
+            return redirect("board", board.pk)
+        if action == "join-demo":
+            return redirect("board", board_demo_join(user=request.user).pk)
+        if action == "restore":
+            board = board_update(
+                board_id=board_id_of(request), actor=request.user, archived=False
+            ).board
+            messages.success(request, f"{board.name} is restored: it can be changed again.")
+            return redirect("board-list")
+    except ServiceError as exc:
+        return boards_page(request, error=exc, status=exc.status_code)
+    return boards_page(request, error=InvalidInput("Unknown action."), status=400)
+
+
+def board_id_of(request: HttpRequest) -> int:
+    text = request.POST.get("board", "")
+    if not text.isdigit() or int(text) > MAX_ID:
+        raise NotFound("Board not found.")
+    return int(text)
+
+
+def boards_page(
+    request: HttpRequest, *, error: ServiceError | None = None, status: int = 200
+) -> HttpResponse:
+    boards = list(boards_with_role(request.user))
+    create = request.POST.get("action") == "create"
+    context = {
+        "boards": [b for b in boards if b.archived_at is None],
+        "archived": [b for b in boards if b.archived_at is not None],
+        "templates": board_templates_list(),
+        "demo": demo_board_to_join(request.user),
+        "error": error.detail if error else "",
+        "error_field": error.field if error else None,
+        # The form as sent, to show again after a refusal.
+        "form": {
+            "open": create,
+            "name": request.POST.get("name", "") if create else "",
+            "template": (request.POST.get("template") if create else None) or DEFAULT_TEMPLATE,
+        },
+    }
+    return render(request, "boards.html", context, status=status)
 
 
 @login_required
@@ -77,15 +137,16 @@ def member_board(request: HttpRequest, board_id: int) -> Board | None:
 def board_config(board: Board, request: HttpRequest) -> dict:
     """What the board's script is told: which board and who is looking."""
     user = request.user
+    archived = board.archived_at is not None
     return {
-        "board": {"id": board.pk, "name": board.name},
+        "board": board_summary(board).wire(),
         "me": {
             "id": user.pk,
             "username": user.get_username(),
             "name": display_name(user),
             "role": board.my_role,  # type: ignore[attr-defined]
             "team": board.my_team,  # type: ignore[attr-defined]
-            "may_edit": may_edit(board.my_role),  # type: ignore[attr-defined]
+            "may_edit": may_edit(board.my_role, archived=archived),  # type: ignore[attr-defined]
             "may_judge": may_judge(board.my_role, board.my_team),  # type: ignore[attr-defined]
             "may_set_up": may_set_up(board.my_role),  # type: ignore[attr-defined]
         },
@@ -128,7 +189,7 @@ def meeting_page(request: HttpRequest, board_id: int) -> HttpResponse:
         assert link is not None
         board = link.board
         config = {
-            "board": {"id": board.pk, "name": board.name},
+            "board": board_summary(board).wire(),
             "me": {
                 "id": None,
                 "username": "",

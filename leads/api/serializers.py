@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads.api.fields import DayInput, IntegerInput, NameInput, QueryInput, id_field
+from leads.board_templates import BOARD_TEMPLATES
 from leads.models import (
     Board,
     BoardMembership,
@@ -114,12 +115,19 @@ class StageInput(serializers.Serializer):
 
 class BoardCreateInput(serializers.Serializer):
     name = NameInput(max_length=200)
+    template = serializers.CharField(
+        required=False,
+        max_length=50,
+        help_text="A template's id (`GET /api/board-templates/`): "
+        f"{', '.join(BOARD_TEMPLATES)}. Not with `stages`.",
+    )
     stages = serializers.ListField(
         child=StageInput(),
         required=False,
         allow_empty=False,
         max_length=50,
-        help_text="Default: New, MQL, SQL, Opportunity, Won, Lost.",
+        help_text="Explicit stages, not with `template`. Neither: the `b2b` template "
+        "(New, MQL, SQL, Opportunity, Won, Lost).",
     )
     team = serializers.ChoiceField(
         Team.choices, default=Team.MANAGEMENT, help_text="The creator's team on the board."
@@ -156,10 +164,26 @@ class MeOutput(serializers.Serializer):
 
 class BoardSummaryOutput(serializers.ModelSerializer):
     me = MeOutput(source="*", read_only=True, help_text="The caller's role and team.")
+    currency = serializers.CharField(read_only=True, help_text="ISO 4217 code of its money.")
+    archived = serializers.SerializerMethodField(
+        help_text="An archived board is read-only until its owner restores it."
+    )
 
     class Meta:
         model = Board
-        fields: tuple[str, ...] = ("id", "name", "slug", "last_seq", "created_at", "me")
+        fields: tuple[str, ...] = (
+            "id",
+            "name",
+            "slug",
+            "last_seq",
+            "created_at",
+            "currency",
+            "archived",
+            "me",
+        )
+
+    def get_archived(self, board: Board) -> bool:
+        return board.archived_at is not None
 
 
 class BoardOutput(BoardSummaryOutput):
@@ -167,6 +191,40 @@ class BoardOutput(BoardSummaryOutput):
 
     class Meta(BoardSummaryOutput.Meta):
         fields = (*BoardSummaryOutput.Meta.fields, "stages")
+
+
+class BoardUpdateInput(StrictInput):
+    name = NameInput(max_length=200, required=False)
+    currency = serializers.CharField(
+        required=False, allow_blank=True, help_text="An ISO 4217 code in use, such as EUR."
+    )
+    archived = serializers.BooleanField(
+        required=False, help_text="true archives the board (read-only); false restores it."
+    )
+
+
+class BoardDeleteInput(serializers.Serializer):
+    confirm = serializers.CharField(
+        trim_whitespace=False, allow_blank=True, help_text="The board's name, exactly."
+    )
+
+
+class BoardCopyInput(serializers.Serializer):
+    name = NameInput(max_length=200, help_text="The new board's name.")
+
+
+class StageTemplateOutput(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(StageKind.choices)
+    team = StageTeamField()
+    sla_days = serializers.IntegerField(allow_null=True)
+
+
+class BoardTemplateOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    stages = StageTemplateOutput(many=True)
 
 
 class MemberInput(serializers.Serializer):
@@ -322,6 +380,15 @@ class EventsOutput(serializers.Serializer):
     events = EventOutput(many=True, help_text="Each event also carries its own payload fields.")
     seq = serializers.IntegerField()
     has_more = serializers.BooleanField()
+
+
+class BoardUpdateOutput(BoardOutput):
+    event = StoredEventField(
+        allow_null=True, help_text="The `board.updated` event; null when nothing changed."
+    )
+
+    class Meta(BoardOutput.Meta):
+        fields = (*BoardOutput.Meta.fields, "event")
 
 
 # Campaigns

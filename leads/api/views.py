@@ -24,9 +24,14 @@ from leads.api.fields import validated
 from leads.api.idempotency import idempotent
 from leads.api.schema import CONFLICT_ANSWER, STATE_FILTERS
 from leads.api.serializers import (
+    BoardCopyInput,
     BoardCreateInput,
+    BoardDeleteInput,
     BoardOutput,
     BoardSummaryOutput,
+    BoardTemplateOutput,
+    BoardUpdateInput,
+    BoardUpdateOutput,
     CampaignCreateInput,
     CampaignMoveInput,
     CampaignMoveOutput,
@@ -60,8 +65,11 @@ from leads.models import Campaign, Lead, TransitionSource
 from leads.selectors.cards import card
 from leads.selectors.reading import one_snapshot
 from leads.services import (
+    board_copy,
     board_create,
+    board_delete,
     board_member_add,
+    board_update,
     campaign_create,
     campaign_move,
     campaign_update,
@@ -123,20 +131,41 @@ class TokenObtainApi(ObtainAuthToken):
 
 
 class BoardListCreateApi(APIView):
-    @extend_schema(responses=BoardSummaryOutput(many=True))
+    @extend_schema(
+        responses=BoardSummaryOutput(many=True),
+        description="The caller's boards, archived ones too (`archived`).",
+    )
     def get(self, request: Request) -> Response:
         boards = selectors.boards_with_role(request.user)
         return Response(BoardSummaryOutput(boards, many=True).data)
 
-    @extend_schema(request=BoardCreateInput, responses={201: BoardOutput})
+    @extend_schema(
+        request=BoardCreateInput,
+        responses={201: BoardOutput},
+        description="A new board, owned by the caller, with the stages of a `template`"
+        " (`GET /api/board-templates/`) or explicit `stages`; giving both is a 400.",
+    )
     def post(self, request: Request) -> Response:
         data = validated(BoardCreateInput, request.data)
         stages = [cast(StageSpec, dict(stage)) for stage in data.get("stages") or []]
         board = board_create(
-            name=data["name"], created_by=request.user, stages=stages or None, team=data["team"]
+            name=data["name"],
+            created_by=request.user,
+            stages=stages or None,
+            template=data.get("template"),
+            team=data["team"],
         )
         board = selectors.board_detail_get(board_id=board.pk, user=request.user)
         return Response(BoardOutput(board).data, status=status.HTTP_201_CREATED)
+
+
+class BoardTemplateListApi(APIView):
+    """The funnels a new board can start from (``leads.board_templates``)."""
+
+    @extend_schema(responses=BoardTemplateOutput(many=True))
+    def get(self, request: Request) -> Response:
+        templates = selectors.board_templates_list()
+        return Response(BoardTemplateOutput(templates, many=True).data)
 
 
 class BoardDetailApi(APIView):
@@ -144,6 +173,51 @@ class BoardDetailApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         board = selectors.board_detail_get(board_id=board_id, user=request.user)
         return Response(BoardOutput(board).data)
+
+    @extend_schema(
+        request=BoardUpdateInput,
+        responses={200: BoardUpdateOutput, 409: CONFLICT_ANSWER},
+        description="Rename the board, set its currency, archive or restore it (its owner)."
+        " Every change is one `board.updated` event. An archived board is read-only:"
+        " every write to it is a 409 until it is restored (`archived: false`).",
+    )
+    def patch(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(BoardUpdateInput, request.data)
+        result = board_update(board_id=board.pk, actor=request.user, **data)
+        board = selectors.board_detail_get(board_id=board.pk, user=request.user)
+        return Response({**BoardOutput(board).data, "event": result.event})
+
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(description="`confirm` is missing or not the board's name."),
+        },
+        # OpenAPI 3.0 gives a DELETE no request body, so the body is described here.
+        description="Delete the board with its leads, history, campaigns, webhooks and share"
+        ' links (its owner), archived or not. Body: `{"confirm": "<the board\'s name>"}`,'
+        " exactly its name as it is now; anything else is a 400 naming `confirm`.",
+    )
+    def delete(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(BoardDeleteInput, request.data)
+        board_delete(board_id=board.pk, actor=request.user, confirm=data["confirm"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BoardCopyApi(APIView):
+    @extend_schema(
+        request=BoardCopyInput,
+        responses={201: BoardOutput},
+        description="A new board with this one's set-up: its currency, stages, rejection"
+        " reasons and campaigns (every field), without leads or history. The caller owns it.",
+    )
+    def post(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(BoardCopyInput, request.data)
+        copy = board_copy(board_id=board.pk, actor=request.user, name=data["name"])
+        copy = selectors.board_detail_get(board_id=copy.pk, user=request.user)
+        return Response(BoardOutput(copy).data, status=status.HTTP_201_CREATED)
 
 
 class BoardMemberListCreateApi(APIView):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import BoardMembership, Campaign, Lead, Role, Team
+from ..models import Board, BoardMembership, Campaign, Lead, Role, Team
 from ..rules import display_name, may_edit, may_judge, may_set_up
-from .schema import CampaignDetail, CampaignSummary, Member, Move, Person
+from .schema import BoardSummary, CampaignDetail, CampaignSummary, Member, Move, Person
 
 
 def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
@@ -80,4 +80,14 @@ def campaign_detail(campaign: Campaign) -> CampaignDetail:
         starts_on=campaign.starts_on.isoformat() if campaign.starts_on else None,
         ends_on=campaign.ends_on.isoformat() if campaign.ends_on else None,
         external_id=campaign.external_id,
+    )
+
+
+def board_summary(board: Board) -> BoardSummary:
+    """The board as ``board.updated`` carries it and its page names it."""
+    return BoardSummary(
+        id=board.pk,
+        name=board.name,
+        currency=board.currency,
+        archived=board.archived_at is not None,
     )

@@ -12,8 +12,10 @@ from .boards import (
     board_stage_names,
     board_stages_counted,
     board_stages_list,
+    board_templates_list,
     boards_for_user,
     boards_with_role,
+    demo_board_to_join,
     stage_get,
 )
 from .cards import (
@@ -127,6 +129,7 @@ __all__ = [
     "board_stages_list",
     "board_state_as_of",
     "board_state_get",
+    "board_templates_list",
     "board_transitions_between",
     "board_transitions_raw",
     "boards_for_user",
@@ -143,6 +146,7 @@ __all__ = [
     "columns_frame",
     "cursor_decode",
     "cursor_encode",
+    "demo_board_to_join",
     "feedback_frame",
     "handoff_lane",
     "handoff_list",

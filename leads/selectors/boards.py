@@ -17,7 +17,8 @@ from django.db.models import (
     Value,
 )
 
-from ..access import ShareViewer
+from ..access import ShareViewer, demo_board
+from ..board_templates import BOARD_TEMPLATES
 from ..errors import InvalidInput, NotFound
 from ..models import (
     Board,
@@ -116,3 +117,24 @@ def board_stage_names(board_id: int) -> dict[int, str]:
 def board_stages_list(board_id: int) -> list[dict[str, Any]]:
     """The board's stages with their colours, by position."""
     return list(Stage.objects.filter(board_id=board_id).order_by("position").values(*STAGE_FIELDS))
+
+
+def board_templates_list() -> list[dict[str, Any]]:
+    """The funnels a new board can start from, in the order they are offered."""
+    return [
+        {
+            "id": template.id,
+            "name": template.name,
+            "description": template.description,
+            "stages": [{"sla_days": None, **spec} for spec in template.stages],
+        }
+        for template in BOARD_TEMPLATES.values()
+    ]
+
+
+def demo_board_to_join(user: Any) -> Board | None:
+    """The demo board, when there is one and ``user`` is not on it yet."""
+    board = demo_board()
+    if board is None or board.memberships.filter(user=user).exists():
+        return None
+    return board

@@ -1,6 +1,14 @@
 """The single write path: every change to a board goes through these functions."""
 
-from .boards import DEFAULT_STAGES, board_create
+from .boards import (
+    DEFAULT_STAGES,
+    BoardUpdateResult,
+    board_copy,
+    board_create,
+    board_delete,
+    board_demo_join,
+    board_update,
+)
 from .campaigns import (
     CampaignMoveResult,
     CampaignUpdateResult,
@@ -15,13 +23,18 @@ from .undo import UndoResult, transition_undo
 
 __all__ = [
     "DEFAULT_STAGES",
+    "BoardUpdateResult",
     "CampaignMoveResult",
     "CampaignUpdateResult",
     "FeedbackResult",
     "MoveResult",
     "UndoResult",
+    "board_copy",
     "board_create",
+    "board_delete",
+    "board_demo_join",
     "board_member_add",
+    "board_update",
     "campaign_create",
     "campaign_move",
     "campaign_update",

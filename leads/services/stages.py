@@ -39,7 +39,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
 from django.db import connection
 from django.db.models import Case, PositiveSmallIntegerField, Value, When
@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from leads.access import leads_locked, membership_for_owner
 
+from ..board_templates import StageSpec
 from ..errors import Conflict, InvalidInput, NotFound
 from ..events import event_append, move_entry
 from ..events.schema import (
@@ -79,15 +80,6 @@ STAGE_COLORS: dict[str, str] = {
 
 # Fields of a stage the owner changes (``stage_update``).
 STAGE_UPDATABLE = ("name", "kind", "team", "sla_days", "wip_limit", "color")
-
-
-class StageSpec(TypedDict, total=False):
-    name: str
-    kind: str
-    team: str
-    sla_days: int | None
-    wip_limit: int | None
-    color: str
 
 
 # --- The rules ---

@@ -31,6 +31,8 @@ import { createQuality } from './panels/quality.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
+import { createEmptyState } from './panels/empty.js';
+import { createBoardInfo } from './ui/boardinfo.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -39,6 +41,7 @@ function composeBoard(config) {
   const boardId = config.board.id;
   // The server's answer (leads.rules.may_edit), read each time: a member event changes it.
   const canEdit = () => me.may_edit === true;
+  const archived = () => !!(store.state && store.state.board && store.state.board.archived);
   const share = config.meeting ? config.meeting.share : null; // a share link's view reads with its token
   const api = createApi(boardId, { share });
   const toast = createToaster(page('toasts'));
@@ -52,8 +55,8 @@ function composeBoard(config) {
   const { view, render } = createBoardCanvas({
     store,
     boardId,
-    mayDrag: () => canEdit() && store.asOf == null, // no drags in the past
-    maySetUp: () => maySetUpNow(me, config, store.asOf),
+    mayDrag: () => canEdit() && store.asOf == null && !archived(), // no drags in the past, nor on an archived board
+    maySetUp: () => maySetUpNow(me, config, store.asOf) && !archived(),
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
@@ -122,6 +125,7 @@ function composeBoard(config) {
   const stages = createStages(board, { remember: writes.remember });
   features.add(stages);
   features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
+  features.add(createBoardInfo(board), createEmptyState(board));
 
   const hook = installTestHook({
     view,

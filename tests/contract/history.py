@@ -330,6 +330,16 @@ class History:
         assert answer.status_code == 200, answer.content
         self.record("stage_restore", answer.json()["event"])
 
+    def board_update(self) -> None:
+        r = self.rng
+        body = r.choice(
+            [{"name": f"{r.choice(NAMES)} board"}, {"currency": r.choice(["USD", "EUR", "JPY"])}]
+        )
+        answer = self.client().patch(f"/api/boards/{self.board.pk}/", body, format="json")
+        assert answer.status_code == 200, answer.content
+        if answer.json()["event"] is not None:  # None: the board had it already
+            self.record("board_update", answer.json()["event"])
+
     WRITES = (
         ("lead_create", 6),
         ("lead_update", 4),
@@ -347,6 +357,7 @@ class History:
         ("stages_reorder", 1),
         ("stage_delete", 1),
         ("stage_restore", 1),
+        ("board_update", 1),
     )
 
     # An owner setting the board up while the others work: stage writes among moves.

@@ -33,7 +33,12 @@ def test_member_gets_the_board_in_meeting_mode(board, editor):
     response = signed_in(editor).get(url(board))
     assert response.status_code == 200
     config = config_of(response)
-    assert config["board"] == {"id": board.pk, "name": "Q4 Pipeline"}
+    assert config["board"] == {
+        "id": board.pk,
+        "name": "Q4 Pipeline",
+        "currency": "USD",
+        "archived": False,
+    }
     assert config["me"]["role"] == "editor" and config["me"]["username"] == "dana"
     assert config["meeting"] == {
         "share": None,

@@ -29,7 +29,7 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
     response = client_for(editor).get(f"/boards/{board.pk}/")
     assert response.status_code == 200
     assert config_of(response) == {
-        "board": {"id": board.pk, "name": "Q4 Pipeline"},
+        "board": {"id": board.pk, "name": "Q4 Pipeline", "currency": "USD", "archived": False},
         "me": {
             "id": editor.pk,
             "username": "dana",

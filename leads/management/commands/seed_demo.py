@@ -83,3 +83,7 @@ class Command(BaseCommand):
             existed = ", ".join(result.existing_users)
             self.stdout.write(f"  Existing users kept their passwords: {existed}")
         self.stdout.write(logins)
+        self.stdout.write(
+            f"New users join it as viewers from the boards page when DEMO_BOARD={board.slug}"
+            " (make run sets it)."
+        )

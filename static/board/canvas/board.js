@@ -33,6 +33,7 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
       card,
       ownerName: owner ? owner.name : '',
       campaignColor: campaign ? campaign.color : null,
+      currency: state.board ? state.board.currency : undefined,
       aging: aging(card, stage, renderNow),
       accent: teamColor(stage ? stage.team : null),
       draggable: mayDrag() && !store.inFlight.has(id),

@@ -27,13 +27,13 @@ function scoreColors(score) {
 /** A signature of what the card shows: the node is rebuilt only when it changes. */
 export function cardSignature(card, width, info) {
   const lane = info.lane ? (info.lane.canJudge ? 'judge' : 'wait') : '';
-  return [card.version, card.name, card.company, card.score, card.value, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent, card.verdict, lane].join('|');
+  return [card.version, card.name, card.company, card.score, card.value, info.currency, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent, card.verdict, lane].join('|');
 }
 
 const VERDICT_MARKS = { accepted: '✓', rejected: '✗' };
 
 /**
- * info: {ownerName, campaignColor, aging: {days, sla, overdue, used}, accent (team colour), draggable,
+ * info: {ownerName, campaignColor, currency (the board's), aging: {days, sla, overdue, used}, accent (team colour), draggable,
  *        lane: null | {canJudge} (the card waits in the handoff lane)}
  * measure(text, fontString) -> width
  */
@@ -118,7 +118,7 @@ export function makeCardNode(card, width, info, measure) {
     );
   }
 
-  const valueText = money(card.value);
+  const valueText = money(card.value, info.currency);
   const valueW = measure(valueText, metaFont);
   group.add(text({ x: left, y: y3, text: valueText, fontSize: META.size, fontStyle: String(META.weight), fill: COLORS.body }));
   const owner = info.ownerName ? `·  ${shortName(info.ownerName)}` : '';

@@ -88,7 +88,7 @@ export class ColumnView {
 
   drawHeader(col, geo) {
     const setUp = this.hooks.canSetUp();
-    const sig = [col.name, col.count, col.value, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp].join('|');
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -135,7 +135,7 @@ export class ColumnView {
     const wordW = measure(col.count === 1 ? 'lead' : 'leads', font(14));
     const dotX = left + nW + (wip.fill ? 10 : 4) + wordW + 8;
     g.add(text({ x: dotX, y: y0 + 45, text: '·', fontSize: 15, fill: COLORS.faint }));
-    const valueText = money(col.value);
+    const valueText = money(col.value, col.currency);
     g.add(text({ x: dotX + 12, y: y0 + 45, text: valueText, fontSize: 15, fontStyle: '600', fill: COLORS.body }));
     if (col.overdue > 0) {
       const lateFont = font(12.5, 700);
@@ -175,7 +175,7 @@ export class ColumnView {
     if (setUp) g.add(this.menuButton(geo.width / 2 - 12, y0 + 44, col));
     // Name, count and value, reading downwards.
     const limit = col.wip_limit != null ? ` / ${countText(col.wip_limit)}` : '';
-    const label = `${col.name}  ·  ${countText(col.count)}${limit}  ·  ${money(col.value)}`;
+    const label = `${col.name}  ·  ${countText(col.count)}${limit}  ·  ${money(col.value, col.currency)}`;
     g.add(text({ x: geo.width / 2 + 8, y: y0 + 56 + top, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: col.wip === 'over' || col.wip === 'at' ? wipColors(col.wip).ink : COLORS.body }));
   }
 

@@ -2,24 +2,28 @@
 
 const DAY_MS = 86_400_000;
 
-/** $1.2M style: compact, one decimal only where it matters. */
-export function money(value) {
-  const n = Number(value) || 0;
-  const sign = n < 0 ? '-' : '';
-  const abs = Math.abs(n);
-  for (const [size, suffix] of [
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ]) {
-    if (abs >= size * 0.9995) {
-      const scaled = abs / size;
-      // 1.2M, 12M, 120M. The 0.9995 threshold sends 999.6k up to $1M.
-      const text = scaled >= 10 ? Math.round(scaled).toString() : trim(scaled.toFixed(1));
-      return `${sign}$${text}${suffix}`;
+const moneyFormats = new Map();
+
+/** How a board writes its money: compact (1.2M, 12M, 120M, 4.5K), in the board's
+ * currency (ISO 4217, the server's ``Board.currency``) with its own symbol, as
+ * ``Intl.NumberFormat`` has it from the CLDR: "$1.2M", "€40K", "CHF 950". Whole
+ * units below a thousand. An unknown code falls back to USD. */
+export function money(value, currency = 'USD') {
+  const n = Math.round(Number(value) || 0);
+  return moneyFormat(currency).format(n === 0 ? 0 : n); // no "-$0"
+}
+
+function moneyFormat(currency) {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact' });
+    } catch {
+      format = moneyFormat('USD'); // not a currency code: never a board's
     }
+    moneyFormats.set(currency, format);
   }
-  return `${sign}$${Math.round(abs)}`;
+  return format;
 }
 
 function trim(text) {

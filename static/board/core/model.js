@@ -121,6 +121,7 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       folded: folded.has(id),
       count: figures[id].count,
       value: figures[id].value,
+      currency: state.board ? state.board.currency : undefined,
       hasMore: stage.next != null,
       ids: handoff ? [...handoff.ids, ...ids[id]] : ids[id],
       lane: handoff ? handoff.ids.length : 0,

@@ -3,7 +3,7 @@
 //
 // State (plain objects, never mutated; a change copies what it touches):
 //   seq          last event applied
-//   board        {id, name, slug, last_seq, me}
+//   board        {id, name, slug, last_seq, currency, archived, me}
 //   stageOrder   [stage id] in funnel order (a stage's ``position`` is its index)
 //   stages       {id: {...stage, count, value, overdue, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
@@ -698,6 +698,13 @@ const HANDLERS = {
       if (d.filters && d.filters.team) result.refetch = true; // their cards' team changed
     }
     result.effects.push({ kind: 'member', change: 'removed', user: event.user, name: known ? known.name : null, event });
+  },
+
+  'board.updated'(d, event, result) {
+    // The board's name, currency or archived state: the page's title and money follow.
+    const { name, currency, archived } = event.board || {};
+    d.board = { ...d.board, name, currency, archived };
+    result.effects.push({ kind: 'board', fields: event.fields || [], board: d.board, event });
   },
 
 };

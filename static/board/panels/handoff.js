@@ -24,7 +24,8 @@ const NOT_JUDGED = new Set(['stage']);
  * The fields of ``lead`` (GET /api/leads/<id>/) worth judging: [{name, label, value}],
  * empty ones left out. ``fields``: the [name, label] pairs sales may judge (the
  * page config's ``rules.feedback_fields``, from ``leads.rules.FEEDBACK_FIELDS``),
- * then the lead's attributes. ``names``: {person(id), campaign(id)} for the ids.
+ * then the lead's attributes. ``names``: {person(id), campaign(id)} for the ids,
+ * ``currency``: the board's (its value is money).
  */
 export function feedbackFields(lead, fields, names = {}) {
   const out = [];
@@ -34,7 +35,7 @@ export function feedbackFields(lead, fields, names = {}) {
     if (value == null || value === '') continue;
     if (name === 'owner') value = names.person ? names.person(value) : `#${value}`;
     else if (name === 'campaign') value = names.campaign ? names.campaign(value) : `#${value}`;
-    else if (name === 'value') value = money(value);
+    else if (name === 'value') value = money(value, names.currency);
     out.push({ name, label, value: String(value) });
   }
   for (const [key, value] of Object.entries(lead.attributes || {})) {
@@ -120,6 +121,9 @@ export function createHandoff(board) {
       return c ? c.name : `#${id}`;
     },
     stage: (id) => stageName(board.state, id),
+    get currency() {
+      return board.state ? board.state.board.currency : undefined;
+    },
   };
 
   function laneColumn() {
@@ -262,7 +266,7 @@ export function createHandoff(board) {
     dialog.dataset.lead = String(leadId);
     $('[data-title]').textContent = `Handoff: ${card.name}`;
     const waited = daysSince(card.stage_entered_at);
-    const bits = [card.company, card.campaign != null ? names.campaign(card.campaign) : 'no campaign', `score ${card.score}`, money(card.value), `waiting ${countText(waited)} ${waited === 1 ? 'day' : 'days'}`];
+    const bits = [card.company, card.campaign != null ? names.campaign(card.campaign) : 'no campaign', `score ${card.score}`, money(card.value, names.currency), `waiting ${countText(waited)} ${waited === 1 ? 'day' : 'days'}`];
     $('[data-sub]').textContent = bits.filter(Boolean).join(' · ');
     $('[data-news]').hidden = true;
     for (const radio of dialog.querySelectorAll('input[name=verdict]')) radio.checked = radio.value === verdict;

@@ -31,6 +31,7 @@ function day(at) {
 
 /** Everything the recap shows, as text: the same for the dialog and the PNG. */
 export function recapFigures(recap) {
+  const currency = recap.board ? recap.board.currency : undefined; // recaps kept before it: USD
   const stages = (recap.stages || []).map((s) => {
     const b = s.before || {};
     const a = s.after || {};
@@ -41,7 +42,7 @@ export function recapFigures(recap) {
       before: count(b.count),
       after: count(a.count),
       change: signed((a.count || 0) - (b.count || 0)),
-      value: `${money(b.value)} → ${money(a.value)}`,
+      value: `${money(b.value, currency)} → ${money(a.value, currency)}`,
       conversion: s.kind === 'open' ? `${conv(b.conversion_to_next)} → ${conv(a.conversion_to_next)}` : '',
       conversionChange: s.kind === 'open' ? signed(pts, ' pts') : '',
     };

@@ -87,7 +87,7 @@ test('handoff form: the lead fields worth judging, then the body to send', () =>
   const fields = feedbackFields(lead, RULES.feedback_fields, { person: (id) => (id === 7 ? 'Dana Kim' : '?'), campaign: () => 'Webinar' });
   assert.deepEqual(fields.map((f) => [f.name, f.value]), [
     ['name', 'Ada Lovelace'], ['email', 'ada@example.com'], ['title', 'CTO'], ['owner', 'Dana Kim'], ['score', '72'],
-    ['value', '$40k'], ['campaign', 'Webinar'], ['external_id', 'hs-1'], ['Phone', '+1 555'], ['Industry', 'Math'],
+    ['value', '$40K'], ['campaign', 'Webinar'], ['external_id', 'hs-1'], ['Phone', '+1 555'], ['Industry', 'Math'],
   ]);
   assert.deepEqual(feedbackBody({ verdict: 'rejected', reason: 'No budget', marks: { title: 'valuable', Phone: 'useless', email: '' } }), {
     verdict: 'rejected', reason: 'No budget', valuable_fields: ['title'], useless_fields: ['Phone'],

@@ -45,6 +45,7 @@ const samples = {
   'member.joined': fx.memberJoined(13, fx.DANA, 'viewer'),
   'member.updated': fx.memberUpdated(14, fx.DANA, 'editor', ['role']),
   'member.removed': fx.memberRemoved(15, fx.DANA.id),
+  'board.updated': fx.boardUpdated(11, { name: 'EMEA', currency: 'EUR' }, ['name', 'currency']),
   hello: fx.hello(10, [fx.ME, fx.DANA]),
   pong: { type: 'pong' },
   error: { type: 'error', detail: 'Unknown message type; expected ping or meeting.follow.' },

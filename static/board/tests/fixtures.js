@@ -146,6 +146,10 @@ export function memberRemoved(seq, user, extra = {}) {
   return stored('member.removed', seq, { user, ...extra });
 }
 
+export function boardUpdated(seq, board, fields, extra = {}) {
+  return stored('board.updated', seq, { board: { id: 9, name: 'Q4', currency: 'USD', archived: false, ...board }, fields, ...extra });
+}
+
 // Ephemeral messages (no seq).
 export const hello = (seq, presence = [ME], extra = {}) => ({ type: 'hello', seq, presence, you: { ...ME, role: 'editor' }, ...extra });
 export const joined = (user) => ({ type: 'presence.joined', user });

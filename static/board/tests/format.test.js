@@ -2,18 +2,33 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { money, daysSince, aging, ago, percent, initials, shortName, daysText, count } from '../core/format.js';
 
-test('money is compact: $1.2M style', () => {
+test('money is compact: $1.2M style, in US dollars by default', () => {
   assert.equal(money(0), '$0');
   assert.equal(money(950), '$950');
-  assert.equal(money(4500), '$4.5k');
-  assert.equal(money(40000), '$40k');
+  assert.equal(money(4500), '$4.5K');
+  assert.equal(money(40000), '$40K');
   assert.equal(money(1_234_567), '$1.2M');
   assert.equal(money(12_400_000), '$12M');
   assert.equal(money(999_600), '$1M');
-  assert.equal(money(999_400), '$999k');
+  assert.equal(money(999_400), '$999K');
   assert.equal(money(2_500_000_000), '$2.5B');
-  assert.equal(money('1500.50'), '$1.5k');
+  assert.equal(money('1500.50'), '$1.5K');
   assert.equal(money(null), '$0');
+  assert.equal(money(0.4), '$0'); // whole units below a thousand
+  assert.equal(money(-0.2), '$0'); // never "-$0"
+  assert.equal(money(-4500), '-$4.5K');
+});
+
+test("money is written in the board's currency, with its own symbol", () => {
+  assert.equal(money(1_234_567, 'EUR'), '€1.2M');
+  assert.equal(money(40_000, 'GBP'), '£40K');
+  assert.equal(money(4500, 'JPY'), '¥4.5K');
+  // A symbol of letters stands apart from the digits (CLDR's currency spacing).
+  assert.equal(money(950, 'CHF'), 'CHF\u00a0950');
+  assert.equal(money(12_400_000, 'SEK'), 'SEK\u00a012M');
+  assert.equal(money(999_600, 'EUR'), '€1M');
+  // Not a currency code (never a board's): dollars rather than nothing.
+  assert.equal(money(950, 'not-a-code'), '$950');
 });
 
 test('count groups thousands', () => {

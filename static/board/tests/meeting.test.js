@@ -85,13 +85,16 @@ test('recap figures: the same text for the dialog and the picture', () => {
   assert.equal(f.subtitle, '2026-11-22 10:00–10:45 UTC · 45 min · started by Morgan Lee');
   assert.equal(f.summary, '2 moves made, 1 lead added');
   assert.equal(f.overall, 'Overall conversion 0% → 10% (+10 pts)');
-  assert.deepEqual(f.stages[0], { name: 'New', before: '4', after: '3', change: '−1', value: '$4k → $3k', conversion: '25% → 50%', conversionChange: '+25 pts' });
+  assert.deepEqual(f.stages[0], { name: 'New', before: '4', after: '3', change: '−1', value: '$4K → $3K', conversion: '25% → 50%', conversionChange: '+25 pts' });
   assert.equal(f.stages[1].conversion, '');
   assert.deepEqual(f.moves[1], { at: '10:07', lead: 'Linus', from: 'MQL', to: 'SQL', by: 'System' });
   assert.equal(f.moreMoves, 0);
   assert.equal(recapFileName(recap, 'png'), 'meeting-recap-2026-11-22.png');
   const small = { ...recap, stages: [{ name: 'MQL', kind: 'open', before: { count: 1, value: 0, conversion_to_next: 0.4762 }, after: { count: 1, value: 0, conversion_to_next: 0.48 } }] };
   assert.equal(recapFigures(small).stages[0].conversionChange, '+0.4 pts');
+  // The recap's money is in the board's currency (recaps kept before it had one: USD).
+  const euros = { ...recap, board: { ...recap.board, currency: 'EUR' } };
+  assert.equal(recapFigures(euros).stages[0].value, '€4K → €3K');
 });
 
 test('a share link: the API carries its token, the socket only a ticket', async () => {

@@ -51,6 +51,14 @@ export function describeEffect(effect, { stageName, campaignName, me }) {
       if (effect.updated) parts.push(`${effect.updated} updated`);
       return `${who} imported ${parts.length ? parts.join(' and ') : 'no'} ${effect.created + effect.updated === 1 ? 'lead' : 'leads'}`;
     }
+    case 'board': {
+      const who = by === 'you' ? 'You' : capitalize(by);
+      const { fields, board } = effect;
+      if (fields.includes('archived')) return board.archived ? `${who} archived the board: it is read-only now` : `${who} restored the board`;
+      if (fields.includes('name')) return `${who} renamed the board to ${board.name}`;
+      if (fields.includes('currency')) return `${who} set the board's currency to ${board.currency}`;
+      return null;
+    }
     default:
       return null;
   }

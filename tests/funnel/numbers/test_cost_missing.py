@@ -70,7 +70,7 @@ def test_the_campaigns_chart_says_dash_and_cost_missing():
     bars = figure["data"][0]
     assert bars["x"] == ["Ads (archived)", "Webinar"]
     assert "cost per Won: —" in bars["hovertext"][0] and "cost missing" in bars["hovertext"][0]
-    assert "cost per Won: 300.00" in bars["hovertext"][1]
+    assert "cost per Won: $300.00" in bars["hovertext"][1]  # in the board's currency
     assert "cost missing" not in bars["hovertext"][1]
     assert "0.00" not in bars["hovertext"][0]
 

@@ -111,6 +111,7 @@ def test_board_figure_draws_every_header_and_card_as_text_and_rectangles():
     fig = snapshot.board_figure(
         board_name="Q4 <Pipeline>",
         stages=stages,
+        currency="EUR",
         conversions={1: 0.25, 2: None},
         filters="team=sales",
         moment=datetime(2025, 1, 2, 3, 4, tzinfo=UTC),
@@ -122,8 +123,9 @@ def test_board_figure_draws_every_header_and_card_as_text_and_rectangles():
     texts = labels["text"]
     assert len(texts) == 1 + 2 + 2  # stamp, two headers, two cards
     assert texts[0].startswith("<b>Q4 &lt;Pipeline&gt;</b> · team=sales · 2025-01-02 03:04")
-    assert "<b>New</b><br>2 · 1,500 · → 25%" in texts
-    assert "<b>Won</b><br>0 · 0" in texts  # no conversion after the last stage
+    # Values in the board's currency.
+    assert "<b>New</b><br>2 · €1,500 · → 25%" in texts
+    assert "<b>Won</b><br>0 · €0" in texts  # no conversion after the last stage
     assert any(t.startswith("Ann<br>") and "&lt;Co&gt; &amp; Sons" in t for t in texts)
     # Rectangles: one filled outline per rectangle (5 points and a gap), one trace per
     # colour; the white cards first, the headers and the cards' stripes over them.
