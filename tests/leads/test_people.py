@@ -263,6 +263,7 @@ class TestAccept:
             "role": "viewer",
             "may_edit": False,
             "may_judge": False,
+            "may_set_up": False,
         }
         assert joined["actor"]["id"] == user.pk
         assert body["event"]["seq"] == joined["seq"]
