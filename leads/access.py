@@ -70,6 +70,21 @@ def leads_locked(lead_ids: list[int]) -> None:
     )
 
 
+def membership_of(board_id: int, actor: Any, *, doing: str) -> BoardMembership:
+    """A person's membership, with its board: not a member -> 404; a share link's
+    holder -> 403 (``doing``: what the link cannot do)."""
+    if isinstance(actor, ShareViewer):
+        raise PermissionDenied(f"A share link only shows the board; it cannot {doing}.")
+    membership = (
+        BoardMembership.objects.filter(board_id=board_id, user=actor)
+        .select_related("board")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Board not found.")
+    return membership
+
+
 ARCHIVED = "This board is archived, so it is read-only. Its owner can restore it."
 
 
@@ -88,15 +103,7 @@ def membership_for_write(
         if archived_at[0] is not None and not archived_ok:
             raise Conflict(ARCHIVED)
         return None
-    if isinstance(actor, ShareViewer):
-        raise PermissionDenied("A share link only shows the board; it cannot change it.")
-    membership = (
-        BoardMembership.objects.filter(board_id=board_id, user=actor)
-        .select_related("board")
-        .first()
-    )
-    if membership is None:
-        raise NotFound("Board not found.")
+    membership = membership_of(board_id, actor, doing="change it")
     if not membership.can_write:
         raise PermissionDenied("Viewers cannot change the board.")
     if membership.board.archived_at is not None and not archived_ok:

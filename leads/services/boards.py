@@ -9,11 +9,11 @@ from typing import Any
 from django.utils import timezone
 from django.utils.text import slugify
 
-from leads.access import ShareViewer, board_lock, demo_board, membership_for_owner
+from leads.access import board_lock, demo_board, membership_for_owner, membership_of
 
 from ..board_templates import BOARD_TEMPLATES, DEFAULT_TEMPLATE
 from ..currencies import currency_problem
-from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..errors import InvalidInput, NotFound
 from ..events import event_append
 from ..events.payloads import board_summary, member_summary
 from ..events.schema import BoardUpdatedPayload, MemberJoinedPayload
@@ -216,15 +216,7 @@ def board_copy(*, board_id: int, actor: Any, name: str) -> Board:
     """A new board with the set-up of this one (any member may copy what they
     see): its currency, its stages, rejection reasons and campaigns with every
     field, and no leads or history. The copier owns the copy, in their team."""
-    if isinstance(actor, ShareViewer):
-        raise PermissionDenied("A share link only shows the board; it cannot copy it.")
-    membership = (
-        BoardMembership.objects.filter(board_id=board_id, user=actor)
-        .select_related("board")
-        .first()
-    )
-    if membership is None:
-        raise NotFound("Board not found.")
+    membership = membership_of(board_id, actor, doing="copy it")
     source = membership.board
     name = board_name_checked(name)
     board = Board.objects.create(
