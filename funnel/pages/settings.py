@@ -27,7 +27,7 @@ from leads.events import STORED_TYPES
 from leads.models import Board, Role
 from leads.rules import may_edit
 from leads.selectors import board_get
-from leads.services.feedback import rejection_reasons_set
+from leads.services.reasons import rejection_reasons_set
 from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
 from leads.validation import MAX_ID
 

@@ -24,8 +24,8 @@ from leads.api.serializers import ATTRIBUTES_HELP, LeadOutput
 from leads.integrations import csv_export as exporters
 from leads.integrations import csv_import as importers
 from leads.models import Webhook
-from leads.services.feedback import rejection_reasons_set
 from leads.services.imports import leads_import, progress_to_board
+from leads.services.reasons import rejection_reasons_set
 from leads.services.upsert import lead_upsert
 from leads.services.webhooks import webhook_create, webhook_delete
 from leads.validation import ascii_integer, attributes_problem, data_problem

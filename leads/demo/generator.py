@@ -445,15 +445,34 @@ def rework_for(transitions_per_lead: float | None, seed: int) -> float:
 LEAD_COLUMNS = (
     "board_id", "stage_id", "campaign_id", "name", "email", "company", "title", "source",
     "owner_id", "score", "value", "attributes", "external_id", "crm_id", "position", "version",
-    "stage_entered_at", "created_at", "updated_at",
+    "stage_entered_at", "created_at", "updated_at", "archived_at", "erased_at",
 )  # fmt: skip
 TRANSITION_COLUMNS = (
     "board_id", "lead_id", "from_stage_id", "to_stage_id", "actor_id", "at", "source", "batch",
-    "reverts_id", "note", "from_position",
+    "reverts_id", "note", "from_position", "reason",
 )  # fmt: skip
 FEEDBACK_COLUMNS = (
     "lead_id", "actor_id", "verdict", "reason", "valuable_fields", "useless_fields", "at",
 )  # fmt: skip
+
+
+# The lost reason (of DEFAULT_LOST_REASONS) a seeded path's note stands for.
+LOST_REASON_OF_NOTE = {
+    "Disqualified": "Not a fit",
+    "No engagement": "Unresponsive",
+    "Went dark": "Unresponsive",
+    "Lost to competitor": "Chose a competitor",
+    "No decision": "No decision",
+}
+
+
+def lost_reason(note: str, lead_id: int) -> str:
+    if note.startswith("Rejected: No budget"):
+        return "No budget"
+    if note.startswith("Rejected:"):
+        return "Not a fit"
+    # Deals lost without a stated cause spread over budget and timing.
+    return LOST_REASON_OF_NOTE.get(note, ("No budget", "Bad timing")[lead_id % 2])
 
 
 def table_columns(model: type[Model], columns: tuple[str, ...]) -> tuple[str, str]:
@@ -562,7 +581,7 @@ class HistoryWriter:
             connection.ops.adapt_decimalfield_value(Decimal(plan.value)),
             json(plan.attributes, None), f"MA-{plan.index + 1:07d}",
             f"CRM-{plan.index + 1:07d}" if path.reached_sales else "", position, 1,
-            entered, time(path.steps[0].ago), entered,
+            entered, time(path.steps[0].ago), entered, None, None,
         )  # fmt: skip
 
     def transition_rows(self, lead_id: int, plan: LeadPlan) -> Iterator[tuple[Any, ...]]:
@@ -573,6 +592,7 @@ class HistoryWriter:
                 None if step.from_stage is None else stage_ids[step.from_stage],
                 stage_ids[step.to_stage], None if step.actor is None else user_ids[step.actor],
                 self.time(step.ago), Source.SEED.value, None, None, step.note, "",
+                lost_reason(step.note, lead_id) if step.to_stage == LOST else "",
             )  # fmt: skip
 
     def feedback_rows(self, lead_id: int, plan: LeadPlan) -> Iterator[tuple[Any, ...]]:

@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ..models import Role, StageKind, StageTeam, Team, TransitionSource, Verdict
+from ..models import NotificationKind, Role, StageKind, StageTeam, Team, TransitionSource, Verdict
 
 # A lead's place in its stage: opaque to clients, which only compare it (cards
 # are ordered by (position, id)). The one line to change when the key changes type.
@@ -180,6 +180,37 @@ class Member(Person):
     )
 
 
+class Note(Wire):
+    """A note on a lead (``leads.models.LeadNote``): plain text, never HTML."""
+
+    id: Id
+    lead: Id
+    author: Person | None
+    body: str
+    mentions: list[Id] = Field(description="The members its @usernames named (user ids).")
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class NotificationItem(Wire):
+    """One thing the board tells one person; ``lead`` is where it links."""
+
+    id: Id
+    board: Id
+    lead: Id | None
+    kind: NotificationKind
+    text: str
+    actor: Person | None
+    created_at: datetime
+    read: bool
+
+
+LOST_REASON_HELP = (
+    "Why the lead was lost (one of the board's lost reasons) when it entered a lost"
+    " stage; empty otherwise."
+)
+
+
 class UndoneTransition(Wire):
     transition: Id
 
@@ -223,6 +254,7 @@ class LeadMovedPayload(Payload):
     source: TransitionSource
     moves: list[Move] = Field(min_length=1, max_length=1)
     undoes: UndoneTransition | None = None
+    reason: str = Field(default="", description=LOST_REASON_HELP)
 
 
 class CampaignCreatedPayload(Payload):
@@ -241,16 +273,71 @@ class CampaignMovedPayload(Payload):
     batch: uuid.UUID
     source: Literal[TransitionSource.CAMPAIGN] = TransitionSource.CAMPAIGN
     moves: list[Move] = Field(min_length=1)
+    reason: str = Field(default="", description=LOST_REASON_HELP)
 
 
 class LeadsMovedPayload(Payload):
-    """The undo of a batch (a campaign move, an import): each lead back where it was."""
+    """Many leads moved as one batch: the undo of a batch (a campaign move, an
+    import, a bulk move; ``source`` "undo", with ``undoes``), or a bulk move of
+    selected cards (``source`` "bulk", one undo for all)."""
 
     event_type = "leads.moved"
     batch: uuid.UUID
-    source: Literal[TransitionSource.UNDO] = TransitionSource.UNDO
+    source: Literal[TransitionSource.UNDO, TransitionSource.BULK] = TransitionSource.UNDO
     moves: list[Move] = Field(min_length=1)
-    undoes: UndoneBatch
+    undoes: UndoneBatch | None = None
+    reason: str = Field(default="", description=LOST_REASON_HELP)
+
+
+class LeadsUpdatedPayload(Payload):
+    """Many leads changed as one batch (a bulk assign or campaign): each card as it is now."""
+
+    event_type = "leads.updated"
+    batch: uuid.UUID
+    leads: list[Card] = Field(min_length=1)
+    fields: list[str] = Field(description="The lead fields the update changed.")
+
+
+class LeadArchivedPayload(Payload):
+    """A lead left the board (and its current counts); its history stays."""
+
+    event_type = "lead.archived"
+    lead: Id
+    stage: Id
+
+
+class LeadRestoredPayload(Payload):
+    """An archived lead is back on the board, where it stood."""
+
+    event_type = "lead.restored"
+    lead: Card
+
+
+class LeadErasedPayload(Payload):
+    """A lead's personal data was erased for good (GDPR); its anonymised
+    transitions stay in the numbers of the past. ``archived``: it was off the
+    board already."""
+
+    event_type = "lead.erased"
+    lead: Id
+    stage: Id
+    archived: bool
+
+
+class NoteCreatedPayload(Payload):
+    event_type = "note.created"
+    note: Note
+
+
+class NoteUpdatedPayload(Payload):
+    event_type = "note.updated"
+    note: Note
+
+
+class NoteDeletedPayload(Payload):
+    event_type = "note.deleted"
+    note: Id
+    lead: Id
 
 
 class LeadFeedbackPayload(Payload):
@@ -398,6 +485,34 @@ class LeadsMoved(LeadsMovedPayload, Stored):
     type: Literal["leads.moved"] = "leads.moved"
 
 
+class LeadsUpdated(LeadsUpdatedPayload, Stored):
+    type: Literal["leads.updated"] = "leads.updated"
+
+
+class LeadArchived(LeadArchivedPayload, Stored):
+    type: Literal["lead.archived"] = "lead.archived"
+
+
+class LeadRestored(LeadRestoredPayload, Stored):
+    type: Literal["lead.restored"] = "lead.restored"
+
+
+class LeadErased(LeadErasedPayload, Stored):
+    type: Literal["lead.erased"] = "lead.erased"
+
+
+class NoteCreated(NoteCreatedPayload, Stored):
+    type: Literal["note.created"] = "note.created"
+
+
+class NoteUpdated(NoteUpdatedPayload, Stored):
+    type: Literal["note.updated"] = "note.updated"
+
+
+class NoteDeleted(NoteDeletedPayload, Stored):
+    type: Literal["note.deleted"] = "note.deleted"
+
+
 class LeadFeedback(LeadFeedbackPayload, Stored):
     type: Literal["lead.feedback"] = "lead.feedback"
 
@@ -460,6 +575,13 @@ STORED_EVENTS: tuple[type[Stored], ...] = (
     MemberJoined,
     MemberUpdated,
     MemberRemoved,
+    LeadsUpdated,
+    LeadArchived,
+    LeadRestored,
+    LeadErased,
+    NoteCreated,
+    NoteUpdated,
+    NoteDeleted,
 )
 
 # A payload's message class: the payload class is the message's first base.
@@ -545,6 +667,15 @@ class MeetingEnded(Wire):
     meeting: Id
 
 
+class NotificationNew(Wire):
+    """Something for the socket's own person (only their sockets get it, on every
+    board they have open): the bell counts ``unread``."""
+
+    type: Literal["notification"] = "notification"
+    notification: NotificationItem
+    unread: Count
+
+
 EPHEMERAL_MESSAGES: tuple[type[Wire], ...] = (
     Hello,
     Pong,
@@ -556,6 +687,7 @@ EPHEMERAL_MESSAGES: tuple[type[Wire], ...] = (
     ShareRevoked,
     MeetingStarted,
     MeetingEnded,
+    NotificationNew,
 )
 
 
@@ -584,7 +716,14 @@ StoredEvent = Annotated[
     | CampaignUpdated
     | MemberJoined
     | MemberUpdated
-    | MemberRemoved,
+    | MemberRemoved
+    | LeadsUpdated
+    | LeadArchived
+    | LeadRestored
+    | LeadErased
+    | NoteCreated
+    | NoteUpdated
+    | NoteDeleted,
     Field(discriminator="type"),
 ]
 Message = Annotated[
@@ -605,6 +744,13 @@ Message = Annotated[
     | MemberJoined
     | MemberUpdated
     | MemberRemoved
+    | LeadsUpdated
+    | LeadArchived
+    | LeadRestored
+    | LeadErased
+    | NoteCreated
+    | NoteUpdated
+    | NoteDeleted
     | Hello
     | Pong
     | Error
@@ -614,7 +760,8 @@ Message = Annotated[
     | ImportProgress
     | ShareRevoked
     | MeetingStarted
-    | MeetingEnded,
+    | MeetingEnded
+    | NotificationNew,
     Field(discriminator="type"),
 ]
 

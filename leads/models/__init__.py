@@ -2,11 +2,14 @@
 write goes through ``leads.services``."""
 
 from .board import (
+    DEFAULT_LOST_REASONS,
     DEFAULT_REJECTION_REASONS,
+    IMPORTED_LOST_REASON,
     WRITING_ROLES,
     Board,
     BoardMembership,
     Campaign,
+    LostReason,
     RejectionReason,
     Role,
     Stage,
@@ -15,12 +18,16 @@ from .board import (
     Team,
 )
 from .integration import DeliveryStatus, IdempotencyKey, Webhook, WebhookDelivery
-from .lead import Lead, LeadFeedback, RankField, Verdict
+from .lead import NOTE_MAX_LENGTH, Lead, LeadChange, LeadFeedback, LeadNote, RankField, Verdict
 from .log import BoardEvent, StageTransition, TransitionSource, new_batch
+from .notifications import Notification, NotificationKind
 from .people import Invitation
 
 __all__ = [
+    "DEFAULT_LOST_REASONS",
     "DEFAULT_REJECTION_REASONS",
+    "IMPORTED_LOST_REASON",
+    "NOTE_MAX_LENGTH",
     "WRITING_ROLES",
     "Board",
     "BoardEvent",
@@ -30,7 +37,12 @@ __all__ = [
     "IdempotencyKey",
     "Invitation",
     "Lead",
+    "LeadChange",
     "LeadFeedback",
+    "LeadNote",
+    "LostReason",
+    "Notification",
+    "NotificationKind",
     "RankField",
     "RejectionReason",
     "Role",

@@ -70,6 +70,8 @@ class BoardMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # When the member last opened the board (page or socket), for the members screen.
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # A daily email of the person's unread notifications (off unless they ask).
+    email_digest = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -183,19 +185,18 @@ DEFAULT_REJECTION_REASONS = (
 )
 
 
-class RejectionReason(models.Model):
-    """The reasons sales may give when rejecting a lead, edited by the board's owner.
-    A board without rows uses ``DEFAULT_REJECTION_REASONS``."""
+class ReasonList(models.Model):
+    """A board's list of reasons, in order, edited by its owner; a board without
+    rows of its own uses the ``DEFAULTS``."""
 
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="rejection_reasons")
+    DEFAULTS: tuple[str, ...] = ()
+
     label = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
+        abstract = True
         ordering = ["board", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["board", "label"], name="rejection_reason_unique"),
-        ]
 
     def __str__(self) -> str:
         return self.label
@@ -204,8 +205,47 @@ class RejectionReason(models.Model):
     def labels_of(cls, board_id: int) -> list[str]:
         """The board's reasons in order; the defaults while it has none of its own."""
         labels = list(
-            cls.objects.filter(board_id=board_id)
+            cls.objects.filter(board_id=board_id)  # type: ignore[attr-defined]
             .order_by("position")
             .values_list("label", flat=True)
         )
-        return labels or list(DEFAULT_REJECTION_REASONS)
+        return labels or list(cls.DEFAULTS)
+
+
+class RejectionReason(ReasonList):
+    """The reasons sales may give when rejecting a lead."""
+
+    DEFAULTS = DEFAULT_REJECTION_REASONS
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="rejection_reasons")
+
+    class Meta(ReasonList.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["board", "label"], name="rejection_reason_unique"),
+        ]
+
+
+DEFAULT_LOST_REASONS = (
+    "No budget",
+    "Chose a competitor",
+    "No decision",
+    "Bad timing",
+    "Not a fit",
+    "Unresponsive",
+)
+
+# The reason a path without a person's choice gives a lead entering a lost stage.
+IMPORTED_LOST_REASON = "Imported"
+
+
+class LostReason(ReasonList):
+    """Why a deal was lost: every entry into a lost stage names one of these."""
+
+    DEFAULTS = DEFAULT_LOST_REASONS
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="lost_reasons")
+
+    class Meta(ReasonList.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["board", "label"], name="lost_reason_unique"),
+        ]

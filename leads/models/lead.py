@@ -65,6 +65,11 @@ class Lead(models.Model):
     stage_entered_at = models.DateTimeField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    # Archived: off the board and its current counts, still in its history and
+    # the numbers of the past. Erased (GDPR): every personal field blanked for
+    # good; the row stays so that its anonymised transitions still add up.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["stage__position", "position", "id"]
@@ -109,3 +114,47 @@ class LeadFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verdict} {self.lead_id}"
+
+
+# A note's text at most (characters): a note, not a document.
+NOTE_MAX_LENGTH = 10_000
+
+
+class LeadNote(models.Model):
+    r"""A plain-text note on a lead; its author may change it for a while
+    (``leads.rules``). ``mentions`` are the members its ``@username``\ s named."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=NOTE_MAX_LENGTH)
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_created")]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.lead_id}"
+
+
+class LeadChange(models.Model):
+    """One edit of a lead's fields, with each field's value before and after
+    (``{"value": ["100.00", "250.00"]}``): the lead's timeline shows it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="change_lead_at")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of {self.lead_id}"

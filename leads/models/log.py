@@ -23,6 +23,7 @@ class TransitionSource(models.TextChoices):
     IMPORT = "import", "Import"
     API = "api", "API"
     UNDO = "undo", "Undo"
+    BULK = "bulk", "Bulk move"
     SEED = "seed", "Seed"
 
 
@@ -54,6 +55,9 @@ class StageTransition(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reverted_by"
     )
     note = models.CharField(max_length=500, blank=True)
+    # Why the lead was lost: one of the board's lost reasons (``LostReason``),
+    # given on every entry into a lost stage; empty on any other move.
+    reason = models.CharField(max_length=200, blank=True, default="")
     # The lead's rank in from_stage before this move, for an undo to put it back
     # there; empty for a creation and for moves stored before ranks were kept.
     from_position = models.CharField(max_length=RANK_MAX_LENGTH, blank=True, default="")

@@ -16,9 +16,10 @@ from .campaigns import (
     campaign_move,
     campaign_update,
 )
-from .feedback import FeedbackResult, lead_feedback_record, rejection_reasons_set
+from .feedback import FeedbackResult, lead_feedback_record
 from .leads import MoveResult, lead_create, lead_move, lead_update
 from .people import board_member_add
+from .reasons import lost_reasons_set, rejection_reasons_set
 from .undo import UndoResult, transition_undo
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "lead_feedback_record",
     "lead_move",
     "lead_update",
+    "lost_reasons_set",
     "rejection_reasons_set",
     "transition_undo",
 ]

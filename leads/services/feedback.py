@@ -8,13 +8,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from leads.access import lead_for_write, membership_for_owner, membership_for_write
+from leads.access import lead_for_write, membership_for_write
 
 from ..errors import InvalidInput, PermissionDenied
 from ..events import event_append
 from ..events.schema import LeadFeedbackPayload
 from ..models import Lead, LeadFeedback, RejectionReason, Verdict
 from ..rules import FEEDBACK_FIELDS, may_judge
+from .reasons import reason_listed
 from .tx import write_transaction
 
 
@@ -76,28 +77,6 @@ def lead_feedback_record(
     return FeedbackResult(feedback=feedback, event=event.message)
 
 
-@write_transaction
-def rejection_reasons_set(*, board_id: int, actor: Any, reasons: list[str]) -> list[str]:
-    """Replace the board's rejection reasons (owner only)."""
-    membership_for_owner(board_id, actor)
-    labels: list[str] = []
-    for reason in reasons:
-        label = " ".join(str(reason).split())
-        if not label:
-            raise InvalidInput("A reason cannot be blank.", field="reasons")
-        if label.lower() in (seen.lower() for seen in labels):
-            raise InvalidInput(f"{label!r} is listed twice.", field="reasons")
-        labels.append(label)
-    if not labels:
-        raise InvalidInput("Keep at least one reason.", field="reasons")
-    RejectionReason.objects.filter(board_id=board_id).delete()
-    RejectionReason.objects.bulk_create(
-        RejectionReason(board_id=board_id, label=label, position=index)
-        for index, label in enumerate(labels)
-    )
-    return labels
-
-
 def feedback_check(
     *,
     lead: Lead,
@@ -121,10 +100,6 @@ def feedback_check(
     reason = reason.strip()
     if verdict != Verdict.REJECTED:
         return reason
-    reasons = RejectionReason.labels_of(lead.board_id)
-    for label in reasons:
-        if label.lower() == reason.lower():
-            return label
-    raise InvalidInput(
-        f"Pick a rejection reason of this board: {', '.join(reasons)}.", field="reason"
+    return reason_listed(
+        RejectionReason, board_id=lead.board_id, reason=reason, what="rejection reason"
     )

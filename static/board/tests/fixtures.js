@@ -78,7 +78,7 @@ export function campaignUpdated(seq, campaign, fields, extra = {}) {
 }
 
 export function campaignMoved(seq, campaign, from, to, moves, extra = {}) {
-  return stored('campaign.moved', seq, { campaign, from_stage: from, to_stage: to, batch: '00000000-0000-4000-8000-000000000001', source: 'campaign', moves, ...extra });
+  return stored('campaign.moved', seq, { campaign, from_stage: from, to_stage: to, batch: '00000000-0000-4000-8000-000000000001', source: 'campaign', moves, reason: '', ...extra });
 }
 
 export function batchUndone(seq, moves, extra = {}) {
@@ -87,6 +87,7 @@ export function batchUndone(seq, moves, extra = {}) {
     source: 'undo',
     moves,
     undoes: { batch: '00000000-0000-4000-8000-000000000001' },
+    reason: '',
     ...extra,
   });
 }
@@ -150,7 +151,43 @@ export function boardUpdated(seq, board, fields, extra = {}) {
   return stored('board.updated', seq, { board: { id: 9, name: 'Q4', currency: 'USD', archived: false, ...board }, fields, ...extra });
 }
 
+/** Selected cards moved as one batch (a bulk move: one undo for all). */
+export function bulkMoved(seq, moves, extra = {}) {
+  return stored('leads.moved', seq, { batch: '00000000-0000-4000-8000-000000000005', source: 'bulk', moves, undoes: null, reason: '', ...extra });
+}
+
+/** Selected cards changed as one batch (a bulk assign or campaign). */
+export function leadsUpdated(seq, leads, fields, extra = {}) {
+  return stored('leads.updated', seq, { batch: '00000000-0000-4000-8000-000000000006', leads, fields, ...extra });
+}
+
+export function archived(seq, lead, stageId, extra = {}) {
+  return stored('lead.archived', seq, { lead, stage: stageId, ...extra });
+}
+
+export function restored(seq, lead, extra = {}) {
+  return stored('lead.restored', seq, { lead, ...extra });
+}
+
+export function erased(seq, lead, stageId, wasArchived = false, extra = {}) {
+  return stored('lead.erased', seq, { lead, stage: stageId, archived: wasArchived, ...extra });
+}
+
+/** A note on a lead as the note events carry it. */
+export function note(id, lead, body, extra = {}) {
+  return { id, lead, author: DANA, body, mentions: [], created_at: AT, edited_at: null, ...extra };
+}
+
+export const noteCreated = (seq, n, extra = {}) => stored('note.created', seq, { note: n, ...extra });
+export const noteUpdated = (seq, n, extra = {}) => stored('note.updated', seq, { note: n, ...extra });
+export const noteDeleted = (seq, id, lead, extra = {}) => stored('note.deleted', seq, { note: id, lead, ...extra });
+
 // Ephemeral messages (no seq).
+/** Something for me: the bell's new item and its unread count. */
+export function notification(id, extra = {}, unread = 1) {
+  const item = { id, board: 9, lead: 1, kind: 'mention', text: 'Dana Kim mentioned you on Lead 1', actor: DANA, created_at: AT, read: false, ...extra };
+  return { type: 'notification', notification: item, unread };
+}
 export const hello = (seq, presence = [ME], extra = {}) => ({ type: 'hello', seq, presence, you: { ...ME, role: 'editor' }, ...extra });
 export const joined = (user) => ({ type: 'presence.joined', user });
 export const left = (user) => ({ type: 'presence.left', user });
@@ -183,6 +220,7 @@ export function moved(seq, lead, from, extra = {}) {
     source: 'drag',
     moves: [move(lead.id, from, lead.stage, lead.position, lead.version, { stage_entered_at: lead.stage_entered_at })],
     undoes: null,
+    reason: '',
     ...extra,
   });
 }
