@@ -244,6 +244,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = False
 EMAIL_TIMEOUT = 10  # a dead mail server must not hold a request for long
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "funnelboard@localhost")
+# Where the site is reached from outside: the links in mail sent without a request
+# (the notification digest, ``manage.py send_digests``).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 if EMAIL_URL:
     _mail = dj_email_url.parse(EMAIL_URL)
     if "EMAIL_BACKEND" not in _mail:
@@ -351,6 +354,9 @@ WORKER_INTERVAL = float(os.environ.get("WORKER_INTERVAL", "0.5"))
 # with a worker that died mid-delivery) and prunes finished task rows older than
 # TASK_RESULTS_KEPT (seconds).
 WORKER_SWEEP_INTERVAL = float(os.environ.get("WORKER_SWEEP_INTERVAL", "60"))
+# Seconds between the worker's looks for leads past their SLA (each owner is told at
+# most once a day per lead; ``manage.py notify_overdue`` does the same once).
+NOTIFY_OVERDUE_INTERVAL = float(os.environ.get("NOTIFY_OVERDUE_INTERVAL", "3600"))
 TASK_RESULTS_KEPT = float(os.environ.get("TASK_RESULTS_KEPT", str(24 * 3600)))
 # One POST, all told (DNS, connect, send, answer): a receiver slower than this is a
 # failed attempt, retried with backoff.

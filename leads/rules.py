@@ -34,9 +34,20 @@ FEEDBACK_FIELDS: dict[str, str] = {
 }
 
 
+# An ``@username`` in a note: "@" not inside a word or an email address, then a
+# username (letters, digits, _ . + - @ as Django allows) that ends in a letter,
+# digit or _, so "@dana," and "@dana." name dana. The browser highlights with the
+# same pattern (page config ``rules.mention_pattern``; JavaScript reads ``\w`` as
+# ASCII only, so a non-ASCII username is matched here but highlighted in part).
+MENTION_PATTERN = r"(?<![\w.+\-@])@(\w(?:[\w.+\-]*\w)?)"
+
+
 def page_rules() -> dict[str, object]:
     """The rules' lists the board's script needs, for its page config."""
-    return {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]}
+    return {
+        "feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()],
+        "mention_pattern": MENTION_PATTERN,
+    }
 
 
 def _get(record: Any, name: str) -> Any:
@@ -115,3 +126,19 @@ def invitation_state(invitation: Any, *, now: datetime) -> str:
     if _get(invitation, "expires_at") <= now:
         return "expired"
     return "pending"
+
+
+# How long a note's author may still change or delete it (minutes after writing it).
+NOTE_EDIT_MINUTES = 15
+
+
+def may_edit_note(note: Any, user: Any, now: datetime) -> bool:
+    """May ``user`` change or delete ``note`` at ``now``? Its author, for
+    ``NOTE_EDIT_MINUTES`` after writing it (the API answers each note's
+    ``may_edit`` from here; the browser has no copy of the rule)."""
+    author_id = _get(note, "author_id")
+    return (
+        author_id is not None
+        and author_id == getattr(user, "pk", None)
+        and now < _get(note, "created_at") + timedelta(minutes=NOTE_EDIT_MINUTES)
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from leads.api import bridge as api_bridge
+from leads.api import notes as api_notes
 from leads.api import people as api_people
 from leads.api import stages as api_stages
 from leads.api import views as api
@@ -116,5 +117,26 @@ urlpatterns += [
         "boards/<int:board_id>/members/<int:user_id>/",
         api_people.MemberDetailApi.as_view(),
         name="api-board-member",
+    ),
+]
+
+# Notes on a lead and the caller's notifications (leads.api.notes).
+urlpatterns += [
+    path(
+        "leads/<int:lead_id>/notes/",
+        api_notes.LeadNoteListCreateApi.as_view(),
+        name="api-lead-notes",
+    ),
+    path("notes/<int:note_id>/", api_notes.NoteDetailApi.as_view(), name="api-note"),
+    path("notifications/", api_notes.NotificationListApi.as_view(), name="api-notifications"),
+    path(
+        "notifications/read/",
+        api_notes.NotificationReadApi.as_view(),
+        name="api-notifications-read",
+    ),
+    path(
+        "notifications/digest/",
+        api_notes.NotificationDigestApi.as_view(),
+        name="api-notifications-digest",
     ),
 ]

@@ -37,6 +37,12 @@ per-board connection cap adds up across processes.
 Stored events reach the sockets in seq order: the feed releases them through a
 ``funnel.realtime.reorder.SeqOrder`` (an early one waits, briefly, for those before it).
 
+One person's own messages (their notifications, ``leads.services.notifications``)
+come through their group ``user_group(id)``: a ``UserFeed`` per person with a
+socket in this process holds one layer channel in it, whatever boards their
+sockets are on, and hands each text to those sockets only (``{"type":
+"user.message", "text"}``, from ``leads.events.broadcast.publish_to_user``).
+
 A share link's guest sees people by display name, never by username
 (``leads.access.for_guest``): the feed makes each text's guest version once,
 when it has guest sockets, and hands each socket the version it may see.
@@ -62,6 +68,7 @@ from config.clients import UNKNOWN
 from funnel.realtime.reorder import SeqOrder
 from leads.access import for_guest
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
+from leads.events.broadcast import USER_MESSAGE_TYPE, user_group
 from leads.events.schema import Person, PresenceJoined, PresenceLeft
 from leads.models import Board
 
@@ -235,6 +242,7 @@ class Subscription:
         self.stopped = False
         self.key = f"{feed.hub.name}#{next(_keys)}"  # unique across processes
         self._task: asyncio.Task[None] | None = None
+        self.user_feed: UserFeed | None = None
 
     def presence(self) -> list[dict[str, Any]]:
         return self.feed.presence.snapshot()
@@ -273,6 +281,7 @@ class Subscription:
     async def leave(self) -> None:
         """Idempotent: the consumer calls it on every way out."""
         self._stop()
+        await self.feed.hub.user_leave(self)
         await self.feed.remove(self)
 
     def _stop(self) -> None:
@@ -552,11 +561,68 @@ class BoardFeed:
                 logger.warning("refreshing %s failed", self.group, exc_info=True)
 
 
+class UserFeed:
+    """One person's group in this process: their sockets here, on any board."""
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self.group = user_group(user_id)
+        layer = get_channel_layer()
+        if layer is None:
+            raise ImproperlyConfigured("The live board needs CHANNEL_LAYERS.")
+        self.layer = layer
+        self.channel = ""
+        self.subscriptions: set[Subscription] = set()
+        self.opening: asyncio.Future[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def open(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._keep())]
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # ephemeral: the bell reads the list on its next load
+                logger.exception("%s: the layer failed", self.group)
+                return
+            if message.get("type") == USER_MESSAGE_TYPE:
+                for subscription in list(self.subscriptions):
+                    subscription.push(message["text"])
+            else:
+                logger.warning("%s: ignoring a layer message %r", self.group, message.get("type"))
+
+    async def _keep(self) -> None:
+        interval = getattr(self.layer, "group_expiry", 86400) / 2
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.layer.group_add(self.group, self.channel)
+            except Exception:
+                logger.warning("refreshing %s failed", self.group, exc_info=True)
+
+    async def close(self) -> None:
+        if self.opening is not None and not self.opening.done():
+            self.opening.cancel()
+        for task in self._tasks:
+            task.cancel()
+        if self.channel:
+            try:
+                await self.layer.group_discard(self.group, self.channel)
+            except Exception:
+                logger.warning("leaving %s failed", self.group, exc_info=True)
+
+
 class Hub:
-    """The board feeds of one process (one event loop)."""
+    """The board feeds of one process (one event loop), and its people's feeds."""
 
     def __init__(self) -> None:
         self.feeds: dict[int, BoardFeed] = {}
+        self.users: dict[int, UserFeed] = {}
         # (kind, key) of QUOTAS -> this process's open sockets of it, on any board
         self.counts: dict[Quota, int] = {}
         self.name = f"{id(self):x}.{time.time_ns():x}"
@@ -626,7 +692,35 @@ class Hub:
             if feed.idle:
                 await feed.close()
             raise
-        return await feed.add(user, send, resync, quotas=quotas, guest=link is not None)
+        subscription = await feed.add(user, send, resync, quotas=quotas, guest=link is not None)
+        if link is None and isinstance(user["id"], int):
+            await self.user_join(user["id"], subscription)
+        return subscription
+
+    async def user_join(self, user_id: int, subscription: Subscription) -> None:
+        """The socket hears its person's own messages from here on."""
+        feed = self.users.get(user_id)
+        if feed is None:
+            feed = self.users[user_id] = UserFeed(user_id)
+            feed.opening = asyncio.ensure_future(feed.open())
+        feed.subscriptions.add(subscription)
+        subscription.user_feed = feed
+        assert feed.opening is not None
+        try:
+            await asyncio.shield(feed.opening)
+        except Exception:  # the board works without; notifications show on the next load
+            logger.warning("joining %s failed", feed.group, exc_info=True)
+
+    async def user_leave(self, subscription: Subscription) -> None:
+        feed = subscription.user_feed
+        if feed is None:
+            return
+        subscription.user_feed = None
+        feed.subscriptions.discard(subscription)
+        if not feed.subscriptions:
+            if self.users.get(feed.user_id) is feed:
+                del self.users[feed.user_id]
+            await feed.close()
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

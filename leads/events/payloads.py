@@ -7,9 +7,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import Board, BoardMembership, Campaign, Lead, Role, Team
+from ..models import (
+    Board,
+    BoardMembership,
+    Campaign,
+    Lead,
+    LeadNote,
+    Notification,
+    NotificationKind,
+    Role,
+    Team,
+)
 from ..rules import display_name, may_edit, may_judge, may_set_up
-from .schema import BoardSummary, CampaignDetail, CampaignSummary, Member, Move, Person
+from .schema import (
+    BoardSummary,
+    CampaignDetail,
+    CampaignSummary,
+    Member,
+    Move,
+    Note,
+    NotificationItem,
+    Person,
+)
 
 
 def actor_summary(user: Any, membership: BoardMembership | None) -> Person | None:
@@ -90,4 +109,52 @@ def board_summary(board: Board) -> BoardSummary:
         name=board.name,
         currency=board.currency,
         archived=board.archived_at is not None,
+    )
+
+
+def person_on_board(user: Any, teams: Mapping[int, str]) -> Person | None:
+    """A person with their team on the board (``teams``: user id -> team), if any."""
+    if user is None:
+        return None
+    team = teams.get(user.pk)
+    return Person(
+        id=user.pk,
+        username=user.get_username(),
+        name=display_name(user),
+        team=Team(team) if team else None,
+    )
+
+
+def board_teams(board_id: int) -> dict[int, str]:
+    """Each member's team on the board (user id -> team): for many people at once."""
+    return dict(BoardMembership.objects.filter(board_id=board_id).values_list("user_id", "team"))
+
+
+def note_wire(note: LeadNote, teams: Mapping[int, str] | None = None) -> Note:
+    """A note as its events and the notes API carry it (the author loaded with it;
+    ``teams`` from ``board_teams``, read here when not given)."""
+    if teams is None:
+        teams = board_teams(note.lead.board_id) if note.author_id else {}
+    return Note(
+        id=note.pk,
+        lead=note.lead_id,
+        author=person_on_board(note.author, teams),
+        body=note.body,
+        mentions=list(note.mentions or []),
+        created_at=note.created_at,
+        edited_at=note.edited_at,
+    )
+
+
+def notification_item(notification: Notification, teams: Mapping[int, str]) -> NotificationItem:
+    """One notification as the bell shows it (the actor loaded with it)."""
+    return NotificationItem(
+        id=notification.pk,
+        board=notification.board_id,
+        lead=notification.lead_id,
+        kind=NotificationKind(notification.kind),
+        text=notification.text,
+        actor=person_on_board(notification.actor, teams),
+        created_at=notification.created_at,
+        read=notification.read_at is not None,
     )

@@ -15,6 +15,7 @@ from ..events import event_append
 from ..events.schema import LeadFeedbackPayload
 from ..models import Lead, LeadFeedback, RejectionReason, Verdict
 from ..rules import FEEDBACK_FIELDS, may_judge
+from .notifications import notify_verdict
 from .reasons import reason_listed
 from .tx import write_transaction
 
@@ -74,6 +75,7 @@ def lead_feedback_record(
         membership=membership,
         at=feedback.at,
     )
+    notify_verdict(lead=lead, actor=actor, verdict=feedback.verdict, reason=feedback.reason)
     return FeedbackResult(feedback=feedback, event=event.message)
 
 

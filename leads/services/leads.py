@@ -32,6 +32,7 @@ from ..models import (
     TransitionSource,
 )
 from ..validation import attributes_problem, name_problem
+from .notifications import notify_assigned
 from .ordering import rank_at, rank_next_to
 from .tx import write_transaction
 
@@ -190,6 +191,7 @@ def lead_create(
         membership=membership,
         at=now,
     )
+    notify_assigned(lead=lead, actor=actor)
     return lead
 
 
@@ -219,7 +221,10 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     )
     if updated == 0:
         raise stale(lead)
+    owner_before = lead.owner_id
     lead.refresh_from_db()
+    if lead.owner_id != owner_before:
+        notify_assigned(lead=lead, actor=actor)
     event_append(
         board_id=lead.board_id,
         payload=LeadUpdatedPayload(lead=card_model(lead), fields=sorted(fields)),

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
 
 from leads.integrations.webhook_delivery import Limits, webhooks_sweep
+from leads.services.notifications import overdue_notify
 from leads.worker import Sweep, TaskWorker, request_stop, results_prune
 
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
                 settings.WORKER_SWEEP_INTERVAL,
                 partial(results_prune, kept=settings.TASK_RESULTS_KEPT),
             ),
+            # Owners of leads past their stage's SLA: at most once a day per lead
+            # (the notification's key), however often this runs.
+            Sweep(settings.NOTIFY_OVERDUE_INTERVAL, overdue_notify),
         ]
         worker = TaskWorker(threads=options["threads"], interval=options["interval"], sweeps=sweeps)
         if options["batch"]:
