@@ -21,7 +21,7 @@ from leads.api.fields import id_field, validated
 from leads.api.pagination import CheckedLimitOffsetPagination
 from leads.errors import InvalidInput, NotFound
 from leads.events.payloads import board_teams, note_wire, notification_item
-from leads.models import NOTE_MAX_LENGTH, LeadNote, Notification
+from leads.models import NOTE_MAX_LENGTH, LeadNote, Notification, NotificationKind
 from leads.rules import NOTE_EDIT_MINUTES, may_edit_note
 from leads.services.notes import note_create, note_delete, note_update
 from leads.services.notifications import (
@@ -183,8 +183,30 @@ def notification_answer(row: Notification, teams: dict[int, str]) -> dict[str, A
     return {**notification_item(row, teams).wire(), "url": lead_link(row.board_id, row.lead_id)}
 
 
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    board = serializers.IntegerField()
+    lead = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField(help_text=f"One of {', '.join(NotificationKind.values)}.")
+    text = serializers.CharField()
+    actor = serializers.DictField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+    url = serializers.CharField(help_text="The board with the lead's drawer open.")
+
+
+class NotificationPageOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = NotificationOutput(many=True)
+    unread = serializers.IntegerField(help_text="How many of the caller's are unread, in all.")
+    digest = serializers.BooleanField(help_text="The caller gets the daily email digest.")
+
+
 class NotificationListApi(APIView):
     @extend_schema(
+        responses=NotificationPageOutput,
         parameters=[
             OpenApiParameter("unread", str, enum=["0", "1"], description="1: unread ones only.")
         ],

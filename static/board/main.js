@@ -33,6 +33,7 @@ import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
 import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
+import { createBell } from './ui/bell.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -126,6 +127,7 @@ function composeBoard(config) {
   features.add(stages);
   features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
   features.add(createBoardInfo(board), createEmptyState(board));
+  if (me.id && !share) features.add(createBell(document.body, { boardId, toast }));
 
   const hook = installTestHook({
     view,

@@ -74,7 +74,9 @@ def test_viewers_and_outsiders_do_not_write(lead, viewer, outsider):
 
 def test_the_author_edits_and_deletes_within_15_minutes(lead, editor):
     note = add(editor, lead, "draft").json()
-    changed = client_for(editor).patch(f"/api/notes/{note['id']}/", {"body": "final"}, format="json")
+    changed = client_for(editor).patch(
+        f"/api/notes/{note['id']}/", {"body": "final"}, format="json"
+    )
     assert changed.status_code == 200, changed.content
     assert changed.json()["body"] == "final" and changed.json()["edited_at"]
     assert changed.json()["event"]["type"] == "note.updated"

@@ -5,6 +5,7 @@ digest through a real SMTP server, only for those who asked for it."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import call_command
@@ -67,9 +68,7 @@ def test_a_verdict_tells_marketing_and_the_leads_owner_not_the_actor(
     )
     lead = lead_create(board_id=board.pk, actor=owner, name="Ada", owner=sales2)
     Notification.objects.all().delete()
-    lead_feedback_record(
-        lead_id=lead.pk, actor=editor, verdict="rejected", reason="No budget"
-    )
+    lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="rejected", reason="No budget")
     # The marketing member and the lead's owner; the owner of the board is in
     # management, the viewer too, the actor never.
     assert told() == sorted([(marketer.pk, "verdict"), (sales2.pk, "verdict")])
@@ -87,8 +86,12 @@ def test_overdue_leads_tell_their_owner_once_a_day(board, owner, editor, stages)
     stages.MQL.sla_days = 2
     stages.MQL.save()
     now = timezone.localtime().replace(hour=10)  # a morning: +30 min is the same day
-    late = lead_create(board_id=board.pk, actor=editor, name="Late", owner=editor, stage_id=stages.MQL.pk)
-    fresh = lead_create(board_id=board.pk, actor=editor, name="Fresh", owner=editor, stage_id=stages.MQL.pk)
+    late = lead_create(
+        board_id=board.pk, actor=editor, name="Late", owner=editor, stage_id=stages.MQL.pk
+    )
+    fresh = lead_create(
+        board_id=board.pk, actor=editor, name="Fresh", owner=editor, stage_id=stages.MQL.pk
+    )
     unowned = lead_create(board_id=board.pk, actor=editor, name="Nobody's", stage_id=stages.MQL.pk)
     Lead.objects.filter(pk__in=[late.pk, unowned.pk]).update(
         stage_entered_at=now - dt.timedelta(days=3, minutes=1)
@@ -160,7 +163,9 @@ def test_the_digest_goes_to_those_who_asked_over_smtp(board, owner, marketer, ed
     assert toggled.json() == {"enabled": True}
     assert client_for(marketer).get("/api/notifications/").json()["digest"] is True
 
-    call_command("send_digests", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("send_digests", stdout=out)
+    assert out.getvalue().strip() == "1 digest sent"
     message = mailbox.to("mia@x.test")
     assert message["Subject"] == "Funnelboard: 1 unread notification"
     body = Mailbox.body(message)
@@ -179,3 +184,19 @@ def test_the_digest_goes_to_those_who_asked_over_smtp(board, owner, marketer, ed
 def test_no_digest_without_an_email_address(board, owner, editor):
     answer = client_for(editor).put("/api/notifications/digest/", {"enabled": True}, format="json")
     assert answer.status_code == 400 and "enabled" in answer.json()
+
+
+def test_the_overdue_command_says_how_many_it_made(board, owner, editor, stages):
+    stages.MQL.sla_days = 1
+    stages.MQL.save()
+    lead = lead_create(
+        board_id=board.pk, actor=editor, name="Late", owner=editor, stage_id=stages.MQL.pk
+    )
+    Lead.objects.filter(pk=lead.pk).update(
+        stage_entered_at=timezone.now() - dt.timedelta(days=2, minutes=1)
+    )
+    out = io.StringIO()
+    call_command("notify_overdue", stdout=out)
+    assert out.getvalue().strip() == "1 overdue notification made"
+    call_command("notify_overdue", stdout=out)
+    assert Notification.objects.filter(kind="overdue").count() == 1

@@ -16,9 +16,9 @@ from tests.funnel.conftest import join, settle
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def next_not_presence(socket, timeout: float = 3) -> dict:
+async def next_not_presence(socket) -> dict:
     while True:
-        message = await socket.receive_json_from(timeout=timeout)
+        message = await socket.receive_json_from(timeout=3)
         if not message["type"].startswith("presence."):
             return message
 
