@@ -87,7 +87,8 @@ def note_locked(note_id: Any) -> LeadNote:
     if not isinstance(note_id, int) or not 0 < note_id <= MAX_ID:
         raise NotFound("Note not found.")
     note = (
-        LeadNote.objects.select_for_update(no_key=True)
+        # Only the note's row (its author may be gone: an outer join locks nothing).
+        LeadNote.objects.select_for_update(no_key=True, of=("self",))
         .select_related("lead", "author")
         .filter(pk=note_id)
         .first()
