@@ -213,6 +213,7 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
         campaign = fields["campaign"]
         fields["campaign"] = campaign_of_board(lead.board_id, getattr(campaign, "pk", campaign))
     check_fields(fields)
+    owner_before = lead.owner_id  # a new owner is told (leads.services.notifications)
     if not fields:
         return lead
     # The conditional update locks the row; a writer that got there first makes it match nothing.
@@ -221,10 +222,7 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     )
     if updated == 0:
         raise stale(lead)
-    owner_before = lead.owner_id
     lead.refresh_from_db()
-    if lead.owner_id != owner_before:
-        notify_assigned(lead=lead, actor=actor)
     event_append(
         board_id=lead.board_id,
         payload=LeadUpdatedPayload(lead=card_model(lead), fields=sorted(fields)),
@@ -232,6 +230,8 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
         membership=membership,
         at=lead.updated_at,
     )
+    if lead.owner_id != owner_before:
+        notify_assigned(lead=lead, actor=actor)
     return lead
 
 
