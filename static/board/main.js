@@ -22,6 +22,7 @@ import { createFeatures, featureBoard } from './ui/features.js';
 import { installTestHook } from './ui/hook.js';
 import { startBoard } from './ui/startup.js';
 import { createMembership } from './ui/membership.js';
+import { createBell } from './ui/bell.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -33,7 +34,6 @@ import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
 import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
-import { createBell } from './ui/bell.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -125,9 +125,9 @@ function composeBoard(config) {
   features.add(campaigns);
   const stages = createStages(board, { remember: writes.remember });
   features.add(stages);
+  if (me.id && !share) features.add(createBell(document.body, { boardId, toast }));
   features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
   features.add(createBoardInfo(board), createEmptyState(board));
-  if (me.id && !share) features.add(createBell(document.body, { boardId, toast }));
 
   const hook = installTestHook({
     view,
