@@ -53,7 +53,6 @@ export function mountNotes(container, { board, leadId, api = notesApi, now = () 
 
   const root = el('section', { class: 'notes', 'data-notes': String(leadId) });
   root.setAttribute('aria-label', 'Notes');
-  const heading = el('h3', { class: 'notes-title', textContent: 'Notes' });
   const list = el('ol', { class: 'notes-list' });
   const empty = el('p', { class: 'notes-empty muted', textContent: 'No notes yet.' });
   const form = el('form', { class: 'notes-form' });
@@ -63,7 +62,8 @@ export function mountNotes(container, { board, leadId, api = notesApi, now = () 
   error.hidden = true;
   const add = el('button', { type: 'submit', class: 'button primary', textContent: 'Add note' });
   form.append(label, input, error, el('div', { class: 'notes-actions' }, add));
-  root.append(heading, list, empty, form);
+  // The drawer gives the section its heading.
+  root.append(list, empty, form);
   container.replaceChildren(root);
 
   function showError(target, err) {
