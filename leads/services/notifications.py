@@ -263,16 +263,16 @@ def digests_send(*, now: datetime | None = None, base_url: str | None = None) ->
     A person whose mail fails keeps them for the next run."""
     now = now or timezone.now()
     base = (base_url or settings.SITE_URL).rstrip("/")
-    opted = BoardMembership.objects.filter(email_digest=True).values_list("user_id", "board_id")
-    boards_of: dict[int, set[int]] = {}
-    for user_id, board_id in opted:
-        boards_of.setdefault(user_id, set()).add(board_id)
+    # Per person: one membership with the digest on is the person's yes (``digest_set``
+    # sets all of theirs), for the notifications of every board of theirs.
+    opted = sorted(
+        set(BoardMembership.objects.filter(email_digest=True).values_list("user_id", flat=True))
+    )
     sent = failed = 0
-    for user_id, boards in sorted(boards_of.items()):
+    for user_id in opted:
         pending = list(
             Notification.objects.filter(
                 user_id=user_id,
-                board_id__in=boards,
                 read_at__isnull=True,
                 emailed_at__isnull=True,
             )
@@ -282,6 +282,7 @@ def digests_send(*, now: datetime | None = None, base_url: str | None = None) ->
         if not pending or not pending[0].user.email:
             continue
         user = pending[0].user
+        boards = {row.board_id for row in pending}
         names = dict(Board.objects.filter(pk__in=boards).values_list("pk", "name"))
         items = [
             {

@@ -68,9 +68,7 @@ def test_a_mention_rings_the_bell_live_and_leads_to_the_lead(browser: Browser, s
         expect(bell).to_have_attribute("data-unread", str(before), timeout=5_000)
 
         # Another one, then "Mark all read" clears the badge (and the server agrees).
-        server.api(
-            "POST", f"/api/leads/{lead_id}/notes/", {"body": "@sales again"}, token=token
-        )
+        server.api("POST", f"/api/leads/{lead_id}/notes/", {"body": "@sales again"}, token=token)
         expect(bell).to_have_attribute("data-unread", str(before + 1), timeout=10_000)
         bell.click()
         menu.locator("[data-read-all]").click()

@@ -200,3 +200,21 @@ def test_the_overdue_command_says_how_many_it_made(board, owner, editor, stages)
     assert out.getvalue().strip() == "1 overdue notification made"
     call_command("notify_overdue", stdout=out)
     assert Notification.objects.filter(kind="overdue").count() == 1
+
+
+def test_one_digest_carries_every_board_of_the_person(board, owner, marketer, mailbox):
+    from leads.services import board_create
+
+    client_for(marketer).put("/api/notifications/digest/", {"enabled": True}, format="json")
+    # A board joined after turning the digest on counts too: the digest is the person's.
+    other = board_create(name="Second board", created_by=owner)
+    board_member_add(
+        board_id=other.pk, actor=owner, username="mia", role=Role.EDITOR, team=Team.MARKETING
+    )
+    lead_create(board_id=board.pk, actor=owner, name="Ada", owner=marketer)
+    lead_create(board_id=other.pk, actor=owner, name="Bob", owner=marketer)
+    assert digests_send().sent == 1
+    body = Mailbox.body(mailbox.to("mia@x.test"))
+    assert "assigned Ada to you (Q4 Pipeline" in body
+    assert "assigned Bob to you (Second board" in body
+    assert len(mailbox.messages) == 1

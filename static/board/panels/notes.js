@@ -44,7 +44,9 @@ function onCtrlEnter(textarea, submit) {
 
 export function mountNotes(container, { board, leadId, api = notesApi, now = () => Date.now() }) {
   const pattern = board.config && board.config.rules ? board.config.rules.mention_pattern : null;
-  const mayWrite = () => (typeof board.canEdit === 'boolean' ? board.canEdit : board.me && board.me.may_edit === true);
+  // Editors and owners write notes (the server's me.may_edit); nobody on an archived board.
+  const archived = () => !!(board.state && board.state.board && board.state.board.archived);
+  const mayWrite = () => (typeof board.canEdit === 'boolean' ? board.canEdit : !!(board.me && board.me.may_edit === true)) && !archived();
   let notes = [];
   let editing = null; // the id of the note being edited
   let destroyed = false;

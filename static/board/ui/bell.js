@@ -85,7 +85,7 @@ export function createBell(root, { boardId, toast, api = notificationsApi }) {
         showCount();
       }, () => {});
     }
-    if (item.board === boardId) {
+    if (item.board === boardId && item.lead != null) {
       e.preventDefault();
       close();
       const next = new URL(location.href);
