@@ -33,6 +33,11 @@ gives it the new rights at once (``may_edit``), and ``member.removed`` is sent
 and then the socket closes with 4403 (the page says "You were removed from this
 board"); a new socket of theirs is refused with 4404.
 
+A member's socket also hears its person's own messages, whatever board it is
+on: joining the board (``Hub.join``) joins it to the person's group
+``user_<id>`` too, where ``leads.services.notifications`` sends each new
+``notification`` with their unread count. A share link's socket joins none.
+
 Every message the socket sends has its one typed definition in
 ``leads.events.schema`` (served as JSON Schema at ``/api/events/schema/``); the
 close codes below are written into the front end's build with it
