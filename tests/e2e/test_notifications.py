@@ -76,5 +76,19 @@ def test_a_mention_rings_the_bell_live_and_leads_to_the_lead(browser: Browser, s
         expect(count).to_be_hidden()
         _, listed = server.api("GET", "/api/notifications/", token=server.token("sales"))
         assert listed["unread"] == 0
+
+        # The daily digest, off by default, turned on and off from the menu.
+        digest = menu.locator("[data-digest]")
+        expect(digest).not_to_be_checked()
+        digest.click()
+        expect(digest).to_be_checked()
+        page.wait_for_function(
+            "() => fetch('/api/notifications/digest/').then(r => r.json()).then(b => b.enabled)"
+        )
+        digest.click()
+        expect(digest).not_to_be_checked()
+        page.wait_for_function(
+            "() => fetch('/api/notifications/digest/').then(r => r.json()).then(b => !b.enabled)"
+        )
     finally:
         context.close()
