@@ -157,6 +157,14 @@ def test_a_1_mb_note_is_a_json_400_naming_body(lead, editor):
     assert LeadNote.objects.count() == 1
 
 
+def test_a_body_over_the_upload_limit_is_a_json_413(lead, editor):
+    answer = add(editor, lead, "x" * 3_000_000)  # over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+    assert answer.status_code == 413
+    assert answer["Content-Type"] == "application/json"
+    assert "larger than" in answer.json()["detail"]
+    assert not LeadNote.objects.exists()
+
+
 def test_an_archived_board_refuses_notes(board, lead, editor, owner):
     note = add(editor, lead, "before").json()
     board.archived_at = timezone.now()
