@@ -21,8 +21,8 @@ from leads.api.fields import id_field, validated
 from leads.api.pagination import CheckedLimitOffsetPagination
 from leads.errors import InvalidInput, NotFound
 from leads.events.payloads import board_teams, note_wire, notification_item
-from leads.models import NOTE_MAX_LENGTH, LeadNote, Notification, NotificationKind
-from leads.rules import NOTE_EDIT_MINUTES, may_edit_note
+from leads.models import NOTE_MAX_LENGTH, BoardMembership, LeadNote, Notification, NotificationKind
+from leads.rules import NOTE_EDIT_MINUTES, may_edit, may_edit_note
 from leads.services.notes import note_create, note_delete, note_update
 from leads.services.notifications import (
     digest_enabled,
@@ -69,17 +69,29 @@ class NoteAnswerOutput(NoteOutput):
     event = serializers.DictField(help_text="The stored note event, as every socket gets it.")
 
 
+def writes_on(board_id: int, user: Any) -> bool:
+    """May the caller write on the board now (their role; not while it is archived)?"""
+    row = (
+        BoardMembership.objects.filter(board_id=board_id, user_id=user.pk)
+        .values_list("role", "board__archived_at")
+        .first()
+    )
+    return row is not None and may_edit(row[0], archived=row[1] is not None)
+
+
 def note_answer(
-    note: LeadNote, user: Any, now: datetime, teams: dict[int, str] | None = None
+    note: LeadNote,
+    user: Any,
+    now: datetime,
+    teams: dict[int, str] | None = None,
+    *,
+    writer: bool = True,
 ) -> dict[str, Any]:
-    mine = note.author_id is not None and note.author_id == user.pk
-    until = note.created_at + timedelta(minutes=NOTE_EDIT_MINUTES) if mine else None
-    may = may_edit_note(note, user, now)
-    return {
-        **note_wire(note, teams).wire(),
-        "may_edit": may,
-        "edit_until": until if may else None,
-    }
+    """The note with ``may_edit`` / ``edit_until`` for ``user`` (``writer``: they may
+    write on its board at all, ``writes_on``)."""
+    may = writer and may_edit_note(note, user, now)
+    until = note.created_at + timedelta(minutes=NOTE_EDIT_MINUTES) if may else None
+    return {**note_wire(note, teams).wire(), "may_edit": may, "edit_until": until}
 
 
 def note_of_user(note_id: int, user: Any) -> LeadNote:
@@ -106,11 +118,12 @@ class LeadNoteListCreateApi(APIView):
         paginator = CheckedLimitOffsetPagination()
         page = paginator.paginate_queryset(notes, request, view=self)
         teams = board_teams(lead.board_id)
+        writer = writes_on(lead.board_id, request.user)
         now = timezone.now()
         for note in page or []:
             note.lead = lead
         return paginator.get_paginated_response(
-            [note_answer(note, request.user, now, teams) for note in page or []]
+            [note_answer(note, request.user, now, teams, writer=writer) for note in page or []]
         )
 
     @extend_schema(

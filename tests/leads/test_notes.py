@@ -170,6 +170,8 @@ def test_an_archived_board_refuses_notes(board, lead, editor, owner):
     board.archived_at = timezone.now()
     board.save(update_fields=["archived_at"])
     assert add(editor, lead, "after").status_code == 409
+    # The list says so: nobody may change a note on an archived board.
+    assert client_for(editor).get(notes_url(lead)).json()["results"][0]["may_edit"] is False
     changed = client_for(editor).patch(f"/api/notes/{note['id']}/", {"body": "x"}, format="json")
     assert changed.status_code == 409
     assert client_for(editor).get(notes_url(lead)).status_code == 200
@@ -210,3 +212,13 @@ def test_a_refused_mention_writes_nothing(lead, editor, owner):
     assert add(editor, lead, "@olivia @nobody").status_code == 400
     assert BoardEvent.objects.count() == seq
     assert not Notification.objects.exists()
+
+
+def test_an_author_made_viewer_may_no_longer_change_their_note(board, lead, editor, owner):
+    from leads.services.people import member_update
+
+    note = add(editor, lead, "mine").json()
+    member_update(board_id=board.pk, actor=owner, user_id=editor.pk, role="viewer")
+    assert client_for(editor).get(notes_url(lead)).json()["results"][0]["may_edit"] is False
+    changed = client_for(editor).patch(f"/api/notes/{note['id']}/", {"body": "x"}, format="json")
+    assert changed.status_code == 403
