@@ -9,6 +9,7 @@ that selectors read (``values()`` rows, DataFrame records); both work.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,33 @@ def page_rules() -> dict[str, object]:
         "feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()],
         "mention_pattern": MENTION_PATTERN,
     }
+
+
+# Words an automation system's field names abbreviate, read out in capitals.
+ACRONYMS = frozenset(
+    {"utm", "id", "url", "crm", "ip", "api", "b2b", "b2c", "roi", "sql", "mql", "sal", "seo"}
+    | {"ppc", "cpc", "ctr", "gdpr", "ceo", "cto", "cfo", "cmo", "vp", "hr", "it", "uk", "us"}
+    | {"eu", "arr", "mrr", "nps", "sms", "sku", "gclid", "fbclid", "hubspot"}
+)
+
+
+def attribute_label(key: str) -> str:
+    """How an ``attributes`` key reads: ``utm_source`` -> "UTM source",
+    ``job_level`` -> "Job level", ``companySize`` -> "Company size". The drawer
+    is handed these (``attribute_labels``), so the browser holds no copy."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key.strip())
+    words = [word for word in re.split(r"[\s_\-.]+", spaced) if word]
+    if not words:
+        return key
+    read = [word.upper() if word.lower() in ACRONYMS else word.lower() for word in words]
+    first = read[0]
+    read[0] = first if first.isupper() else first[:1].upper() + first[1:]
+    return " ".join(read)
+
+
+def field_label(name: str) -> str:
+    """A lead field's label (``FEEDBACK_FIELDS``), else an attribute key's."""
+    return FEEDBACK_FIELDS.get(name) or attribute_label(name)
 
 
 def _get(record: Any, name: str) -> Any:

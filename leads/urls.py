@@ -34,6 +34,7 @@ urlpatterns = [
         api.LeadTransitionListApi.as_view(),
         name="api-lead-transitions",
     ),
+    path("leads/<int:lead_id>/timeline/", api.LeadTimelineApi.as_view(), name="api-lead-timeline"),
     path("leads/<int:lead_id>/feedback/", api.LeadFeedbackApi.as_view(), name="api-lead-feedback"),
 ]
 

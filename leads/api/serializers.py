@@ -25,12 +25,14 @@ from leads.models import (
     Team,
     Verdict,
 )
-from leads.rules import display_name, may_judge
+from leads.rules import attribute_label, display_name, may_judge
 from leads.selectors import (
     EVENTS_LIMIT,
     EVENTS_LIMIT_MAX,
     STATE_PER_STAGE,
     STATE_PER_STAGE_MAX,
+    TIMELINE_LIMIT,
+    TIMELINE_LIMIT_MAX,
     boards_for_user,
 )
 from leads.validation import MAX_ID, ascii_integer, attributes_problem
@@ -524,6 +526,18 @@ class LeadUpdateInput(StrictInput, LeadFieldsInput):
 
 
 class LeadOutput(serializers.ModelSerializer):
+    """Every field the lead drawer shows, with ``attribute_labels``: how each
+    ``attributes`` key reads (``leads.rules.attribute_label``)."""
+
+    attribute_labels = serializers.SerializerMethodField()
+    archived = serializers.SerializerMethodField()
+
+    def get_attribute_labels(self, lead: Lead) -> dict[str, str]:
+        return {key: attribute_label(key) for key in (lead.attributes or {})}
+
+    def get_archived(self, lead: Lead) -> bool:
+        return lead.archived_at is not None
+
     class Meta:
         model = Lead
         fields = (
@@ -547,7 +561,16 @@ class LeadOutput(serializers.ModelSerializer):
             "stage_entered_at",
             "created_at",
             "updated_at",
+            "archived",
+            "archived_at",
+            "erased_at",
+            "attribute_labels",
         )
+
+
+class TimelineQueryInput(QueryInput):
+    before = serializers.CharField(max_length=200, required=False)
+    limit = IntegerInput(min_value=1, max_value=TIMELINE_LIMIT_MAX, default=TIMELINE_LIMIT)
 
 
 class LeadMoveInput(serializers.Serializer):

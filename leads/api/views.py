@@ -53,6 +53,7 @@ from leads.api.serializers import (
     MemberOutput,
     StateOutput,
     StateQueryInput,
+    TimelineQueryInput,
     TokenInput,
     TokenOutput,
     TransitionOutput,
@@ -461,6 +462,33 @@ class LeadTransitionListApi(APIView):
     def get(self, request: Request, lead_id: int) -> Response:
         transitions = selectors.lead_transitions_list(lead_id=lead_id, user=request.user)
         return Response(TransitionOutput(transitions, many=True).data)
+
+
+class LeadTimelineApi(APIView):
+    """The drawer's history of one lead (``leads.selectors.timeline``): members of
+    its board only; a share link's guest is refused (``MemberOrShareReader``)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", OpenApiTypes.STR, description="The `next` of a page."),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description="Items per page, 1-200 (default 50)."
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        description="The lead's transitions, verdicts, notes and edits, newest first:"
+        ' `{"items": [...], "next": <cursor or null>}`.',
+    )
+    def get(self, request: Request, lead_id: int) -> Response:
+        data = validated(TimelineQueryInput, request.query_params)
+        return Response(
+            selectors.lead_timeline(
+                lead_id=lead_id,
+                user=request.user,
+                before=data.get("before") or None,
+                limit=data["limit"],
+            )
+        )
 
 
 class LeadFeedbackApi(APIView):

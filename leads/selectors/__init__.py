@@ -87,6 +87,7 @@ from .state import (
     person,
     stage_cards,
 )
+from .timeline import TIMELINE_LIMIT, TIMELINE_LIMIT_MAX, lead_timeline
 from .webhooks import DELIVERIES_LIMIT, board_for_editor, webhook_deliveries_list, webhooks_list
 
 __all__ = [
@@ -102,6 +103,8 @@ __all__ = [
     "STAGE_FIELDS",
     "STATE_PER_STAGE",
     "STATE_PER_STAGE_MAX",
+    "TIMELINE_LIMIT",
+    "TIMELINE_LIMIT_MAX",
     "TOP_REASONS",
     "TRANSITIONS_CACHE_BOARDS",
     "TRANSITIONS_CACHE_MIN",
@@ -154,6 +157,7 @@ __all__ = [
     "lead_get",
     "lead_quality_get",
     "lead_stages_as_of",
+    "lead_timeline",
     "lead_transitions_list",
     "leads_for_user",
     "leads_frame",

@@ -27,6 +27,7 @@ from ..events.schema import (
 )
 from ..models import (
     Lead,
+    LeadChange,
     Stage,
     StageTransition,
     TransitionSource,
@@ -195,6 +196,19 @@ def lead_create(
     return lead
 
 
+def field_attr(field: str) -> str:
+    """The model attribute holding a field's stored value (ids for the relations)."""
+    return f"{field}_id" if field in ("owner", "campaign") else field
+
+
+def json_safe(value: Any) -> Any:
+    """A field's value as a ``LeadChange`` keeps it: decimals as strings
+    (``"250.00"``), owner and campaign as ids, the rest as they are."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
 @write_transaction
 def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **fields: Any) -> Lead:
     unknown = set(fields) - set(UPDATABLE_FIELDS)
@@ -222,7 +236,15 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     )
     if updated == 0:
         raise stale(lead)
+    before = {field: json_safe(getattr(lead, field_attr(field))) for field in fields}
     lead.refresh_from_db()
+    changed = {
+        field: [before[field], after]
+        for field in sorted(fields)
+        if (after := json_safe(getattr(lead, field_attr(field)))) != before[field]
+    }
+    if changed:
+        LeadChange.objects.create(lead=lead, actor=actor, at=lead.updated_at, changes=changed)
     event_append(
         board_id=lead.board_id,
         payload=LeadUpdatedPayload(lead=card_model(lead), fields=sorted(fields)),
