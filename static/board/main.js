@@ -34,6 +34,7 @@ import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
 import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
+import { createDrawer } from './panels/drawer.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -72,6 +73,8 @@ function composeBoard(config) {
         boardEl.focus({ preventScroll: true });
         keyboard.select(leadId, false);
       },
+      openCard: (leadId) => drawer.open(leadId),
+      quickAdd: (stageId, rect) => drawer.quickAdd(stageId, rect),
       dragState(active) {
         store.dragging = active;
         hook.dragging(active);
@@ -93,8 +96,9 @@ function composeBoard(config) {
     store, api, me, canEdit, view, render, toast, confirm, follow,
     showUndo: (enabled, label) => toolbar.setUndo(enabled, label),
   });
-  const { setFilters } = createAddress({
+  const { setFilters, setLead } = createAddress({
     store,
+    leadChanged: (search) => drawer.address(search),
     changed(filters) {
       view.resetScroll();
       store.pagesShown.clear();
@@ -128,6 +132,9 @@ function composeBoard(config) {
   if (me.id && !share) features.add(createBell(document.body, { boardId, toast }));
   features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
   features.add(createBoardInfo(board), createEmptyState(board));
+  // After the handoff lane: an Enter its form took does not open the drawer.
+  const drawer = createDrawer(board, { setLead, selection: () => store.selection, moveLead: (leadId, to) => writes.moveLead(leadId, to, 0) });
+  features.add(drawer);
 
   const hook = installTestHook({
     view,

@@ -33,7 +33,7 @@ function handleProps(setUp) {
 export class ColumnView {
   constructor(layer, stageId, hooks) {
     this.id = stageId;
-    this.hooks = hooks; // {measure, chipMeasure, cardInfo(id), canEdit, canSetUp(), hidden(id)}
+    this.hooks = hooks; // {measure, chipMeasure, cardInfo(id), canEdit, canSetUp(), canAdd(), hidden(id)}
     this.group = new Konva.Group({ name: 'column', stageId });
     this.bg = new Rect({ name: 'pan-surface column-bg', fill: COLORS.column, stroke: COLORS.columnLine, strokeWidth: 1, cornerRadius: 12, perfectDrawEnabled: false });
     this.strip = new Rect({ listening: false, cornerRadius: [12, 12, 0, 0] });
@@ -88,7 +88,8 @@ export class ColumnView {
 
   drawHeader(col, geo) {
     const setUp = this.hooks.canSetUp();
-    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp].join('|');
+    const add = !!(this.hooks.canAdd && this.hooks.canAdd());
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp, add].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -120,7 +121,10 @@ export class ColumnView {
     g.add(hit);
     const menuW = setUp ? 30 : 0;
     if (setUp) g.add(this.menuButton(right - tagW - menuW, y0 + 14, col));
-    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
+    // Editors add a lead to the column with "+" (panels/drawer.js: the quick-add form).
+    const addW = add ? 30 : 0;
+    if (add) g.add(this.addButton(right - tagW - menuW - addW, y0 + 14, col));
+    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - addW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
 
     // "412 leads · $1.2M", or with a WIP limit "7 / 3 leads · $1.2M" (amber at the
     // limit, red past it); on the right, the leads past the stage's SLA. With filters
@@ -184,6 +188,14 @@ export class ColumnView {
     const b = new Konva.Group({ x, y, name: 'stage-menu', stageId: col.id, ariaLabel: `${col.name}: stage menu` });
     b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'stage-menu-bg' }));
     b.add(text({ x: 0, y: 3, width: 24, align: 'center', text: '⋯', fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+    return b;
+  }
+
+  /** "+": add a lead to this column (a click is the page's, panels/drawer.js). */
+  addButton(x, y, col) {
+    const b = new Konva.Group({ x, y, name: 'quick-add', stageId: col.id, ariaLabel: `Add a lead to ${col.name}` });
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'quick-add-bg' }));
+    b.add(text({ x: 0, y: 2, width: 24, align: 'center', text: '+', fontSize: 18, fontStyle: '700', fill: COLORS.body }));
     return b;
   }
 

@@ -24,6 +24,7 @@ const MOVE_MS = 400;
  *   dropColumn(stageId, index) (a column dragged by its header to ``index`` among the others),
  *   stageMenu(stageId, pageRect) (its header's ⋯ button),
  *   toggleFold(stageId), needMore(stageId), select(leadId), dragState(active),
+ *   openCard(leadId) (a plain click on a card), quickAdd(stageId, pageRect) (a header's "+"),
  *   tooltip(text | null, clientX, clientY),
  *   chipMenu(campaignId, stageId, {x, y, width}) (a click or right click on a chip; at
  *   its bottom left, page CSS pixels), chipTip(campaignId) -> text | null (hover)
@@ -94,6 +95,7 @@ export function createView(container, hooks) {
           chipMeasure,
           canEdit: hooks.canEdit,
           canSetUp: () => !!hooks.canSetUp,
+          canAdd: () => !!hooks.canEdit && !!hooks.quickAdd,
           cardInfo: hooks.cardInfo,
           hidden: (id) => hidden.has(id),
         });
@@ -234,6 +236,13 @@ export function createView(container, hooks) {
     }
   });
 
+  /** A node's box on the page (CSS pixels). */
+  function nodeRectPage(node) {
+    const r = node.getClientRect();
+    const c = container.getBoundingClientRect();
+    return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+  }
+
   /** A campaign chip's menu, at the chip (page CSS pixels). */
   function openChipMenu(chip) {
     const bg = chip.findOne('.chip-bg');
@@ -262,9 +271,17 @@ export function createView(container, hooks) {
       openChipMenu(chip);
       return;
     }
+    const add = e.target.findAncestor('.quick-add', true);
+    if (add && hooks.quickAdd) {
+      hooks.quickAdd(add.getAttr('stageId'), nodeRectPage(add));
+      return;
+    }
     const card = e.target.findAncestor('.card', true);
     if (card) {
       hooks.select(card.getAttr('leadId'));
+      // A plain click (a drag never ends in a click) opens the lead.
+      const evt = e.evt || {};
+      if (hooks.openCard && !evt.shiftKey && !evt.ctrlKey && !evt.metaKey) hooks.openCard(card.getAttr('leadId'));
       return;
     }
     if (!panning || !panning.moved) hooks.select(null);
@@ -291,7 +308,7 @@ export function createView(container, hooks) {
     if (t.findAncestor('.card', true) || chip) {
       // A viewer's chip still opens its menu (the campaign's details).
       container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
-    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true)) {
+    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
       if (t.hasName('column-handle')) container.style.cursor = 'grab';
@@ -719,6 +736,12 @@ export function createView(container, hooks) {
       const r = button.getClientRect();
       const c = container.getBoundingClientRect();
       return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+    },
+    /** The header's "+" (add a lead), or null (no edit rights, the past, archived). */
+    quickAddRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.quick-add');
+      return button ? nodeRectPage(button) : null;
     },
     /** What a column's header says (for tests): its count text and past-SLA note. */
     headerText(stageId) {

@@ -26,6 +26,27 @@ function moneyFormat(currency) {
   return format;
 }
 
+const fullFormats = new Map();
+
+/** A lead's value in full, in the board's currency: "$12,500", "€1,250.50"
+ * (cents only when there are some). */
+export function moneyFull(value, currency = 'USD') {
+  const n = Number(value);
+  if (value === null || value === '' || !Number.isFinite(n)) return String(value ?? '');
+  const cents = !Number.isInteger(n);
+  const key = `${currency}|${cents}`;
+  let format = fullFormats.get(key);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: 2 });
+    } catch {
+      return currency === 'USD' ? String(value) : moneyFull(value, 'USD');
+    }
+    fullFormats.set(key, format);
+  }
+  return format.format(n);
+}
+
 function trim(text) {
   return text.endsWith('.0') ? text.slice(0, -2) : text;
 }

@@ -71,7 +71,7 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
     if (key === 'Escape') {
       select(null);
     } else if (key === 'Enter') {
-      e.preventDefault(); // opens nothing yet
+      // The handoff lane's verdict form or the lead drawer (their own listeners).
     } else if (key === '+' || key === '=') {
       view.zoomIn();
     } else if (key === '-') {
