@@ -684,6 +684,7 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
   });
 
   addToTestHook('drawerLead', () => leadId);
+  addToTestHook('quickAddRect', (stageId) => board.view.quickAddRectPage(Number(stageId)));
 
   return {
     open,
