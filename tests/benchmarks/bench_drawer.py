@@ -83,8 +83,7 @@ def test_drawer_open_to_timeline(seeded_server: Server, browser: Browser):  # no
         timed_get(seeded_server, token, f"/api/leads/{lead}/timeline/?limit=50") for _ in range(20)
     ]
     whole = [
-        timed_get(seeded_server, token, f"/api/leads/{lead}/timeline/?limit=200")
-        for _ in range(20)
+        timed_get(seeded_server, token, f"/api/leads/{lead}/timeline/?limit=200") for _ in range(20)
     ]
     report(
         f"lead drawer: click to timeline shown, lead with {TRANSITIONS} transitions",

@@ -21,9 +21,7 @@ from tests.server import Server
 def drawer_board(server: Server) -> dict:
     """A board of its own, owned by marketing, with sales as an editor, and leads in New."""
     token = server.token("marketing")
-    status, board = server.api(
-        "POST", "/api/boards/", {"name": "Drawer board"}, token=token
-    )
+    status, board = server.api("POST", "/api/boards/", {"name": "Drawer board"}, token=token)
     assert status == 201, board
     status, _ = server.api("PATCH", f"/api/boards/{board['id']}/", {"currency": "EUR"}, token=token)
     assert status == 200
@@ -188,7 +186,9 @@ def test_quick_add_reaches_the_other_browser_and_opens_the_drawer(
     expect(form.locator(".quick-error").filter(has_text=re.compile("email|Email"))).to_be_visible()
     form.locator("[name=email]").fill("ada@example.com")
     form.locator("[name=email]").press("Enter")
-    expect(form.locator(".quick-error").filter(has_text=re.compile("negative|value"))).to_be_visible()
+    expect(
+        form.locator(".quick-error").filter(has_text=re.compile("negative|value"))
+    ).to_be_visible()
     form.locator("[name=value]").fill("750")
     form.locator("[name=company]").fill("Analytical Engines")
     form.locator("[name=value]").press("Enter")
