@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 
 from tests.benchmarks.bench_api import board_ids, timed_get
 from tests.benchmarks.bench_board import board_page
-from tests.benchmarks.bench_board import browser as browser  # noqa: F401  (the module's fixture)
+from tests.benchmarks.bench_board import browser as browser  # the module's Chromium fixture
 from tests.benchmarks.conftest import report
 from tests.server import Server
 
@@ -24,7 +24,8 @@ ARM = """id => {
   window.__drawerOpened = new Promise((resolve) => {
     let t0 = null;
     const canvas = document.getElementById('board-canvas');
-    canvas.addEventListener('mouseup', () => { t0 = performance.now(); }, { once: true, capture: true });
+    const start = () => { t0 = performance.now(); };
+    canvas.addEventListener('mouseup', start, { once: true, capture: true });
     const drawer = document.getElementById('drawer');
     const observer = new MutationObserver(() => {
       if (t0 == null || window.funnelboard.drawerLead() !== id) return;
@@ -55,7 +56,7 @@ def long_lived_lead(server: Server, token: str, board: int) -> int:
     return lead["id"]
 
 
-def test_drawer_open_to_timeline(seeded_server: Server, browser: Browser):  # noqa: F811
+def test_drawer_open_to_timeline(seeded_server: Server, browser: Browser):
     token = seeded_server.token("marketing")
     seeded_server.manage("seed_demo", "--leads", "300", "--board-name", "Drawer bench", "--quiet")
     board = board_ids(seeded_server, token)["Drawer bench"]
