@@ -113,6 +113,24 @@ def test_click_opens_and_edits_reach_the_other_drawer(
     expect(sales.locator("#drawer .drawer-edit").first).to_contain_text("Value")
     screenshot(sales, "drawer-live-edit")
 
+    # A new attribute, labelled by the server's rule in both drawers.
+    marketing.get_by_role("button", name="+ Attribute").click()
+    marketing.locator("#drawer [name=attribute-key]").fill("utm_medium")
+    marketing.locator("#drawer [name=attribute-value]").fill("cpc")
+    marketing.locator("#drawer [name=attribute-value]").press("Enter")
+    expect(field(sales, "attributes.utm_medium").locator("dt")).to_have_text("UTM medium")
+    expect(field(sales, "attributes.utm_medium")).to_contain_text("cpc")
+    assert lead_of(server, lead_id)["attributes"]["utm_medium"] == "cpc"
+
+    # The stage, from the drawer: the card moves on both boards.
+    mql = drawer_board["stages"]["MQL"]
+    marketing.locator("#drawer .drawer-stage-select").select_option(value=str(mql))
+    sales.wait_for_function(
+        "([lead, stage]) => window.funnelboard.cardsIn(stage).includes(lead)", arg=[lead_id, mql]
+    )
+    expect(sales.locator("#drawer .drawer-stage-text")).to_contain_text("MQL")
+    expect(sales.locator("#drawer .drawer-transition").first).to_contain_text("New → MQL")
+
     # Escape closes; the address loses ?lead=.
     marketing.locator("#drawer .drawer-close").focus()
     marketing.keyboard.press("Escape")

@@ -77,6 +77,7 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
   let refreshTimer = null;
   let generation = 0; // a newer open makes the answers of an older one moot
   let quick = null;
+  let stageError = '';
 
   const state = () => board.state;
   const currency = () => (state() && state().board ? state().board.currency : 'USD');
@@ -131,6 +132,7 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
   }
 
   function teardown() {
+    stageError = '';
     if (notes) notes.destroy();
     notes = null;
     lead = null;
@@ -178,8 +180,9 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
         el('p', { class: 'drawer-archived', role: 'note', hidden: !(lead.archived || lead.erased_at), text: lead.erased_at ? 'This lead was erased.' : 'This lead is archived: it is off the board.' }),
         stageRow(),
         fields,
-        el('h3', { text: 'Attributes', hidden: !Object.keys(lead.attributes || {}).length }),
+        el('h3', { text: 'Attributes', hidden: !Object.keys(lead.attributes || {}).length && !mayEdit() }),
         attrs,
+        addAttributeForm(),
         el('p', { class: 'drawer-meta', 'data-meta': '' }),
         el('h3', { text: 'Notes' }),
         notesEl,
@@ -198,15 +201,15 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
   function update() {
     if (!lead) return;
     aside.querySelector('#drawer-title').textContent = lead.name;
-    for (const { update: up } of rows.values()) up();
     const keys = Object.keys(lead.attributes || {}).sort();
     const drawn = [...rows.keys()].filter((f) => attributeKey(f) != null);
     if (keys.join('\n') !== drawn.map(attributeKey).join('\n')) {
       const attrs = aside.querySelector('.drawer-attributes');
       for (const f of drawn) if (!edits[f]) rows.delete(f);
       attrs.replaceChildren(...keys.map((k) => (rows.has(`attributes.${k}`) ? rows.get(`attributes.${k}`).row : fieldRow(`attributes.${k}`, 'text'))));
-      attrs.previousElementSibling.hidden = !keys.length;
+      attrs.previousElementSibling.hidden = !keys.length && !mayEdit();
     }
+    for (const { update: up } of rows.values()) up();
     updateStage();
     aside.querySelector('[data-meta]').textContent = `Added ${ago(lead.created_at)} · changed ${ago(lead.updated_at)} · version ${lead.version}`;
     drawTimeline();
@@ -233,11 +236,71 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
         st.stageOrder.map((sid) => el('option', { value: String(sid), text: st.stages[sid].name, selected: sid === lead.stage })));
       selectEl.addEventListener('change', () => {
         const to = Number(selectEl.value);
-        if (to !== lead.stage) moveLead(lead.id, to);
+        if (to !== lead.stage) move(to);
       });
       parts.push(el('label', { class: 'drawer-stage-move' }, 'Move to ', selectEl));
     }
+    if (stageError) parts.push(el('p', { class: 'drawer-field-error', role: 'alert', text: stageError }));
     row.replaceChildren(...parts);
+  }
+
+  /** A card the board has drawn moves through writes.js (drawn at once, undoable);
+   * one it has not loaded (a filtered board, a ?lead= link) is moved here. */
+  async function move(to) {
+    const st = state();
+    stageError = '';
+    const known = st && (st.leads[lead.id] || (st.handoff && st.handoff.cards && st.handoff.cards[lead.id]));
+    if (known) {
+      moveLead(lead.id, to);
+      return;
+    }
+    const id = lead.id;
+    try {
+      const answer = await request('POST', `/api/leads/${id}/move/`, { json: { to_stage: to, version: lead.version } });
+      if (answer && answer.event) board.applyAnswer(answer.event);
+    } catch (error) {
+      if (leadId !== id) return;
+      stageError = error.message;
+      updateStage();
+    }
+  }
+
+  /** A new attribute: key and value, saved like any field (``attributes.<key>``). */
+  function addAttributeForm() {
+    const key = el('input', { name: 'attribute-key', 'aria-label': 'New attribute name', placeholder: 'name, e.g. utm_medium', autocomplete: 'off', maxlength: 100 });
+    const value = el('input', { name: 'attribute-value', 'aria-label': 'New attribute value', placeholder: 'value', autocomplete: 'off' });
+    const problem = el('p', { class: 'drawer-field-error', role: 'alert' });
+    const form = el('form', { class: 'drawer-add-attribute', hidden: true }, key, value,
+      el('button', { type: 'submit', class: 'button primary', text: 'Add' }),
+      el('button', { type: 'button', class: 'button quiet', text: 'Cancel', onclick: () => { form.hidden = true; toggle.hidden = false; } }),
+      problem);
+    const toggle = el('button', { type: 'button', class: 'button quiet drawer-add-attribute-open', text: '+ Attribute', onclick: () => { form.hidden = false; toggle.hidden = true; key.focus(); } });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const name = key.value.trim();
+      problem.textContent = '';
+      if (!name || !value.value.trim()) {
+        problem.textContent = name ? 'Give the attribute a value.' : 'Give the attribute a name.';
+        return;
+      }
+      if (Object.hasOwn(lead.attributes || {}, name)) {
+        problem.textContent = `${name} is already there: edit it above.`;
+        return;
+      }
+      const field = `attributes.${name}`;
+      await save(field, value.value.trim());
+      if (edits[field] && edits[field].error) {
+        problem.textContent = edits[field].error;
+        delete edits[field];
+        return;
+      }
+      key.value = '';
+      value.value = '';
+      form.hidden = true;
+      toggle.hidden = false;
+    });
+    const wrap = el('div', { class: 'drawer-add-attribute-wrap', hidden: !mayEdit() }, toggle, form);
+    return wrap;
   }
 
   function fieldRow(field, kind) {
