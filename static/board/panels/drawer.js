@@ -578,8 +578,10 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
     problem.textContent = timeline.error || '';
   }
 
+  const moment = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   function when(at) {
-    return el('time', { datetime: at, title: new Date(at).toLocaleString(), text: ago(at) });
+    const t = new Date(at);
+    return el('time', { datetime: at, title: Number.isFinite(t.getTime()) ? moment.format(t) : '', text: ago(at) });
   }
 
   function who(actor) {
