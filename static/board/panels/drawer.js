@@ -786,7 +786,7 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
         if (eventTouchesLead(event, leadId)) touched = true;
       }
       if (touched) scheduleRefresh();
-      else if (lead) updateStage(); // a stage renamed, a member's name
+      else if (lead && events.some((e) => /^(stage|stages|member)\./.test(e.type || ''))) update(); // a stage renamed, a member's name
     },
     asOf() {
       if (lead) update();
