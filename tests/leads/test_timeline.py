@@ -208,8 +208,8 @@ class TestLeadChange:
         for body, status, field in (
             ({"value": -1}, 400, "value"),
             ({"score": "lots"}, 400, "score"),
-            ({"stage": 3}, 400, None),
-            ({"colour": "red"}, 400, None),
+            ({"stage": 3}, 400, "stage"),
+            ({"colour": "red"}, 400, "colour"),
             ({"email": "not an email"}, 400, "email"),
             ({"version": 99, "value": 5}, 409, None),
         ):
