@@ -43,12 +43,20 @@ def board_lock(board_id: int) -> Board:
         raise NotFound("Board not found.") from None
 
 
-def lead_for_write(lead_id: Any) -> Lead:
-    """The lead as it is now (no lock: its conditional version update locks it)."""
+LEAD_ARCHIVED = "This lead is archived; restore it to change it."
+
+
+def lead_for_write(lead_id: Any, *, archived_ok: bool = False) -> Lead:
+    """The lead as it is now (no lock: its conditional version update locks it).
+    An erased lead is not found; an archived one is read-only (409) unless
+    ``archived_ok`` (its restore, its erasure): the one place that says so."""
     try:
-        return Lead.objects.get(pk=int(lead_id))
+        lead = Lead.objects.get(pk=int(lead_id), erased_at__isnull=True)
     except (Lead.DoesNotExist, TypeError, ValueError):
         raise NotFound("Lead not found.") from None
+    if lead.archived_at is not None and not archived_ok:
+        raise Conflict(LEAD_ARCHIVED)
+    return lead
 
 
 def lead_locked(lead_id: int) -> Lead:

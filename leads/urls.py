@@ -2,6 +2,7 @@ from django.urls import path
 
 from leads.api import bridge as api_bridge
 from leads.api import notes as api_notes
+from leads.api import life as api_life
 from leads.api import people as api_people
 from leads.api import stages as api_stages
 from leads.api import views as api
@@ -140,4 +141,16 @@ urlpatterns += [
         api_notes.NotificationDigestApi.as_view(),
         name="api-notifications-digest",
     ),
+]
+
+# Many leads at once, and a lead's end of life (leads.api.life).
+urlpatterns += [
+    path("boards/<int:board_id>/bulk/", api_life.BoardBulkApi.as_view(), name="api-board-bulk"),
+    path(
+        "leads/<int:lead_id>/archive/", api_life.LeadArchiveApi.as_view(), name="api-lead-archive"
+    ),
+    path(
+        "leads/<int:lead_id>/restore/", api_life.LeadRestoreApi.as_view(), name="api-lead-restore"
+    ),
+    path("leads/<int:lead_id>/erase/", api_life.LeadEraseApi.as_view(), name="api-lead-erase"),
 ]

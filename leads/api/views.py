@@ -387,7 +387,9 @@ class LeadListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Lead.objects.none()
-        return selectors.leads_for_user(self.request.user)
+        # Archived (and erased) leads only with ?archived=1; the current ones by default.
+        archived = self.request.query_params.get("archived", "") in ("1", "true")
+        return selectors.leads_for_user(self.request.user).filter(archived_at__isnull=not archived)
 
     @extend_schema(
         request=LeadCreateInput,

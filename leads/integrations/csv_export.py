@@ -94,7 +94,9 @@ def iso(value: dt.datetime | None) -> str:
 def lead_rows(board_id: int, filters: Mapping[str, Any] | None) -> Iterator[list[Any]]:
     """Header, then one row per lead; attribute keys become extra columns. Raises
     ``InvalidInput`` for bad filters before the first row (so before streaming)."""
-    leads = board_leads_filtered(board_id=board_id, filters=filters)
+    leads = board_leads_filtered(board_id=board_id, filters=filters).filter(
+        archived_at__isnull=True  # the current leads; the transitions export keeps every one
+    )
     keys: set[str] = set()
     for attributes in leads.values_list("attributes", flat=True).iterator(chunk_size=CHUNK):
         keys.update(attributes or {})

@@ -205,7 +205,9 @@ def board_state_get(
     after = cursor_decode(cursor) if cursor else None
     if after is not None and stage_id is None:
         raise InvalidInput("A cursor pages one stage: give its stage too.", field="stage")
-    leads = board_leads_filtered(board_id=board.pk, filters=filters)
+    leads = board_leads_filtered(board_id=board.pk, filters=filters).filter(
+        archived_at__isnull=True  # archived leads are off the board
+    )
 
     stages = list(
         Stage.objects.filter(board_id=board.pk).order_by("position").values(*STAGE_FIELDS)
@@ -266,9 +268,9 @@ def handoff_list(
     stage = board_handoff_stage(board.pk)
     if stage is None:
         return {"stage": None, "count": 0, "leads": [], "next": None, "reasons": []}
-    waiting: QuerySet[Lead] = Lead.objects.filter(board_id=board.pk, stage=stage).filter(
-        awaiting_verdict()
-    )
+    waiting: QuerySet[Lead] = Lead.objects.filter(
+        board_id=board.pk, stage=stage, archived_at__isnull=True
+    ).filter(awaiting_verdict())
     count = waiting.count()
     rows = list(
         waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))

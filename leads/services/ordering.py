@@ -18,7 +18,9 @@ from ..ranks import RankError, ranks_between
 
 def _stage_order(stage: Stage, exclude: list[int]) -> QuerySet[Lead]:
     return (
-        Lead.objects.filter(board_id=stage.board_id, stage=stage)
+        # Archived cards are not on the board: the indexes a browser sends skip them
+        # (each keeps its rank for its restore; a tie is ordered by id).
+        Lead.objects.filter(board_id=stage.board_id, stage=stage, archived_at__isnull=True)
         .exclude(pk__in=exclude)
         .order_by("position", "id")
     )
@@ -73,3 +75,15 @@ def ranks_on_top(stage: Stage, count: int, *, exclude: list[int]) -> list[str]:
     together land on top in the order of these ranks."""
     top = _stage_order(stage, exclude).values_list("position", flat=True).first()
     return _between(None, top, count)
+
+
+def ranks_at(stage: Stage, index: int | None, count: int, *, exclude: list[int]) -> list[str]:
+    """``count`` increasing ranks that put cards moving in together at ``index`` of
+    the stage (``None`` or 0: on top; past the end: at the bottom)."""
+    if not index or index <= 0:
+        return ranks_on_top(stage, count, exclude=exclude)
+    ordered = _stage_order(stage, exclude).values_list("position", flat=True)
+    neighbours = list(ordered[index - 1 : index + 1])
+    if not neighbours:
+        return _between(ordered.order_by("-position", "-id").first(), None, count)
+    return _between(neighbours[0], neighbours[1] if len(neighbours) == 2 else None, count)
