@@ -32,7 +32,7 @@ export function travelsOf(effects, { me, before, ownSeqs, replay = false, labels
     if (replay && !labels) label = null;
     if (effect.kind === 'moved' || effect.kind === 'reordered') {
       travels.push({ lead: effect.lead, to: effect.to, label });
-    } else if (effect.kind === 'batch' || effect.kind === 'undo-batch' || effect.kind === 'stage-deleted') {
+    } else if (effect.kind === 'batch' || effect.kind === 'undo-batch' || effect.kind === 'bulk-moved' || effect.kind === 'stage-deleted') {
       let labelled = false;
       for (const m of event.moves || []) {
         const first = !labelled && before.has(m.lead);

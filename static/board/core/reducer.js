@@ -247,6 +247,27 @@ function addFigures(d, stageId, campaignId, count, value) {
   }
 }
 
+/** A lead leaves the board (archived, erased): its card, its figures, its place in the lane. */
+function cardLeaves(d, leadId, stageId, event, result) {
+  const known = d.leads[leadId];
+  if (known) {
+    // A loaded card passed the filters: it is in the figures.
+    addFigures(d, known.stage, known.campaign, -1, -known.value);
+    shiftOverdue(d, known, known.stage, null, event);
+    removeFromColumn(d, known.stage, leadId);
+    delete d.leads[leadId];
+  } else {
+    const stage = d.stages[stageId];
+    // Past a column's loaded page, it may be in the figures: the server's count says.
+    if (!stage || stage.next != null) result.refetch = true;
+  }
+  const lane = d.handoff;
+  if (lane) {
+    if (lane.cards[leadId]) laneRemove(d, leadId);
+    else if (stageId === lane.stage && lane.count > lane.ids.length) result.refetch = true;
+  }
+}
+
 function removeFromColumn(d, stageId, leadId) {
   const stage = d.stages[stageId];
   if (!stage || !stage.ids.includes(leadId)) return;
@@ -387,7 +408,7 @@ function laneCard(d, card, event, fromStage, result) {
   let was;
   if (inLane) was = true;
   else if (newest) was = newest.version === card.version ? now : counts(newest); // equal: the data has it
-  else if (event.type === 'lead.created') was = false;
+  else if (event.type === 'lead.created' || event.type === 'lead.restored') was = false;
   else if (fromStage != null) was = fromStage === lane.stage && counts({ ...card, stage: fromStage });
   else if (lane.count <= lane.ids.length) was = false; // the lane is whole and did not have it
   else was = null;
@@ -400,7 +421,11 @@ function applyToLane(d, event, result) {
   switch (event.type) {
     case 'lead.created':
     case 'lead.updated':
+    case 'lead.restored':
       if (event.lead) laneCard(d, event.lead, event, null, result);
+      break;
+    case 'leads.updated':
+      for (const card of event.leads || []) laneCard(d, card, { ...event, type: 'lead.updated' }, null, result);
       break;
     case 'lead.moved':
       if (event.lead) {
@@ -506,7 +531,43 @@ const HANDLERS = {
       }
       placeCard(d, card);
     }
-    result.effects.push({ kind: 'undo-batch', count: moves.length, event });
+    // A bulk move of selected cards has its own effect; an undo of a batch says "undid".
+    const kind = event.source === 'bulk' ? 'bulk-moved' : 'undo-batch';
+    result.effects.push({ kind, count: moves.length, to: moves.length ? moves[0].to_stage : null, reason: event.reason || '', event });
+  },
+
+  'leads.updated'(d, event, result) {
+    // A bulk assign or campaign: each card as 'lead.updated' takes it, one effect.
+    const cards = event.leads || [];
+    const each = { ...result, effects: [] };
+    for (const card of cards) HANDLERS['lead.updated'](d, { ...event, type: 'lead.updated', lead: card }, each);
+    if (each.refetch) result.refetch = true;
+    result.effects.push({ kind: 'bulk-updated', count: cards.length, fields: event.fields || [], event });
+  },
+
+  'lead.archived'(d, event, result) {
+    const name = (d.leads[event.lead] || {}).name ?? null;
+    cardLeaves(d, event.lead, event.stage, event, result);
+    result.effects.push({ kind: 'archived', lead: event.lead, name, event });
+  },
+
+  'lead.restored'(d, event, result) {
+    // Back where it stood: as a created card, at its kept rank.
+    const card = event.lead;
+    if (!card || alreadyHas(d, card.id, card.version)) return;
+    if (cardMatches(card, d.filters, d.people)) {
+      addFigures(d, card.stage, card.campaign, 1, card.value);
+      shiftOverdue(d, null, null, card, event);
+    }
+    const shown = placeCard(d, card);
+    touch(d, card.id, event, null, card.stage);
+    result.effects.push({ kind: 'restored', lead: card.id, name: card.name, to: card.stage, shown, event });
+  },
+
+  'lead.erased'(d, event, result) {
+    // Off the board already when it was archived; else it leaves now.
+    if (!event.archived) cardLeaves(d, event.lead, event.stage, event, result);
+    result.effects.push({ kind: 'erased', lead: event.lead, event });
   },
 
   'lead.updated'(d, event, result) {

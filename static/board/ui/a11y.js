@@ -21,6 +21,16 @@ export function describeEffect(effect, { stageName, campaignName, me }) {
       return `New lead ${effect.name} in ${stageName(effect.to)} by ${by}`;
     case 'batch':
       return `${effect.count} ${campaignName(effect.campaign)} ${effect.count === 1 ? 'lead' : 'leads'} moved from ${stageName(effect.from)} to ${stageName(effect.to)} by ${by}`;
+    case 'bulk-moved':
+      return `${effect.count} ${effect.count === 1 ? 'lead' : 'leads'} moved to ${stageName(effect.to)} by ${by}${effect.reason ? ` (${effect.reason})` : ''}`;
+    case 'bulk-updated':
+      return `${by === 'you' ? 'You' : capitalize(by)} changed the ${effect.fields.join(', ')} of ${effect.count} ${effect.count === 1 ? 'lead' : 'leads'}`;
+    case 'archived':
+      return `${by === 'you' ? 'You' : capitalize(by)} archived ${effect.name || 'a lead'}`;
+    case 'restored':
+      return `${by === 'you' ? 'You' : capitalize(by)} restored ${effect.name} to ${stageName(effect.to)}`;
+    case 'erased':
+      return `${by === 'you' ? 'You' : capitalize(by)} erased a lead for good`;
     case 'undo-batch':
       return `${by === 'you' ? 'You' : by} undid a move of ${effect.count} ${effect.count === 1 ? 'lead' : 'leads'}`;
     case 'feedback': {
