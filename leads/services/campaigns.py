@@ -261,7 +261,9 @@ def campaign_move(
     if from_stage.pk == to_stage.pk:
         raise InvalidInput("From and to are the same stage.", field="to_stage")
 
-    in_stage = Lead.objects.filter(board_id=board_id, campaign=campaign, stage=from_stage)
+    in_stage = Lead.objects.filter(
+        board_id=board_id, campaign=campaign, stage=from_stage, archived_at__isnull=True
+    )
     locked = list(in_stage.values_list("id", flat=True))
     leads_locked(locked)
     # Re-read under the locks: only the leads still in the stage move, and their

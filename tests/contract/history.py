@@ -79,7 +79,64 @@ class History:
         )
 
     def leads(self) -> list[Lead]:
-        return list(Lead.objects.filter(board=self.board).order_by("id"))
+        """The leads on the board (archived ones are not)."""
+        return list(Lead.objects.filter(board=self.board, archived_at__isnull=True).order_by("id"))
+
+    def bulk(self, body: dict[str, Any]) -> Any:
+        return self.client().post(f"/api/boards/{self.board.pk}/bulk/", body, format="json")
+
+    def bulk_move(self) -> None:
+        r = self.rng
+        leads = self.leads()
+        chosen = r.sample(leads, min(len(leads), r.randint(1, 6)))
+        to_stage = r.choice(self.stages())
+        body: dict[str, Any] = {"leads": [lead.pk for lead in chosen], "action": "move"}
+        body |= {"to_stage": to_stage, "position": r.choice([None, 0, 1, 3])}
+        if r.random() < 0.5:
+            body["versions"] = {str(lead.pk): lead.version for lead in chosen}
+        if Stage.objects.get(pk=to_stage).kind == "lost":
+            body["reason"] = "No budget"
+        answer = self.bulk(body)
+        if answer.status_code == 400 and all(lead.stage_id == to_stage for lead in chosen):
+            return
+        assert answer.status_code == 200, answer.content
+        self.record("bulk_move", answer.json()["event"])
+
+    def bulk_update(self) -> None:
+        r = self.rng
+        leads = self.leads()
+        chosen = r.sample(leads, min(len(leads), r.randint(1, 6)))
+        body: dict[str, Any] = r.choice(
+            [
+                {"action": "assign", "owner": r.choice([None, self.owner.pk, self.sales.pk])},
+                {"action": "campaign", "campaign": r.choice([None, *self.campaigns()])},
+            ]
+        )
+        answer = self.bulk({**body, "leads": [lead.pk for lead in chosen]})
+        assert answer.status_code == 200, answer.content
+        self.record("bulk_update", answer.json()["event"])
+
+    def lead_archive(self) -> None:
+        # Not the upsert's leads: their writes would meet an archived lead (409).
+        leads = [lead for lead in self.leads() if not lead.external_id]
+        if not leads:
+            return
+        lead = self.rng.choice(leads)
+        answer = self.client().post(f"/api/leads/{lead.pk}/archive/")
+        assert answer.status_code == 200, answer.content
+        self.record("lead_archive", answer.json()["event"])
+
+    def lead_restore(self) -> None:
+        archived = list(
+            Lead.objects.filter(
+                board=self.board, archived_at__isnull=False, stage__removed_at__isnull=True
+            ).order_by("id")
+        )
+        if not archived:
+            return
+        answer = self.client().post(f"/api/leads/{self.rng.choice(archived).pk}/restore/")
+        assert answer.status_code == 200, answer.content
+        self.record("lead_restore", answer.json()["event"])
 
     def campaigns(self) -> list[int]:
         return list(self.board.campaigns.order_by("id").values_list("id", flat=True))
@@ -176,7 +233,7 @@ class History:
     def campaign_move(self) -> None:
         r = self.rng
         pairs = list(
-            Lead.objects.filter(board=self.board, campaign__isnull=False)
+            Lead.objects.filter(board=self.board, campaign__isnull=False, archived_at__isnull=True)
             .values_list("campaign_id", "stage_id")
             .distinct()
         )
@@ -358,6 +415,10 @@ class History:
         ("stage_delete", 1),
         ("stage_restore", 1),
         ("board_update", 1),
+        ("bulk_move", 3),
+        ("bulk_update", 2),
+        ("lead_archive", 2),
+        ("lead_restore", 1),
     )
 
     # An owner setting the board up while the others work: stage writes among moves.
