@@ -35,6 +35,7 @@ import { createStages, maySetUpNow } from './panels/stages.js';
 import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
 import { createDrawer } from './panels/drawer.js';
+import { createBulk } from './panels/bulk.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -69,6 +70,12 @@ function composeBoard(config) {
       dropColumn: (stageId, index) => stages.reorder(stageId, index),
       stageMenu: (stageId, rect) => stages.openMenu(stageId, rect),
       needMore: (stageId) => follow.loadMore(stageId),
+      // Many at once (panels/bulk.js).
+      toggleSelect: (leadId) => bulk.toggle(leadId),
+      lassoSelect: (leadIds) => bulk.lasso(leadIds),
+      clearSelection: () => bulk.clear(),
+      dropSelection: (leadIds, to, index) => bulk.drop(leadIds, to, index),
+      cardMenu: (leadId, at) => bulk.cardMenu(leadId, at),
       select(leadId) {
         boardEl.focus({ preventScroll: true });
         keyboard.select(leadId, false);
@@ -135,6 +142,8 @@ function composeBoard(config) {
   // After the handoff lane: an Enter its form took does not open the drawer.
   const drawer = createDrawer(board, { setLead, selection: () => store.selection, moveLead: (leadId, to) => writes.moveLead(leadId, to, 0) });
   features.add(drawer);
+  const bulk = createBulk(board, { remember: writes.remember, follow });
+  features.add(bulk);
 
   const hook = installTestHook({
     view,

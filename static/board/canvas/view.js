@@ -13,6 +13,7 @@ import {
 } from './layout.js';
 import { ColumnView } from './column.js';
 import { COLORS, FONT_FAMILY, font } from './theme.js';
+import { rectFrom, lassoed } from '../core/selection.js';
 
 const MOVE_MS = 400;
 
@@ -27,7 +28,11 @@ const MOVE_MS = 400;
  *   openCard(leadId) (a plain click on a card), quickAdd(stageId, pageRect) (a header's "+"),
  *   tooltip(text | null, clientX, clientY),
  *   chipMenu(campaignId, stageId, {x, y, width}) (a click or right click on a chip; at
- *   its bottom left, page CSS pixels), chipTip(campaignId) -> text | null (hover)
+ *   its bottom left, page CSS pixels), chipTip(campaignId) -> text | null (hover),
+ *   many at once (optional): toggleSelect(leadId) (Shift/Ctrl/Cmd-click), lassoSelect(ids)
+ *   (Shift-drag on the background), clearSelection() (a plain click on the background),
+ *   dropSelection(ids, toStage, index) (a selected card dragged: the whole selection),
+ *   cardMenu(leadId, {x, y}) (right click on a card, page CSS pixels)
  * }
  */
 export function createView(container, hooks) {
@@ -56,6 +61,13 @@ export function createView(container, hooks) {
   let worldH = stage.height();
   let box = { top: 0, height: 0 };
   let selection = null;
+  // Many at once: the selected cards' rings, and the lasso being drawn.
+  let multi = new Set();
+  const multiRings = [];
+  const lassoRect = new Rect({ stroke: COLORS.focus, strokeWidth: 1.5, dash: [6, 4], fill: 'rgba(37,99,235,0.08)', visible: false, listening: false });
+  fxLayer.add(lassoRect);
+  let lasso = null; // {x0, y0} in world coordinates
+  let lassoEnded = false; // the click that ends a lasso selects nothing else
   let drag = null; // {kind, id, node, from, to, index, origin}
   let needMoreQueued = new Set();
   let exporting = null; // {width, height, whole}: render() lays out for an export, not the screen
@@ -135,7 +147,26 @@ export function createView(container, hooks) {
     return null;
   }
 
+  function drawMulti() {
+    let used = 0;
+    for (const id of multi) {
+      const r = cardRect(id);
+      if (!r) continue;
+      const top = Math.max(r.y, box.top);
+      const bottom = Math.min(r.y + r.height, box.top + box.height);
+      if (bottom - top < 8) continue;
+      if (!multiRings[used]) {
+        multiRings[used] = new Rect({ strokeWidth: 2, cornerRadius: 10, listening: false, fill: 'rgba(37,99,235,0.10)' });
+        fxLayer.add(multiRings[used]);
+      }
+      multiRings[used].setAttrs({ visible: true, stroke: COLORS.focus, x: r.x - 2, y: top - 2, width: r.width + 4, height: bottom - top + 4 });
+      used += 1;
+    }
+    for (let i = used; i < multiRings.length; i++) multiRings[i].visible(false);
+  }
+
   function drawFocus() {
+    drawMulti();
     const r = selection != null ? cardRect(selection) : null;
     if (!r) {
       focusRing.visible(false);
@@ -214,6 +245,11 @@ export function createView(container, hooks) {
   let panning = null;
   stage.on('mousedown touchstart', (e) => {
     const t = e.target;
+    if ((t === stage || t.hasName('pan-surface')) && e.evt && e.evt.shiftKey && hooks.lassoSelect) {
+      const w = pointerWorld();
+      if (w) lasso = { x0: w.x, y0: w.y };
+      return;
+    }
     if (t === stage || t.hasName('pan-surface')) {
       const p = stage.getPointerPosition();
       panning = { x: p ? p.x : 0, pan, moved: false };
@@ -221,6 +257,12 @@ export function createView(container, hooks) {
     }
   });
   window.addEventListener('mousemove', (e) => {
+    if (lasso) {
+      const w = clientToWorld(e.clientX, e.clientY);
+      lassoRect.setAttrs({ visible: true, ...rectFrom(lasso.x0, lasso.y0, w.x, w.y) });
+      fxLayer.batchDraw();
+      return;
+    }
     if (!panning) return;
     const c = container.getBoundingClientRect();
     const dx = e.clientX - c.left - panning.x;
@@ -229,7 +271,25 @@ export function createView(container, hooks) {
     stage.position({ x: pan, y: 0 });
     stage.batchDraw();
   });
-  window.addEventListener('mouseup', () => {
+  window.addEventListener('mouseup', (e) => {
+    if (lasso) {
+      const w = clientToWorld(e.clientX, e.clientY);
+      const area = rectFrom(lasso.x0, lasso.y0, w.x, w.y);
+      lasso = null;
+      lassoRect.visible(false);
+      fxLayer.batchDraw();
+      lassoEnded = true;
+      setTimeout(() => (lassoEnded = false), 0);
+      // The cards drawn in view (a column's scrolled-out cards are not lassoed).
+      const rects = new Map();
+      for (const view of columnViews.values()) {
+        for (const [id, r] of view.rects) {
+          if (r.y + r.height > box.top && r.y < box.top + box.height) rects.set(id, r);
+        }
+      }
+      if (area.width > 2 || area.height > 2) hooks.lassoSelect(lassoed(rects, area));
+      return;
+    }
     if (panning) {
       panning = null;
       container.style.cursor = '';
@@ -277,6 +337,11 @@ export function createView(container, hooks) {
       return;
     }
     const card = e.target.findAncestor('.card', true);
+    const modified = e.evt && (e.evt.shiftKey || e.evt.ctrlKey || e.evt.metaKey);
+    if (card && modified && hooks.toggleSelect) {
+      hooks.toggleSelect(card.getAttr('leadId'));
+      return;
+    }
     if (card) {
       hooks.select(card.getAttr('leadId'));
       // A plain click (a drag never ends in a click) opens the lead.
@@ -284,10 +349,20 @@ export function createView(container, hooks) {
       if (hooks.openCard && !evt.shiftKey && !evt.ctrlKey && !evt.metaKey) hooks.openCard(card.getAttr('leadId'));
       return;
     }
-    if (!panning || !panning.moved) hooks.select(null);
+    if (lassoEnded) return;
+    if (!panning || !panning.moved) {
+      hooks.select(null);
+      if (hooks.clearSelection) hooks.clearSelection();
+    }
   });
 
   stage.on('contextmenu', (e) => {
+    const card = e.target.findAncestor('.card', true);
+    if (card && hooks.cardMenu) {
+      e.evt.preventDefault();
+      hooks.cardMenu(card.getAttr('leadId'), { x: e.evt.clientX, y: e.evt.clientY });
+      return;
+    }
     const chip = e.target.findAncestor('.chip', true);
     if (!chip || !hooks.chipMenu) return;
     e.evt.preventDefault();
@@ -412,7 +487,9 @@ export function createView(container, hooks) {
         return;
       }
       view.nodes.delete(id);
-      drag = { kind: 'card', id, node, from: from.id, fromIndex: from.ids.indexOf(id), origin: abs, to: null, index: null };
+      // A selected card carries the whole selection.
+      const group = multi.has(id) && multi.size > 1 && hooks.dropSelection ? [...multi] : null;
+      drag = { kind: 'card', id, node, from: from.id, fromIndex: from.ids.indexOf(id), origin: abs, to: null, index: null, group };
     } else {
       const stageId = node.getAttr('stageId');
       const view = columnViews.get(stageId);
@@ -481,7 +558,7 @@ export function createView(container, hooks) {
     hooks.dragState(false);
     const moved =
       d.to != null &&
-      (d.kind === 'card' ? d.to !== d.from || (d.index != null && d.index !== d.fromIndex) : d.to !== d.from);
+      (d.kind === 'card' ? d.to !== d.from || (d.index != null && d.index !== d.fromIndex) || (d.group && d.to != null) : d.to !== d.from);
     if (!moved) {
       // Back to where it came from.
       new Konva.Tween({
@@ -500,7 +577,10 @@ export function createView(container, hooks) {
     }
     d.node.destroy();
     dragLayer.batchDraw();
-    if (d.kind === 'card') hooks.dropCard(d.id, d.from, d.to, d.index);
+    if (d.kind === 'card' && d.group) {
+      render();
+      hooks.dropSelection(d.group, d.to, d.index);
+    } else if (d.kind === 'card') hooks.dropCard(d.id, d.from, d.to, d.index);
     else {
       render();
       hooks.dropChip(d.id, d.from, d.to);
@@ -684,6 +764,12 @@ export function createView(container, hooks) {
     },
     select(leadId) {
       selection = leadId;
+      drawFocus();
+      fxLayer.batchDraw();
+    },
+    /** The cards selected together (a Set of lead ids), drawn highlighted. */
+    setMulti(ids) {
+      multi = new Set(ids);
       drawFocus();
       fxLayer.batchDraw();
     },

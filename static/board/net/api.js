@@ -127,6 +127,19 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     undo(body) {
       return call('POST', `${board}/undo/`, { body });
     },
+    /** Many leads at once: {leads, action: move|assign|campaign|lost, ...} -> {batch, seq, count, event}. */
+    bulk(body) {
+      return call('POST', `${board}/bulk/`, { body });
+    },
+    archiveLead(leadId) {
+      return call('POST', `/api/leads/${leadId}/archive/`, {});
+    },
+    eraseLead(leadId, confirm) {
+      return call('POST', `/api/leads/${leadId}/erase/`, { body: { confirm } });
+    },
+    lostReasons() {
+      return call('GET', `${board}/lost-reasons/`);
+    },
     transitions(leadId) {
       return call('GET', `/api/leads/${leadId}/transitions/`);
     },
