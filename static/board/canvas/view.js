@@ -245,7 +245,10 @@ export function createView(container, hooks) {
   let panning = null;
   stage.on('mousedown touchstart', (e) => {
     const t = e.target;
-    if ((t === stage || t.hasName('pan-surface')) && e.evt && e.evt.shiftKey && hooks.lassoSelect) {
+    // Shift held: a lasso from anywhere but a card, a chip or a header (the background,
+    // a column's body); without Shift the background pans.
+    const onThing = t !== stage && (t.findAncestor('.card', true) || t.findAncestor('.chip', true) || t.hasName('header-hit') || t.hasName('column-handle'));
+    if (e.evt && e.evt.shiftKey && hooks.lassoSelect && !onThing) {
       const w = pointerWorld();
       if (w) lasso = { x0: w.x, y0: w.y };
       return;

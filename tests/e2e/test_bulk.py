@@ -1,0 +1,132 @@
+"""Many cards at once in real Chromium with a real mouse: a Shift-drag lasso takes
+20 cards, dragging one of them moves them all (one bulk batch), the other browser
+sees them move, and one undo puts every card back where it stood."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import open_board
+from tests.server import Server
+
+
+def own_board(server: Server) -> tuple[int, dict[str, int], list[int]]:
+    """A board of marketing's with sales as an editor: 7 leads in New, 7 in MQL, 6 in Opportunity
+    (all drawn on one screen)."""
+    token = server.token()
+    status, board = server.api(
+        "POST",
+        "/api/boards/",
+        {"name": f"Bulk {uuid.uuid4().hex[:6]}", "template": "b2b"},
+        token=token,
+    )
+    assert status == 201, board
+    status, body = server.api(
+        "POST",
+        f"/api/boards/{board['id']}/members/",
+        {"username": "sales", "role": "editor", "team": "sales"},
+        token=token,
+    )
+    assert status in (200, 201), body
+    _, state = server.api("GET", f"/api/boards/{board['id']}/state/", token=token)
+    stages = {s["name"]: s["id"] for s in state["stages"]}
+    leads = []
+    for stage, n in (("New", 7), ("MQL", 7), ("Opportunity", 6)):
+        for i in range(n):
+            status, lead = server.api(
+                "POST",
+                "/api/leads/",
+                {"board": board["id"], "name": f"{stage} lead {i}", "stage": stages[stage]},
+                token=token,
+            )
+            assert status == 201, lead
+            leads.append(lead["id"])
+    return board["id"], stages, leads
+
+
+def columns(page: Page) -> dict[int, list[int]]:
+    return page.evaluate(
+        "() => Object.fromEntries(window.funnelboard.stageOrder()"
+        ".map((id) => [id, window.funnelboard.cardsIn(id)]))"
+    ) and {
+        int(k): v
+        for k, v in page.evaluate(
+            "() => Object.fromEntries(window.funnelboard.stageOrder()"
+            ".map((id) => [id, window.funnelboard.cardsIn(id)]))"
+        ).items()
+    }
+
+
+def rect(page: Page, lead: int) -> dict:
+    r = page.evaluate("(id) => window.funnelboard.cardRect(id)", lead)
+    assert r, f"card {lead} is not drawn"
+    return r
+
+
+def test_lasso_twenty_cards_move_them_undo_once(people: dict[str, Page], server: Server) -> None:
+    board, stages, leads = own_board(server)
+    marketing = open_board(people["marketing"], server.url, board)
+    sales = open_board(people["sales"], server.url, board)
+    before = columns(marketing)
+    chosen = ("New", "MQL", "Opportunity")
+    assert sorted(sum((before[stages[name]] for name in chosen), [])) == sorted(leads)
+
+    # The lasso: Shift held, from above the first New card to below the last Opportunity card.
+    first = rect(marketing, before[stages["New"]][0])
+    bottoms = [rect(marketing, before[stages[name]][-1]) for name in chosen]
+    last = rect(marketing, before[stages["Opportunity"]][-1])
+    last = {**last, "y": max(r["y"] for r in bottoms), "height": 0}
+    marketing.keyboard.down("Shift")
+    marketing.mouse.move(first["x"] - 6, first["y"] - 6)
+    marketing.mouse.down()
+    marketing.mouse.move(last["x"] + last["width"] / 2, last["y"] + 20, steps=12)
+    marketing.mouse.move(last["x"] + last["width"] + 4, last["y"] + last["height"] + 4, steps=6)
+    marketing.mouse.up()
+    marketing.keyboard.up("Shift")
+    bar = marketing.locator("#bulk-bar")
+    bar.wait_for(state="visible")
+    assert bar.locator("[data-count]").inner_text() == "20 selected"
+
+    # Drag one selected card to Won: the whole selection goes, in one batch.
+    grab = rect(marketing, before[stages["New"]][3])
+    target = marketing.evaluate("(id) => window.funnelboard.columnRect(id)", stages["Won"])
+    marketing.mouse.move(grab["x"] + grab["width"] / 2, grab["y"] + grab["height"] / 2)
+    marketing.mouse.down()
+    marketing.mouse.move(target["x"] + target["width"] / 2, target["y"] + 160, steps=20)
+    marketing.mouse.up()
+
+    def all_moved(page: Page) -> bool:
+        now = columns(page)
+        return sorted(now[stages["Won"]]) == sorted(leads) and not now[stages["New"]]
+
+    marketing.wait_for_function(
+        "([sql, n]) => window.funnelboard.cardsIn(sql).length === n",
+        arg=[stages["Won"], 20],
+        timeout=10000,
+    )
+    sales.wait_for_function(
+        "([sql, n]) => window.funnelboard.cardsIn(sql).length === n",
+        arg=[stages["Won"], 20],
+        timeout=10000,
+    )
+    assert all_moved(marketing) and all_moved(sales)
+    _, events = server.api("GET", f"/api/boards/{board}/events/?after=0", token=server.token())
+    events = (
+        events.get("events", events.get("results", events)) if isinstance(events, dict) else events
+    )
+    bulk = [e for e in events if e["type"] == "leads.moved" and e["source"] == "bulk"]
+    assert len(bulk) == 1 and len(bulk[0]["moves"]) == 20
+
+    # One undo puts every card back where it stood, in both browsers.
+    marketing.click("#undo")
+    for page in (marketing, sales):
+        page.wait_for_function(
+            "([sql]) => window.funnelboard.cardsIn(sql).length === 0",
+            arg=[stages["Won"]],
+            timeout=10000,
+        )
+        now = columns(page)
+        for name in chosen:
+            assert now[stages[name]] == before[stages[name]]
