@@ -17,7 +17,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, F, Value, When
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from leads.access import campaign_of_board, membership_for_write, stage_of_board
@@ -129,6 +130,24 @@ def lost_stage_of(board_id: int) -> int:
     return stage_id
 
 
+def ranks_write(ids: list[int], ranks: list[str], *, stage_id: int, now: Any) -> None:
+    """One UPDATE joined to a VALUES list of (id, rank): the leads' stage, rank,
+    version and entry date, on PostgreSQL and SQLite (3.33+) alike. The ORM's
+    ``Case(When(...))`` for a thousand ranks costs more to build than to run."""
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    rows = ", ".join(["(%s, %s)"] * len(ids))
+    params: list[Any] = [value for pair in zip(ids, ranks, strict=True) for value in pair]
+    sql = (
+        f"WITH moved (lead_id, rank) AS (VALUES {rows}) "
+        f"UPDATE {table} SET stage_id = %s, position = moved.rank, version = version + 1, "
+        f"stage_entered_at = %s, updated_at = %s "
+        f"FROM moved WHERE {table}.id = moved.lead_id"
+    )
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stage_id, moment, moment])
+
+
 @write_transaction
 def leads_bulk_move(
     *,
@@ -160,16 +179,11 @@ def leads_bulk_move(
     now = timezone.now()
     ranks = ranks_at(to_stage, position, len(moving), exclude=[lead.pk for lead in moving])
     for start in range(0, len(moving), CHUNK):
-        chunk = list(zip(moving[start : start + CHUNK], ranks[start : start + CHUNK], strict=True))
-        Lead.objects.filter(pk__in=[lead.pk for lead, _ in chunk]).update(
-            stage=to_stage,
-            position=Case(
-                *(When(pk=lead.pk, then=Value(rank)) for lead, rank in chunk),
-                output_field=CharField(),
-            ),
-            version=F("version") + 1,
-            stage_entered_at=now,
-            updated_at=now,
+        ranks_write(
+            [lead.pk for lead in moving[start : start + CHUNK]],
+            ranks[start : start + CHUNK],
+            stage_id=to_stage.pk,
+            now=now,
         )
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(

@@ -346,3 +346,17 @@ def test_erase_is_the_owners_and_blanks_the_person(api, board, editor, stages, c
         409,
     )
     assert lead.pk not in [c["id"] for s in state_of(api, board)["stages"] for c in s["leads"]]
+
+
+def test_a_bulk_move_stores_the_moment_and_ranks_each_card(api, board, stages, cards):
+    answer = bulk(
+        api, board, leads=[c.pk for c in cards[:3]], action="move", to_stage=stages.SQL.pk
+    )
+    moves = {m["lead"]: m for m in answer.json()["event"]["moves"]}
+    for lead in Lead.objects.filter(pk__in=moves):
+        assert lead.position == moves[lead.pk]["position"]
+        assert (
+            lead.stage_entered_at.isoformat().replace("+00:00", "Z")[:19]
+            == moves[lead.pk]["stage_entered_at"][:19]
+        )
+        assert lead.stage_entered_at == lead.updated_at
