@@ -126,10 +126,24 @@ class History:
         assert answer.status_code == 200, answer.content
         self.record("lead_archive", answer.json()["event"])
 
+    def lead_erase(self) -> None:
+        leads = [lead for lead in self.leads() if not lead.external_id]
+        if not leads:
+            return
+        lead = self.rng.choice(leads)
+        answer = self.client().post(
+            f"/api/leads/{lead.pk}/erase/", {"confirm": lead.name}, format="json"
+        )
+        assert answer.status_code == 200, answer.content
+        self.record("lead_erase", answer.json()["event"])
+
     def lead_restore(self) -> None:
         archived = list(
             Lead.objects.filter(
-                board=self.board, archived_at__isnull=False, stage__removed_at__isnull=True
+                board=self.board,
+                archived_at__isnull=False,
+                erased_at__isnull=True,
+                stage__removed_at__isnull=True,
             ).order_by("id")
         )
         if not archived:
@@ -419,6 +433,7 @@ class History:
         ("bulk_update", 2),
         ("lead_archive", 2),
         ("lead_restore", 1),
+        ("lead_erase", 1),
     )
 
     # An owner setting the board up while the others work: stage writes among moves.

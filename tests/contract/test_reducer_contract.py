@@ -214,7 +214,12 @@ def test_every_stored_event_fits_the_schema(board, owner, sales, webinar):
         "stages.reordered",
         "stage.deleted",
         "board.updated",
+        "leads.updated",
+        "lead.archived",
+        "lead.restored",
+        "lead.erased",
     }
+    assert any(e["type"] == "leads.moved" and e["source"] == "bulk" for e in events)
     for event in events:
         errors = [error.message for error in validator.iter_errors(event)]
         assert not errors, (event["type"], errors)

@@ -129,10 +129,11 @@ export function createBulk(board, { remember, follow }) {
   async function moveTo(stageId, index = 0) {
     const stage = board.state.stages[stageId];
     if (stage && stage.kind === 'lost') {
-      await loadReasons();
-      const reason = reasons && reasons.length ? reasons[0] : '';
-      if (!reasonSelect.value && !reason) return;
-      return send({ action: 'lost', reason: reasonSelect.value || reason }, (n) => `Marked ${count(n)} lost.`);
+      // Lost needs a reason, never a default: the bar's "Mark lost…" asks for it.
+      show();
+      board.toast(`Pick why they were lost in the bar ("Mark lost…") to move them to ${stage.name}.`);
+      reasonSelect.focus();
+      return null;
     }
     return send({ action: 'move', to_stage: stageId, position: index }, (n) => `Moved ${count(n)} to ${stageName(stageId)}.`);
   }
