@@ -1,8 +1,8 @@
 from django.urls import path
 
 from leads.api import bridge as api_bridge
-from leads.api import notes as api_notes
 from leads.api import life as api_life
+from leads.api import notes as api_notes
 from leads.api import people as api_people
 from leads.api import stages as api_stages
 from leads.api import views as api

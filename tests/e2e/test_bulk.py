@@ -47,16 +47,11 @@ def own_board(server: Server) -> tuple[int, dict[str, int], list[int]]:
 
 
 def columns(page: Page) -> dict[int, list[int]]:
-    return page.evaluate(
+    drawn = page.evaluate(
         "() => Object.fromEntries(window.funnelboard.stageOrder()"
         ".map((id) => [id, window.funnelboard.cardsIn(id)]))"
-    ) and {
-        int(k): v
-        for k, v in page.evaluate(
-            "() => Object.fromEntries(window.funnelboard.stageOrder()"
-            ".map((id) => [id, window.funnelboard.cardsIn(id)]))"
-        ).items()
-    }
+    )
+    return {int(stage): ids for stage, ids in drawn.items()}
 
 
 def rect(page: Page, lead: int) -> dict:
@@ -71,7 +66,7 @@ def test_lasso_twenty_cards_move_them_undo_once(people: dict[str, Page], server:
     sales = open_board(people["sales"], server.url, board)
     before = columns(marketing)
     chosen = ("New", "MQL", "Opportunity")
-    assert sorted(sum((before[stages[name]] for name in chosen), [])) == sorted(leads)
+    assert sorted(lead for name in chosen for lead in before[stages[name]]) == sorted(leads)
 
     # The lasso: Shift held, from above the first New card to below the last Opportunity card.
     first = rect(marketing, before[stages["New"]][0])
