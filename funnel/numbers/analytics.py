@@ -462,7 +462,7 @@ def lost_reasons_of(
             rows.append(row)
         rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
         by[dimension] = rows
-    return {"leads": int(len(frame)), "reasons": total, "by": by}
+    return {"leads": len(frame), "reasons": total, "by": by}
 
 
 def ranked_counts(reasons: pd.Series) -> list[dict[str, Any]]:

@@ -115,7 +115,8 @@ class LostReasonsForm(ReasonsForm):
     """The same rule as the rejection reasons, for why deals are lost."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="id_lost_%s", **kwargs)
+        kwargs.setdefault("auto_id", "id_lost_%s")
+        super().__init__(*args, **kwargs)
         self.fields["reasons"].label = "Lost reasons"
         self.fields["reasons"].help_text = "One per line, in the order the lost dialog shows them."
 

@@ -7,7 +7,7 @@ import pytest
 
 from leads.errors import InvalidInput
 from leads.models import BoardEvent, Lead, StageTransition
-from leads.services import campaign_move, lead_create, lead_move, transition_undo
+from leads.services import lead_create, lead_move, transition_undo
 from leads.services.feedback import lead_feedback_record
 from leads.services.imports import leads_import
 from leads.services.upsert import lead_upsert
@@ -114,25 +114,25 @@ CSV_HEAD = "Name,Email,Stage"
 class TestImport:
     def test_default_imported_and_reason_column(self, board, stages, owner):
         data = (
-            "Name,Email,Stage,Lost reason\n"
-            "A,a@x.io,Lost,Chose a competitor\n"
-            "B,b@x.io,Lost,\n"
-            "C,c@x.io,MQL,\n"
-        ).encode()
+            b"Name,Email,Stage,Lost reason\n"
+            b"A,a@x.io,Lost,Chose a competitor\n"
+            b"B,b@x.io,Lost,\n"
+            b"C,c@x.io,MQL,\n"
+        )
         result = leads_import(board_id=board.pk, actor=owner, data=data)
         assert result.errors == []
         reasons = {t.lead.name: t.reason for t in StageTransition.objects.filter(board=board)}
         assert reasons == {"A": "Chose a competitor", "B": "Imported", "C": ""}
 
     def test_unknown_reason_is_a_row_error(self, board, stages, owner):
-        data = "Name,Email,Stage,Reason\nA,a@x.io,Lost,Aliens\nB,b@x.io,Lost,\n".encode()
+        data = b"Name,Email,Stage,Reason\nA,a@x.io,Lost,Aliens\nB,b@x.io,Lost,\n"
         result = leads_import(board_id=board.pk, actor=owner, data=data)
         assert [(e["row"], e["field"]) for e in result.errors] == [(2, "reason")]
         assert Lead.objects.filter(board=board).count() == 0
 
     def test_update_into_lost(self, board, stages, owner):
         lead_create(board_id=board.pk, actor=owner, name="A", email="a@x.io")
-        data = "Name,Email,Stage,Reason\nA,a@x.io,Lost,Not a fit\n".encode()
+        data = b"Name,Email,Stage,Reason\nA,a@x.io,Lost,Not a fit\n"
         result = leads_import(board_id=board.pk, actor=owner, data=data)
         assert result.errors == []
         lead = Lead.objects.get(board=board, email="a@x.io")
