@@ -14,7 +14,7 @@ import { createTimeTravel } from './net/timetravel.js';
 import { createBoardCanvas } from './canvas/board.js';
 import { createToolbar } from './ui/toolbar.js';
 import { createToaster } from './ui/toast.js';
-import { createConfirm } from './ui/dialog.js';
+import { createCloseDialog, createConfirm } from './ui/dialog.js';
 import { createAnnouncer } from './ui/a11y.js';
 import { createKeyboard } from './ui/keyboard.js';
 import { createAddress } from './ui/address.js';
@@ -48,6 +48,7 @@ function composeBoard(config) {
   const api = createApi(boardId, { share });
   const toast = createToaster(page('toasts'));
   const confirm = createConfirm(page('confirm'));
+  const closeDeal = createCloseDialog(page('close-deal'));
   const announce = createAnnouncer(page('announcer'));
   const store = createStore(parseFilters(location.search));
   const features = createFeatures();
@@ -94,6 +95,7 @@ function composeBoard(config) {
   const figures = createFigures({ store, api, render, notify, ended: () => link.ended });
   const writes = createWrites({
     store, api, me, canEdit, view, render, toast, confirm, follow,
+    closeDeal, lostReasons: config.lost_reasons || [],
     showUndo: (enabled, label) => toolbar.setUndo(enabled, label),
   });
   const { setFilters, setLead } = createAddress({
@@ -115,7 +117,16 @@ function composeBoard(config) {
     onUndo: writes.undoLast,
     onZoom: (action) => (action === 'in' ? view.zoomIn() : action === 'out' ? view.zoomOut() : view.fit()),
   });
-  const keyboard = createKeyboard({ store, boardEl, statusEl: page('selection-status'), view, announce, writes, notify });
+  const shortcutsSheet = page('shortcuts');
+  const openShortcuts = () => {
+    if (!shortcutsSheet.open) shortcutsSheet.showModal();
+  };
+  shortcutsSheet.querySelector('[data-close]').addEventListener('click', () => shortcutsSheet.close());
+  const shortcutsButton = document.getElementById('shortcuts-button');
+  if (shortcutsButton) shortcutsButton.addEventListener('click', openShortcuts);
+  const keyboard = createKeyboard({
+    store, boardEl, statusEl: page('selection-status'), view, announce, writes, notify, shortcuts: openShortcuts,
+  });
   const link = createLink({ store, boardId, me, share, sync: follow.sync, toolbar, toast, notify });
   const travel = createTimeTravel({ store, follow, figures, render, notify });
   setInterval(render, 5 * 60_000); // days in stage move on

@@ -6,7 +6,7 @@ import { createView } from './view.js';
 import { createMeasurer } from './text.js';
 import { createFolds } from './folds.js';
 import { teamColor } from './theme.js';
-import { buildColumns, cardFor, defaultFolded } from '../core/model.js';
+import { buildColumns, cardFor, defaultFolded, returnedBySales } from '../core/model.js';
 import { filtersActive } from '../core/filters.js';
 import { aging } from '../core/format.js';
 
@@ -36,6 +36,7 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
       currency: state.board ? state.board.currency : undefined,
       aging: aging(card, stage, renderNow),
       accent: teamColor(stage ? stage.team : null),
+      returned: returnedBySales(card, stage),
       draggable: mayDrag() && !store.inFlight.has(id),
     };
   }
