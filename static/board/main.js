@@ -29,6 +29,7 @@ import { createExport } from './panels/export.js';
 import { createMeeting } from './panels/meeting.js';
 import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
+import { createLostReasons } from './panels/lost.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
@@ -135,7 +136,7 @@ function composeBoard(config) {
   const panel = createPanel(board);
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));
-  features.add(createHandoff(board), createQuality(board), createImporter(board));
+  features.add(createHandoff(board), createQuality(board), createLostReasons(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
   const stages = createStages(board, { remember: writes.remember });

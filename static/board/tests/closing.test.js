@@ -22,3 +22,18 @@ test('"Returned by sales": a rejected lead in an open marketing stage, nowhere e
   assert.equal(returnedBySales({ verdict: 'rejected' }, { kind: 'lost', team: 'marketing' }), false);
   assert.equal(returnedBySales({ verdict: 'rejected' }, undefined), false);
 });
+
+test('lost reasons: the whole board or a breakdown, with each reason\'s share', async () => {
+  const { lostView } = await import('../panels/lost.js');
+  const lost = {
+    leads: 4,
+    reasons: [{ reason: 'No budget', leads: 3 }, { reason: 'Bad timing', leads: 1 }],
+    by: { campaign: [{ key: 7, name: 'Webinar', leads: 3, reasons: [{ reason: 'No budget', leads: 3 }] }, { key: null, name: null, leads: 1, reasons: [{ reason: 'Bad timing', leads: 1 }] }] },
+  };
+  const total = lostView(lost);
+  assert.equal(total.groups[0].reasons[0].share, 0.75);
+  const byCampaign = lostView(lost, 'campaign');
+  assert.deepEqual(byCampaign.groups.map((g) => g.name), ['Webinar', 'No campaign']);
+  assert.deepEqual(lostView({ leads: 0, reasons: [], by: {} }).groups, []);
+  assert.deepEqual(lostView(null).groups, []);
+});
