@@ -9,6 +9,7 @@ import { teamColor } from './theme.js';
 import { buildColumns, cardFor, defaultFolded, returnedBySales } from '../core/model.js';
 import { filtersActive } from '../core/filters.js';
 import { aging } from '../core/format.js';
+import { addToTestHook } from '../ui/hook.js';
 
 /**
  * ``mayDrag()``: may cards be dragged now (edit rights, the live board);
@@ -40,6 +41,12 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
       draggable: mayDrag() && !store.inFlight.has(id),
     };
   }
+
+  // For the browser tests: the badges the card is drawn with.
+  addToTestHook('cardBadges', (id) => {
+    const info = cardInfo(Number(id));
+    return info && info.returned ? ['returned-badge'] : [];
+  });
 
   function render() {
     const { state } = store;
