@@ -456,9 +456,15 @@ def lost_reasons_of(
                 "leads": len(group),
                 "reasons": ranked_counts(group["reason"]),
             }
-            if dimension in names:
-                named = names[dimension]
-                row["name"] = named.get(key_value) if key_value is not None else None
+            # Channels are their own names; owners are named by the caller (people
+            # are no frame here): None until then.
+            named = names.get(dimension)
+            if key_value is None or dimension == "owner":
+                row["name"] = None
+            elif named is None:
+                row["name"] = str(key_value)
+            else:
+                row["name"] = named.get(key_value)
             rows.append(row)
         rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
         by[dimension] = rows

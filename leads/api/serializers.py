@@ -650,6 +650,7 @@ class TransitionOutput(serializers.ModelSerializer):
             "batch",
             "reverts",
             "note",
+            "reason",
         )
 
 

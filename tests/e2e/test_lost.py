@@ -33,8 +33,9 @@ def lost_board(server: Server) -> dict:
     stages = {s["name"]: s["id"] for s in board["stages"]}
     leads = {}
     for name, stage in (("Drag me", "Opportunity"), ("Keep me", "Opportunity"),
-                        ("Key me", "Opportunity"), ("Hand me", "SQL")):  # fmt: skip
-        body = {"board": board["id"], "name": name, "stage": stages[stage]}
+                        ("Key me", "Opportunity"), ("Hand me", "SQL"),
+                        ("Win me", "Opportunity")):  # fmt: skip
+        body = {"board": board["id"], "name": name, "stage": stages[stage], "value": 500}
         status, lead = server.api("POST", "/api/leads/", body, token=token)
         assert status == 201, lead
         leads[name] = lead["id"]
@@ -109,6 +110,26 @@ def test_escape_puts_the_card_back_and_writes_nothing(server, lost_board, pages)
     wait_card_in(page, lead, lost_board["stages"]["Opportunity"])
     assert stage_of(server, lead) == lost_board["stages"]["Opportunity"]
     assert len(transitions(server, lead)) == before
+
+
+def test_drag_to_won_confirms_the_value(server, lost_board, pages):
+    page = pages["manager"]
+    lead, won = lost_board["leads"]["Win me"], lost_board["stages"]["Won"]
+    drag(page, center(card_rect(page, lead)), lost_point(page, won))
+    dialog = page.locator("#close-deal")
+    expect(dialog).to_be_visible()
+    value = dialog.locator("[data-value]")
+    expect(value).to_have_value("500")
+    value.fill("750")
+    dialog.locator("[data-confirm]").click()
+    wait_card_in(page, lead, won)
+    body: dict = {}
+    for _ in range(20):
+        _, body = server.api("GET", f"/api/leads/{lead}/", token=server.token("manager"))
+        if float(body["value"]) == 750:
+            break
+        page.wait_for_timeout(200)
+    assert (body["stage"], float(body["value"])) == (won, 750)
 
 
 def test_keyboard_from_opportunity_to_lost_is_no_win(server, lost_board, pages):

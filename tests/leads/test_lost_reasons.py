@@ -10,6 +10,7 @@ from leads.models import BoardEvent, Lead, StageTransition
 from leads.services import lead_create, lead_move, transition_undo
 from leads.services.feedback import lead_feedback_record
 from leads.services.imports import leads_import
+from leads.services.stages import stage_create, stage_delete
 from leads.services.upsert import lead_upsert
 from tests.conftest import client_for
 
@@ -81,6 +82,7 @@ class TestMove:
         assert response.status_code == 200, response.json()
         entry = last_entry(lead)
         assert (entry.reason, entry.note) == ("No budget", "Q1 maybe")
+        assert response.json()["transition"]["reason"] == "No budget"
         assert response.json()["event"]["reason"] == "No budget"
         event = BoardEvent.objects.filter(board=board).order_by("-seq").first()
         assert event.payload["reason"] == "No budget"
@@ -154,6 +156,13 @@ class TestUpsertAndStageRemoval:
                 fields={"stage": "Lost", "reason": "Aliens"},
             )
         assert refused.value.field == "reason"
+
+    def test_stage_removal_into_lost_stores_the_system_reason(self, board, stages, owner):
+        made = stage_create(board_id=board.pk, actor=owner, name="Parked")
+        lead = lead_create(board_id=board.pk, actor=owner, name="P", stage_id=made.stage.pk)
+        stage_delete(stage_id=made.stage.pk, actor=owner, move_to=stages.Lost.pk)
+        lead.refresh_from_db()
+        assert (lead.stage_id, last_entry(lead).reason) == (stages.Lost.pk, "Imported")
 
 
 class TestUndo:

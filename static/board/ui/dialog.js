@@ -57,6 +57,7 @@ export function createCloseDialog(dialog) {
     rows.reason.hidden = !lost;
     rows.note.hidden = !lost;
     rows.value.hidden = lost;
+    select.required = lost; // a hidden required field would block Won's confirm
     select.replaceChildren(...reasons.map((label) => new Option(label, label)));
     note.value = '';
     value.value = amount == null ? '' : String(amount);

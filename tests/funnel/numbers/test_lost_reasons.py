@@ -92,7 +92,7 @@ def test_without_optional_columns():
     got = analytics.lost_reasons_of(stages, leads.drop(columns="owner_id"), moves, campaigns)
     assert got["reasons"] == [{"reason": "No reason", "leads": 3}]
     assert got["by"]["owner"] == [
-        {"key": None, "leads": 3, "reasons": [{"reason": "No reason", "leads": 3}]}
+        {"key": None, "name": None, "leads": 3, "reasons": [{"reason": "No reason", "leads": 3}]}
     ]
 
 
