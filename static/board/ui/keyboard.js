@@ -96,11 +96,6 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
       close(key.toLowerCase() === 'w' ? 'won' : 'lost');
       return;
     }
-    if (key === '?') {
-      e.preventDefault();
-      shortcuts();
-      return;
-    }
     if (key === 'Escape') {
       select(null);
     } else if (key === 'Enter') {
@@ -115,6 +110,14 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
   });
 
   document.addEventListener('keydown', (e) => {
+    // "?" anywhere that is not a text field or an open dialog: the shortcuts sheet.
+    if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      if (e.target.closest && e.target.closest('input, textarea, select, [contenteditable]')) return;
+      if (document.querySelector('dialog[open]')) return;
+      e.preventDefault();
+      shortcuts();
+      return;
+    }
     if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
       if (e.target.closest && e.target.closest('input, textarea, select, [contenteditable]')) return;
       if (document.querySelector('dialog[open]')) return;
