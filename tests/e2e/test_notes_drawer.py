@@ -17,18 +17,14 @@ from tests.server import Server
 
 def test_notes_live_in_two_drawers(browser: Browser, server: Server):
     token = server.token("marketing")
-    _, board = server.api(
-        "POST", "/api/boards/", {"name": f"Notes {uuid.uuid4().hex[:8]}"}, token=token
-    )
+    _, board = server.api("POST", "/api/boards/", {"name": f"Notes {uuid.uuid4().hex[:8]}"}, token=token)
     server.api(
         "POST",
         f"/api/boards/{board['id']}/members/",
         {"username": "sales", "role": "editor", "team": "sales"},
         token=token,
     )
-    _, lead = server.api(
-        "POST", "/api/leads/", {"board": board["id"], "name": "Ada Notes"}, token=token
-    )
+    _, lead = server.api("POST", "/api/leads/", {"board": board["id"], "name": "Ada Notes"}, token=token)
     contexts = [browser.new_context(viewport={"width": 1600, "height": 900}) for _ in range(2)]
     try:
         mine, theirs = (
@@ -45,9 +41,7 @@ def test_notes_live_in_two_drawers(browser: Browser, server: Server):
         mine.keyboard.press("Control+Enter")
         for page in (mine, theirs):
             note = page.locator("#drawer .note").first
-            expect(note.locator(".note-body")).to_have_text(
-                "Call back <b>Monday</b> @sales", timeout=10_000
-            )
+            expect(note.locator(".note-body")).to_have_text("Call back <b>Monday</b> @sales", timeout=10_000)
             expect(note.locator(".note-mention")).to_have_text("@sales")
             expect(note.locator("b")).to_have_count(0)  # text, never HTML
         expect(box).to_have_value("")
@@ -58,9 +52,7 @@ def test_notes_live_in_two_drawers(browser: Browser, server: Server):
         edit = mine.locator("#drawer textarea.note-edit")
         edit.fill("Call back Tuesday")
         mine.locator("#drawer .note .button.primary", has_text="Save").click()
-        expect(theirs.locator("#drawer .note-body").first).to_have_text(
-            "Call back Tuesday", timeout=10_000
-        )
+        expect(theirs.locator("#drawer .note-body").first).to_have_text("Call back Tuesday", timeout=10_000)
         expect(theirs.locator("#drawer .note-edited").first).to_be_visible()
 
         box.fill("Ask @zed about it")
