@@ -96,6 +96,25 @@ def handoff_stage[S](stages: Iterable[S]) -> S | None:
     )
 
 
+def recycle_stage[S](stages: Iterable[S]) -> S | None:
+    """Where a lead sales rejects goes back to ("Recycle"): the last marketing-owned
+    open stage before the handoff stage (``stages`` in position order), e.g. MQL.
+    None without a handoff or without a marketing stage before it."""
+    order = list(stages)
+    handoff = handoff_stage(order)
+    if handoff is None:
+        return None
+    before = order[: order.index(handoff)]
+    return next(
+        (
+            stage
+            for stage in reversed(before)
+            if _get(stage, "team") == StageTeam.MARKETING and _get(stage, "kind") == StageKind.OPEN
+        ),
+        None,
+    )
+
+
 def past_sla_since(sla_days: int, now: datetime) -> datetime:
     """A lead is past its stage's SLA when it has been there more whole days than
     ``sla_days``: it entered at or before this moment. The same rule as the card's

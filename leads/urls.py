@@ -61,6 +61,11 @@ urlpatterns += [
         name="api-rejection-reasons",
     ),
     path(
+        "boards/<int:board_id>/lost-reasons/",
+        api_bridge.LostReasonsApi.as_view(),
+        name="api-lost-reasons",
+    ),
+    path(
         "boards/<int:board_id>/lead-quality/",
         api_bridge.LeadQualityApi.as_view(),
         name="api-lead-quality",

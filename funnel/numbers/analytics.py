@@ -9,13 +9,15 @@ Semantics (ARCHITECTURE.md, "Funnel semantics"):
 - drop-off at S = leads that entered Lost straight from S;
 - time in stage: finished visits, median and p90 in days; leads still there are
   counted as ``current`` with their current age;
-- ``start``/``end`` select the cohort of leads created in ``[start, end)``.
+- ``start``/``end`` select the cohort of leads created in ``[start, end)``;
+- lost reasons: each lead that entered Lost counts once, with the reason of its latest
+  kept entry into a lost stage, per campaign, channel, stage left and owner.
 
 Frames:
 - ``stages``: id, name, position, kind (open | won | lost)
-- ``leads``: id, stage_id, campaign_id, created_at, value
+- ``leads``: id, stage_id, campaign_id, created_at, value, owner_id (optional)
 - ``transitions``: id, lead_id, from_stage_id, to_stage_id, at, undone (bool: the
-  transition was undone or is an undo)
+  transition was undone or is an undo), reason (optional: the lost reason)
 - ``campaigns``: id, name, channel, cost (NaN or None: cost missing), archived (optional)
 
 A campaign whose cost is missing (not entered yet, as after an import) has no
@@ -403,6 +405,80 @@ def handoff_quality(
     return tally.verdicts()
 
 
+LOST_BREAKDOWNS = ("campaign", "channel", "stage", "owner")
+
+
+def lost_reasons_of(
+    stages: pd.DataFrame, leads: pd.DataFrame, moves: pd.DataFrame, campaigns: pd.DataFrame
+) -> dict[str, Any]:
+    """Why deals are lost: each lead that entered a lost stage counts once, with the
+    reason of its latest kept entry (``moves``: the effective transitions, by lead
+    in time order). ``reasons``: leads per reason, most first; ``by``: the same per
+    campaign, channel, stage left and owner (``key`` None: none)."""
+    lost_ids = stages.loc[stages["kind"] == "lost", "id"]
+    entries = moves[moves["to_stage_id"].isin(lost_ids)]
+    latest = entries.drop_duplicates("lead_id", keep="last")
+    reasons = (
+        latest["reason"].astype(str)
+        if "reason" in latest.columns
+        else pd.Series("", index=latest.index, dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "lead_id": latest["lead_id"].to_numpy(),
+            "reason": reasons.replace("", "No reason").to_numpy(),
+            "stage": latest["from_stage_id"].to_numpy(),
+        }
+    )
+    info = leads.set_index("id")
+    frame["campaign"] = frame["lead_id"].map(info["campaign_id"])
+    frame["owner"] = (
+        frame["lead_id"].map(info["owner_id"]) if "owner_id" in info.columns else np.nan
+    )
+    channel_of = campaigns.set_index("id")["channel"] if len(campaigns) else pd.Series(dtype=object)
+    frame["channel"] = frame["campaign"].map(channel_of)
+    names = {
+        "campaign": campaigns.set_index("id")["name"]
+        if len(campaigns)
+        else pd.Series(dtype=object),
+        "stage": stages.set_index("id")["name"],
+    }
+    total = ranked_counts(frame["reason"])
+    by: dict[str, list[dict[str, Any]]] = {}
+    for dimension in LOST_BREAKDOWNS:
+        rows = []
+        for key, group in frame.groupby(frame[dimension], sort=False, dropna=False):
+            key_value = None if pd.isna(key) else key
+            if isinstance(key_value, float) and key_value.is_integer():
+                key_value = int(key_value)
+            row: dict[str, Any] = {
+                "key": key_value,
+                "leads": len(group),
+                "reasons": ranked_counts(group["reason"]),
+            }
+            # Channels are their own names; owners are named by the caller (people
+            # are no frame here): None until then.
+            named = names.get(dimension)
+            if key_value is None or dimension == "owner":
+                row["name"] = None
+            elif named is None:
+                row["name"] = str(key_value)
+            else:
+                row["name"] = named.get(key_value)
+            rows.append(row)
+        rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
+        by[dimension] = rows
+    return {"leads": len(frame), "reasons": total, "by": by}
+
+
+def ranked_counts(reasons: pd.Series) -> list[dict[str, Any]]:
+    counts = reasons.value_counts()
+    return [
+        {"reason": str(reason), "leads": int(count)}
+        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    ]
+
+
 def board_numbers(
     *,
     stages: pd.DataFrame,
@@ -427,6 +503,7 @@ def board_numbers(
     figures["cohorts"] = weekly_cohorts_of(stages, cohort_leads, moves, reach)
     figures["velocity"] = velocity_of(stages, moves)
     figures["handoff"] = handoff_quality(leads=cohort_leads, feedback=feedback)
+    figures["lost_reasons"] = lost_reasons_of(stages, cohort_leads, moves, campaigns)
     return figures
 
 
@@ -439,5 +516,6 @@ def empty_transitions() -> pd.DataFrame:
             "to_stage_id": pd.Series(dtype="int64"),
             "at": pd.Series(dtype="datetime64[ns, UTC]"),
             "undone": pd.Series(dtype="bool"),
+            "reason": pd.Series(dtype=object),
         }
     )

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from funnel.numbers import analytics
 from leads import selectors
 from leads.models import Board
+from leads.rules import display_name
 
 
 def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[str, Any]:
@@ -32,10 +34,19 @@ def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[
         end=query.get("end"),
         channel=query.get("channel"),
     )
+    owners_named(numbers["lost_reasons"]["by"]["owner"])
     numbers["seq"] = board.last_seq
     if as_of is not None:
         numbers["as_of"] = as_of
     return numbers
+
+
+def owners_named(rows: list[dict[str, Any]]) -> None:
+    """Give the lost reasons' owner rows their people's names (the analytics has ids)."""
+    users = get_user_model().objects.in_bulk([row["key"] for row in rows if row["key"]])
+    for row in rows:
+        user = users.get(row["key"]) if row["key"] else None
+        row["name"] = display_name(user) if user is not None else None
 
 
 def stage_conversions_for(board: Board, params: Any, as_of_text: str | None) -> dict[int, Any]:

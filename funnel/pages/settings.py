@@ -27,7 +27,7 @@ from leads.events import STORED_TYPES
 from leads.models import Board, Role
 from leads.rules import may_edit
 from leads.selectors import board_get
-from leads.services.reasons import rejection_reasons_set
+from leads.services.reasons import lost_reasons_set, rejection_reasons_set
 from leads.services.webhooks import webhook_create, webhook_delete, webhook_set_active
 from leads.validation import MAX_ID
 
@@ -111,16 +111,28 @@ def webhook_rows(request: HttpRequest, board: Board) -> list[dict[str, Any]]:
     return rows
 
 
+class LostReasonsForm(ReasonsForm):
+    """The same rule as the rejection reasons, for why deals are lost."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_lost_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].label = "Lost reasons"
+        self.fields["reasons"].help_text = "One per line, in the order the lost dialog shows them."
+
+
 def render_settings(
     request: HttpRequest,
     board: Board,
     *,
     webhook_form: WebhookForm | None = None,
     reasons_form: ReasonsForm | None = None,
+    lost_form: ReasonsForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     reasons = selectors.rejection_reasons_get(board_id=board.pk, user=request.user)
+    lost = selectors.lost_reasons_get(board_id=board.pk, user=request.user)
     manage = can_manage_webhooks(board)
     secret = request.session.pop(secret_key(board), None)
     context = {
@@ -133,6 +145,8 @@ def render_settings(
         "webhook_form": webhook_form or WebhookForm(),
         "reasons": reasons,
         "reasons_form": reasons_form or ReasonsForm(initial={"reasons": "\n".join(reasons)}),
+        "lost_reasons": lost,
+        "lost_form": lost_form or LostReasonsForm(initial={"reasons": "\n".join(lost)}),
         "error": error,
         "event_types": STORED_TYPES,
     }
@@ -173,6 +187,17 @@ def save_reasons(request: HttpRequest, board: Board, bound: dict[str, Any]) -> H
     return None
 
 
+def save_lost_reasons(
+    request: HttpRequest, board: Board, bound: dict[str, Any]
+) -> HttpResponse | None:
+    form = LostReasonsForm(request.POST)
+    if not form.is_valid():
+        return render_settings(request, board, lost_form=form, status=400)
+    lost_reasons_set(board_id=board.pk, actor=request.user, reasons=form.cleaned_data["reasons"])
+    messages.success(request, "Lost reasons saved.")
+    return None
+
+
 def add_webhook(request: HttpRequest, board: Board, bound: dict[str, Any]) -> HttpResponse | None:
     form = bound["webhook_form"] = WebhookForm(request.POST)
     if not form.is_valid():
@@ -205,12 +230,13 @@ def remove_webhook(
 
 ACTIONS: dict[str, Handler] = {
     "reasons": save_reasons,
+    "lost-reasons": save_lost_reasons,
     "webhook-create": add_webhook,
     "webhook-pause": switch_webhook(False),
     "webhook-resume": switch_webhook(True),
     "webhook-delete": remove_webhook,
 }
-ANCHORS: dict[str, str] = {"reasons": "reasons"}
+ANCHORS: dict[str, str] = {"reasons": "reasons", "lost-reasons": "lost-reasons"}
 for _section in SECTIONS:
     ACTIONS.update(_section.ACTIONS)
     ANCHORS.update(dict.fromkeys(_section.ACTIONS, _section.ANCHOR))

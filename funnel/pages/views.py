@@ -23,7 +23,7 @@ from leads.access import GUEST_NAME
 from leads.board_templates import DEFAULT_TEMPLATE
 from leads.errors import InvalidInput, NotFound, ServiceError
 from leads.events.payloads import board_summary
-from leads.models import Board
+from leads.models import Board, LostReason
 from leads.rules import display_name, may_edit, may_judge, may_set_up, page_rules
 from leads.selectors import board_get, board_templates_list, boards_with_role, demo_board_to_join
 from leads.services import board_create, board_demo_join, board_update
@@ -151,6 +151,8 @@ def board_config(board: Board, request: HttpRequest) -> dict:
             "may_set_up": may_set_up(board.my_role),  # type: ignore[attr-defined]
         },
         "rules": page_rules(),
+        # What the lost dialog offers before it has read the list afresh.
+        "lost_reasons": LostReason.labels_of(board.pk),
     }
 
 

@@ -25,7 +25,7 @@ from leads.integrations import csv_export as exporters
 from leads.integrations import csv_import as importers
 from leads.models import Webhook
 from leads.services.imports import leads_import, progress_to_board
-from leads.services.reasons import rejection_reasons_set
+from leads.services.reasons import lost_reasons_set, rejection_reasons_set
 from leads.services.upsert import lead_upsert
 from leads.services.webhooks import webhook_create, webhook_delete
 from leads.validation import ascii_integer, attributes_problem, data_problem
@@ -196,6 +196,12 @@ class LeadUpsertInput(serializers.Serializer):
     attributes = serializers.DictField(required=False, help_text=ATTRIBUTES_HELP)
     stage = StageOrCampaignField(required=False)
     campaign = StageOrCampaignField(required=False)
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text='Into a lost stage: one of the board\'s lost reasons (else "Imported").',
+    )
 
     def validate_attributes(self, value: Any) -> dict[str, Any]:
         problem = attributes_problem(value)
@@ -247,6 +253,23 @@ class RejectionReasonsApi(APIView):
         reasons = rejection_reasons_set(
             board_id=board.pk, actor=request.user, reasons=data["reasons"]
         )
+        return Response({"reasons": reasons})
+
+
+class LostReasonsApi(APIView):
+    """Why deals are lost: the list every entry into a lost stage picks from
+    (members read it; the owner replaces it). Same rules as the rejection reasons."""
+
+    @extend_schema(responses=RejectionReasonsInput)
+    def get(self, request: Request, board_id: int) -> Response:
+        reasons = selectors.lost_reasons_get(board_id=board_id, user=request.user)
+        return Response({"reasons": reasons})
+
+    @extend_schema(request=RejectionReasonsInput, responses=RejectionReasonsInput)
+    def put(self, request: Request, board_id: int) -> Response:
+        board = selectors.board_get(board_id=board_id, user=request.user)
+        data = validated(RejectionReasonsInput, request.data)
+        reasons = lost_reasons_set(board_id=board.pk, actor=request.user, reasons=data["reasons"])
         return Response({"reasons": reasons})
 
 

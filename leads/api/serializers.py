@@ -477,6 +477,13 @@ class CampaignUpdateOutput(CampaignOutput):
 class CampaignMoveInput(serializers.Serializer):
     from_stage = id_field()
     to_stage = id_field()
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Into a lost stage: one of the board's lost reasons, for the whole batch.",
+    )
 
 
 class CampaignMoveOutput(serializers.Serializer):
@@ -597,6 +604,20 @@ class LeadMoveInput(serializers.Serializer):
         allow_null=True,
         help_text="Place the card right before this lead of the stage (wins over position).",
     )
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Into a lost stage (required there): one of the board's lost reasons.",
+    )
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An optional note on the move (why, in words).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("after") is not None and attrs.get("before") is not None:
@@ -629,6 +650,7 @@ class TransitionOutput(serializers.ModelSerializer):
             "batch",
             "reverts",
             "note",
+            "reason",
         )
 
 
@@ -652,6 +674,13 @@ class FeedbackInput(serializers.Serializer):
     )
     useless_fields = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=100, required=False, default=list
+    )
+    then = serializers.ChoiceField(
+        ("stay", "recycle", "lost"),
+        required=False,
+        default="stay",
+        help_text='A rejection: "recycle" back to the last marketing stage before the handoff,'
+        ' "lost" with the rejection reason as the lost reason, or "stay" (default).',
     )
 
 

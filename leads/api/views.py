@@ -367,6 +367,7 @@ class CampaignMoveApi(APIView):
             from_stage_id=data["from_stage"],
             to_stage_id=data["to_stage"],
             actor=request.user,
+            reason=data["reason"],
         )
         return Response(CampaignMoveOutput(result).data)
 
@@ -443,6 +444,8 @@ class LeadMoveApi(APIView):
             version=data.get("version"),
             after=data.get("after"),
             before=data.get("before"),
+            reason=data["reason"],
+            note=data["note"],
             # A drag on the board comes with a session; a script with a token.
             source=TransitionSource.API
             if isinstance(request.auth, Token)
@@ -499,5 +502,9 @@ class LeadFeedbackApi(APIView):
         lead = selectors.lead_get(lead_id=lead_id, user=request.user)
         data = validated(FeedbackInput, request.data)
         result = lead_feedback_record(lead_id=lead.pk, actor=request.user, **data)
-        body = {**FeedbackOutput(result.feedback).data, "event": result.event}
+        body = {
+            **FeedbackOutput(result.feedback).data,
+            "event": result.event,
+            "moved": result.moved,
+        }
         return Response(body, status=status.HTTP_201_CREATED)

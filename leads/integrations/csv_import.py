@@ -47,6 +47,7 @@ FIELDS = (
     "value",
     "score",
     "created_at",
+    "reason",
 )
 IGNORE = "ignore"
 # Fields whose text names something (a lead, or a stage or campaign the import may create).
@@ -98,6 +99,11 @@ ALIASES: dict[str, tuple[str, int]] = {
     "value": ("value", 2),
     "deal value": ("value", 2),
     "score": ("score", 3),
+    # Why a lost deal was lost (a lost stage's entry needs one; else "Imported").
+    "reason": ("reason", 1),
+    "lost reason": ("reason", 2),
+    "closed lost reason": ("reason", 3),
+    "loss reason": ("reason", 2),
 }
 
 # Columns that tell which system wrote the file (only reported, the aliases do the work).

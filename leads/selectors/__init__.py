@@ -67,7 +67,15 @@ from .leads import (
     lead_transitions_list,
     leads_for_user,
 )
-from .quality import NO_REASON, TOP_REASONS, Tally, lead_quality_get, ranked, rejection_reasons_get
+from .quality import (
+    NO_REASON,
+    TOP_REASONS,
+    Tally,
+    lead_quality_get,
+    lost_reasons_get,
+    ranked,
+    rejection_reasons_get,
+)
 from .reading import one_snapshot
 from .state import (
     CAMPAIGN_FIELDS,
@@ -161,6 +169,7 @@ __all__ = [
     "lead_transitions_list",
     "leads_for_user",
     "leads_frame",
+    "lost_reasons_get",
     "one_snapshot",
     "person",
     "ranked",

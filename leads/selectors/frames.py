@@ -54,17 +54,24 @@ def campaigns_frame(board_id: int) -> pd.DataFrame:
 
 
 def leads_frame(board_id: int, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """The board's leads (after the board's filters): id, stage, campaign, created, value."""
+    """The board's leads (after the board's filters): id, stage, campaign, created,
+    value, owner."""
     leads = board_leads_filtered(board_id=board_id, filters=filters)
     frame = columns_frame(
-        leads.order_by().values_list("id", "stage_id", "campaign_id", "value"),
-        ["id", "stage_id", "campaign_id", "value"],
+        leads.order_by().values_list("id", "stage_id", "campaign_id", "value", "owner_id"),
+        ["id", "stage_id", "campaign_id", "value", "owner_id"],
         times={"created_at": f'"{Lead._meta.db_table}"."created_at"'},
     )
     frame = frame.astype(
-        {"id": "int64", "stage_id": "int64", "campaign_id": "float64", "value": "float64"}
+        {
+            "id": "int64",
+            "stage_id": "int64",
+            "campaign_id": "float64",
+            "value": "float64",
+            "owner_id": "float64",
+        }
     )
-    return frame[["id", "stage_id", "campaign_id", "created_at", "value"]]
+    return frame[["id", "stage_id", "campaign_id", "created_at", "value", "owner_id"]]
 
 
 def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
@@ -87,11 +94,13 @@ def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
             "to_stage_id": raw["to_stage_id"].astype("int64"),
             "at": raw["at"],
             "undone": undone.astype(bool),
+            # The lost reason of an entry into a lost stage; "" for any other move.
+            "reason": raw["reason"].astype(object).fillna("").astype(str),
         }
     )
 
 
-TRANSITION_COLUMNS = ["id", "lead_id", "from_stage_id", "to_stage_id", "reverts_id"]
+TRANSITION_COLUMNS = ["id", "lead_id", "from_stage_id", "to_stage_id", "reverts_id", "reason"]
 
 
 # Boards with at least this many transitions keep them in memory between requests.

@@ -17,6 +17,7 @@ from typing import Any
 from leads.models import (
     Campaign,
     LeadFeedback,
+    LostReason,
     RejectionReason,
     Verdict,
 )
@@ -80,6 +81,11 @@ def ranked(counter: Counter[str], key: str) -> list[dict[str, Any]]:
 def rejection_reasons_get(*, board_id: int, user: Any) -> list[str]:
     board = board_get(board_id=board_id, user=user)
     return RejectionReason.labels_of(board.pk)
+
+
+def lost_reasons_get(*, board_id: int, user: Any) -> list[str]:
+    board = board_get(board_id=board_id, user=user)
+    return LostReason.labels_of(board.pk)
 
 
 def lead_quality_get(

@@ -28,6 +28,7 @@ from ..events.schema import CampaignCreatedPayload, CampaignMovedPayload, Campai
 from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import day_problem, text_problem, visible
 from .ordering import ranks_on_top
+from .reasons import lost_reason_for
 from .tx import write_transaction
 
 # One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
@@ -244,11 +245,12 @@ def campaign_update(*, campaign_id: int, actor: Any, **fields: Any) -> CampaignU
 
 @write_transaction
 def campaign_move(
-    *, campaign_id: int, from_stage_id: int, to_stage_id: int, actor: Any
+    *, campaign_id: int, from_stage_id: int, to_stage_id: int, actor: Any, reason: str = ""
 ) -> CampaignMoveResult:
     """Move all of a campaign's leads in one stage to another: one batch, one event.
 
-    The moved cards keep their order and land on top of the target stage.
+    The moved cards keep their order and land on top of the target stage. Into a
+    lost stage, one lost ``reason`` for the whole batch (400 naming it otherwise).
     """
     try:
         campaign = Campaign.objects.get(pk=int(campaign_id))
@@ -260,6 +262,7 @@ def campaign_move(
     to_stage = stage_of_board(board_id, to_stage_id, field="to_stage", lock=True)
     if from_stage.pk == to_stage.pk:
         raise InvalidInput("From and to are the same stage.", field="to_stage")
+    lost_reason = lost_reason_for(board_id=board_id, stage=to_stage, reason=reason)
 
     in_stage = Lead.objects.filter(
         board_id=board_id, campaign=campaign, stage=from_stage, archived_at__isnull=True
@@ -296,6 +299,7 @@ def campaign_move(
             source=TransitionSource.CAMPAIGN,
             batch=batch,
             from_position=left[lead_id],
+            reason=lost_reason,
         )
         for lead_id in ids
     )
@@ -312,6 +316,7 @@ def campaign_move(
             to_stage=to_stage.pk,
             batch=batch,
             moves=[move_entry(lead, from_stage.pk) for lead in moved],
+            reason=lost_reason,
         ),
         actor=actor,
         membership=membership,

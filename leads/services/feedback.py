@@ -13,8 +13,17 @@ from leads.access import lead_for_write, membership_for_write
 from ..errors import InvalidInput, PermissionDenied
 from ..events import event_append
 from ..events.schema import LeadFeedbackPayload
-from ..models import Lead, LeadFeedback, RejectionReason, Verdict
-from ..rules import FEEDBACK_FIELDS, may_judge
+from ..models import (
+    Lead,
+    LeadFeedback,
+    RejectionReason,
+    Stage,
+    StageKind,
+    TransitionSource,
+    Verdict,
+)
+from ..rules import FEEDBACK_FIELDS, may_judge, recycle_stage
+from .leads import lead_move
 from .notifications import notify_verdict
 from .reasons import reason_listed
 from .tx import write_transaction
@@ -24,6 +33,7 @@ from .tx import write_transaction
 class FeedbackResult:
     feedback: LeadFeedback
     event: dict[str, Any]
+    moved: dict[str, Any] | None = None  # the lead.moved event when ``then`` moved it
 
 
 @write_transaction
@@ -35,7 +45,14 @@ def lead_feedback_record(
     reason: str = "",
     valuable_fields: list[str] | None = None,
     useless_fields: list[str] | None = None,
+    then: str = "stay",
 ) -> FeedbackResult:
+    """Record sales' verdict. A rejection may also say where the lead goes, in the
+    same transaction (a ``lead.moved`` after the ``lead.feedback``): ``then``
+    "recycle" back to the last marketing stage before the handoff (``rules.recycle_stage``),
+    "lost" into the lost stage with the rejection reason as its lost reason (kept as
+    given: the rejection lists are the board's word too, so it need not be a lost
+    reason), or "stay" (the default, as before)."""
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
     if membership is not None and not may_judge(membership.role, membership.team):
@@ -45,6 +62,10 @@ def lead_feedback_record(
         raise InvalidInput(f"Verdict must be one of {', '.join(Verdict.values)}.", field="verdict")
     if verdict == Verdict.REJECTED and not reason.strip():
         raise InvalidInput("A rejection needs a reason.", field="reason")
+    if then not in THEN:
+        raise InvalidInput(f"then is one of {', '.join(THEN)}.", field="then")
+    if then != "stay" and verdict != Verdict.REJECTED:
+        raise InvalidInput("Only a rejection sends the lead elsewhere.", field="then")
     reason = feedback_check(
         lead=lead,
         verdict=verdict,
@@ -76,7 +97,38 @@ def lead_feedback_record(
         at=feedback.at,
     )
     notify_verdict(lead=lead, actor=actor, verdict=feedback.verdict, reason=feedback.reason)
+    if then != "stay":
+        target = rejected_target(lead.board_id, then)
+        moved = lead_move(
+            lead_id=lead.pk,
+            to_stage_id=target.pk,
+            actor=actor,
+            source=TransitionSource.API,
+            note=f"Rejected: {feedback.reason}"[:500],
+            reason=feedback.reason,
+            system=True,
+        )
+        return FeedbackResult(feedback=feedback, event=event.message, moved=moved.event)
     return FeedbackResult(feedback=feedback, event=event.message)
+
+
+THEN = ("stay", "recycle", "lost")
+
+
+def rejected_target(board_id: int, then: str) -> Stage:
+    stages = list(Stage.objects.filter(board_id=board_id).order_by("position"))
+    if then == "recycle":
+        stage = recycle_stage(stages)
+        if stage is None:
+            raise InvalidInput(
+                "This board has no marketing stage before its handoff to recycle to.",
+                field="then",
+            )
+        return stage
+    lost = next((s for s in stages if s.kind == StageKind.LOST), None)
+    if lost is None:
+        raise InvalidInput("This board has no lost stage.", field="then")
+    return lost
 
 
 def feedback_check(

@@ -31,17 +31,20 @@ from django.utils import timezone
 from leads.access import membership_for_write
 from leads.integrations import csv_import as importers
 
+from ..errors import InvalidInput
 from ..events import encode, event_append, publish
 from ..events.schema import ImportPhase, ImportProgress, LeadsImportedPayload
 from ..models import (
     Campaign,
     Lead,
     Stage,
+    StageKind,
     StageTransition,
     TransitionSource,
 )
 from ..ranks import rank_between
 from ..validation import attributes_problem
+from .reasons import lost_reason_for
 from .stages import NAME_MAX, STAGES_MAX, import_place_check, stages_insert, stages_lock
 from .tx import write_transaction
 
@@ -99,6 +102,7 @@ class Planned:
     stage: int | str | None  # stage id, a name to create, or None (no change / first stage)
     campaign: int | str | None  # campaign id, a name to create, or None (no change)
     action: str = "create"
+    reason: str = ""  # the lost reason stored when the row's lead enters a lost stage
     changes: dict[str, Any] = field(default_factory=dict)
     current: dict[str, Any] = field(default_factory=dict)
 
@@ -220,10 +224,12 @@ def import_write(
 
     total = len(plan)
     done = 0
-    moves: list[tuple[int, int, int, str]] = []  # lead, from stage, to stage, rank left
+    moves: list[tuple[int, int, int, str, str]] = []  # lead, from, to, rank left, lost reason
     new_leads: list[Lead] = []
+    new_reasons: list[str] = []  # parallel to new_leads
     for item in plan:
         if item.action == "create":
+            new_reasons.append(item.reason)
             stage_id = stage_of(item.stage) or first_stage
             fields = {f: item.source[f] for f in (*PLAIN_FIELDS, "external_id") if f in item.source}
             created_at = item.source.get("created_at") or now
@@ -241,6 +247,7 @@ def import_write(
             )
     for start in range(0, len(new_leads), CHUNK):
         chunk = Lead.objects.bulk_create(new_leads[start : start + CHUNK])
+        reasons = new_reasons[start : start + CHUNK]
         StageTransition.objects.bulk_create(
             StageTransition(
                 board_id=board_id,
@@ -251,8 +258,9 @@ def import_write(
                 at=lead.created_at,
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
+                reason=reason,
             )
-            for lead in chunk
+            for lead, reason in zip(chunk, reasons, strict=True)
         )
         done += len(chunk)
         if progress:
@@ -268,7 +276,9 @@ def import_write(
             changes["campaign_id"] = campaign_of(item.campaign)
         to_stage = stage_of(item.stage)
         if to_stage is not None:
-            moves.append((item.lead_id, current["stage_id"], to_stage, current["position"]))
+            moves.append(
+                (item.lead_id, current["stage_id"], to_stage, current["position"], item.reason)
+            )
             changes |= {
                 "stage_id": to_stage,
                 "stage_entered_at": now,
@@ -293,8 +303,9 @@ def import_write(
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
                 from_position=left,
+                reason=reason,
             )
-            for lead_id, from_stage, to_stage, left in moves
+            for lead_id, from_stage, to_stage, left, reason in moves
         ),
         batch_size=CHUNK,
     )
@@ -456,6 +467,17 @@ def import_plan(
         return plan
 
     currents = leads_current(sorted(matched), lock=lock)
+    lost_stages = {
+        pk: stage
+        for pk, stage in Stage.objects.in_bulk(list(stage_by_name.values())).items()
+        if stage.kind == StageKind.LOST
+    }
+    for item in plan:
+        problem = row_reason(board_id, item, lost_stages, currents)
+        if problem:
+            result.errors.append({"row": item.row, "field": "reason", "message": problem})
+    if result.errors:
+        return plan
     for item in plan:
         if item.lead_id is None:
             result.created += 1
@@ -499,6 +521,33 @@ def import_plan(
             }
         )
     return plan
+
+
+def row_reason(
+    board_id: int,
+    item: Planned,
+    lost_stages: dict[int, Stage],
+    currents: dict[int, dict[str, Any]],
+) -> str | None:
+    """Set the lost reason a row stores when its lead enters a lost stage: the
+    row's ``reason`` column (one of the board's lost reasons), else "Imported"
+    (a file names no person to ask: ``lost_reason_for`` with ``system``). The
+    problem of a reason the board does not list, for the row's error."""
+    stage_id = item.stage if isinstance(item.stage, int) else None
+    if item.lead_id is None and stage_id is None:
+        return None  # the first stage: never a lost one
+    if stage_id is None or stage_id not in lost_stages:
+        return None
+    if item.lead_id is not None and currents[item.lead_id]["stage_id"] == stage_id:
+        return None  # already there: no entry, nothing stored
+    given = str(item.source.get("reason") or "")
+    try:
+        item.reason = lost_reason_for(
+            board_id=board_id, stage=lost_stages[stage_id], reason=given, system=not given
+        )
+    except InvalidInput as problem:
+        return problem.detail
+    return None
 
 
 def differs(name: str, old: Any, new: Any) -> bool:

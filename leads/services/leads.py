@@ -29,12 +29,14 @@ from ..models import (
     Lead,
     LeadChange,
     Stage,
+    StageKind,
     StageTransition,
     TransitionSource,
 )
 from ..validation import attributes_problem, name_problem
 from .notifications import notify_assigned
 from .ordering import rank_at, rank_next_to
+from .reasons import lost_reason_for
 from .tx import write_transaction
 
 # Fields a lead_update may change; the stage changes only through a move.
@@ -149,13 +151,18 @@ def lead_create(
     external_id: str = "",
     crm_id: str = "",
     transition_source: str = TransitionSource.CREATE,
+    reason: str = "",
 ) -> Lead:
+    """A new lead on top of ``stage_id`` (default the first stage). Created in a
+    lost stage, it stores ``reason`` (one of the board's lost reasons) or, given
+    none, the system's "Imported"."""
     membership = membership_for_write(board_id, actor)
     stage = stage_of_board(
         board_id, stage_id if stage_id is not None else first_stage(board_id).pk, lock=True
     )
     campaign = campaign_of_board(board_id, campaign_id) if campaign_id is not None else None
     check_fields({"name": name, "attributes": attributes, "score": score, "value": value})
+    lost_reason = lost_reason_for(board_id=board_id, stage=stage, reason=reason, system=not reason)
     now = timezone.now()
     lead = Lead.objects.create(
         board_id=board_id,
@@ -184,6 +191,7 @@ def lead_create(
         actor=actor,
         at=now,
         source=transition_source,
+        reason=lost_reason,
     )
     event_append(
         board_id=board_id,
@@ -269,8 +277,10 @@ def lead_move(
     note: str = "",
     after: int | None = None,
     before: int | None = None,
+    reason: str = "",
+    system: bool = False,
 ) -> MoveResult:
-    """Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top),
+    r"""Move a lead to a stage, at ``position`` (index in the stage, 0 = top; default top),
     or right ``after`` / ``before`` another lead of that stage (what a filtered board
     sees: its indexes skip hidden cards); if that lead has left the stage meanwhile,
     ``position`` decides.
@@ -278,6 +288,11 @@ def lead_move(
     A move inside the same stage reorders the card and writes no transition.
     Two moves of one lead with one ``version``: the first to update wins, the other
     gets 409 (the conditional update matches no row once the version moved on).
+
+    Entering a lost stage needs one of the board's lost ``reason``\s (400 naming
+    ``reason`` otherwise; ``leads.services.reasons.lost_reason_for``); ``system``
+    paths with no person to ask store "Imported" when given none, and keep a
+    reason given as it is (a rejection's reason, an undone transition's).
     """
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
@@ -294,6 +309,13 @@ def lead_move(
         raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
     if placed:
         neighbour_check(lead, to_stage, after=after, before=before, position=position)
+    lost_reason = ""
+    if changes_stage and system and reason.strip() and to_stage.kind == StageKind.LOST:
+        lost_reason = " ".join(reason.split())[:200]  # a system's reason, kept as given
+    elif changes_stage:
+        lost_reason = lost_reason_for(
+            board_id=lead.board_id, stage=to_stage, reason=reason, system=system
+        )
 
     now = timezone.now()
     rank = None
@@ -324,6 +346,7 @@ def lead_move(
             source=source,
             note=note,
             from_position=from_position,
+            reason=lost_reason,
         )
     event = event_append(
         board_id=lead.board_id,
@@ -334,6 +357,7 @@ def lead_move(
             transition=transition.pk if transition else None,
             source=TransitionSource(source),
             moves=[move_entry(lead, from_stage_id)],
+            reason=lost_reason,
         ),
         actor=actor,
         membership=membership,

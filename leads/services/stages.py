@@ -61,6 +61,7 @@ from ..models import Board, Lead, Stage, StageKind, StageTeam, StageTransition, 
 from ..rules import handoff_stage
 from ..validation import visible
 from .ordering import ranks_on_top
+from .reasons import lost_reason_for
 from .tx import write_transaction
 
 NAME_MAX = 100
@@ -556,6 +557,10 @@ def leads_move_out(
                 batch=batch,
                 from_position=left[pk],
                 note=f"Stage {stage.name} removed"[:500],
+                # Nobody was asked why: the system reason (leads.services.reasons).
+                reason=lost_reason_for(
+                    board_id=stage.board_id, stage=target, reason="", system=True
+                ),
             )
             for pk in ids
         ),

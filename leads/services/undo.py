@@ -34,7 +34,16 @@ from ..events.schema import (
     UndoneBatch,
     UndoneTransition,
 )
-from ..models import BoardEvent, Lead, Role, Stage, StageTransition, TransitionSource
+from ..models import (
+    IMPORTED_LOST_REASON,
+    BoardEvent,
+    Lead,
+    Role,
+    Stage,
+    StageKind,
+    StageTransition,
+    TransitionSource,
+)
 from ..ranks import rank_valid
 from .ordering import ranks_on_top
 from .stages import stage_restore, stage_restored_payload
@@ -127,6 +136,29 @@ def removed_since(transitions: list[StageTransition]) -> None:
         raise Conflict(f"{gone} was removed from the board since; this can no longer be undone.")
 
 
+def reasons_back(todo: list[StageTransition], targets: dict[int, Stage]) -> dict[int, str]:
+    """The lost reason each undo stores when it puts a lead back into a lost stage:
+    the reason of the entry into that stage that the undone move left (the lead
+    was lost for that reason and is again; nobody is asked twice). "Imported" when
+    no entry names one (a lead created there)."""
+    back: dict[int, str] = {}
+    for t in todo:
+        stage = targets[cast(int, t.from_stage_id)]
+        if stage.kind != StageKind.LOST:
+            continue
+        entry = (
+            StageTransition.objects.filter(
+                lead_id=t.lead_id, to_stage_id=stage.pk, id__lt=t.pk, reverted_by__isnull=True
+            )
+            .exclude(reason="")
+            .order_by("-id")
+            .values_list("reason", flat=True)
+            .first()
+        )
+        back[t.pk] = entry or IMPORTED_LOST_REASON
+    return back
+
+
 def take_back(
     *,
     board_id: int,
@@ -147,6 +179,7 @@ def take_back(
     left: dict[int, str] = {}  # lead -> the rank it leaves (in the stage it is taken from)
     for stage_id, group in by_target.items():
         left |= put_back(targets[stage_id], group, now)
+    reasons = reasons_back(todo, targets)
     reverses = StageTransition.objects.bulk_create(
         StageTransition(
             board_id=board_id,
@@ -159,6 +192,7 @@ def take_back(
             batch=batch,
             reverts=t,
             from_position=left[t.lead_id],
+            reason=reasons.get(t.pk, ""),
         )
         for t in todo
     )
@@ -230,6 +264,7 @@ def transition_undo(
             source=TransitionSource.UNDO,
             moves=moves,
             undoes=UndoneTransition(transition=todo[0].pk),
+            reason=reverses[0].reason,
         )
     else:
         assert new_batch is not None

@@ -72,6 +72,7 @@ def lead_upsert(
         raise InvalidInput("external_id is required.", field="external_id")
     upsert_lock(board_id, external_id)
     fields = dict(fields)
+    reason = str(fields.pop("reason", "") or "")
     stage_ref, campaign_ref = fields.pop("stage", None), fields.pop("campaign", None)
     stage_id = stage_by_ref(board_id, stage_ref) if stage_ref is not None else None
     campaign_id = campaign_by_ref(board_id, campaign_ref) if campaign_ref is not None else None
@@ -86,6 +87,7 @@ def lead_upsert(
             stage_id=stage_id,
             campaign_id=campaign_id,
             transition_source=TransitionSource.API,
+            reason=reason,
             **fields,
         )
         return UpsertResult(lead=lead, created=True, changed=[])
@@ -103,7 +105,16 @@ def lead_upsert(
     changed = sorted(changes)
     # The move first: it locks the target stage before the lead (the lock order).
     if stage_id is not None and stage_id != lead.stage_id:
-        lead_move(lead_id=lead.pk, to_stage_id=stage_id, actor=actor, source=TransitionSource.API)
+        # Into a lost stage: the reason given (one of the board's), else "Imported"
+        # (a system upserts; nobody to ask).
+        lead_move(
+            lead_id=lead.pk,
+            to_stage_id=stage_id,
+            actor=actor,
+            source=TransitionSource.API,
+            reason=reason,
+            system=not reason,
+        )
         changed.append("stage")
     if changes:
         lead_update(lead_id=lead.pk, actor=actor, **changes)

@@ -14,7 +14,7 @@ import { createTimeTravel } from './net/timetravel.js';
 import { createBoardCanvas } from './canvas/board.js';
 import { createToolbar } from './ui/toolbar.js';
 import { createToaster } from './ui/toast.js';
-import { createConfirm } from './ui/dialog.js';
+import { createCloseDialog, createConfirm } from './ui/dialog.js';
 import { createAnnouncer } from './ui/a11y.js';
 import { createKeyboard } from './ui/keyboard.js';
 import { createAddress } from './ui/address.js';
@@ -29,6 +29,7 @@ import { createExport } from './panels/export.js';
 import { createMeeting } from './panels/meeting.js';
 import { createHandoff } from './panels/handoff.js';
 import { createQuality } from './panels/quality.js';
+import { createLostReasons } from './panels/lost.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
@@ -49,6 +50,7 @@ function composeBoard(config) {
   const api = createApi(boardId, { share });
   const toast = createToaster(page('toasts'));
   const confirm = createConfirm(page('confirm'));
+  const closeDeal = createCloseDialog(page('close-deal'));
   const announce = createAnnouncer(page('announcer'));
   const store = createStore(parseFilters(location.search));
   const features = createFeatures();
@@ -101,6 +103,7 @@ function composeBoard(config) {
   const figures = createFigures({ store, api, render, notify, ended: () => link.ended });
   const writes = createWrites({
     store, api, me, canEdit, view, render, toast, confirm, follow,
+    closeDeal, lostReasons: config.lost_reasons || [],
     showUndo: (enabled, label) => toolbar.setUndo(enabled, label),
   });
   const { setFilters, setLead } = createAddress({
@@ -122,7 +125,16 @@ function composeBoard(config) {
     onUndo: writes.undoLast,
     onZoom: (action) => (action === 'in' ? view.zoomIn() : action === 'out' ? view.zoomOut() : view.fit()),
   });
-  const keyboard = createKeyboard({ store, boardEl, statusEl: page('selection-status'), view, announce, writes, notify });
+  const shortcutsSheet = page('shortcuts');
+  const openShortcuts = () => {
+    if (!shortcutsSheet.open) shortcutsSheet.showModal();
+  };
+  shortcutsSheet.querySelector('[data-close]').addEventListener('click', () => shortcutsSheet.close());
+  const shortcutsButton = document.getElementById('shortcuts-button');
+  if (shortcutsButton) shortcutsButton.addEventListener('click', openShortcuts);
+  const keyboard = createKeyboard({
+    store, boardEl, statusEl: page('selection-status'), view, announce, writes, notify, shortcuts: openShortcuts,
+  });
   const link = createLink({ store, boardId, me, share, sync: follow.sync, toolbar, toast, notify });
   const travel = createTimeTravel({ store, follow, figures, render, notify });
   setInterval(render, 5 * 60_000); // days in stage move on
@@ -131,7 +143,7 @@ function composeBoard(config) {
   const panel = createPanel(board);
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));
-  features.add(createHandoff(board), createQuality(board), createImporter(board));
+  features.add(createHandoff(board), createQuality(board), createLostReasons(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
   const stages = createStages(board, { remember: writes.remember });

@@ -18,7 +18,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
 from leads.api.views import BoardStateApi
-from leads.models import Board, BoardEvent, Lead, Stage, StageTransition, TransitionSource
+from leads.models import (
+    Board,
+    BoardEvent,
+    Lead,
+    Stage,
+    StageKind,
+    StageTransition,
+    TransitionSource,
+)
 from tests.conftest import client_for
 
 STATE_VIEW = BoardStateApi.as_view()
@@ -186,6 +194,9 @@ class History:
         assert answer.status_code == 200, answer.content
         self.record("lead_update")
 
+    def is_lost(self, stage_id: int) -> bool:
+        return Stage.objects.filter(pk=stage_id, kind=StageKind.LOST).exists()
+
     def lead_move(self) -> None:
         r = self.rng
         lead = r.choice(self.leads())
@@ -198,6 +209,8 @@ class History:
             body[r.choice(["after", "before"])] = r.choice(others)
         if r.random() < 0.5:
             body["version"] = lead.version
+        if self.is_lost(to_stage):  # every entry into Lost names a reason
+            body["reason"] = "No budget"
         answer = self.client().post(f"/api/leads/{lead.pk}/move/", body, format="json")
         if answer.status_code == 400 and lead.stage_id == to_stage and "position" not in body:
             return
@@ -256,6 +269,8 @@ class History:
         campaign, from_stage = r.choice(sorted(pairs))
         to_stage = r.choice([s for s in self.stages() if s != from_stage])
         body = {"from_stage": from_stage, "to_stage": to_stage}
+        if self.is_lost(to_stage):
+            body["reason"] = "Bad timing"
         answer = self.client().post(f"/api/campaigns/{campaign}/move/", body, format="json")
         assert answer.status_code == 200, answer.content
         self.record("campaign_move", answer.json()["event"])

@@ -48,7 +48,7 @@ def test_recap_counts_the_moves_of_the_meeting_and_the_figures_before_and_after(
     lead_move(lead_id=leads["a"].pk, to_stage_id=stages.MQL.pk, actor=editor)
     lead_move(lead_id=leads["b"].pk, to_stage_id=stages.MQL.pk, actor=owner)
     lead_move(lead_id=leads["a"].pk, to_stage_id=stages.SQL.pk, actor=editor)
-    lead_move(lead_id=leads["c"].pk, to_stage_id=stages.Lost.pk, actor=owner)
+    lead_move(lead_id=leads["c"].pk, to_stage_id=stages.Lost.pk, actor=owner, reason="No budget")
     mistake = lead_move(lead_id=leads["d"].pk, to_stage_id=stages.MQL.pk, actor=owner)
     transition_undo(board_id=board.pk, actor=owner, transition_id=mistake.transition.pk)
     lead_create(board_id=board.pk, actor=editor, name="f")  # added, not moved

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from leads.rules import FEEDBACK_FIELDS
+from leads.models import DEFAULT_LOST_REASONS
+from leads.rules import FEEDBACK_FIELDS, page_rules
 from tests.conftest import config_of
 
 
@@ -40,8 +41,12 @@ def test_board_page_tells_the_script_the_board_and_the_member(board, editor, cli
             "may_judge": True,
             "may_set_up": False,  # the stages are the owner's
         },
-        "rules": {"feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()]},
+        "rules": page_rules(),
+        "lost_reasons": list(DEFAULT_LOST_REASONS),
     }
+    assert config_of(response)["rules"]["feedback_fields"] == [
+        [name, label] for name, label in FEEDBACK_FIELDS.items()
+    ]
     html = response.content.decode()
     assert '<script type="module" src="/static/dist/board.js"></script>' in html
     assert "csrftoken" in response.cookies  # fetch() sends it back as X-CSRFToken

@@ -607,6 +607,7 @@ class TestLeadRead:
             "batch",
             "reverts",
             "note",
+            "reason",
         }
 
 

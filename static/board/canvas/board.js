@@ -6,9 +6,10 @@ import { createView } from './view.js';
 import { createMeasurer } from './text.js';
 import { createFolds } from './folds.js';
 import { teamColor } from './theme.js';
-import { buildColumns, cardFor, defaultFolded } from '../core/model.js';
+import { buildColumns, cardFor, defaultFolded, returnedBySales } from '../core/model.js';
 import { filtersActive } from '../core/filters.js';
 import { aging } from '../core/format.js';
+import { addToTestHook } from '../ui/hook.js';
 
 /**
  * ``mayDrag()``: may cards be dragged now (edit rights, the live board);
@@ -36,9 +37,16 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
       currency: state.board ? state.board.currency : undefined,
       aging: aging(card, stage, renderNow),
       accent: teamColor(stage ? stage.team : null),
+      returned: returnedBySales(card, stage),
       draggable: mayDrag() && !store.inFlight.has(id),
     };
   }
+
+  // For the browser tests: the badges the card is drawn with.
+  addToTestHook('cardBadges', (id) => {
+    const info = cardInfo(Number(id));
+    return info && info.returned ? ['returned-badge'] : [];
+  });
 
   function render() {
     const { state } = store;

@@ -27,7 +27,7 @@ function scoreColors(score) {
 /** A signature of what the card shows: the node is rebuilt only when it changes. */
 export function cardSignature(card, width, info) {
   const lane = info.lane ? (info.lane.canJudge ? 'judge' : 'wait') : '';
-  return [card.version, card.name, card.company, card.score, card.value, info.currency, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent, card.verdict, lane].join('|');
+  return [card.version, card.name, card.company, card.score, card.value, info.currency, width, info.ownerName, info.campaignColor, info.aging.days, info.aging.overdue, info.aging.sla, info.accent, card.verdict, info.returned ? 'returned' : '', lane].join('|');
 }
 
 const VERDICT_MARKS = { accepted: '✓', rejected: '✗' };
@@ -86,7 +86,17 @@ export function makeCardNode(card, width, info, measure) {
   group.add(text({ x: left, y: 12, text: ellipsize(card.name, nameW, (t) => measure(t, nameFont)), fontSize: NAME.size, fontStyle: String(NAME.weight), fill: COLORS.ink }));
   const bodyFont = font(BODY.size, BODY.weight);
   const company = card.company || card.email || '';
-  group.add(text({ x: left, y: 33, text: ellipsize(company, right - left, (t) => measure(t, bodyFont)), fontSize: BODY.size, fill: COLORS.muted }));
+  let badgeW = 0;
+  if (info.returned) {
+    // Marketing's cue that sales sent this lead back (core/model.js returnedBySales).
+    const label = 'Returned by sales';
+    const badgeFont = font(10.5, 600);
+    badgeW = measure(label, badgeFont) + 12;
+    group.add(new Rect({ x: right - badgeW, y: 31, width: badgeW, height: 17, cornerRadius: 8, fill: COLORS.scoreLow, name: 'returned-badge', listening: false }));
+    group.add(text({ x: right - badgeW, y: 34, width: badgeW, align: 'center', text: label, fontSize: 10.5, fontStyle: '600', fill: COLORS.scoreLowInk }));
+    badgeW += 6;
+  }
+  group.add(text({ x: left, y: 33, text: ellipsize(company, right - left - badgeW, (t) => measure(t, bodyFont)), fontSize: BODY.size, fill: COLORS.muted }));
 
   // Bottom row: value · owner ........ days (and the aging ring where the stage has an SLA)
   const y3 = 56;

@@ -195,6 +195,19 @@ export function stageOrderAfterDrop(order, stageId, index) {
   return [...rest.slice(0, at), stageId, ...rest.slice(at)];
 }
 
+/**
+ * "Returned by sales": the card's latest verdict is a rejection and it sits in an
+ * open marketing stage (recycled, or moved back by hand). The one rule for the badge.
+ */
+export function returnedBySales(card, stage) {
+  return Boolean(card && stage && card.verdict === 'rejected' && stage.team === 'marketing' && stage.kind === 'open');
+}
+
+/** The stages that close a deal (won, lost): reached only by a move of their own. */
+export function closingStages(state) {
+  return new Set(state.stageOrder.filter((id) => state.stages[id].kind !== 'open'));
+}
+
 /** Won and Lost start folded; anything the user unfolded or folded is kept. */
 export function defaultFolded(state) {
   return new Set(state.stageOrder.filter((id) => state.stages[id].kind !== 'open'));

@@ -121,6 +121,13 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     moveLead(leadId, body) {
       return call('POST', `/api/leads/${leadId}/move/`, { body });
     },
+    updateLead(leadId, body) {
+      return call('PATCH', `/api/leads/${leadId}/`, { body });
+    },
+    /** The board's lost reasons, as the owner last set them: {reasons}. */
+    lostReasons() {
+      return call('GET', `${board}/lost-reasons/`);
+    },
     moveCampaign(campaignId, body) {
       return call('POST', `/api/campaigns/${campaignId}/move/`, { body });
     },

@@ -16,9 +16,37 @@ const IN_THE_PAST = 'This is the board as it was then: go back to live (time bar
  * a member event can change), view, render, toast, confirm, follow (follow.js),
  * showUndo(enabled, label)}
  */
-export function createWrites({ store, api, me, canEdit, view, render, toast, confirm, follow, showUndo }) {
+export function createWrites({ store, api, me, canEdit, view, render, toast, confirm, closeDeal, lostReasons = [], follow, showUndo }) {
   const undoStack = createUndoStack();
   const name = (id) => stageName(store.state, id);
+  const kindOf = (id) => (store.state.stages[id] ? store.state.stages[id].kind : 'open');
+
+  /** The board's lost reasons, read afresh (the owner may have changed them). */
+  async function reasonsNow() {
+    try {
+      lostReasons = (await api.lostReasons()).reasons;
+    } catch {
+      /* the last list known */
+    }
+    return lostReasons;
+  }
+
+  /**
+   * What a move into a closing stage needs before it is written: into a lost stage
+   * a reason (and an optional note), into Won the value confirmed. null: cancelled
+   * (the card goes back, nothing is written); {} for any other stage.
+   */
+  async function closing(toStage, text, amount) {
+    const kind = kindOf(toStage);
+    if (kind === 'lost') {
+      const reasons = await reasonsNow();
+      return closeDeal({ kind, text, reasons, confirmLabel: `Move to ${name(toStage)}` });
+    }
+    if (kind === 'won') {
+      return closeDeal({ kind, text, amount, confirmLabel: `Move to ${name(toStage)}` });
+    }
+    return {};
+  }
 
   /** May this browser change the board now? If not, say why. */
   function mayWrite() {
@@ -39,9 +67,29 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
       toast('Still saving the last move of this card…');
       return;
     }
-    const card = cardFor(state, pending, leadId);
+    let card = cardFor(state, pending, leadId);
     if (!card) return;
     const from = card.stage;
+    let extra = {};
+    let value = null;
+    if (toStage !== from && kindOf(toStage) !== 'open') {
+      const kind = kindOf(toStage);
+      const text = kind === 'lost' ? `Why was ${card.name} lost?` : `${card.name} won: confirm the deal's value.`;
+      inFlight.add(leadId); // no second drag of this card while the dialog is open
+      let answer;
+      try {
+        answer = await closing(toStage, text, card.value);
+      } finally {
+        inFlight.delete(leadId);
+      }
+      if (answer == null) {
+        render(); // the card is drawn back where it was; nothing written
+        return;
+      }
+      if (kind === 'lost') extra = { reason: answer.reason, note: answer.note };
+      else if (answer.value !== '' && Number(answer.value) !== Number(card.value)) value = answer.value;
+      card = cardFor(store.state, pending, leadId) || card;
+    }
     const target = columnOf(store, toStage);
     const drawn = target ? target.ids : [];
     const lane = target ? target.lane : 0;
@@ -51,7 +99,7 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     pending.set(leadId, { card, from, to: toStage, position, awaitSeq: Infinity });
     render();
     try {
-      const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, ...neighbour, version: card.version });
+      const answer = await api.moveLead(leadId, { to_stage: toStage, position: index, ...neighbour, ...extra, version: card.version });
       store.ownSeqs.add(answer.seq);
       if (answer.transition) {
         undoStack.push({ transition: answer.transition.id, label: `${card.name} back to ${name(from)}` });
@@ -60,6 +108,11 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
       const p = pending.get(leadId);
       if (p) p.awaitSeq = answer.seq;
       follow.applyAnswer(answer.event);
+      if (value != null) {
+        api.updateLead(leadId, { value, version: answer.lead.version }).catch((error) => {
+          toast(`Moved, but the value was not saved: ${error.message}`, { kind: 'error' });
+        });
+      }
     } catch (error) {
       const before = view.snapshot([leadId]);
       pending.delete(leadId);
@@ -110,13 +163,19 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     const detail = filtersActive(store.filters)
       ? `Your filters show ${count(n)} of them; the move takes every ${campaign.name} lead in ${name(from)}. Undo with Ctrl+Z.`
       : 'You can undo it with Ctrl+Z.';
-    const ok = await confirm(`Move ${count(n)} ${campaign.name} ${n === 1 ? 'lead' : 'leads'} from ${name(from)} to ${name(to)}?`, {
-      confirmLabel: `Move to ${name(to)}`,
-      detail,
-    });
-    if (!ok) return;
+    const question = `Move ${count(n)} ${campaign.name} ${n === 1 ? 'lead' : 'leads'} from ${name(from)} to ${name(to)}?`;
+    let reason = '';
+    if (kindOf(to) === 'lost') {
+      // One reason for the whole batch.
+      const answer = await closing(to, `${question} Why were they lost?`, null);
+      if (answer == null) return;
+      reason = answer.reason;
+    } else {
+      const ok = await confirm(question, { confirmLabel: `Move to ${name(to)}`, detail });
+      if (!ok) return;
+    }
     try {
-      const answer = await api.moveCampaign(campaignId, { from_stage: from, to_stage: to });
+      const answer = await api.moveCampaign(campaignId, { from_stage: from, to_stage: to, ...(reason ? { reason } : {}) });
       if (!answer.moved) {
         toast(`No ${campaign.name} leads left in ${name(from)} to move.`);
         return;

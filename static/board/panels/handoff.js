@@ -46,11 +46,13 @@ export function feedbackFields(lead, fields, names = {}) {
 }
 
 /** What to POST: marks are {field: 'valuable' | 'useless' | ''}. */
-export function feedbackBody({ verdict, reason = '', marks = {} }) {
+export function feedbackBody({ verdict, reason = '', marks = {}, then = 'recycle' }) {
   const pick = (kind) => Object.keys(marks).filter((name) => marks[name] === kind);
   return {
     verdict,
     reason: verdict === 'rejected' ? reason : '',
+    // A rejected lead goes somewhere: back to marketing (the default) or to Lost.
+    then: verdict === 'rejected' ? then : 'stay',
     valuable_fields: pick('valuable'),
     useless_fields: pick('useless'),
   };
@@ -85,6 +87,11 @@ const FORM_HTML = `
   <div class="reason-row" data-reason-row hidden>
     <label for="handoff-reason">Reason for rejecting</label>
     <select id="handoff-reason" name="reason" data-reason><option value="">Choose a reason…</option></select>
+    <fieldset class="then-choice">
+      <legend>Then the lead goes</legend>
+      <label><input type="radio" name="then" value="recycle" checked> <span>Recycle: back to marketing</span></label>
+      <label><input type="radio" name="then" value="lost"> <span>Lost, with this reason</span></label>
+    </fieldset>
   </div>
   <fieldset class="field-marks">
     <legend>What did marketing's data tell you? <span class="muted">(optional)</span></legend>
@@ -313,8 +320,11 @@ export function createHandoff(board) {
     submit.disabled = true;
     hideError();
     try {
-      const answer = await request('POST', `/api/leads/${lead}/feedback/`, { json: feedbackBody({ verdict, reason, marks: marks() }) });
+      const thenChoice = dialog.querySelector('input[name=then]:checked');
+      const then = thenChoice ? thenChoice.value : 'recycle';
+      const answer = await request('POST', `/api/leads/${lead}/feedback/`, { json: feedbackBody({ verdict, reason, marks: marks(), then }) });
       board.applyAnswer(answer.event);
+      if (answer.moved) board.applyAnswer(answer.moved);
       close();
       board.toast(verdict === 'accepted' ? `Accepted ${card.name}.` : `Rejected ${card.name}: ${reason}.`);
     } catch (error) {

@@ -59,6 +59,14 @@ test('[ and ] go to the previous / next stage', () => {
   assert.equal(adjacentStage([1, 2, 3], 9, 1), null);
 });
 
+test('[ and ] never step into Won or Lost: those have their own keys', () => {
+  const closing = new Set([5, 6]); // 4 Opportunity, 5 Won, 6 Lost
+  assert.equal(adjacentStage([1, 4, 5, 6], 4, 1, closing), null);
+  assert.equal(adjacentStage([1, 4, 5, 6], 1, 1, closing), 4);
+  assert.equal(adjacentStage([1, 4, 5, 6], 6, -1, closing), 4); // back out of Lost: last open
+  assert.equal(adjacentStage([1, 4, 5, 6], 5, 1, closing), null);
+});
+
 test('undo stack: newest first, bounded, body by kind', () => {
   const stack = createUndoStack(2);
   stack.push({ transition: 1 });

@@ -90,9 +90,11 @@ test('handoff form: the lead fields worth judging, then the body to send', () =>
     ['value', '$40K'], ['campaign', 'Webinar'], ['external_id', 'hs-1'], ['Phone', '+1 555'], ['Industry', 'Math'],
   ]);
   assert.deepEqual(feedbackBody({ verdict: 'rejected', reason: 'No budget', marks: { title: 'valuable', Phone: 'useless', email: '' } }), {
-    verdict: 'rejected', reason: 'No budget', valuable_fields: ['title'], useless_fields: ['Phone'],
+    verdict: 'rejected', reason: 'No budget', then: 'recycle', valuable_fields: ['title'], useless_fields: ['Phone'],
   });
   assert.equal(feedbackBody({ verdict: 'accepted', reason: 'stale' }).reason, '');
+  assert.equal(feedbackBody({ verdict: 'accepted', then: 'lost' }).then, 'stay');
+  assert.equal(feedbackBody({ verdict: 'rejected', reason: 'Duplicate', then: 'lost' }).then, 'lost');
   assert.equal(feedbackProblem({ verdict: null }), 'Choose Accept or Reject.');
   assert.equal(feedbackProblem({ verdict: 'rejected', reason: '' }), 'Pick the reason for rejecting this lead.');
   assert.equal(feedbackProblem({ verdict: 'accepted', reason: '' }), null);

@@ -130,10 +130,15 @@ function locate(columns, leadId) {
 }
 
 /** The stage before (dir -1) or after (dir +1) ``stageId`` in funnel order, or null. */
-export function adjacentStage(stageOrder, stageId, dir) {
-  const i = stageOrder.indexOf(stageId);
+export function adjacentStage(stageOrder, stageId, dir, closing = new Set()) {
+  // [ and ] step through the open stages only: Won and Lost are reached by their
+  // own keys (W, L), never by stepping past the last open stage. From a closing
+  // stage, [ goes back to the last open stage.
+  const open = stageOrder.filter((id) => !closing.has(id));
+  if (closing.has(stageId)) return dir < 0 ? (open[open.length - 1] ?? null) : null;
+  const i = open.indexOf(stageId);
   if (i < 0) return null;
-  return stageOrder[i + dir] ?? null;
+  return open[i + dir] ?? null;
 }
 
 /** An aria-live region that says things one at a time, politely, without

@@ -1,13 +1,15 @@
 // The keyboard: a cursor over the cards (arrows, Home, End; the screen reader
-// hears the card), moving the selected card a stage on ([ ] or Shift+arrows),
-// zoom keys, and Ctrl+Z anywhere on the page that is not a text field.
+// hears the card), moving the selected card an open stage on ([ ] or Shift+arrows),
+// straight to Won (W) or Lost (L, which asks why), zoom keys, ? for the shortcuts
+// sheet (templates/board.html lists every key), and Ctrl+Z anywhere on the page
+// that is not a text field.
 
-import { cardFor } from '../core/model.js';
+import { cardFor, closingStages } from '../core/model.js';
 import { columnOf } from '../core/store.js';
 import { describeCard, navigate, adjacentStage } from './a11y.js';
 
 /** parts: {store, boardEl, statusEl, view, announce, writes (writes.js), notify} */
-export function createKeyboard({ store, boardEl, statusEl, view, announce, writes, notify }) {
+export function createKeyboard({ store, boardEl, statusEl, view, announce, writes, notify, shortcuts = () => {} }) {
   function select(leadId, reveal) {
     store.selection = leadId;
     view.select(leadId);
@@ -40,13 +42,34 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
     }
     const card = cardFor(store.state, store.pending, selection);
     if (!card) return;
-    const to = adjacentStage(store.state.stageOrder, card.stage, step);
+    const to = adjacentStage(store.state.stageOrder, card.stage, step, closingStages(store.state));
     if (to == null) {
-      announce(`${card.name} is already in the ${step > 0 ? 'last' : 'first'} stage`);
+      announce(
+        step > 0
+          ? `${card.name} is in the last open stage: W moves it to Won, L to Lost`
+          : `${card.name} is already in the first stage`,
+      );
       return;
     }
+    moveTo(selection, to);
+  }
+
+  /** Move the selected card straight into the board's first stage of ``kind`` (won, lost). */
+  function close(kind) {
+    const { selection } = store;
+    if (selection == null) {
+      announce('Select a card first with the arrow keys');
+      return;
+    }
+    const card = cardFor(store.state, store.pending, selection);
+    if (!card) return;
+    const to = store.state.stageOrder.find((id) => store.state.stages[id].kind === kind);
+    if (to == null || to === card.stage) return;
+    moveTo(selection, to);
+  }
+
+  function moveTo(lead, to) {
     if (!writes.mayWrite()) return;
-    const lead = selection;
     writes.moveLead(lead, to, 0).then(() => {
       if (store.selection === lead) select(lead, true);
     });
@@ -68,6 +91,11 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
       if (next != null) select(next, true);
       return;
     }
+    if (!e.ctrlKey && !e.metaKey && !e.altKey && (key === 'w' || key === 'W' || key === 'l' || key === 'L')) {
+      e.preventDefault();
+      close(key.toLowerCase() === 'w' ? 'won' : 'lost');
+      return;
+    }
     if (key === 'Escape') {
       select(null);
     } else if (key === 'Enter') {
@@ -82,6 +110,14 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
   });
 
   document.addEventListener('keydown', (e) => {
+    // "?" anywhere that is not a text field or an open dialog: the shortcuts sheet.
+    if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      if (e.target.closest && e.target.closest('input, textarea, select, [contenteditable]')) return;
+      if (document.querySelector('dialog[open]')) return;
+      e.preventDefault();
+      shortcuts();
+      return;
+    }
     if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
       if (e.target.closest && e.target.closest('input, textarea, select, [contenteditable]')) return;
       if (document.querySelector('dialog[open]')) return;

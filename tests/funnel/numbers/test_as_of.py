@@ -78,7 +78,7 @@ def test_as_of_equals_the_board_as_it_stood(board, stages, owner, clock, seed):
             lead_id = rng.choice(leads)
             current = Lead.objects.get(pk=lead_id).stage_id
             target = rng.choice([s for s in stage_ids if s != current])
-            moved = lead_move(lead_id=lead_id, to_stage_id=target, actor=owner)
+            moved = lead_move(lead_id=lead_id, to_stage_id=target, actor=owner, reason="No budget")
             moves.append(moved.transition.pk)
         else:
             try:

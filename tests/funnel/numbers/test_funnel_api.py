@@ -23,7 +23,7 @@ def moved_board(board, stages, owner, campaign):
     ]
     lead_move(lead_id=leads[0].pk, to_stage_id=stages.SQL.pk, actor=owner)  # skips MQL
     lead_move(lead_id=leads[0].pk, to_stage_id=stages.Won.pk, actor=owner)
-    lead_move(lead_id=leads[1].pk, to_stage_id=stages.Lost.pk, actor=owner)
+    lead_move(lead_id=leads[1].pk, to_stage_id=stages.Lost.pk, actor=owner, reason="No budget")
     undone = lead_move(lead_id=leads[2].pk, to_stage_id=stages.MQL.pk, actor=owner)
     transition_undo(board_id=board.pk, actor=owner, transition_id=undone.transition.pk)
     campaign_move(
