@@ -28,7 +28,9 @@ from leads.selectors.cards import CARD_FIELDS, card_of_row, latest_verdict
 from ..errors import Conflict, InvalidInput
 from ..events import event_append
 from ..events.schema import LeadsMovedPayload, LeadsUpdatedPayload, Move
-from ..models import Lead, Stage, StageKind, StageTransition, TransitionSource
+from ..models import Lead, LeadChange, Stage, StageKind, StageTransition, TransitionSource
+from .leads import field_attr, json_safe
+from .notifications import notify_assigned_many
 from .ordering import ranks_at
 from .reasons import lost_reason_for
 from .tx import write_transaction
@@ -255,10 +257,31 @@ def leads_bulk_update(
         values["campaign"] = None if campaign is None else campaign_of_board(board_id, campaign)
     leads_checked(board_id, ids, given)
     now = timezone.now()
+    attrs = {field: field_attr(field) for field in values}
+    before = {
+        row["id"]: row
+        for start in range(0, len(ids), CHUNK)
+        for row in Lead.objects.filter(pk__in=ids[start : start + CHUNK]).values(
+            "id", *attrs.values()
+        )
+    }
     for start in range(0, len(ids), CHUNK):
         Lead.objects.filter(pk__in=ids[start : start + CHUNK]).update(
             **values, version=F("version") + 1, updated_at=now
         )
+    after = {field: json_safe(getattr(value, "pk", value)) for field, value in values.items()}
+    # Each lead's timeline shows the edit, with the value before it (as lead_update does).
+    LeadChange.objects.bulk_create(
+        LeadChange(lead_id=lead_id, actor=actor, at=now, changes=changed)
+        for lead_id in ids
+        if (
+            changed := {
+                field: [json_safe(before[lead_id][attr]), after[field]]
+                for field, attr in attrs.items()
+                if json_safe(before[lead_id][attr]) != after[field]
+            }
+        )
+    )
     order = {lead_id: index for index, lead_id in enumerate(ids)}
     rows = sorted(
         Lead.objects.filter(pk__in=ids)
@@ -276,4 +299,7 @@ def leads_bulk_update(
         membership=membership,
         at=now,
     )
+    if "owner" in values and values["owner"] is not None:
+        newly = [lead_id for lead_id in ids if before[lead_id]["owner_id"] != after["owner"]]
+        notify_assigned_many(board_id=board_id, lead_ids=newly, actor=actor)
     return BulkResult(batch=batch, seq=event.seq, count=len(ids), event=event.message)

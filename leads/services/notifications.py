@@ -148,6 +148,26 @@ def notify_assigned(*, lead: Lead, actor: Any) -> None:
     )
 
 
+def notify_assigned_many(*, board_id: int, lead_ids: list[int], actor: Any) -> None:
+    """A bulk assign: one notification for the new owner (linking to the first
+    lead), not one per lead."""
+    if not lead_ids:
+        return
+    if len(lead_ids) == 1:
+        notify_assigned(lead=Lead.objects.get(pk=lead_ids[0]), actor=actor)
+        return
+    first = Lead.objects.get(pk=lead_ids[0])
+    who = display_name(actor) if getattr(actor, "pk", None) else "Funnelboard"
+    notify(
+        user_ids=[first.owner_id],
+        board_id=board_id,
+        kind=NotificationKind.ASSIGNED,
+        text=f"{who} assigned {len(lead_ids)} leads to you",
+        lead=first,
+        actor=actor,
+    )
+
+
 def notify_verdict(*, lead: Lead, actor: Any, verdict: str, reason: str) -> None:
     """Sales' verdict: the board's marketing members and the lead's owner hear it."""
     marketing = BoardMembership.objects.filter(

@@ -152,7 +152,7 @@ function composeBoard(config) {
   features.add(createMembership({ me, store, render, toast, socket: link.socket, viewOnlyEl: page('board-view-only'), rightsChanged: () => writes.updateUndo() }));
   features.add(createBoardInfo(board), createEmptyState(board));
   // After the handoff lane: an Enter its form took does not open the drawer.
-  const drawer = createDrawer(board, { setLead, selection: () => store.selection, moveLead: (leadId, to) => writes.moveLead(leadId, to, 0) });
+  const drawer = createDrawer(board, { setLead, selection: () => store.selection, moveLead: (leadId, to) => writes.moveLead(leadId, to, 0), closing: writes.closing });
   features.add(drawer);
   const bulk = createBulk(board, { remember: writes.remember, follow });
   features.add(bulk);

@@ -360,3 +360,25 @@ def test_a_bulk_move_stores_the_moment_and_ranks_each_card(api, board, stages, c
             == moves[lead.pk]["stage_entered_at"][:19]
         )
         assert lead.stage_entered_at == lead.updated_at
+
+
+def test_a_bulk_assign_is_in_each_timeline_and_tells_the_new_owner_once(
+    api, board, owner, editor, stages, cards
+):
+    from leads.models import Notification
+
+    ids = [cards[0].pk, cards[1].pk, cards[2].pk]
+    answer = bulk(api, board, leads=ids, action="assign", owner=editor.pk)
+    assert answer.status_code == 200, answer.json()
+    changes = LeadChange.objects.filter(lead_id__in=ids).order_by("lead_id")
+    assert [c.changes for c in changes] == [{"owner": [None, editor.pk]}] * 3
+    assert {c.actor_id for c in changes} == {owner.pk}
+    (told,) = Notification.objects.filter(user=editor)
+    assert told.kind == "assigned" and "3 leads" in told.text and told.lead_id == ids[0]
+    # Assigning them again to the same person changes nothing: no edit, no news.
+    again = bulk(api, board, leads=ids, action="assign", owner=editor.pk)
+    assert again.status_code == 200
+    assert LeadChange.objects.filter(lead_id__in=ids).count() == 3
+    assert Notification.objects.filter(user=editor).count() == 1
+    timeline = api.get(f"/api/leads/{ids[0]}/timeline/").json()["items"]
+    assert any(item["kind"] == "edit" for item in timeline)

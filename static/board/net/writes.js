@@ -34,10 +34,12 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
   /**
    * What a move into a closing stage needs before it is written: into a lost stage
    * a reason (and an optional note), into Won the value confirmed. null: cancelled
-   * (the card goes back, nothing is written); {} for any other stage.
+   * (the card goes back, nothing is written); {} for any other stage. ``lead``: its
+   * name and value (or a ``question`` of the caller's own).
    */
-  async function closing(toStage, text, amount) {
+  async function closing(toStage, { name: leadName, value: amount, question = null }) {
     const kind = kindOf(toStage);
+    const text = question || (kind === 'lost' ? `Why was ${leadName} lost?` : `${leadName} won: confirm the deal's value.`);
     if (kind === 'lost') {
       const reasons = await reasonsNow();
       return closeDeal({ kind, text, reasons, confirmLabel: `Move to ${name(toStage)}` });
@@ -74,11 +76,10 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     let value = null;
     if (toStage !== from && kindOf(toStage) !== 'open') {
       const kind = kindOf(toStage);
-      const text = kind === 'lost' ? `Why was ${card.name} lost?` : `${card.name} won: confirm the deal's value.`;
       inFlight.add(leadId); // no second drag of this card while the dialog is open
       let answer;
       try {
-        answer = await closing(toStage, text, card.value);
+        answer = await closing(toStage, card);
       } finally {
         inFlight.delete(leadId);
       }
@@ -167,7 +168,7 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     let reason = '';
     if (kindOf(to) === 'lost') {
       // One reason for the whole batch.
-      const answer = await closing(to, `${question} Why were they lost?`, null);
+      const answer = await closing(to, { question: `${question} Why were they lost?`, value: null });
       if (answer == null) return;
       reason = answer.reason;
     } else {
@@ -213,5 +214,5 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
     updateUndo();
   }
 
-  return { mayWrite, moveLead, moveCampaign, undoLast, updateUndo, remember };
+  return { mayWrite, moveLead, moveCampaign, undoLast, updateUndo, remember, closing };
 }

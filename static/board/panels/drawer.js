@@ -55,9 +55,10 @@ function refusal(error) {
 
 /**
  * board: featureBoard's object. parts: {setLead(leadId|null, {push}) (the address),
- * selection() (the keyboard's selected card), moveLead(leadId, stageId) (writes.js)}.
+ * selection() (the keyboard's selected card), moveLead(leadId, stageId) and closing(stageId, lead) (writes.js:
+ * what a move into Won or Lost asks first)}.
  */
-export function createDrawer(board, { setLead, selection, moveLead }) {
+export function createDrawer(board, { setLead, selection, moveLead, closing }) {
   const aside = document.getElementById('drawer');
   const boardEl = document.getElementById('board');
   const labels = new Map((board.config.rules && board.config.rules.feedback_fields) || []);
@@ -255,9 +256,16 @@ export function createDrawer(board, { setLead, selection, moveLead }) {
       return;
     }
     const id = lead.id;
+    // Into Lost a reason, into Won the value confirmed: the same dialog as a drop.
+    const closed = await closing(to, lead);
+    if (closed == null) return;
+    const extra = closed.reason ? { reason: closed.reason, note: closed.note || '' } : {};
     try {
-      const answer = await request('POST', `/api/leads/${id}/move/`, { json: { to_stage: to, version: lead.version } });
+      const answer = await request('POST', `/api/leads/${id}/move/`, { json: { to_stage: to, version: lead.version, ...extra } });
       if (answer && answer.event) board.applyAnswer(answer.event);
+      if (closed.value != null && closed.value !== '' && Number(closed.value) !== Number(lead.value) && answer && answer.lead) {
+        await request('PATCH', `/api/leads/${id}/`, { json: { value: closed.value, version: answer.lead.version } });
+      }
     } catch (error) {
       if (leadId !== id) return;
       stageError = error.message;
