@@ -251,3 +251,26 @@ def test_a_lead_link_opens_the_drawer_and_a_drag_does_not(
     marketing.locator("#board").focus()
     marketing.keyboard.press("Enter")
     drawer_open_on(marketing, other)
+
+
+def test_archive_from_the_drawer_takes_the_card_off_every_board_and_restore_brings_it_back(
+    server: Server, drawer_board: dict, pages: dict[str, Page]
+):
+    marketing, sales = pages["marketing"], pages["sales"]
+    lead_id = drawer_board["leads"][1]
+    new = drawer_board["stages"]["New"]
+    in_new = "([lead, stage]) => window.funnelboard.cardsIn(stage).includes(lead)"
+    gone = "([lead, stage]) => !window.funnelboard.cardsIn(stage).includes(lead)"
+    sales.wait_for_function(in_new, arg=[lead_id, new])
+    click_card(marketing, lead_id)
+    drawer_open_on(marketing, lead_id)
+    marketing.locator('#drawer [data-life-action="archive"]').click()
+    expect(marketing.locator("#drawer .drawer-archived")).to_be_visible()
+    sales.wait_for_function(gone, arg=[lead_id, new])
+    marketing.wait_for_function(gone, arg=[lead_id, new])
+    assert lead_of(server, lead_id)["archived"] is True
+    # Still open in the drawer: put it back where it stood.
+    marketing.locator('#drawer [data-life-action="restore"]').click()
+    sales.wait_for_function(in_new, arg=[lead_id, new])
+    expect(marketing.locator("#drawer .drawer-archived")).to_be_hidden()
+    assert lead_of(server, lead_id)["archived"] is False

@@ -179,6 +179,7 @@ export function createDrawer(board, { setLead, selection, moveLead, closing }) {
       header(lead),
       el('div', { class: 'drawer-body' },
         el('p', { class: 'drawer-archived', role: 'note', hidden: !(lead.archived || lead.erased_at), text: lead.erased_at ? 'This lead was erased.' : 'This lead is archived: it is off the board.' }),
+        el('div', { class: 'drawer-life', 'data-life': '' }),
         stageRow(),
         fields,
         el('h3', { text: 'Attributes', hidden: !Object.keys(lead.attributes || {}).length && !mayEdit() }),
@@ -212,8 +213,44 @@ export function createDrawer(board, { setLead, selection, moveLead, closing }) {
     }
     for (const { update: up } of rows.values()) up();
     updateStage();
+    updateLife();
     aside.querySelector('[data-meta]').textContent = `Added ${ago(lead.created_at)} · changed ${ago(lead.updated_at)} · version ${lead.version}`;
     drawTimeline();
+  }
+
+  /** Archive (off the board, kept in its history and the numbers of the past) or
+   * restore, for editors; an erased lead has neither. */
+  function updateLife() {
+    const row = aside.querySelector('[data-life]');
+    const archivedNow = !!lead.archived;
+    const note = aside.querySelector('.drawer-archived');
+    note.hidden = !(archivedNow || lead.erased_at);
+    if (!note.hidden) note.textContent = lead.erased_at ? 'This lead was erased.' : 'This lead is archived: it is off the board.';
+    if (!board.canEdit || board.asOf != null || lead.erased_at || (board.state && board.state.board && board.state.board.archived)) {
+      row.replaceChildren();
+      return;
+    }
+    const problem = el('p', { class: 'drawer-field-error', role: 'alert' });
+    const id = lead.id;
+    const button = el('button', {
+      type: 'button',
+      class: 'button quiet',
+      'data-life-action': archivedNow ? 'restore' : 'archive',
+      text: archivedNow ? 'Restore to the board' : 'Archive',
+      title: archivedNow ? 'Put it back where it stood' : 'Take it off the board; its history stays',
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          const answer = await request('POST', `/api/leads/${id}/${archivedNow ? 'restore' : 'archive'}/`, { json: {} });
+          if (answer && answer.event) board.applyAnswer(answer.event);
+          if (leadId === id) refresh();
+        } catch (error) {
+          problem.textContent = error.message;
+          button.disabled = false;
+        }
+      },
+    });
+    row.replaceChildren(button, problem);
   }
 
   function stageRow() {
