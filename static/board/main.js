@@ -170,4 +170,6 @@ function composeBoard(config) {
   return startBoard({ load: follow.load, view, socket: link.socket, figures, loadingEl: page('board-loading') });
 }
 
-window.funnelboard.ready = composeBoard(JSON.parse(page('board-config').textContent));
+// composeBoard installs the test hook (window.funnelboard): read it after the call.
+const ready = composeBoard(JSON.parse(page('board-config').textContent));
+window.funnelboard.ready = ready;

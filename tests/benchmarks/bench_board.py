@@ -56,7 +56,7 @@ def test_board_load_10k(seeded_server: Server, browser: Browser):
         page.goto(f"{seeded_server.url}/boards/{board}/")
         # performance.now() counts from the navigation's start. goto returns at the
         # load event, which may come before the bundle (a module script) has set ready.
-        page.wait_for_function("window.funnelboard && window.funnelboard.ready")
+        page.wait_for_function("() => window.funnelboard && window.funnelboard.ready")
         times.append(page.evaluate("window.funnelboard.ready.then(() => performance.now())"))
     ready = times[1:]  # the first load warms the server's and the browser's caches
     report(
