@@ -157,6 +157,7 @@ def test_keyboard_from_opportunity_to_lost_is_no_win(server, lost_board, pages):
 def test_rejected_lead_recycles_with_the_badge(server, lost_board, pages):
     lead = lost_board["leads"]["Hand me"]
     sales = pages["sales"]
+    unread = int(pages["marketing"].locator("#bell").get_attribute("data-unread") or "0")
     sales.wait_for_function("id => window.funnelboard.handoffLane().includes(id)", arg=lead)
     button = sales.evaluate(
         "([id, verdict]) => window.funnelboard.handoffButton(id, verdict)", [lead, "rejected"]
@@ -176,3 +177,12 @@ def test_rejected_lead_recycles_with_the_badge(server, lost_board, pages):
         arg=lead,
         timeout=5000,
     )
+    # Marketing is told: the bell rings live and its item links to the lead.
+    marketing = pages["marketing"]
+    expect(marketing.locator("#bell")).to_have_attribute(
+        "data-unread", str(unread + 1), timeout=10_000
+    )
+    marketing.locator("#bell").click()
+    item = marketing.locator("#bell-menu .bell-item.unread").first
+    expect(item).to_contain_text("rejected")
+    expect(item.locator("a")).to_have_attribute("href", f"/boards/{lost_board['id']}/?lead={lead}")
