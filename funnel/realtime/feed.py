@@ -60,7 +60,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -313,6 +313,13 @@ class Subscription:
             self.stopped = True
 
 
+def live_layer() -> BaseChannelLayer:
+    layer = get_channel_layer()
+    if layer is None:
+        raise ImproperlyConfigured("The live board needs CHANNEL_LAYERS.")
+    return layer
+
+
 class BoardFeed:
     """A board's one listener in this process and its local subscriptions."""
 
@@ -320,10 +327,7 @@ class BoardFeed:
         self.hub = hub
         self.board_id = board_id
         self.group = board_group(board_id)
-        layer = get_channel_layer()
-        if layer is None:
-            raise ImproperlyConfigured("The live board needs CHANNEL_LAYERS.")
-        self.layer = layer
+        self.layer = live_layer()
         self.channel = ""
         self.subscriptions: set[Subscription] = set()
         self.guests = 0  # subscriptions of share link guests
@@ -567,10 +571,7 @@ class UserFeed:
     def __init__(self, user_id: int):
         self.user_id = user_id
         self.group = user_group(user_id)
-        layer = get_channel_layer()
-        if layer is None:
-            raise ImproperlyConfigured("The live board needs CHANNEL_LAYERS.")
-        self.layer = layer
+        self.layer = live_layer()
         self.channel = ""
         self.subscriptions: set[Subscription] = set()
         self.opening: asyncio.Future[None] | None = None

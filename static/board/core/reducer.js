@@ -448,16 +448,23 @@ function applyToLane(d, event, result) {
   }
 }
 
+/** A card comes onto the board (made, or restored): in the figures when it
+ * passes the filters, placed, touched. Whether it is drawn. */
+function cardArrives(d, card, event) {
+  if (cardMatches(card, d.filters, d.people)) {
+    addFigures(d, card.stage, card.campaign, 1, card.value);
+    shiftOverdue(d, null, null, card, event);
+  }
+  const shown = placeCard(d, card);
+  touch(d, card.id, event, null, card.stage);
+  return shown;
+}
+
 const HANDLERS = {
   'lead.created'(d, event, result) {
     const card = event.lead;
     if (!card || alreadyHas(d, card.id, card.version)) return;
-    if (cardMatches(card, d.filters, d.people)) {
-      addFigures(d, card.stage, card.campaign, 1, card.value);
-      shiftOverdue(d, null, null, card, event);
-    }
-    const shown = placeCard(d, card);
-    touch(d, card.id, event, null, card.stage);
+    const shown = cardArrives(d, card, event);
     result.effects.push({ kind: 'created', lead: card.id, name: card.name, to: card.stage, shown, event });
   },
 
@@ -555,12 +562,7 @@ const HANDLERS = {
     // Back where it stood: as a created card, at its kept rank.
     const card = event.lead;
     if (!card || alreadyHas(d, card.id, card.version)) return;
-    if (cardMatches(card, d.filters, d.people)) {
-      addFigures(d, card.stage, card.campaign, 1, card.value);
-      shiftOverdue(d, null, null, card, event);
-    }
-    const shown = placeCard(d, card);
-    touch(d, card.id, event, null, card.stage);
+    const shown = cardArrives(d, card, event);
     result.effects.push({ kind: 'restored', lead: card.id, name: card.name, to: card.stage, shown, event });
   },
 
