@@ -144,9 +144,6 @@ export function createApi(boardId, { fetchImpl = (...a) => globalThis.fetch(...a
     eraseLead(leadId, confirm) {
       return call('POST', `/api/leads/${leadId}/erase/`, { body: { confirm } });
     },
-    lostReasons() {
-      return call('GET', `${board}/lost-reasons/`);
-    },
     transitions(leadId) {
       return call('GET', `/api/leads/${leadId}/transitions/`);
     },
