@@ -137,6 +137,10 @@ def test_keyboard_from_opportunity_to_lost_is_no_win(server, lost_board, pages):
     lead, lost = lost_board["leads"]["Key me"], lost_board["stages"]["Lost"]
     won_before = reached_won(server, lost_board["id"])
     page.mouse.click(*center(card_rect(page, lead)))  # a click selects the card
+    # ... and opens its drawer, which takes the focus once the lead is loaded:
+    # wait for that, then give the keys to the board.
+    page.wait_for_function("id => window.funnelboard.drawerLead() === id", arg=lead)
+    expect(page.locator("#drawer .drawer-timeline")).to_be_visible()
     page.locator("#board").focus()
     page.keyboard.press("]")  # the last open stage: ] goes nowhere, never into Won
     page.keyboard.press("l")
