@@ -320,6 +320,18 @@ def live_layer() -> BaseChannelLayer:
     return layer
 
 
+async def keep_in_group(layer: BaseChannelLayer, group: str, channel: str) -> None:
+    """Layers drop group members after group_expiry (a day by default); a board
+    left open on a wall screen outlives that: join again every half of it."""
+    interval = getattr(layer, "group_expiry", 86400) / 2
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await layer.group_add(group, channel)
+        except Exception:
+            logger.warning("refreshing %s failed", group, exc_info=True)
+
+
 class BoardFeed:
     """A board's one listener in this process and its local subscriptions."""
 
@@ -554,15 +566,7 @@ class BoardFeed:
                 logger.exception("%s: bad layer message %r", self.group, message)
 
     async def _keep(self) -> None:
-        # Layers drop group members after group_expiry (a day by default); a
-        # board left open on a wall screen outlives that.
-        interval = getattr(self.layer, "group_expiry", 86400) / 2
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.layer.group_add(self.group, self.channel)
-            except Exception:
-                logger.warning("refreshing %s failed", self.group, exc_info=True)
+        await keep_in_group(self.layer, self.group, self.channel)
 
 
 class UserFeed:
@@ -598,13 +602,7 @@ class UserFeed:
                 logger.warning("%s: ignoring a layer message %r", self.group, message.get("type"))
 
     async def _keep(self) -> None:
-        interval = getattr(self.layer, "group_expiry", 86400) / 2
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.layer.group_add(self.group, self.channel)
-            except Exception:
-                logger.warning("refreshing %s failed", self.group, exc_info=True)
+        await keep_in_group(self.layer, self.group, self.channel)
 
     async def close(self) -> None:
         if self.opening is not None and not self.opening.done():
