@@ -43,11 +43,24 @@ FEEDBACK_FIELDS: dict[str, str] = {
 MENTION_PATTERN = r"(?<![\w.+\-@])@(\w(?:[\w.+\-]*\w)?)"
 
 
+# How a person may sort a column's cards (remembered per person and stage in
+# ``BoardMembership.card_sort``), with the label the column's sort menu shows.
+# "position" is the board's shared order (the one drags rank in); the others
+# are views of it: oldest in stage first, highest value first, highest score first.
+CARD_SORTS: dict[str, str] = {
+    "position": "Board order",
+    "age": "Oldest in stage first",
+    "value": "Highest value first",
+    "score": "Highest score first",
+}
+
+
 def page_rules() -> dict[str, object]:
     """The rules' lists the board's script needs, for its page config."""
     return {
         "feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()],
         "mention_pattern": MENTION_PATTERN,
+        "card_sorts": [[key, label] for key, label in CARD_SORTS.items()],
     }
 
 

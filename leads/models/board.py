@@ -72,6 +72,9 @@ class BoardMembership(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     # A daily email of the person's unread notifications (off unless they ask).
     email_digest = models.BooleanField(default=False)
+    # How the person sorts each column's cards: {"<stage id>": "position" | "age" |
+    # "value" | "score"}; a stage not named is in position order (rules.CARD_SORTS).
+    card_sort = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
