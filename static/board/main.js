@@ -37,6 +37,7 @@ import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
 import { createDrawer } from './panels/drawer.js';
 import { createBulk } from './panels/bulk.js';
+import { createHold } from './ui/hold.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -65,7 +66,12 @@ function composeBoard(config) {
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
-      dropCard: (leadId, from, to, index) => writes.moveLead(leadId, to, index),
+      // A card someone else moved while it was held asks before it overrides (ui/hold.js).
+      dropCard(leadId, from, to, index) {
+        const asking = hold.drop(leadId, to);
+        if (!asking) return writes.moveLead(leadId, to, index);
+        return asking.then((anyway) => (anyway ? writes.moveLead(leadId, to, index) : render()));
+      },
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
       chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
       chipTip: (campaignId) => campaigns.chipTip(campaignId),
@@ -87,6 +93,7 @@ function composeBoard(config) {
       dragState(active) {
         store.dragging = active;
         hook.dragging(active);
+        hold.held(active ? view.heldCard : null);
         if (!active) render();
       },
     },
@@ -156,6 +163,8 @@ function composeBoard(config) {
   features.add(drawer);
   const bulk = createBulk(board, { remember: writes.remember, follow });
   features.add(bulk);
+  const hold = createHold({ store, view, me, confirm, announce });
+  features.add(hold);
 
   const hook = installTestHook({
     view,

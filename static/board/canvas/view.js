@@ -846,5 +846,29 @@ export function createView(container, hooks) {
     get dragging() {
       return drag != null;
     },
+    /** The lead whose card is in the hand, or null (ui/hold.js). */
+    get heldCard() {
+      return drag && drag.kind === 'card' ? drag.id : null;
+    },
+    /** A note on the held card, above it ("Dana moved this to SQL"); it goes with the drop. */
+    holdNote(text) {
+      if (!drag || drag.kind !== 'card') return;
+      let note = drag.node.findOne('.held-note');
+      if (!note) {
+        const bg = drag.node.findOne('.card-bg');
+        note = new Label({ name: 'held-note', listening: false });
+        note.add(new Tag({ fill: COLORS.wipAt, cornerRadius: 6, pointerDirection: 'down', pointerWidth: 10, pointerHeight: 6 }));
+        note.add(new Text({ fontFamily: FONT_FAMILY, fontSize: 13, fontStyle: '600', padding: 7, fill: COLORS.inverse, wrap: 'word', width: bg ? bg.width() : 220 }));
+        drag.node.add(note);
+      }
+      note.getText().text(text);
+      note.position({ x: (note.getText().width() || 0) / 2, y: -4 });
+      dragLayer.batchDraw();
+    },
+    /** What the held card's note says (tests), or null. */
+    heldNoteText() {
+      const note = drag && drag.node.findOne('.held-note');
+      return note ? note.getText().text() : null;
+    },
   };
 }

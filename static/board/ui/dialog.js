@@ -4,8 +4,9 @@ export function createConfirm(dialog) {
   const message = dialog.querySelector('[data-message]');
   const ok = dialog.querySelector('[data-confirm]');
   const cancel = dialog.querySelector('[data-cancel]');
-  return function confirm(text, { confirmLabel = 'Confirm', detail = '' } = {}) {
+  return function confirm(text, { confirmLabel = 'Confirm', cancelLabel = 'Cancel', detail = '' } = {}) {
     message.textContent = text;
+    cancel.textContent = cancelLabel;
     const note = dialog.querySelector('[data-detail]');
     note.textContent = detail;
     note.hidden = !detail;
