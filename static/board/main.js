@@ -38,6 +38,7 @@ import { createBoardInfo } from './ui/boardinfo.js';
 import { createDrawer } from './panels/drawer.js';
 import { createBulk } from './panels/bulk.js';
 import { createHold } from './ui/hold.js';
+import { createModePill } from './ui/mode.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -142,7 +143,10 @@ function composeBoard(config) {
   const keyboard = createKeyboard({
     store, boardEl, statusEl: page('selection-status'), view, announce, writes, notify, shortcuts: openShortcuts,
   });
-  const link = createLink({ store, boardId, me, share, sync: follow.sync, toolbar, toast, notify });
+  // The pill says the link's status only on the live board (ui/mode.js).
+  const pill = createModePill({ el: page('ws-status'), toolbar, asOf: () => store.asOf });
+  features.add(pill);
+  const link = createLink({ store, boardId, me, share, sync: follow.sync, toolbar: { ...toolbar, setStatus: pill.setStatus }, toast, notify });
   const travel = createTimeTravel({ store, follow, figures, render, notify });
   setInterval(render, 5 * 60_000); // days in stage move on
 

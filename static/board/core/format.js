@@ -119,3 +119,15 @@ export function shortName(name) {
   if (parts.length < 2) return parts[0] || '';
   return `${parts[0]} ${parts[parts.length - 1][0]}.`;
 }
+
+const DATES = {
+  year: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }),
+  short: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }),
+};
+
+/** A moment's day as the board writes dates (UTC, as the server reads ``?as_of=``):
+ * "1 Nov 2026"; ``year: false``: "1 Nov". */
+export function dateLabel(moment, { year = true } = {}) {
+  const ms = moment instanceof Date ? moment.getTime() : typeof moment === 'number' ? moment : Date.parse(moment);
+  return (year ? DATES.year : DATES.short).format(ms);
+}

@@ -3,8 +3,11 @@
 // a past move turned into the board's own event so the reducer and the travel
 // animation show it as they show a live one.
 //
-// Days are UTC days, as the server reads a bare date in ``?as_of=``: a slider
-// day means the board at the end of that day.
+// Dates are written as core/format.js dateLabel has them. Days are UTC days,
+// as the server reads a bare date in ``?as_of=``: a slider day means the board
+// at the end of that day.
+
+import { dateLabel } from './format.js';
 
 export const DAY_MS = 86_400_000;
 export const SPEEDS = [1, 4, 16];
@@ -48,7 +51,6 @@ export function sliderIndex(moment, began, now) {
   return Math.min(Math.max(0, i), Math.max(0, days - 1));
 }
 
-const DATE = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
 const TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 /** "3 Nov 2026" for the end of a day (what the slider names), "3 Nov 2026,
@@ -57,14 +59,14 @@ export function momentLabel(moment) {
   if (moment == null) return 'now';
   const ms = toMs(moment);
   if (!Number.isFinite(ms)) return 'now';
-  const date = DATE.format(ms);
+  const date = dateLabel(ms);
   if (ms % DAY_MS === DAY_MS - 1) return date;
   return `${date}, ${TIME.format(ms)} UTC`;
 }
 
 /** "3 Nov 2026" */
 export function dayLabel(moment) {
-  return DATE.format(toMs(moment));
+  return dateLabel(toMs(moment));
 }
 
 /** "2026-11-03" (UTC), for file names and date inputs. */

@@ -285,7 +285,8 @@ export function createPanel(board, {
         const [Plotly, answer] = await Promise.all([loadPlotly(), fetchFigures(ask)]);
         if (!sameAsk(ask, { filters: board.filters, asOf: board.asOf })) {
           again = true; // the board moved on while this loaded
-          return;
+          // A replay moves on faster than figures come: show the moment it passed (labelled), then the next.
+          if (!(ask.asOf && board.asOf && sameFilters(ask.filters, board.filters))) return;
         }
         await draw(Plotly, answer, ask);
         showNote(chartsEmpty(answer) ? emptyText() : '');

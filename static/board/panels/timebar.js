@@ -83,6 +83,7 @@ export function createTimebar(board, { root = document.getElementById('timebar')
 
   function status(text, kind = 'info') {
     statusEl.textContent = text;
+    statusEl.title = text; // where a narrow bar cuts it short
     statusEl.classList.toggle('error', kind === 'error');
     statusEl.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   }
@@ -131,6 +132,7 @@ export function createTimebar(board, { root = document.getElementById('timebar')
     }
     slider.setAttribute('aria-valuetext', moment == null ? 'now, live board' : `as of ${label}`);
     const phase = replay ? replay.phase : 'idle';
+    board.broadcast('replayPhase', phase); // the mode pill (ui/mode.js)
     replayButton.hidden = phase === 'playing' || phase === 'paused';
     replayButton.disabled = phase === 'loading' || began == null;
     pauseButton.hidden = phase !== 'playing' && phase !== 'paused';
@@ -300,7 +302,8 @@ export function createTimebar(board, { root = document.getElementById('timebar')
   }
 
   function progressText(r) {
-    return `Replaying ${dayLabel(r.period.start)} – ${dayLabel(r.period.end)}: ${count(r.played)} of ${count(r.moves.length)} moves`;
+    // The count first: a narrow bar cuts the period's end, never the progress.
+    return `${count(r.played)} of ${count(r.moves.length)} moves replayed, ${dayLabel(r.period.start)} – ${dayLabel(r.period.end)}`;
   }
 
   function frame(t) {
