@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funnel.meetings import meeting_end, meeting_get, meeting_start, meetings_list, person_name
-from funnel.numbers import charts, render_limits, snapshot
+from funnel.numbers import boardimage, charts, render_limits, snapshot
 from funnel.numbers.figures import board_numbers_for, stage_conversions_for
 from funnel.numbers.recap import recap_markdown
 from funnel.sharing import (
@@ -161,8 +162,10 @@ class BoardSnapshotApi(APIView):
         return HttpResponse(png, content_type="image/png")
 
     def board_view(self, board: Board, request: Request, query: dict[str, Any]) -> Any:
-        per_stage = snapshot.cards_that_fit(query["height"])
+        """The whole board as the browser's 4K export draws it (funnel.numbers.boardimage)."""
+        per_stage = snapshot.cards_that_fit(query["width"], query["height"])
         params = request.query_params
+        now = timezone.now()
         if query.get("as_of"):
             state = selectors.board_state_as_of(
                 board_id=board.pk,
@@ -171,30 +174,44 @@ class BoardSnapshotApi(APIView):
                 filters=params,
                 per_stage=per_stage,
             )
-            moment = state["as_of"]
+            as_of, moment = state["as_of"], state["as_of"]
         else:
             state = selectors.board_state_get(
                 board_id=board.pk, user=request.user, filters=params, per_stage=per_stage
             )
-            moment = timezone.now()
+            as_of, moment = None, now
+        campaigns = {int(c["id"]): c for c in state.get("campaigns") or []}
+        stamp = boardimage.stamp_text(
+            board_name=board.name,
+            filters_text=filters_text(params, campaigns),
+            as_of=as_of,
+            exported_at=now,
+        )
         conversions = stage_conversions_for(board, params, query.get("as_of"))
         return snapshot.board_figure(
             board_name=board.name,
             currency=board.currency,
             stages=state["stages"],
             conversions=conversions,
-            filters=filters_text(params),
+            stamp=stamp,
             moment=moment,
             width=query["width"],
             height=query["height"],
+            campaign_colours={pk: c.get("color") for pk, c in campaigns.items()},
         )
 
 
-FILTER_NAMES = ("campaign", "owner", "team", "score_min", "score_max", "q")
-
-
-def filters_text(params: Any) -> str:
-    return ", ".join(f"{name}={params.get(name)}" for name in FILTER_NAMES if params.get(name))
+def filters_text(params: Any, campaigns: dict[int, dict[str, Any]]) -> str:
+    """The filters in the stamp's words, with the campaigns' and the owner's names."""
+    filters = boardimage.filters_from_params(params)
+    owner = None
+    if filters["owner"] is not None:
+        owner = get_user_model().objects.filter(pk=filters["owner"]).first()
+    return boardimage.describe_filters(
+        filters,
+        campaign_name=lambda pk: campaigns[pk]["name"] if pk in campaigns else f"campaign {pk}",
+        person_name=lambda pk: display_name(owner) if owner is not None else f"user {pk}",
+    )
 
 
 # Share links

@@ -9,9 +9,11 @@ plotly.js and the PNG encoding cost (~40 ms for a small chart, ~200 ms for a 4K
 board). kaleido 1.x finds the system Chromium (``/usr/bin/chromium``;
 ``BROWSER_PATH`` overrides).
 
-The board view is drawn as a plotly figure in pixel coordinates: one column per
-stage with a header in the stage's colour (name, count, value, conversion), the
-top cards below it, and a stamp with the board's name, filters and the moment.
+The board view is drawn as a plotly figure in pixel coordinates, as the browser's
+whole-board export draws it (funnel/numbers/boardimage.py: the shared rules and
+layout): every stage's column, none folded, with its header figures (count,
+value, past SLA, conversion), the cards that fit legibly and "+N more", under a
+stamp with the board's name, filters and the moment.
 It is a plain figure dict (no plotly.py validation: ~50 ms saved at 4K) of a few
 scatter traces: the rectangles as filled outlines, one trace per colour, and the
 texts as one trace of text, which plotly.js lays out in one pass where each
@@ -31,7 +33,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from leads.currencies import DEFAULT_CURRENCY, money_text
+from funnel.numbers import boardimage
+from leads.currencies import DEFAULT_CURRENCY
 
 MIN_WIDTH, MAX_WIDTH = 200, 3840
 MIN_HEIGHT, MAX_HEIGHT = 200, 2160
@@ -194,18 +197,37 @@ def render_png(fig: go.Figure | dict[str, Any], *, width: int, height: int) -> b
 
 
 # --- The board, drawn server-side ---
+#
+# The whole board as the browser's 4K export draws it (panels/exportdraw.js), by
+# the same rules and layout (funnel/numbers/boardimage.py): every column, none
+# folded, its header figures, the cards that fit legibly, "+N more", the stamp.
 
-STAMP_HEIGHT = 36
-HEADER_HEIGHT = 64
-CARD_HEIGHT = 40
-CARD_GAP = 6
-COLUMN_GAP = 10
-PADDING = 12
+# The board's palette (static/board/canvas/theme.js, ``COLORS``).
+PAGE = "#eef1f6"
+COLUMN, COLUMN_LINE = "#f8fafc", "#dfe5ee"
+CARD, CARD_LINE = "#ffffff", "#dde3ec"
+INK, BODY, MUTED, AGING = "#0f172a", "#334155", "#64748b", "#dc2626"
+MORE = "#eef2f7"
+TEAM_COLORS = {"marketing": "#7c3aed", "sales": "#0284c7", "management": "#0f766e"}
+DAY = 86_400
 
 
-def cards_that_fit(height: int) -> int:
-    room = height - STAMP_HEIGHT - HEADER_HEIGHT - 2 * PADDING
-    return max(1, min(500, room // (CARD_HEIGHT + CARD_GAP)))
+def cards_that_fit(width: int, height: int) -> int:
+    """The most cards a column shows in the image: how many to read per stage."""
+    return max(1, boardimage.cards_fit(width, height))
+
+
+def stage_colour(stage: dict[str, Any]) -> str:
+    return str(stage.get("color") or TEAM_COLORS.get(stage.get("team") or "", "#64748b"))
+
+
+def days_in_stage(card: dict[str, Any], moment: datetime) -> int:
+    entered = card.get("stage_entered_at")
+    if isinstance(entered, str):
+        entered = datetime.fromisoformat(entered.replace("Z", "+00:00"))
+    if not isinstance(entered, datetime):
+        return 0
+    return max(0, int((moment - entered).total_seconds() // DAY))
 
 
 def board_figure(
@@ -214,61 +236,202 @@ def board_figure(
     stages: list[dict[str, Any]],
     currency: str = DEFAULT_CURRENCY,
     conversions: dict[int, float | None],
-    filters: str,
+    stamp: dict[str, str],
     moment: datetime,
     width: int,
     height: int,
+    campaign_colours: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """``stages``: the board state's stages (name, color, count, value, leads)."""
+    """``stages``: the board state's stages in order (id, name, kind, team, color,
+    count, value, overdue, wip_limit, sla_days, leads); ``stamp``: {title, detail}
+    (``boardimage.stamp_text``); ``moment``: the moment shown (days in stage)."""
     rects = Rects()
     labels = Labels()
-    small = max(9, min(14, width // 120))
-    stamp = f"<b>{escape(board_name)}</b> · {escape(filters or 'all leads')} · " + moment.strftime(
-        "%Y-%m-%d %H:%M UTC"
+    colours = campaign_colours or {}
+    layout = boardimage.whole_board_layout(
+        width, height, [{"count": st["count"], "available": len(st["leads"])} for st in stages]
     )
-    labels.add(PADDING, height - STAMP_HEIGHT / 2, stamp, size=small + 2, anchor="left")
-    count = max(1, len(stages))
-    column_width = (width - 2 * PADDING - (count - 1) * COLUMN_GAP) / count
-    top = height - STAMP_HEIGHT - PADDING
+    scale = layout["scale"]
+
+    def px(n: float) -> int:
+        return max(1, boardimage.js_round(n * scale))
+
+    def type_px(n: float) -> int:
+        return max(boardimage.RULES["minFontPx"], boardimage.js_round(n * scale))
+
+    def up(y: float) -> float:  # the layout's y (down from the top) to the figure's (up)
+        return height - y
+
+    # The stamp's band, at the top.
+    band = layout["band"]
+    rects.add(0, up(band), width, up(0), fill=CARD, line=COLUMN_LINE)
+    title = clip(stamp["title"], width * 0.4, type_px(16))
+    labels.add(
+        px(16), up(band / 2), f"<b>{escape(title)}</b>", size=type_px(16), color=INK, anchor="left"
+    )
+    detail_x = px(16) + len(title) * type_px(16) * 0.62 + px(14)
+    labels.add(
+        detail_x,
+        up(band / 2),
+        escape(clip(stamp["detail"], width - detail_x - px(16), type_px(13))),
+        size=type_px(13),
+        color=BODY,
+        anchor="left",
+    )
+    top, bottom = layout["top"], layout["bottom"]
+    card_h = layout["cardH"]
     for index, stage in enumerate(stages):
-        x0 = PADDING + index * (column_width + COLUMN_GAP)
-        x1 = x0 + column_width
-        color = stage.get("color") or "#64748b"
-        rects.add(x0, top - HEADER_HEIGHT, x1, top, fill=color, line=color, layer=1)
-        conversion = conversions.get(int(stage["id"]))
-        line2 = f"{stage['count']} · {escape(money_text(stage['value'], currency))}"
-        if conversion is not None:
-            line2 += f" · → {conversion:.0%}"
-        label = f"<b>{escape(stage['name'])}</b><br>{line2}"
-        labels.add((x0 + x1) / 2, top - HEADER_HEIGHT / 2, label, size=small, color="#fff")
-        y = top - HEADER_HEIGHT - CARD_GAP
-        for card in stage["leads"]:
-            if y - CARD_HEIGHT < PADDING:
-                break
-            rects.add(x0, y - CARD_HEIGHT, x1, y, fill="#ffffff", line="#cbd5e1")
-            rects.add(x0, y - CARD_HEIGHT, x0 + 4, y, fill=color, line=color, layer=1)
-            name = clip(card["name"], column_width, small)
-            company = clip(card.get("company") or "", column_width, small - 1)
+        geo = layout["columns"][index]
+        x0, w = geo["x"], geo["width"]
+        x1 = x0 + w
+        colour = stage_colour(stage)
+        later = stages[index + 1] if index + 1 < len(stages) else None
+        figures = boardimage.column_figures(
+            stage,
+            conversion=conversions.get(int(stage["id"])),
+            next_name=later["name"] if later else None,
+            currency=currency,
+        )
+        rects.add(x0, up(bottom), x1, up(top), fill=COLUMN, line=COLUMN_LINE)
+        rects.add(x0, up(top + px(6)), x1, up(top), fill=colour, line=colour, layer=1)
+        pad = px(10)
+        inner = w - 2 * pad
+        labels.add(
+            x0 + pad,
+            up(top + px(26)),
+            f"<b>{escape(clip(figures['name'], inner, type_px(18)))}</b>",
+            size=type_px(18),
+            color=INK,
+            anchor="left",
+        )
+        late_w = len(figures["late"]) * type_px(14) * 0.6 + px(8) if figures["late"] else 0
+        line = f"{figures['count']} · {figures['value']}"
+        labels.add(
+            x0 + pad,
+            up(top + px(52)),
+            f"<b>{escape(clip(line, inner - late_w, type_px(15)))}</b>",
+            size=type_px(15),
+            color=BODY,
+            anchor="left",
+        )
+        if figures["late"]:
             labels.add(
-                x0 + 10,
-                y - CARD_HEIGHT / 2,
-                f"{escape(name)}<br><span style='color:#64748b'>{escape(company)}</span>",
-                size=small - 1,
+                x1 - pad,
+                up(top + px(52)),
+                f"<b>{escape(figures['late'])}</b>",
+                size=type_px(14),
+                color=AGING,
+                anchor="right",
+            )
+        if figures["conversion"]:
+            labels.add(
+                x0 + pad,
+                up(top + px(76)),
+                escape(clip(f"→ {figures['conversion']}", inner, type_px(14))),
+                size=type_px(14),
+                color=MUTED,
                 anchor="left",
             )
-            y -= CARD_HEIGHT + CARD_GAP
+        cx0, cx1 = x0 + px(8), x1 - px(8)
+        sla = stage.get("sla_days")
+        for card, y in zip(stage["leads"], geo["cards"], strict=False):
+            rects.add(cx0, up(y + card_h), cx1, up(y), fill=CARD, line=CARD_LINE)
+            stripe = colours.get(card.get("campaign") or 0) or colour
+            rects.add(
+                cx0,
+                up(y + card_h - 2),
+                cx0 + max(3, px(4)),
+                up(y + 2),
+                fill=stripe,
+                line=stripe,
+                layer=1,
+            )
+            left, right = cx0 + max(8, px(12)), cx1 - max(6, px(8))
+            room = right - left
+            value = card.get("value")
+            value_text = (
+                boardimage.money_compact(value, currency) if value not in (None, "") else ""
+            )
+            days = days_in_stage(card, moment)
+            late = sla is not None and days > int(sla)
+            name_size, detail_size = layout["nameFont"], layout["detailFont"]
+            value_w = len(value_text) * detail_size * 0.6 + px(8) if value_text else 0
+            labels.add(
+                left,
+                up(y + card_h * 0.32),
+                f"<b>{escape(clip(card.get('name') or '', room - value_w, name_size))}</b>",
+                size=name_size,
+                color=INK,
+                anchor="left",
+            )
+            days_text = f"{days}d"
+            labels.add(
+                left,
+                up(y + card_h * 0.72),
+                escape(
+                    clip(
+                        card.get("company") or "", room - len(days_text) * detail_size, detail_size
+                    )
+                ),
+                size=detail_size,
+                color=MUTED,
+                anchor="left",
+            )
+            if value_text:
+                labels.add(
+                    right,
+                    up(y + card_h * 0.32),
+                    escape(value_text),
+                    size=detail_size,
+                    color=BODY,
+                    anchor="right",
+                )
+            labels.add(
+                right,
+                up(y + card_h * 0.72),
+                days_text,
+                size=detail_size,
+                color=AGING if late else MUTED,
+                anchor="right",
+            )
+        if geo["more"]:
+            more_y, more_h = geo["moreY"], layout["moreH"]
+            rects.add(cx0, up(more_y + more_h), cx1, up(more_y), fill=MORE, line=MORE)
+            size = max(layout["detailFont"], type_px(14))
+            labels.add(
+                (cx0 + cx1) / 2,
+                up(more_y + more_h / 2),
+                f"<b>{escape(boardimage.more_text(geo['more']))}</b>",
+                size=size,
+                color=BODY,
+            )
     return {
         "data": [*rects.traces(), labels.trace()],
         "layout": {
             "width": width,
             "height": height,
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-            "paper_bgcolor": "#f1f5f9",
-            "plot_bgcolor": "#f1f5f9",
+            "paper_bgcolor": PAGE,
+            "plot_bgcolor": PAGE,
             "xaxis": {"range": [0, width], "visible": False, "fixedrange": True},
             "yaxis": {"range": [0, height], "visible": False, "fixedrange": True},
             "showlegend": False,
             "font": {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif"},
+            # For the tests and whoever reads the figure: what each column shows.
+            "meta": {
+                "board": board_name,
+                "columns": [
+                    {
+                        "id": int(stage["id"]),
+                        "x": geo["x"],
+                        "width": geo["width"],
+                        "shown": geo["shown"],
+                        "more": geo["more"],
+                    }
+                    for stage, geo in zip(stages, layout["columns"], strict=True)
+                ],
+                "stamp": stamp,
+            },
         },
     }
 
@@ -334,11 +497,15 @@ class Labels:
         anchor: str = "center",
         color: str = "#0f172a",
     ) -> None:
-        left = anchor == "left"
-        self.x.append(x + self.TEXT_PAD if left else x)
+        left, right = anchor == "left", anchor == "right"
+        self.x.append(x + self.TEXT_PAD if left else x - self.TEXT_PAD if right else x)
         self.y.append(y)
         self.text.append(label)
-        self.position.append("middle right" if left else "middle center")
+        # A text trace's position is the text's side of the point: "right" of it
+        # for a text that starts there, "left" of it for one that ends there.
+        self.position.append(
+            "middle right" if left else "middle left" if right else "middle center"
+        )
         self.size.append(size)
         self.color.append(color)
 
@@ -357,8 +524,9 @@ class Labels:
         }
 
 
-def clip(value: str, column_width: float, size: int) -> str:
-    room = max(4, int((column_width - 16) / (size * 0.6)))
+def clip(value: str, width: float, size: int) -> str:
+    """``value`` cut with an ellipsis to about ``width`` pixels of type ``size``."""
+    room = max(4, int(width / (size * 0.6)))
     return value if len(value) <= room else value[: room - 1] + "…"
 
 

@@ -1,14 +1,21 @@
-// Export: the board as a PNG, drawn from the Konva canvas itself (not a
-// screenshot), at the screen's size (1x), twice that (2x), or 3840 x 2160 with
-// the whole board fitted in; the side panel's charts beside it when asked;
-// stamped with the board's name, its filters, the moment it shows and the
-// time of the export. Saved as ``<board>-<date>.png``.
+// Export: the board as a PNG (not a screenshot): at the screen's size (1x) or
+// twice that (2x), drawn from the Konva canvas as shown; or 3840 x 2160, the
+// whole board: every column unfolded with its header figures and the cards
+// that fit legibly, "+N more" for the rest (panels/exportdraw.js, laid out by
+// canvas/exportlayout.js by the server's rules, as its snapshot is). The side
+// panel's charts beside it when asked; stamped with the board's name, its
+// filters, the moment it shows and the time of the export (the words are the
+// server's too). Saved as ``<board>-<date>.png``.
 
 import { COLORS, FONT_FAMILY, TEAM_LABELS } from '../canvas/theme.js';
 import { filtersActive, filterParams } from '../core/filters.js';
 import { momentLabel, isoDay } from '../core/replay.js';
 import { addToTestHook } from '../ui/hook.js';
 import { saveBlob } from '../ui/download.js';
+import { RULES } from '../canvas/exportlayout.js';
+import { boardImageLayout, drawWholeBoard } from './exportdraw.js';
+
+const WORDS = RULES.words;
 
 export const EXPORT_SIZES = [
   { id: '1x', label: 'Screen (1x)' },
@@ -16,7 +23,7 @@ export const EXPORT_SIZES = [
   { id: '4k', label: '4K, 3840 × 2160: the whole board' },
 ];
 export const UHD = { width: 3840, height: 2160 };
-const BAND = 40; // the stamp's band, CSS pixels
+const BAND = RULES.band; // the stamp's band, CSS pixels (the whole-board image's too)
 const CHARTS_W = 380; // the charts' column at 1x and 2x (the panel's width)
 const CHARTS_W_4K = 560; // ... and in 4K (CSS pixels at 2x)
 const CHART_COUNT = 4;
@@ -58,18 +65,18 @@ export function exportLayout(size, screen, withCharts = false) {
 
 /** The filters in words: "Campaign: Webinar, Ads · Team: Sales · Score 40–100". */
 export function describeFilters(filters, { campaignName = (id) => `#${id}`, personName = (id) => `#${id}` } = {}) {
-  if (!filters || !filtersActive(filters)) return 'All leads';
+  if (!filters || !filtersActive(filters)) return WORDS.all;
   const parts = [];
   if (filters.campaign && filters.campaign.length) {
-    parts.push(`${filters.campaign.length > 1 ? 'Campaigns' : 'Campaign'}: ${filters.campaign.map(campaignName).join(', ')}`);
+    parts.push(`${filters.campaign.length > 1 ? WORDS.campaigns : WORDS.campaign}: ${filters.campaign.map(campaignName).join(', ')}`);
   }
-  if (filters.owner != null) parts.push(`Owner: ${personName(filters.owner)}`);
-  if (filters.team) parts.push(`Team: ${TEAM_LABELS[filters.team] || filters.team}`);
+  if (filters.owner != null) parts.push(`${WORDS.owner}: ${personName(filters.owner)}`);
+  if (filters.team) parts.push(`${WORDS.team}: ${TEAM_LABELS[filters.team] || filters.team}`);
   if (filters.score_min != null || filters.score_max != null) {
-    parts.push(`Score ${filters.score_min ?? 0}–${filters.score_max ?? 100}`);
+    parts.push(`${WORDS.score} ${filters.score_min ?? 0}–${filters.score_max ?? 100}`);
   }
-  if (filters.q) parts.push(`Search: “${filters.q}”`);
-  return parts.join(' · ');
+  if (filters.q) parts.push(`${WORDS.search}: “${filters.q}”`);
+  return parts.join(WORDS.separator);
 }
 
 /** "22 Nov 2026, 17:40 UTC" in the viewer's time zone (or ``timeZone``). */
@@ -86,10 +93,12 @@ export function exportTime(at, timeZone = undefined) {
   }).format(at);
 }
 
-/** The stamp: {title, detail}: "Q4 Pipeline", "All leads · Live board · Exported …". */
+/** The stamp: {title, detail}: "Q4 Pipeline", "All leads · Live board · Exported …"
+ * (``stamp_text`` of funnel/numbers/boardimage.py writes the server's alike). */
 export function stampText({ boardName, filtersText, asOf, exportedAt, timeZone }) {
-  const moment = asOf ? `Board as of ${momentLabel(asOf)}` : 'Live board';
-  return { title: boardName || 'Board', detail: `${filtersText} · ${moment} · Exported ${exportTime(exportedAt, timeZone)}` };
+  const moment = asOf ? `${WORDS.asOf} ${momentLabel(asOf)}` : WORDS.live;
+  const sep = WORDS.separator;
+  return { title: boardName || 'Board', detail: `${filtersText}${sep}${moment}${sep}${WORDS.exported} ${exportTime(exportedAt, timeZone)}` };
 }
 
 /** "q4-pipeline-2026-11-22.png": the board's name and the day it shows (the
@@ -233,9 +242,17 @@ export function createExport(board, { charts = null, buttons = document.querySel
     ctx.fillRect(0, 0, layout.width, layout.height);
 
     const b = layout.board;
-    const drawn = board.view.exportCanvas({ width: b.width, height: b.height, pixelRatio: b.pixelRatio, whole: b.whole });
-    ctx.drawImage(drawn, b.x, b.y);
-    drawn.width = drawn.height = 0; // let the big canvas go now
+    let whole = null;
+    if (b.whole) {
+      // Every column, unfolded, with the cards that fit (the image's own layout).
+      whole = boardImageLayout(board.columns || [], layout.width, layout.height, b.width * b.pixelRatio);
+      const now = board.asOf ? Date.parse(board.asOf) : Date.now(); // days in stage as they were then
+      drawWholeBoard(ctx, whole, { columns: board.columns || [], state: board.state, now });
+    } else {
+      const drawn = board.view.exportCanvas({ width: b.width, height: b.height, pixelRatio: b.pixelRatio, whole: false });
+      ctx.drawImage(drawn, b.x, b.y);
+      drawn.width = drawn.height = 0; // let the big canvas go now
+    }
     const t1 = performance.now();
 
     if (layout.charts) {
@@ -258,7 +275,8 @@ export function createExport(board, { charts = null, buttons = document.querySel
       personName: (id) => (state && state.people[id] ? state.people[id].name : `user ${id}`),
     });
     const boardName = (state && state.board && state.board.name) || board.config.board.name;
-    drawStamp(ctx, layout, stampText({ boardName, filtersText, asOf: board.asOf, exportedAt }));
+    const stamp = stampText({ boardName, filtersText, asOf: board.asOf, exportedAt });
+    drawStamp(ctx, layout, stamp);
 
     const blob = await toPng(canvas);
     canvas.width = canvas.height = 0;
@@ -272,6 +290,15 @@ export function createExport(board, { charts = null, buttons = document.querySel
       boardMs: t1 - t0,
       chartsMs: t2 - t1,
       encodeMs: t3 - t2,
+      stamp,
+      // The whole board's layout (4K): where each column, card and "+N more" is.
+      board: whole && {
+        scale: whole.scale,
+        top: whole.top,
+        listTop: whole.listTop,
+        cardH: whole.cardH,
+        columns: whole.columns.map((c, i) => ({ id: board.columns[i].id, kind: board.columns[i].kind, name: board.columns[i].name, color: board.columns[i].color, x: c.x, width: c.width, shown: c.shown, more: c.more, cards: c.cards, moreY: c.moreY })),
+      },
     };
   }
 
