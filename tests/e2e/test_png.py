@@ -102,6 +102,18 @@ def test_the_4k_png_is_the_whole_board(server: Server, png_board: dict, manager:
     by_name = {c["name"]: c for c in layout["columns"]}
     assert (by_name["Won"]["shown"], by_name["Won"]["more"]) == (3, 0)
     assert (by_name["Lost"]["shown"], by_name["Lost"]["more"]) == (2, 0)
+    # The header figures, as the board's header and /state/ have them.
+    status, state = server.api(
+        "GET", f"/api/boards/{png_board['id']}/state/", token=server.token("manager")
+    )
+    assert status == 200
+    for stage in state["stages"]:
+        figures = by_name[stage["name"]]["figures"]
+        assert figures["count"].startswith(f"{stage['count']} lead"), figures
+    assert by_name["Won"]["figures"]["count"] == "3 leads"
+    assert by_name["Won"]["figures"]["value"] == "$15K"
+    assert by_name["Lost"]["figures"]["value"] == "$1.4K"
+    assert by_name["New"]["figures"]["conversion"].endswith("to MQL")
     new = by_name["New"]
     assert new["shown"] >= 20 and new["shown"] + new["more"] == 40 and new["more"] > 0
 

@@ -12,7 +12,7 @@ import { filtersActive, filterParams } from '../core/filters.js';
 import { momentLabel, isoDay } from '../core/replay.js';
 import { addToTestHook } from '../ui/hook.js';
 import { saveBlob } from '../ui/download.js';
-import { RULES } from '../canvas/exportlayout.js';
+import { RULES, columnFigures } from '../canvas/exportlayout.js';
 import { boardImageLayout, drawWholeBoard } from './exportdraw.js';
 
 const WORDS = RULES.words;
@@ -297,7 +297,10 @@ export function createExport(board, { charts = null, buttons = document.querySel
         top: whole.top,
         listTop: whole.listTop,
         cardH: whole.cardH,
-        columns: whole.columns.map((c, i) => ({ id: board.columns[i].id, kind: board.columns[i].kind, name: board.columns[i].name, color: board.columns[i].color, x: c.x, width: c.width, shown: c.shown, more: c.more, cards: c.cards, moreY: c.moreY })),
+        columns: whole.columns.map((c, i) => {
+          const col = board.columns[i];
+          return { id: col.id, kind: col.kind, name: col.name, color: col.color, figures: columnFigures(col), x: c.x, width: c.width, shown: c.shown, more: c.more, cards: c.cards, moreY: c.moreY };
+        }),
       },
     };
   }
