@@ -153,3 +153,18 @@ def test_the_4k_png_is_the_whole_board(server: Server, png_board: dict, manager:
             assert snapshot.getpixel((x0 + 40, y + layout["cardH"] // 2)) != PAGE
         if column["more"]:
             assert snapshot.getpixel((x0 + 30, column["moreY"] + 6)) == MORE
+
+
+def test_the_stamp_and_the_columns_follow_the_filters(server: Server, png_board: dict, manager):
+    page = manager
+    page.goto(f"{server.url}/boards/{png_board['id']}/?q=won")
+    page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
+    page.wait_for_function(
+        "() => window.funnelboard && window.funnelboard.status() === 'live'", timeout=15000
+    )
+    drawn = page.evaluate("() => window.funnelboard.exportImage({ size: '4k', charts: false })")
+    assert drawn["stamp"]["detail"].startswith("Search: “won” · Live board · Exported ")
+    columns = {c["name"]: c for c in drawn["board"]["columns"]}
+    assert len(columns) == len(png_board["stages"])  # every column, even the empty ones
+    assert (columns["Won"]["shown"], columns["Won"]["more"]) == (3, 0)
+    assert columns["New"]["shown"] == 0 and columns["New"]["figures"]["count"] == "0 leads"
