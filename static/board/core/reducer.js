@@ -5,7 +5,7 @@
 //   seq          last event applied
 //   board        {id, name, slug, last_seq, currency, archived, me}
 //   stageOrder   [stage id] in funnel order (a stage's ``position`` is its index)
-//   stages       {id: {...stage, count, value, overdue, next, ids: [lead id, loaded, in order]}}
+//   stages       {id: {...stage, count, value, overdue, median_age_days, sort, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
 //   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}},
 //                archived ones too (their figures stay; model.js draws no chip for them)
@@ -667,7 +667,7 @@ const HANDLERS = {
     const summary = event.stage;
     if (!summary) return;
     if (!d.stages[summary.id]) {
-      d.stages[summary.id] = { ...summary, count: 0, value: 0, overdue: 0, next: null, ids: [] };
+      d.stages[summary.id] = { ...summary, count: 0, value: 0, overdue: 0, sort: 'position', next: null, ids: [] };
       d._stages.add(summary.id);
       for (const id of d.campaignOrder) {
         const campaign = campaignFor(d, id);
