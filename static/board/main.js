@@ -23,6 +23,7 @@ import { installTestHook } from './ui/hook.js';
 import { startBoard } from './ui/startup.js';
 import { createMembership } from './ui/membership.js';
 import { createBell } from './ui/bell.js';
+import { fillLegend } from './ui/legend.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -91,6 +92,8 @@ function composeBoard(config) {
       },
       openCard: (leadId) => drawer.open(leadId),
       quickAdd: (stageId, rect) => drawer.quickAdd(stageId, rect),
+      // A header's "12 overdue": the board shows only the overdue leads (a quick filter).
+      showOverdue: () => setFilters({ ...store.filters, overdue: true }),
       dragState(active) {
         store.dragging = active;
         hook.dragging(active);
@@ -129,11 +132,13 @@ function composeBoard(config) {
     },
   });
   const toolbar = createToolbar(document.body, {
+    me,
     onFilters: (next) => setFilters(next),
     onUndo: writes.undoLast,
     onZoom: (action) => (action === 'in' ? view.zoomIn() : action === 'out' ? view.zoomOut() : view.fit()),
   });
   const shortcutsSheet = page('shortcuts');
+  fillLegend(page('legend'));
   const openShortcuts = () => {
     if (!shortcutsSheet.open) shortcutsSheet.showModal();
   };

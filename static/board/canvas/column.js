@@ -89,7 +89,7 @@ export class ColumnView {
   drawHeader(col, geo) {
     const setUp = this.hooks.canSetUp();
     const add = !!(this.hooks.canAdd && this.hooks.canAdd());
-    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp, add].join('|');
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.medianAgeDays, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp, add].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -142,12 +142,17 @@ export class ColumnView {
     const valueText = money(col.value, col.currency);
     g.add(text({ x: dotX + 12, y: y0 + 45, text: valueText, fontSize: 15, fontStyle: '600', fill: COLORS.body }));
     if (col.overdue > 0) {
+      // "12 overdue" in the SLA colour; a click shows only the overdue leads (view.js).
       const lateFont = font(12.5, 700);
       const room = right - (dotX + 12 + measure(valueText, font(15, 600)) + 10);
-      const late = [`${countText(col.overdue)} past SLA`, `${countText(col.overdue)} late`, `⏱${countText(col.overdue)}`].find((t) => measure(t, lateFont) <= room);
+      const n = countText(col.overdue);
+      const late = [`${n} overdue`, `${n} late`, `⏱${n}`].find((t) => measure(t, lateFont) <= room);
       if (late) {
         const lateW = measure(late, lateFont);
-        g.add(text({ name: 'overdue', x: right - lateW, y: y0 + 47, text: late, fontSize: 12.5, fontStyle: '700', fill: COLORS.aging }));
+        const button = new Konva.Group({ x: right - lateW, y: y0 + 43, name: 'overdue-filter', stageId: col.id, ariaLabel: `${n} overdue in ${col.name}: show only the overdue leads` });
+        button.add(new Rect({ x: -4, y: 0, width: lateW + 8, height: 20, fill: 'rgba(0,0,0,0)' }));
+        button.add(text({ name: 'overdue', x: 0, y: 4, text: late, fontSize: 12.5, fontStyle: '700', fill: COLORS.aging, textDecoration: 'underline' }));
+        g.add(button);
       }
     }
 

@@ -127,7 +127,8 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       lane: handoff ? handoff.ids.length : 0,
       handoff,
       conversion: f && stage.kind === 'open' && next ? f.conversion_to_next ?? null : null,
-      medianDays: f ? f.median_days ?? null : null,
+      medianDays: f ? f.median_days ?? null : null, // left after: finished visits (the funnel)
+      medianAgeDays: stage.median_age_days ?? null, // here now: the leads in it (/state/)
       nextName: next ? next.name : null,
       chips,
     };

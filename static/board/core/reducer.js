@@ -128,7 +128,7 @@ export function mergePage(state, stageId, api) {
     const known = d.leads[card.id];
     if (known && known.version >= card.version) continue;
     if (known) removeFromColumn(d, known.stage, card.id);
-    if (!cardMatches(card, d.filters, d.people)) continue;
+    if (!cardMatches(card, d.filters, d.people, d.stages)) continue;
     stage.ids.push(card.id);
     d.leads[card.id] = card;
   }
@@ -288,7 +288,7 @@ function placeCard(d, card) {
   const known = d.leads[card.id];
   if (known) removeFromColumn(d, known.stage, card.id);
   delete d.leads[card.id];
-  if (!cardMatches(card, d.filters, d.people)) return false;
+  if (!cardMatches(card, d.filters, d.people, d.stages)) return false;
   const target = d.stages[card.stage];
   if (!target || !insertable(d, target, card)) return false;
   const stage = stageFor(d, card.stage);
@@ -402,7 +402,7 @@ function laneCard(d, card, event, fromStage, result) {
   const loaded = d.leads[card.id];
   const newest = inLane && loaded ? (inLane.version >= loaded.version ? inLane : loaded) : inLane || loaded;
   if (newest && newest.version > card.version) return; // older news than the lane has
-  const counts = (c) => waitsInLane(c, lane.stage) && cardMatches(c, d.filters, d.people);
+  const counts = (c) => waitsInLane(c, lane.stage) && cardMatches(c, d.filters, d.people, d.stages);
   const now = counts(card);
   // Did it wait before this event (is it in ``count``)? null: cannot tell.
   let was;
@@ -451,7 +451,7 @@ function applyToLane(d, event, result) {
 /** A card comes onto the board (made, or restored): in the figures when it
  * passes the filters, placed, touched. Whether it is drawn. */
 function cardArrives(d, card, event) {
-  if (cardMatches(card, d.filters, d.people)) {
+  if (cardMatches(card, d.filters, d.people, d.stages)) {
     addFigures(d, card.stage, card.campaign, 1, card.value);
     shiftOverdue(d, null, null, card, event);
   }
@@ -477,7 +477,7 @@ const HANDLERS = {
     touch(d, card.id, event, from, to);
     if (alreadyHas(d, card.id, card.version)) return;
     const wasShown = d.leads[card.id] != null;
-    if (from !== to && cardMatches(card, d.filters, d.people)) {
+    if (from !== to && cardMatches(card, d.filters, d.people, d.stages)) {
       addFigures(d, from, card.campaign, -1, -card.value);
       addFigures(d, to, card.campaign, 1, card.value);
       shiftOverdue(d, d.leads[card.id] || (d.handoff && d.handoff.cards[card.id]), from, card, event);
@@ -579,7 +579,7 @@ const HANDLERS = {
     const fields = event.fields || [];
     if (known) {
       // A loaded card passed the filters: it is in the figures.
-      if (cardMatches(card, d.filters, d.people)) {
+      if (cardMatches(card, d.filters, d.people, d.stages)) {
         if (known.campaign !== card.campaign) {
           addFigures(d, known.stage, known.campaign, -1, -known.value);
           addFigures(d, card.stage, card.campaign, 1, card.value);
@@ -593,7 +593,7 @@ const HANDLERS = {
     } else if (d.stages[card.stage] && d.stages[card.stage].next == null) {
       // Not loaded from a whole column: the filters left it out, so it was in no
       // figure; now it may pass them.
-      if (cardMatches(card, d.filters, d.people)) {
+      if (cardMatches(card, d.filters, d.people, d.stages)) {
         addFigures(d, card.stage, card.campaign, 1, card.value);
         shiftOverdue(d, null, null, card, event);
       }
