@@ -24,6 +24,8 @@ import { startBoard } from './ui/startup.js';
 import { createMembership } from './ui/membership.js';
 import { createBell } from './ui/bell.js';
 import { fillLegend } from './ui/legend.js';
+import { createCardSort } from './panels/cardsort.js';
+import { reorderable } from './core/cardsort.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -68,12 +70,23 @@ function composeBoard(config) {
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
+      // Only board order is shared: a sorted column is not reordered by a drop, and a
+      // card dropped into one goes to the top of its board order (panels/cardsort.js).
       // A card someone else moved while it was held asks before it overrides (ui/hold.js).
       dropCard(leadId, from, to, index) {
+        if (!reorderable(cardSort.sortOf(to))) {
+          if (from === to) {
+            cardSort.refuseReorder(to);
+            render();
+            return undefined;
+          }
+          index = 0;
+        }
         const asking = hold.drop(leadId, to);
         if (!asking) return writes.moveLead(leadId, to, index);
         return asking.then((anyway) => (anyway ? writes.moveLead(leadId, to, index) : render()));
       },
+      sortMenu: (stageId, rect) => cardSort.openMenu(stageId, rect),
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
       chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
       chipTip: (campaignId) => campaigns.chipTip(campaignId),
@@ -156,6 +169,8 @@ function composeBoard(config) {
   setInterval(render, 5 * 60_000); // days in stage move on
 
   const board = featureBoard({ store, config, canEdit, api, toast, confirm, announce, view, socket: link.socket, notify, render, follow, travel, setFilters });
+  const cardSort = createCardSort(board);
+  features.add(cardSort);
   const panel = createPanel(board);
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));

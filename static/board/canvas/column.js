@@ -89,7 +89,7 @@ export class ColumnView {
   drawHeader(col, geo) {
     const setUp = this.hooks.canSetUp();
     const add = !!(this.hooks.canAdd && this.hooks.canAdd());
-    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.medianAgeDays, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp, add].join('|');
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.medianAgeDays, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, col.sort, col.sortable, setUp, add].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -124,7 +124,10 @@ export class ColumnView {
     // Editors add a lead to the column with "+" (panels/drawer.js: the quick-add form).
     const addW = add ? 30 : 0;
     if (add) g.add(this.addButton(right - tagW - menuW - addW, y0 + 14, col));
-    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - addW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
+    // Everyone sorts a column their own way (panels/cardsort.js), on the live board.
+    const sortW = col.sortable ? 30 : 0;
+    if (col.sortable) g.add(this.sortButton(right - tagW - menuW - addW - sortW, y0 + 14, col));
+    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - addW - sortW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
 
     // "412 leads · $1.2M", or with a WIP limit "7 / 3 leads · $1.2M" (amber at the
     // limit, red past it); on the right, the leads past the stage's SLA. With filters
@@ -193,6 +196,15 @@ export class ColumnView {
     const b = new Konva.Group({ x, y, name: 'stage-menu', stageId: col.id, ariaLabel: `${col.name}: stage menu` });
     b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'stage-menu-bg' }));
     b.add(text({ x: 0, y: 3, width: 24, align: 'center', text: '⋯', fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+    return b;
+  }
+
+  /** "⇅": how this person sorts the column; filled while it is not board order. */
+  sortButton(x, y, col) {
+    const sorted = col.sort && col.sort !== 'position';
+    const b = new Konva.Group({ x, y, name: 'card-sort', stageId: col.id, sort: col.sort, ariaLabel: `Sort ${col.name}` });
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: sorted ? COLORS.accent : COLORS.control, name: 'card-sort-bg' }));
+    b.add(text({ x: 0, y: 4, width: 24, align: 'center', text: '⇅', fontSize: 14, fontStyle: '700', fill: sorted ? COLORS.inverse : COLORS.body }));
     return b;
   }
 

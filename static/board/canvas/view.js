@@ -335,6 +335,11 @@ export function createView(container, hooks) {
       openChipMenu(chip);
       return;
     }
+    const sorter = e.target.findAncestor('.card-sort', true);
+    if (sorter && hooks.sortMenu) {
+      hooks.sortMenu(sorter.getAttr('stageId'), nodeRectPage(sorter));
+      return;
+    }
     const late = e.target.findAncestor('.overdue-filter', true);
     if (late && hooks.showOverdue) {
       hooks.showOverdue(late.getAttr('stageId'));
@@ -399,7 +404,7 @@ export function createView(container, hooks) {
     if (t.findAncestor('.card', true) || chip) {
       // A viewer's chip still opens its menu (the campaign's details).
       container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
-    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true) || t.findAncestor('.overdue-filter', true)) {
+    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true) || t.findAncestor('.overdue-filter', true) || t.findAncestor('.card-sort', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
       if (t.hasName('column-handle')) container.style.cursor = 'grab';
@@ -834,6 +839,18 @@ export function createView(container, hooks) {
       const r = button.getClientRect();
       const c = container.getBoundingClientRect();
       return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+    },
+    /** The header's "⇅" (the column's sort), or null (folded, the past). */
+    cardSortRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.card-sort');
+      return button ? nodeRectPage(button) : null;
+    },
+    /** The header's "12 overdue" (a click shows only the overdue leads), or null. */
+    overdueRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.overdue-filter');
+      return button ? nodeRectPage(button) : null;
     },
     /** The header's "+" (add a lead), or null (no edit rights, the past, archived). */
     quickAddRectPage(stageId) {

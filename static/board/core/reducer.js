@@ -37,11 +37,14 @@
 
 import { cardMatches, filtersActive } from './filters.js';
 import { compareRanks } from './rank.js';
+import { compareBySort } from './cardsort.js';
 import { aging } from './format.js';
 
 /** Cards are ordered by (position, id), as on the server: the rank by its bytes,
  * then the id (two cards may share a rank). */
-export function compareCards(a, b) {
+/** Card order in a column: board order, or the person's ``sort`` of it (cardsort.js). */
+export function compareCards(a, b, sort = 'position') {
+  if (sort && sort !== 'position') return compareBySort(a, b, sort);
   return compareRanks(a.position, b.position) || a.id - b.id;
 }
 
@@ -132,7 +135,7 @@ export function mergePage(state, stageId, api) {
     stage.ids.push(card.id);
     d.leads[card.id] = card;
   }
-  stage.ids.sort((a, b) => compareCards(d.leads[a], d.leads[b]));
+  stage.ids.sort((a, b) => compareCards(d.leads[a], d.leads[b], stage.sort));
   stage.next = page.next;
   d.people = { ...d.people, ...(api.people || {}) };
   return finish(d);
@@ -279,7 +282,7 @@ function removeFromColumn(d, stageId, leadId) {
 function insertable(d, stage, card) {
   if (stage.next == null) return true;
   const last = stage.ids.length ? d.leads[stage.ids[stage.ids.length - 1]] : null;
-  return last != null && compareCards(card, last) < 0;
+  return last != null && compareCards(card, last, stage.sort) < 0;
 }
 
 /** Put a card where it now belongs, or drop it from the loaded cards when it is
@@ -296,7 +299,7 @@ function placeCard(d, card) {
   let hi = stage.ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compareCards(d.leads[stage.ids[mid]], card) < 0) lo = mid + 1;
+    if (compareCards(d.leads[stage.ids[mid]], card, stage.sort) < 0) lo = mid + 1;
     else hi = mid;
   }
   stage.ids.splice(lo, 0, card.id);

@@ -36,3 +36,29 @@ test('lead quality is titled with the campaigns it counts, and totals only them'
   assert.equal(total.acceptance_rate, 0.5);
   assert.deepEqual(total.top_reasons, [{ reason: 'Student', leads: 3 }, { reason: 'Spam', leads: 1 }]);
 });
+
+import { compareBySort, setCardSortOrder, reorderable } from '../core/cardsort.js';
+import { compareCards } from '../core/reducer.js';
+
+test('cards in a sorted column: oldest first, highest value and score first, ties by id', () => {
+  setCardSortOrder({
+    position: { field: 'position', descending: false },
+    age: { field: 'stage_entered_at', descending: false },
+    value: { field: 'value', descending: true },
+    score: { field: 'score', descending: true },
+  });
+  const cards = [
+    { id: 1, position: 'a0', stage_entered_at: '2026-11-30T00:00:00Z', value: 10, score: 50 },
+    { id: 2, position: 'a1', stage_entered_at: '2026-09-01T00:00:00Z', value: 900, score: 50 },
+    { id: 3, position: 'Zz', stage_entered_at: '2026-10-01T00:00:00Z', value: 90, score: 99 },
+  ];
+  const order = (sort) => [...cards].sort((a, b) => compareBySort(a, b, sort)).map((c) => c.id);
+  assert.deepEqual(order('position'), [3, 1, 2]);
+  assert.deepEqual(order('age'), [2, 3, 1]);
+  assert.deepEqual(order('value'), [2, 3, 1]);
+  assert.deepEqual(order('score'), [3, 1, 2]); // 1 and 2 tie on 50: by id
+  assert.deepEqual([...cards].sort((a, b) => compareCards(a, b, 'age')).map((c) => c.id), [2, 3, 1]);
+  assert.equal(reorderable('position'), true);
+  assert.equal(reorderable(undefined), true);
+  assert.equal(reorderable('age'), false);
+});
