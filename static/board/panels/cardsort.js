@@ -106,6 +106,13 @@ export function createCardSort(board) {
     board.toast(`${name(stageId)} is sorted by “${labels.get(sortOf(stageId)) || sortOf(stageId)}”, so its cards keep that order. To reorder them, sort it by Board order (⇅).`);
   }
 
+  // For the browser tests: what a column's header is drawn from.
+  addToTestHook('columnFigures', (stageId) => {
+    const col = (board.columns || []).find((c) => c.id === Number(stageId));
+    return col ? { conversion: col.conversion, medianDays: col.medianDays, medianAgeDays: col.medianAgeDays, overdue: col.overdue, sort: col.sort, count: col.count } : null;
+  });
+  addToTestHook('cardSortRect', (stageId) => board.view.cardSortRectPage(Number(stageId)));
+  addToTestHook('overdueRect', (stageId) => board.view.overdueRectPage(Number(stageId)));
   addToTestHook('cardSorts', () => Object.fromEntries((board.state ? board.state.stageOrder : []).map((id) => [id, sortOf(id)])));
 
   return {
