@@ -10,10 +10,12 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from leads.validation import MAX_ID
 
-from .models import BoardMembership, Campaign, Lead, Team
+from .models import BoardMembership, Campaign, Lead, Stage, Team
+from .rules import past_sla_since
 from .validation import ascii_integer
 
 
@@ -63,6 +65,19 @@ class NoEmptyParameters(forms.Form):
 BLANK_ALLOWED = frozenset({"q"})
 
 
+class StateFilterForm(NoEmptyParameters):
+    """The board's filters: besides each value, a score range must be a range."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        low, high = self.cleaned_data.get("score_min"), self.cleaned_data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "score_min", f"The minimum score ({low}) is above the maximum score ({high})."
+            )
+        return cleaned
+
+
 class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
@@ -102,11 +117,30 @@ class LeadStateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method=text_search, max_length=200, help_text="Name, email or company contains."
     )
+    overdue = django_filters.ChoiceFilter(
+        choices=[("1", "1")],
+        method="past_sla",
+        help_text="1: only the leads past their stage's SLA now (the header's overdue).",
+    )
 
     class Meta:
         model = Lead
         fields: list[str] = []
-        form = NoEmptyParameters
+        form = StateFilterForm
+
+    def past_sla(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
+        """The leads past their stage's SLA (``rules.past_sla_since``, as ``overdue``
+        counts them): one read of the stages with an SLA."""
+        now = timezone.now()
+        stages = Stage.objects.filter(
+            board_id__in=queryset.values("board_id"), sla_days__isnull=False
+        ).values_list("id", "sla_days")
+        past = Q(pk__in=[])
+        for stage_id, sla_days in stages:
+            if sla_days is None:
+                continue
+            past |= Q(stage_id=stage_id, stage_entered_at__lte=past_sla_since(sla_days, now))
+        return queryset.filter(past)
 
     def owner_team(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         in_team = BoardMembership.objects.filter(

@@ -55,12 +55,27 @@ CARD_SORTS: dict[str, str] = {
 }
 
 
+# Each sort's order: the lead field and whether it runs highest first; ties go by
+# lead id. ``/state/`` pages a column in it; the browser orders the cards it holds
+# with it (page config ``rules.card_sort_order``).
+CARD_SORT_ORDER: dict[str, tuple[str, bool]] = {
+    "position": ("position", False),
+    "age": ("stage_entered_at", False),
+    "value": ("value", True),
+    "score": ("score", True),
+}
+
+
 def page_rules() -> dict[str, object]:
     """The rules' lists the board's script needs, for its page config."""
     return {
         "feedback_fields": [[name, label] for name, label in FEEDBACK_FIELDS.items()],
         "mention_pattern": MENTION_PATTERN,
         "card_sorts": [[key, label] for key, label in CARD_SORTS.items()],
+        "card_sort_order": {
+            key: {"field": field, "descending": descending}
+            for key, (field, descending) in CARD_SORT_ORDER.items()
+        },
     }
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from leads.api import bridge as api_bridge
 from leads.api import life as api_life
+from leads.api import me as api_me
 from leads.api import notes as api_notes
 from leads.api import people as api_people
 from leads.api import stages as api_stages
@@ -158,4 +159,13 @@ urlpatterns += [
         "leads/<int:lead_id>/restore/", api_life.LeadRestoreApi.as_view(), name="api-lead-restore"
     ),
     path("leads/<int:lead_id>/erase/", api_life.LeadEraseApi.as_view(), name="api-lead-erase"),
+]
+
+# The caller's own view of a board (leads.api.me).
+urlpatterns += [
+    path(
+        "boards/<int:board_id>/me/card-sort/",
+        api_me.CardSortApi.as_view(),
+        name="api-board-card-sort",
+    ),
 ]

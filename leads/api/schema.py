@@ -85,4 +85,7 @@ STATE_FILTERS = [
     OpenApiParameter("score_min", OpenApiTypes.INT),
     OpenApiParameter("score_max", OpenApiTypes.INT),
     OpenApiParameter("q", OpenApiTypes.STR, description="Name, email or company contains."),
+    OpenApiParameter(
+        "overdue", OpenApiTypes.STR, enum=["1"], description="1: only leads past their SLA."
+    ),
 ]

@@ -25,7 +25,7 @@ from leads.models import (
     Team,
     Verdict,
 )
-from leads.rules import attribute_label, display_name, may_judge
+from leads.rules import CARD_SORTS, attribute_label, display_name, may_judge
 from leads.selectors import (
     EVENTS_LIMIT,
     EVENTS_LIMIT_MAX,
@@ -298,6 +298,12 @@ class StateQueryInput(QueryInput):
     as_of = serializers.CharField(
         required=False, max_length=64, help_text="The board as it stood then (ISO 8601)."
     )
+    sort = serializers.ChoiceField(
+        list(CARD_SORTS),
+        required=False,
+        help_text="With `stage`: its cards in this order (default: the person's remembered"
+        " sort of it, `/me/card-sort/`, else `position`).",
+    )
 
 
 class CountValueOutput(serializers.Serializer):
@@ -312,11 +318,25 @@ class StageStateOutput(StageOutput):
         help_text="Leads past the stage's SLA (more whole days in it than sla_days), now;"
         " 0 without an SLA."
     )
+    median_age_days = serializers.FloatField(
+        allow_null=True,
+        help_text="Here now: the median of (now - stage_entered_at) over the (filtered) leads"
+        " in the stage now, in days; null for an empty stage. Not the funnel's median_days,"
+        " which counts the visits that left the stage.",
+    )
+    sort = serializers.ChoiceField(
+        list(CARD_SORTS),
+        help_text="The order of `leads` and of the pages after (the cursor carries it):"
+        " position (board order), age (oldest in stage first), value or score (highest first).",
+    )
     leads = CardOutput(many=True)
     next = serializers.CharField(allow_null=True, help_text="Cursor of the next page, or null.")
 
     class Meta(StageOutput.Meta):
-        fields = (*StageOutput.Meta.fields, "count", "value", "overdue", "leads", "next")
+        fields = (
+            *StageOutput.Meta.fields,
+            *("count", "value", "overdue", "median_age_days", "sort", "leads", "next"),
+        )
 
 
 class CampaignStateOutput(CountValueOutput):

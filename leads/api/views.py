@@ -261,6 +261,7 @@ class BoardStateApi(APIView):
                 per_stage=query["per_stage"],
                 stage_id=query.get("stage"),
                 cursor=query.get("cursor"),
+                sort=query.get("sort"),
             )
         # The cards are already in their wire form (leads.selectors.cards); only the board
         # goes through a serializer, which keeps a 500-card answer cheap.

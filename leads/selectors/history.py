@@ -143,6 +143,7 @@ def board_state_as_of(
     per_stage: int = STATE_PER_STAGE,
     stage_id: int | None = None,
     cursor: str | None = None,
+    sort: str | None = None,
 ) -> dict[str, Any]:
     """The board as it stood at ``as_of``, rebuilt from the transitions, in the shape
     of ``board_state_get`` (plus ``as_of``).
@@ -168,6 +169,7 @@ def board_state_as_of(
             per_stage=per_stage,
             stage_id=stage_id,
             cursor=cursor,
+            sort=sort,
         )
     board = board_get(board_id=board_id, user=user)
     moment = as_of_parse(board, as_of)
@@ -223,6 +225,8 @@ def board_state_as_of(
             count=int(totals.loc[stage["id"], "count"]) if has_total else 0,
             value=float(totals.loc[stage["id"], "value"]) if has_total else 0.0,
             overdue=overdue_then(frame, stage, moment),
+            median_age_days=median_age_then(frame, stage, moment),
+            sort="position",  # the past is shown in board order
             leads=cards,
             next=cursor_encode(str(last["position"]), int(last["lead_id"]))
             if last is not None
@@ -252,6 +256,20 @@ def overdue_then(frame: pd.DataFrame, stage: Mapping[str, Any], moment: datetime
     since = pd.Timestamp(past_sla_since(stage["sla_days"], moment))
     entered = pd.to_datetime(frame["entered_at"], utc=True)
     return int(((frame["stage_id"] == stage["id"]) & (entered <= since)).sum())
+
+
+def median_age_then(
+    frame: pd.DataFrame, stage: Mapping[str, Any], moment: datetime
+) -> float | None:
+    """The median time the stage's leads at ``moment`` had been in it then, in days
+    (``median_age_days`` of ``/state/``); None for an empty stage."""
+    if frame.empty:
+        return None
+    entered = pd.to_datetime(frame.loc[frame["stage_id"] == stage["id"], "entered_at"], utc=True)
+    if entered.empty:
+        return None
+    ages = (pd.Timestamp(moment) - entered) / pd.Timedelta(days=1)
+    return round(float(ages.median()), 2)
 
 
 def campaign_figures_as_of(

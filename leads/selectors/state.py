@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -68,24 +69,110 @@ def cursor_decode(cursor: str) -> tuple[str, int]:
     return position, lead_id
 
 
+def sort_cursor_encode(sort: str, key: Any, lead_id: int) -> str:
+    """A cursor of a stage paged by ``sort``: position keeps its old ``position:id``
+    form; the others are ``sort|key|id`` (the key of the last card shown)."""
+    if sort == "position":
+        return cursor_encode(key, lead_id)
+    text = f"{sort}|{key.isoformat() if isinstance(key, datetime) else key}|{lead_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def sort_cursor_decode(cursor: str) -> tuple[str, Any, int]:
+    """``(sort, key, id)`` of the last card already shown, by the sort it was paged
+    with (a ``position:id`` cursor is the board order's)."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("Invalid cursor.", field="cursor") from None
+    if "|" not in text:
+        position, lead_id = cursor_decode(cursor)
+        return "position", position, lead_id
+    try:
+        sort, key_text, id_text = text.split("|")
+        lead_id = int(id_text)
+        key: Any
+        if sort == "age":
+            key = datetime.fromisoformat(key_text)
+            if key.tzinfo is None:
+                raise ValueError(key_text)
+        elif sort == "value":
+            key = Decimal(key_text)
+            if not key.is_finite():
+                raise ValueError(key_text)
+        elif sort == "score":
+            key = int(key_text)
+        else:
+            raise ValueError(sort)
+    except (ValueError, InvalidOperation):
+        raise InvalidInput("Invalid cursor.", field="cursor") from None
+    if not 0 < lead_id <= MAX_ID:
+        raise InvalidInput("Invalid cursor.", field="cursor")
+    return sort, key, lead_id
+
+
 def stage_cards(
-    leads: QuerySet[Lead], stage_id: int, *, per_stage: int, after: tuple[str, int] | None
+    leads: QuerySet[Lead],
+    stage_id: int,
+    *,
+    per_stage: int,
+    after: tuple[Any, int] | None,
+    sort: str = "position",
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a stage's cards, by ``(position, id)``: one LIMITed query on
-    the ``lead_stage_order`` index."""
+    """One page of a stage's cards in ``sort``'s order (``rules.CARD_SORT_ORDER``,
+    then id): one LIMITed query (board order on the ``lead_stage_order`` index)."""
+    field, descending = rules.CARD_SORT_ORDER[sort]
     page = leads.filter(stage_id=stage_id)
     if after is not None:
-        position, lead_id = after
-        page = page.filter(Q(position__gt=position) | Q(position=position, id__gt=lead_id))
+        key, lead_id = after
+        beyond = Q(**{f"{field}__lt" if descending else f"{field}__gt": key})
+        page = page.filter(beyond | Q(**{field: key}, id__gt=lead_id))
     rows = list(
         page.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
-        .order_by("position", "id")
+        .order_by(f"-{field}" if descending else field, "id")
         .values(*CARD_FIELDS, "verdict", "verdict_at")[: per_stage + 1]
     )
     more = len(rows) > per_stage
     rows = rows[:per_stage]
-    cursor = cursor_encode(rows[-1]["position"], rows[-1]["id"]) if more else None
+    last = rows[-1] if more else None
+    cursor = sort_cursor_encode(sort, last[field], last["id"]) if last else None
     return [card_from_row(row) for row in rows], cursor
+
+
+def median_age_days(
+    leads: QuerySet[Lead], stage_id: int, count: int, now: datetime
+) -> float | None:
+    """The median of ``now - stage_entered_at`` over the stage's ``count`` (filtered)
+    leads, in days; None for an empty stage. One query of one or two rows (the
+    middle of the stage by ``stage_entered_at``), whatever the number of leads."""
+    if count == 0:
+        return None
+    middle = (count - 1) // 2
+    entered = list(
+        leads.filter(stage_id=stage_id)
+        .order_by("stage_entered_at", "id")
+        .values_list("stage_entered_at", flat=True)[middle : middle + 2 - count % 2]
+    )
+    ages = [(now - at) / timedelta(days=1) for at in entered]
+    return round(sum(ages) / len(ages), 2)
+
+
+def card_sorts_of(board_id: int, user: Any) -> dict[int, str]:
+    """The person's remembered sort per stage (``BoardMembership.card_sort``); a
+    share link's guest, a stage not named, or a sort no longer known: board order."""
+    if not getattr(user, "pk", None):  # a share link's guest has none
+        return {}
+    stored = (
+        BoardMembership.objects.filter(board_id=board_id, user_id=user.pk)
+        .values_list("card_sort", flat=True)
+        .first()
+    )
+    sorts: dict[int, str] = {}
+    for key, sort in (stored or {}).items():
+        if str(key).isdigit() and sort in rules.CARD_SORTS:
+            sorts[int(key)] = sort
+    return sorts
 
 
 def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int]) -> list[dict]:
@@ -184,10 +271,16 @@ def board_state_get(
     per_stage: int = STATE_PER_STAGE,
     stage_id: int | None = None,
     cursor: str | None = None,
+    sort: str | None = None,
 ) -> dict[str, Any]:
     """What the board draws: stages with counts, values, ``overdue`` (leads past
-    the stage's SLA, now) and the first cards, campaign figures and the people on
+    the stage's SLA, now), ``median_age_days`` (the median time the leads there
+    now have been in it) and the first cards, campaign figures and the people on
     the cards.
+
+    Each stage's cards come in the person's sort of it (``sort`` on the stage:
+    ``BoardMembership.card_sort``, else board order); ``sort`` (with ``stage``)
+    asks for another, and a cursor pages by the sort it was made with.
 
     ``seq`` is read before the data, so a client that applies the events after
     ``seq`` misses none (an event may already be in the data; applying it again
@@ -202,9 +295,15 @@ def board_state_get(
     board = board_get(board_id=board_id, user=user)
     if not 1 <= per_stage <= STATE_PER_STAGE_MAX:
         raise InvalidInput(f"per_stage must be 1 to {STATE_PER_STAGE_MAX}.", field="per_stage")
-    after = cursor_decode(cursor) if cursor else None
-    if after is not None and stage_id is None:
+    paged = sort_cursor_decode(cursor) if cursor else None
+    if paged is not None and stage_id is None:
         raise InvalidInput("A cursor pages one stage: give its stage too.", field="stage")
+    if sort is not None and stage_id is None:
+        raise InvalidInput("A sort applies to one stage: give its stage too.", field="stage")
+    if sort is not None and sort not in rules.CARD_SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(rules.CARD_SORTS)}.", field="sort")
+    if paged is not None and sort is not None and paged[0] != sort:
+        raise InvalidInput("The cursor was made for another sort.", field="cursor")
     leads = board_leads_filtered(board_id=board.pk, filters=filters).filter(
         archived_at__isnull=True  # archived leads are off the board
     )
@@ -218,24 +317,35 @@ def board_state_get(
         stages = [stage for stage in stages if stage["id"] == stage_id]
         if not stages:
             raise InvalidInput(f"Stage {stage_id} is not a stage of this board.", field="stage")
+    sorts = card_sorts_of(board.pk, user)
+    if stage_id is not None and (paged is not None or sort is not None):
+        sorts[stage_id] = paged[0] if paged is not None else str(sort)
 
+    now = timezone.now()
     totals: dict[int, dict[str, Any]] = {
         row["stage_id"]: dict(row)
         for row in leads.values("stage_id").annotate(
-            count=Count("id"), value=Sum("value"), **overdue_count(stages)
+            count=Count("id"), value=Sum("value"), **overdue_count(stages, now)
         )
     }
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )
+    after = (paged[1], paged[2]) if paged is not None else None
     for stage in stages:
         total = totals.get(stage["id"], {})
-        cards, next_cursor = stage_cards(leads, stage["id"], per_stage=per_stage, after=after)
+        stage_sort = sorts.get(stage["id"], "position")
+        cards, next_cursor = stage_cards(
+            leads, stage["id"], per_stage=per_stage, after=after, sort=stage_sort
+        )
         owner_ids.update(c["owner"] for c in cards if c["owner"] is not None)
+        count = total.get("count", 0)
         stage.update(
-            count=total.get("count", 0),
+            count=count,
             value=float(total.get("value") or 0),
             overdue=total.get("overdue", 0),
+            median_age_days=median_age_days(leads, stage["id"], count, now),
+            sort=stage_sort,
             leads=cards,
             next=next_cursor,
         )

@@ -23,6 +23,9 @@ import { installTestHook } from './ui/hook.js';
 import { startBoard } from './ui/startup.js';
 import { createMembership } from './ui/membership.js';
 import { createBell } from './ui/bell.js';
+import { fillLegend } from './ui/legend.js';
+import { createCardSort } from './panels/cardsort.js';
+import { reorderable } from './core/cardsort.js';
 import { createPanel } from './panels/panel.js';
 import { createTimebar } from './panels/timebar.js';
 import { createExport } from './panels/export.js';
@@ -67,12 +70,23 @@ function composeBoard(config) {
     canvasEl: page('board-canvas'),
     tooltipEl: page('tooltip'),
     hooks: {
+      // Only board order is shared: a sorted column is not reordered by a drop, and a
+      // card dropped into one goes to the top of its board order (panels/cardsort.js).
       // A card someone else moved while it was held asks before it overrides (ui/hold.js).
       dropCard(leadId, from, to, index) {
+        if (!reorderable(cardSort.sortOf(to))) {
+          if (from === to) {
+            cardSort.refuseReorder(to);
+            render();
+            return undefined;
+          }
+          index = 0;
+        }
         const asking = hold.drop(leadId, to);
         if (!asking) return writes.moveLead(leadId, to, index);
         return asking.then((anyway) => (anyway ? writes.moveLead(leadId, to, index) : render()));
       },
+      sortMenu: (stageId, rect) => cardSort.openMenu(stageId, rect),
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
       chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
       chipTip: (campaignId) => campaigns.chipTip(campaignId),
@@ -91,6 +105,8 @@ function composeBoard(config) {
       },
       openCard: (leadId) => drawer.open(leadId),
       quickAdd: (stageId, rect) => drawer.quickAdd(stageId, rect),
+      // A header's "12 overdue": the board shows only the overdue leads (a quick filter).
+      showOverdue: () => setFilters({ ...store.filters, overdue: true }),
       dragState(active) {
         store.dragging = active;
         hook.dragging(active);
@@ -129,11 +145,13 @@ function composeBoard(config) {
     },
   });
   const toolbar = createToolbar(document.body, {
+    me,
     onFilters: (next) => setFilters(next),
     onUndo: writes.undoLast,
     onZoom: (action) => (action === 'in' ? view.zoomIn() : action === 'out' ? view.zoomOut() : view.fit()),
   });
   const shortcutsSheet = page('shortcuts');
+  fillLegend(page('legend'));
   const openShortcuts = () => {
     if (!shortcutsSheet.open) shortcutsSheet.showModal();
   };
@@ -151,6 +169,8 @@ function composeBoard(config) {
   setInterval(render, 5 * 60_000); // days in stage move on
 
   const board = featureBoard({ store, config, canEdit, api, toast, confirm, announce, view, socket: link.socket, notify, render, follow, travel, setFilters });
+  const cardSort = createCardSort(board);
+  features.add(cardSort);
   const panel = createPanel(board);
   features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));

@@ -8,13 +8,17 @@
 // M with every card (optional)}, ...]}. Prints, per case, the reduced state and
 // the fresh ones, each as loadState keeps it (less ``touched``: the browser's own
 // memory of who moved what, in no answer), and whether the reducer asked for a
-// refetch.
+// refetch. Each stage's ``median_age_days`` is left out (see ``momentFree``).
 
 import { readFileSync } from 'node:fs';
 import { parseFilters } from '../../static/board/core/filters.js';
 import { applyEvents, loadState } from '../../static/board/core/reducer.js';
 
-const comparable = ({ touched, ...state }) => state;
+// ``median_age_days`` is a moment's figure (it grows with the clock): the page reads
+// it fresh with each load and the reducer leaves it as it came.
+const momentFree = (stages) =>
+  Object.fromEntries(Object.entries(stages).map(([id, { median_age_days, ...stage }]) => [id, stage]));
+const comparable = ({ touched, ...state }) => ({ ...state, stages: momentFree(state.stages) });
 
 const { cases } = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const results = cases.map(({ search, before, events, after, full }) => {

@@ -55,7 +55,8 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
     if (!store.folded) store.folded = folds.read(state, defaultFolded);
     const active = filtersActive(store.filters);
     const { pending, folded, funnel, loadingStages } = store;
-    store.columns = buildColumns(state, { pending, folded, funnel }).map((c) => ({ ...c, loading: loadingStages.has(c.id), filtered: active }));
+    const sortable = store.asOf == null; // the past is shown in board order
+    store.columns = buildColumns(state, { pending, folded, funnel }).map((c) => ({ ...c, loading: loadingStages.has(c.id), filtered: active, sortable }));
     view.render({ columns: store.columns });
   }
 

@@ -12,6 +12,7 @@ import { M, LANE } from './layout.js';
 import { COLORS, font, teamColor } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, shortName, daysLabel } from '../core/format.js';
+import { VERDICT_WORDS, ringWords } from '../core/marks.js';
 
 const NAME = { size: 14, weight: 600 };
 const BODY = { size: 12.5, weight: 400 };
@@ -76,7 +77,8 @@ export function makeCardNode(card, width, info, measure) {
     markW = 24;
     const accepted = card.verdict === 'accepted';
     const cx = right - scoreW - 14;
-    group.add(new Circle({ x: cx, y: 20, radius: 9, fill: accepted ? teamColor('sales') : COLORS.scoreLow, listening: false }));
+    // Listening, for its tooltip (view.js shows a node's ``markTip`` on hover).
+    group.add(new Circle({ name: 'card-mark verdict-mark', x: cx, y: 20, radius: 9, fill: accepted ? teamColor('sales') : COLORS.scoreLow, markTip: VERDICT_WORDS[card.verdict] }));
     group.add(text({ x: cx - 9, y: 14, width: 18, align: 'center', text: mark, fontSize: 11.5, fontStyle: '700', fill: accepted ? '#ffffff' : COLORS.scoreLowInk }));
   }
 
@@ -110,6 +112,7 @@ export function makeCardNode(card, width, info, measure) {
   const daysX = hasRing ? ringX - ringR - 6 - daysW : right - daysW;
   group.add(text({ x: daysX, y: y3, text: days, fontSize: META.size, fontStyle: String(META.weight), fill: overdue ? COLORS.aging : COLORS.muted }));
   if (hasRing) {
+    group.add(new Circle({ name: 'card-mark aging-ring', x: ringX, y: ringY, radius: ringR + 2, fill: 'rgba(0,0,0,0)', markTip: ringWords(info.aging), perfectDrawEnabled: false }));
     group.add(new Circle({ x: ringX, y: ringY, radius: ringR, stroke: overdue ? COLORS.agingSoft : COLORS.ring, strokeWidth: 2.5, listening: false, perfectDrawEnabled: false }));
   }
   if (hasRing && info.aging.used > 0) {

@@ -89,7 +89,7 @@ export class ColumnView {
   drawHeader(col, geo) {
     const setUp = this.hooks.canSetUp();
     const add = !!(this.hooks.canAdd && this.hooks.canAdd());
-    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, setUp, add].join('|');
+    const sig = [col.name, col.count, col.value, col.currency, col.conversion, col.medianAgeDays, col.nextName, col.folded, geo.width, col.team, col.kind, col.wip_limit, col.overdue, col.sort, col.sortable, setUp, add].join('|');
     if (sig === this.headerSig) return;
     this.headerSig = sig;
     const g = this.header;
@@ -124,7 +124,10 @@ export class ColumnView {
     // Editors add a lead to the column with "+" (panels/drawer.js: the quick-add form).
     const addW = add ? 30 : 0;
     if (add) g.add(this.addButton(right - tagW - menuW - addW, y0 + 14, col));
-    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - addW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
+    // Everyone sorts a column their own way (panels/cardsort.js), on the live board.
+    const sortW = col.sortable ? 30 : 0;
+    if (col.sortable) g.add(this.sortButton(right - tagW - menuW - addW - sortW, y0 + 14, col));
+    g.add(text({ x: left, y: y0 + 17, text: ellipsize(col.name, right - tagW - menuW - addW - sortW - 10 - left, (t) => measure(t, nameFont)), fontSize: 17, fontStyle: '700', fill: COLORS.ink }));
 
     // "412 leads · $1.2M", or with a WIP limit "7 / 3 leads · $1.2M" (amber at the
     // limit, red past it); on the right, the leads past the stage's SLA. With filters
@@ -142,12 +145,17 @@ export class ColumnView {
     const valueText = money(col.value, col.currency);
     g.add(text({ x: dotX + 12, y: y0 + 45, text: valueText, fontSize: 15, fontStyle: '600', fill: COLORS.body }));
     if (col.overdue > 0) {
+      // "12 overdue" in the SLA colour; a click shows only the overdue leads (view.js).
       const lateFont = font(12.5, 700);
       const room = right - (dotX + 12 + measure(valueText, font(15, 600)) + 10);
-      const late = [`${countText(col.overdue)} past SLA`, `${countText(col.overdue)} late`, `⏱${countText(col.overdue)}`].find((t) => measure(t, lateFont) <= room);
+      const n = countText(col.overdue);
+      const late = [`${n} overdue`, `${n} late`, `⏱${n}`].find((t) => measure(t, lateFont) <= room);
       if (late) {
         const lateW = measure(late, lateFont);
-        g.add(text({ name: 'overdue', x: right - lateW, y: y0 + 47, text: late, fontSize: 12.5, fontStyle: '700', fill: COLORS.aging }));
+        const button = new Konva.Group({ x: right - lateW, y: y0 + 43, name: 'overdue-filter', stageId: col.id, ariaLabel: `${n} overdue in ${col.name}: show only the overdue leads` });
+        button.add(new Rect({ x: -4, y: 0, width: lateW + 8, height: 20, fill: 'rgba(0,0,0,0)' }));
+        button.add(text({ name: 'overdue', x: 0, y: 4, text: late, fontSize: 12.5, fontStyle: '700', fill: COLORS.aging, textDecoration: 'underline' }));
+        g.add(button);
       }
     }
 
@@ -188,6 +196,15 @@ export class ColumnView {
     const b = new Konva.Group({ x, y, name: 'stage-menu', stageId: col.id, ariaLabel: `${col.name}: stage menu` });
     b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: COLORS.control, name: 'stage-menu-bg' }));
     b.add(text({ x: 0, y: 3, width: 24, align: 'center', text: '⋯', fontSize: 15, fontStyle: '700', fill: COLORS.body }));
+    return b;
+  }
+
+  /** "⇅": how this person sorts the column; filled while it is not board order. */
+  sortButton(x, y, col) {
+    const sorted = col.sort && col.sort !== 'position';
+    const b = new Konva.Group({ x, y, name: 'card-sort', stageId: col.id, sort: col.sort, ariaLabel: `Sort ${col.name}` });
+    b.add(new Rect({ width: 24, height: 24, cornerRadius: 6, fill: sorted ? COLORS.accent : COLORS.control, name: 'card-sort-bg' }));
+    b.add(text({ x: 0, y: 4, width: 24, align: 'center', text: '⇅', fontSize: 14, fontStyle: '700', fill: sorted ? COLORS.inverse : COLORS.body }));
     return b;
   }
 

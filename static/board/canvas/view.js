@@ -14,6 +14,7 @@ import {
 import { ColumnView } from './column.js';
 import { COLORS, FONT_FAMILY, font } from './theme.js';
 import { rectFrom, lassoed } from '../core/selection.js';
+import { headerTipText } from './glance.js';
 
 const MOVE_MS = 400;
 
@@ -334,6 +335,16 @@ export function createView(container, hooks) {
       openChipMenu(chip);
       return;
     }
+    const sorter = e.target.findAncestor('.card-sort', true);
+    if (sorter && hooks.sortMenu) {
+      hooks.sortMenu(sorter.getAttr('stageId'), nodeRectPage(sorter));
+      return;
+    }
+    const late = e.target.findAncestor('.overdue-filter', true);
+    if (late && hooks.showOverdue) {
+      hooks.showOverdue(late.getAttr('stageId'));
+      return;
+    }
     const add = e.target.findAncestor('.quick-add', true);
     if (add && hooks.quickAdd) {
       hooks.quickAdd(add.getAttr('stageId'), nodeRectPage(add));
@@ -383,10 +394,17 @@ export function createView(container, hooks) {
       const tip = hooks.chipTip(chip.getAttr('campaignId'));
       if (tip && p) hooks.tooltip(tip, c.left + p.x, c.top + p.y);
     }
+    // A card's mark (✓ / ✗, the aging ring) says what it means (core/marks.js).
+    const markTip = t.getAttr('markTip');
+    if (markTip) {
+      const p = stage.getPointerPosition();
+      const c = container.getBoundingClientRect();
+      if (p) hooks.tooltip(markTip, c.left + p.x, c.top + p.y);
+    }
     if (t.findAncestor('.card', true) || chip) {
       // A viewer's chip still opens its menu (the campaign's details).
       container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
-    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true)) {
+    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true) || t.findAncestor('.overdue-filter', true) || t.findAncestor('.card-sort', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
       if (t.hasName('column-handle')) container.style.cursor = 'grab';
@@ -398,15 +416,11 @@ export function createView(container, hooks) {
   });
   stage.on('mouseout', (e) => {
     if (!drag && !panning) container.style.cursor = '';
-    if (e.target.hasName('header-hit') || e.target.findAncestor('.chip', true)) hooks.tooltip(null);
+    if (e.target.hasName('header-hit') || e.target.findAncestor('.chip', true) || e.target.getAttr('markTip')) hooks.tooltip(null);
   });
 
   function headerTip(col) {
-    const lines = [`${col.name}: ${col.count.toLocaleString('en-US')} leads`];
-    if (col.medianDays != null) lines.push(`Median ${Number(col.medianDays).toFixed(1)} days in ${col.name}`);
-    if (col.sla_days != null) lines.push(`SLA ${col.sla_days} days (red ring: past it)`);
-    if (col.conversion != null && col.nextName) lines.push(`${Math.round(col.conversion * 100)}% reached ${col.nextName}`);
-    return lines.join('\n');
+    return headerTipText(col);
   }
 
   // A column dragged by its header (the owner): a ghost follows the pointer, a bar
@@ -825,6 +839,18 @@ export function createView(container, hooks) {
       const r = button.getClientRect();
       const c = container.getBoundingClientRect();
       return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+    },
+    /** The header's "⇅" (the column's sort), or null (folded, the past). */
+    cardSortRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.card-sort');
+      return button ? nodeRectPage(button) : null;
+    },
+    /** The header's "12 overdue" (a click shows only the overdue leads), or null. */
+    overdueRectPage(stageId) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne('.overdue-filter');
+      return button ? nodeRectPage(button) : null;
     },
     /** The header's "+" (add a lead), or null (no edit rights, the past, archived). */
     quickAddRectPage(stageId) {

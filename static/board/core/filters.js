@@ -1,11 +1,15 @@
 // The board's filters <-> the page's query string (the same names /state/ takes,
 // see leads/filters.py), and whether a card passes them. Pure.
+// The quick filters are two of them: "Mine" is ``owner`` = me, "Overdue" is
+// ``overdue`` (past the stage's SLA, the rule of format.js ``aging``).
+
+import { aging } from './format.js';
 
 export const TEAMS = ['marketing', 'sales', 'management'];
 const MAX_ID = 2 ** 53 - 1;
 
 export function emptyFilters() {
-  return { campaign: [], owner: null, team: '', score_min: null, score_max: null, q: '' };
+  return { campaign: [], owner: null, team: '', score_min: null, score_max: null, q: '', overdue: false };
 }
 
 function id(text) {
@@ -40,6 +44,7 @@ export function parseFilters(search) {
   filters.score_min = score(params.get('score_min'));
   filters.score_max = score(params.get('score_max'));
   filters.q = (params.get('q') || '').trim().slice(0, 200);
+  filters.overdue = params.get('overdue') === '1';
   return filters;
 }
 
@@ -53,6 +58,7 @@ export function filterParams(filters) {
   if (f.score_min != null) params.set('score_min', String(f.score_min));
   if (f.score_max != null) params.set('score_max', String(f.score_max));
   if (f.q) params.set('q', f.q);
+  if (f.overdue) params.set('overdue', '1');
   return params;
 }
 
@@ -70,9 +76,17 @@ export function sameFilters(a, b) {
   return filterParams(a).toString() === filterParams(b).toString();
 }
 
+/** A score range the server would refuse (leads/filters.py): the message, or null. */
+export function scoreRangeProblem(filters) {
+  const { score_min: low, score_max: high } = filters || {};
+  if (low != null && high != null && low > high) return `The minimum score (${low}) is above the maximum (${high}): nothing would match.`;
+  return null;
+}
+
 /** Does a card pass the filters? ``people`` by user id, with their team on the
- * board (the ``team`` filter is the owner's team, as on the server). */
-export function cardMatches(card, filters, people = {}) {
+ * board (the ``team`` filter is the owner's team, as on the server); ``stages``
+ * by id, for ``overdue`` (without them a card is taken to pass it). */
+export function cardMatches(card, filters, people = {}, stages = null) {
   if (!filters) return true;
   const f = filters;
   if (f.campaign && f.campaign.length && !f.campaign.includes(card.campaign)) return false;
@@ -83,6 +97,7 @@ export function cardMatches(card, filters, people = {}) {
   }
   if (f.score_min != null && !(card.score >= f.score_min)) return false;
   if (f.score_max != null && !(card.score <= f.score_max)) return false;
+  if (f.overdue && stages && !aging(card, stages[card.stage]).overdue) return false;
   if (f.q) {
     const q = f.q.toLowerCase();
     const hay = [card.name, card.email, card.company].map((s) => String(s || '').toLowerCase());

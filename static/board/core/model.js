@@ -75,8 +75,9 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       waitingDelta += 1;
     } else {
       // Among the column's cards (and other moves in flight) by its expected rank.
-      const card = cardFor(state, pending, leadId);
-      const at = ids[p.to].findIndex((id) => compareCards(card, cardFor(state, pending, id)) < 0);
+      const card = { ...cardFor(state, pending, leadId), stage_entered_at: entered };
+      const sort = state.stages[p.to] && state.stages[p.to].sort;
+      const at = ids[p.to].findIndex((id) => compareCards(card, cardFor(state, pending, id), sort) < 0);
       ids[p.to].splice(at < 0 ? ids[p.to].length : at, 0, leadId);
     }
     // Figures move only while the state has the card where it was.
@@ -124,14 +125,24 @@ export function buildColumns(state, { pending = new Map(), folded = new Set(), f
       currency: state.board ? state.board.currency : undefined,
       hasMore: stage.next != null,
       ids: handoff ? [...handoff.ids, ...ids[id]] : ids[id],
+      // A column in another sort than board order: its cards in board order, for the
+      // rank of a card dropped into it (net/writes.js).
+      boardIds: stage.sort && stage.sort !== 'position' ? boardOrder(state, pending, handoff, ids[id]) : undefined,
       lane: handoff ? handoff.ids.length : 0,
       handoff,
       conversion: f && stage.kind === 'open' && next ? f.conversion_to_next ?? null : null,
-      medianDays: f ? f.median_days ?? null : null,
+      medianDays: f ? f.median_days ?? null : null, // left after: finished visits (the funnel)
+      medianAgeDays: stage.median_age_days ?? null, // here now: the leads in it (/state/)
+      sort: stage.sort || 'position', // the person's sort of the column (core/cardsort.js)
       nextName: next ? next.name : null,
       chips,
     };
   });
+}
+
+function boardOrder(state, pending, handoff, ids) {
+  const byPosition = [...ids].sort((a, b) => compareCards(cardFor(state, pending, a), cardFor(state, pending, b)));
+  return handoff ? [...handoff.ids, ...byPosition] : byPosition;
 }
 
 /** The card to draw for a lead: in flight, it is already in its new stage, at

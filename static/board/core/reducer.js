@@ -5,7 +5,7 @@
 //   seq          last event applied
 //   board        {id, name, slug, last_seq, currency, archived, me}
 //   stageOrder   [stage id] in funnel order (a stage's ``position`` is its index)
-//   stages       {id: {...stage, count, value, overdue, next, ids: [lead id, loaded, in order]}}
+//   stages       {id: {...stage, count, value, overdue, median_age_days, sort, next, ids: [lead id, loaded, in order]}}
 //   leads        {id: card} (loaded cards only)
 //   campaigns    {id: {...campaign, count, value, stages: {stage id: {count, value}}}},
 //                archived ones too (their figures stay; model.js draws no chip for them)
@@ -37,11 +37,14 @@
 
 import { cardMatches, filtersActive } from './filters.js';
 import { compareRanks } from './rank.js';
+import { compareBySort } from './cardsort.js';
 import { aging } from './format.js';
 
 /** Cards are ordered by (position, id), as on the server: the rank by its bytes,
  * then the id (two cards may share a rank). */
-export function compareCards(a, b) {
+/** Card order in a column: board order, or the person's ``sort`` of it (cardsort.js). */
+export function compareCards(a, b, sort = 'position') {
+  if (sort && sort !== 'position') return compareBySort(a, b, sort);
   return compareRanks(a.position, b.position) || a.id - b.id;
 }
 
@@ -128,11 +131,11 @@ export function mergePage(state, stageId, api) {
     const known = d.leads[card.id];
     if (known && known.version >= card.version) continue;
     if (known) removeFromColumn(d, known.stage, card.id);
-    if (!cardMatches(card, d.filters, d.people)) continue;
+    if (!cardMatches(card, d.filters, d.people, d.stages)) continue;
     stage.ids.push(card.id);
     d.leads[card.id] = card;
   }
-  stage.ids.sort((a, b) => compareCards(d.leads[a], d.leads[b]));
+  stage.ids.sort((a, b) => compareCards(d.leads[a], d.leads[b], stage.sort));
   stage.next = page.next;
   d.people = { ...d.people, ...(api.people || {}) };
   return finish(d);
@@ -279,7 +282,7 @@ function removeFromColumn(d, stageId, leadId) {
 function insertable(d, stage, card) {
   if (stage.next == null) return true;
   const last = stage.ids.length ? d.leads[stage.ids[stage.ids.length - 1]] : null;
-  return last != null && compareCards(card, last) < 0;
+  return last != null && compareCards(card, last, stage.sort) < 0;
 }
 
 /** Put a card where it now belongs, or drop it from the loaded cards when it is
@@ -288,7 +291,7 @@ function placeCard(d, card) {
   const known = d.leads[card.id];
   if (known) removeFromColumn(d, known.stage, card.id);
   delete d.leads[card.id];
-  if (!cardMatches(card, d.filters, d.people)) return false;
+  if (!cardMatches(card, d.filters, d.people, d.stages)) return false;
   const target = d.stages[card.stage];
   if (!target || !insertable(d, target, card)) return false;
   const stage = stageFor(d, card.stage);
@@ -296,7 +299,7 @@ function placeCard(d, card) {
   let hi = stage.ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compareCards(d.leads[stage.ids[mid]], card) < 0) lo = mid + 1;
+    if (compareCards(d.leads[stage.ids[mid]], card, stage.sort) < 0) lo = mid + 1;
     else hi = mid;
   }
   stage.ids.splice(lo, 0, card.id);
@@ -402,7 +405,7 @@ function laneCard(d, card, event, fromStage, result) {
   const loaded = d.leads[card.id];
   const newest = inLane && loaded ? (inLane.version >= loaded.version ? inLane : loaded) : inLane || loaded;
   if (newest && newest.version > card.version) return; // older news than the lane has
-  const counts = (c) => waitsInLane(c, lane.stage) && cardMatches(c, d.filters, d.people);
+  const counts = (c) => waitsInLane(c, lane.stage) && cardMatches(c, d.filters, d.people, d.stages);
   const now = counts(card);
   // Did it wait before this event (is it in ``count``)? null: cannot tell.
   let was;
@@ -451,7 +454,7 @@ function applyToLane(d, event, result) {
 /** A card comes onto the board (made, or restored): in the figures when it
  * passes the filters, placed, touched. Whether it is drawn. */
 function cardArrives(d, card, event) {
-  if (cardMatches(card, d.filters, d.people)) {
+  if (cardMatches(card, d.filters, d.people, d.stages)) {
     addFigures(d, card.stage, card.campaign, 1, card.value);
     shiftOverdue(d, null, null, card, event);
   }
@@ -477,7 +480,7 @@ const HANDLERS = {
     touch(d, card.id, event, from, to);
     if (alreadyHas(d, card.id, card.version)) return;
     const wasShown = d.leads[card.id] != null;
-    if (from !== to && cardMatches(card, d.filters, d.people)) {
+    if (from !== to && cardMatches(card, d.filters, d.people, d.stages)) {
       addFigures(d, from, card.campaign, -1, -card.value);
       addFigures(d, to, card.campaign, 1, card.value);
       shiftOverdue(d, d.leads[card.id] || (d.handoff && d.handoff.cards[card.id]), from, card, event);
@@ -579,7 +582,7 @@ const HANDLERS = {
     const fields = event.fields || [];
     if (known) {
       // A loaded card passed the filters: it is in the figures.
-      if (cardMatches(card, d.filters, d.people)) {
+      if (cardMatches(card, d.filters, d.people, d.stages)) {
         if (known.campaign !== card.campaign) {
           addFigures(d, known.stage, known.campaign, -1, -known.value);
           addFigures(d, card.stage, card.campaign, 1, card.value);
@@ -593,7 +596,7 @@ const HANDLERS = {
     } else if (d.stages[card.stage] && d.stages[card.stage].next == null) {
       // Not loaded from a whole column: the filters left it out, so it was in no
       // figure; now it may pass them.
-      if (cardMatches(card, d.filters, d.people)) {
+      if (cardMatches(card, d.filters, d.people, d.stages)) {
         addFigures(d, card.stage, card.campaign, 1, card.value);
         shiftOverdue(d, null, null, card, event);
       }
@@ -667,7 +670,7 @@ const HANDLERS = {
     const summary = event.stage;
     if (!summary) return;
     if (!d.stages[summary.id]) {
-      d.stages[summary.id] = { ...summary, count: 0, value: 0, overdue: 0, next: null, ids: [] };
+      d.stages[summary.id] = { ...summary, count: 0, value: 0, overdue: 0, sort: 'position', next: null, ids: [] };
       d._stages.add(summary.id);
       for (const id of d.campaignOrder) {
         const campaign = campaignFor(d, id);

@@ -2,7 +2,9 @@
 // for the filters and moment shown: after moves (a little behind, so a burst
 // costs one request) and now and then. Optional: a 404 just leaves them out.
 
-const AFTER_MOVES_MS = 5000;
+// After the last of a burst of moves: the headers' conversion and the panel's
+// charts (which follow these figures, panels/panel.js ``funnel``) update together.
+const AFTER_MOVES_MS = 600;
 const EVERY_MS = 120_000;
 
 /** parts: {store, api, render, notify, ended() (the live link ended: stop asking)} */

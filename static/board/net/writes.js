@@ -92,7 +92,7 @@ export function createWrites({ store, api, me, canEdit, view, render, toast, con
       card = cardFor(store.state, pending, leadId) || card;
     }
     const target = columnOf(store, toStage);
-    const drawn = target ? target.ids : [];
+    const drawn = target ? target.boardIds || target.ids : []; // a sorted column: its board order
     const lane = target ? target.lane : 0;
     const neighbour = dropNeighbour(drawn, leadId, index, lane);
     const position = dropPosition(state, pending, drawn, leadId, index, lane);

@@ -375,7 +375,11 @@ export function createPanel(board, {
       // parsed on the main thread and would hold the board back.
       afterFirstDraw(() => schedule(0), { quietMs: 600 });
     },
-    events: () => schedule(),
+    // The charts follow the headers' figures (net/figures.js): a move updates both
+    // together, instead of the charts on a timer of their own.
+    funnel: () => {
+      if (started) schedule(0);
+    },
     filters: () => schedule(0),
     asOf: () => schedule(board.asOf ? 600 : 0),
     theme: () => {

@@ -54,8 +54,11 @@ function group(row, key, name, sub) {
  * Returns {total, groups, silent (groups without verdicts), note}.
  */
 export function qualityView(data, { by = 'campaign', filters = null } = {}) {
-  const total = group(data.total, 'total', 'All leads', '');
   const chosen = filters && filters.campaign && filters.campaign.length ? new Set(filters.campaign) : null;
+  // The total is of what the title names: the chosen campaigns' leads, else all.
+  const total = chosen
+    ? group(chosenTotal(data.campaigns.filter((c) => chosen.has(c.id))), 'total', 'Chosen campaigns', '')
+    : group(data.total, 'total', 'All leads', '');
   let rows;
   if (by === 'channel') {
     rows = data.channels.map((c) => group(c, `channel:${c.channel}`, c.channel || 'No channel', ''));
@@ -71,6 +74,34 @@ export function qualityView(data, { by = 'campaign', filters = null } = {}) {
   const other = filters && filtersActive({ ...filters, campaign: [] });
   if (other) notes.push('Owner, team, score and search filters do not apply to these figures.');
   return { total, groups, silent: rows.length - groups.length, note: notes.join(' ') };
+}
+
+/** The chosen campaigns' rows added up as one (acceptance rate and reasons too). */
+export function chosenTotal(rows) {
+  const accepted = rows.reduce((n, r) => n + r.accepted, 0);
+  const rejected = rows.reduce((n, r) => n + r.rejected, 0);
+  const reasons = new Map();
+  for (const row of rows) for (const r of row.top_reasons) reasons.set(r.reason, (reasons.get(r.reason) || 0) + r.leads);
+  const top = [...reasons].map(([reason, leads]) => ({ reason, leads })).sort((a, b) => b.leads - a.leads || a.reason.localeCompare(b.reason));
+  return {
+    accepted,
+    rejected,
+    acceptance_rate: accepted + rejected ? accepted / (accepted + rejected) : null,
+    top_reasons: top,
+    valuable_fields: [],
+    useless_fields: [],
+  };
+}
+
+/** The panel's title: what its figures count ("Lead quality: Webinar Q4"). */
+export function qualityTitle(filters, campaigns = {}) {
+  const ids = (filters && filters.campaign) || [];
+  if (!ids.length) return 'Lead quality';
+  if (ids.length === 1) {
+    const campaign = campaigns[ids[0]];
+    return `Lead quality: ${campaign ? campaign.name : 'one campaign'}`;
+  }
+  return `Lead quality: ${ids.length} campaigns`;
 }
 
 /** One line of the "just now" list for a feedback effect (reducer.js). */
@@ -201,6 +232,7 @@ export function createQuality(board) {
       body.append(el('p', 'muted', 'Loading…'));
       return;
     }
+    title.textContent = qualityTitle(board.filters, board.state ? board.state.campaigns : {});
     const view = qualityView(data, { by, filters: board.filters });
     const t = view.total;
     const total = el('div', 'quality-total');

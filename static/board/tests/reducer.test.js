@@ -241,7 +241,7 @@ test('stage created: an empty column in its place, every position from the order
   // New MQL Won   add Demo before Won -> New MQL Demo Won
   const r = applyEvent(fresh(), stageCreated(11, stage(4, 'Demo', 2, { wip_limit: 3 }), [1, 2, 4, 3]));
   assert.deepEqual(r.state.stageOrder, [1, 2, 4, 3]);
-  assert.deepEqual(r.state.stages[4], { ...stage(4, 'Demo', 2, { wip_limit: 3 }), count: 0, value: 0, overdue: 0, next: null, ids: [] });
+  assert.deepEqual(r.state.stages[4], { ...stage(4, 'Demo', 2, { wip_limit: 3 }), count: 0, value: 0, overdue: 0, sort: 'position', next: null, ids: [] });
   assert.equal(r.state.stages[3].position, 3);
   assert.deepEqual(r.state.campaigns[30].stages[4], { count: 0, value: 0 });
   assert.equal(r.refetch, false);

@@ -1,6 +1,8 @@
 // Accessibility: what a screen reader hears (an aria-live="polite" region) and
 // the keyboard cursor over the cards. The wording and the cursor moves are pure.
 
+import { ringWords } from '../core/marks.js';
+
 /** Who did it, in words: "Dana Kim", "you", or "the system". */
 export function actorName(actor, me) {
   if (!actor) return 'the system';
@@ -79,13 +81,15 @@ function capitalize(text) {
 }
 
 /** Describe the selected card for the keyboard user. */
-export function describeCard(card, { stageName, ownerName, index, total }) {
+export function describeCard(card, { stageName, ownerName, index, total, aging = null }) {
   const parts = [card.name];
   if (card.company) parts.push(card.company);
   parts.push(`score ${card.score}`);
   if (ownerName) parts.push(`owner ${ownerName}`);
   if (card.verdict === 'accepted') parts.push('accepted by sales');
   else if (card.verdict === 'rejected') parts.push('rejected by sales');
+  const ring = ringWords(aging);
+  if (ring) parts.push(ring.replace(/\.$/, '').replace(/^P/, 'p'));
   parts.push(`${stageName}, ${index + 1} of ${total}`);
   return parts.join(', ');
 }

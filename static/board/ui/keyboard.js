@@ -4,6 +4,7 @@
 // sheet (templates/board.html lists every key), and Ctrl+Z anywhere on the page
 // that is not a text field.
 
+import { aging } from '../core/format.js';
 import { cardFor, closingStages } from '../core/model.js';
 import { columnOf } from '../core/store.js';
 import { describeCard, navigate, adjacentStage } from './a11y.js';
@@ -29,6 +30,7 @@ export function createKeyboard({ store, boardEl, statusEl, view, announce, write
         ownerName: owner ? owner.name : '',
         index: column.ids.indexOf(leadId),
         total: column.count,
+        aging: aging(card, state.stages[card.stage]),
       });
     }
   }

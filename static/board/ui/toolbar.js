@@ -4,12 +4,12 @@
 
 import { initials } from '../core/format.js';
 import { TEAM_COLORS, TEAM_LABELS } from '../canvas/theme.js';
-import { emptyFilters } from '../core/filters.js';
+import { emptyFilters, filtersActive, scoreRangeProblem } from '../core/filters.js';
 import { pickableCampaigns } from '../core/model.js';
 
 const STATUS_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
 
-export function createToolbar(root, { onFilters, onUndo, onZoom }) {
+export function createToolbar(root, { onFilters, onUndo, onZoom, me = null }) {
   const $ = (sel) => root.querySelector(sel);
   const form = $('#filters');
   const campaign = $('#f-campaign');
@@ -19,6 +19,11 @@ export function createToolbar(root, { onFilters, onUndo, onZoom }) {
   const scoreMax = $('#f-score-max');
   const q = $('#f-q');
   const clear = $('#f-clear');
+  // The quick filters: "Mine" is the owner filter set to me, "Overdue" past the SLA.
+  const mine = $('#f-mine');
+  const overdue = $('#f-overdue');
+  const scoreProblem = $('#f-score-problem');
+  const myId = me && me.id != null ? Number(me.id) : null;
   const presence = $('#presence');
   const status = $('#ws-status');
   const undo = $('#undo');
@@ -39,12 +44,44 @@ export function createToolbar(root, { onFilters, onUndo, onZoom }) {
       score_min: num(scoreMin),
       score_max: num(scoreMax),
       q: q.value.trim(),
+      overdue: current.overdue,
     };
+  }
+
+  /** A score range the server would refuse is said, and not applied. */
+  function scoreChecked(next) {
+    const problem = scoreRangeProblem(next);
+    if (scoreProblem) {
+      scoreProblem.hidden = !problem;
+      scoreProblem.textContent = problem || '';
+    }
+    for (const input of [scoreMin, scoreMax]) {
+      if (problem) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+    return !problem;
   }
 
   function changed() {
     clearTimeout(searchTimer);
-    onFilters(read());
+    const next = read();
+    if (scoreChecked(next)) onFilters(next);
+  }
+
+  if (mine) {
+    mine.hidden = myId == null;
+    mine.addEventListener('click', () => {
+      const next = read();
+      next.owner = current.owner === myId ? null : myId;
+      if (scoreChecked(next)) onFilters(next);
+    });
+  }
+  if (overdue) {
+    overdue.addEventListener('click', () => {
+      const next = read();
+      next.overdue = !current.overdue;
+      if (scoreChecked(next)) onFilters(next);
+    });
   }
 
   form.addEventListener('submit', (e) => {
@@ -58,6 +95,7 @@ export function createToolbar(root, { onFilters, onUndo, onZoom }) {
     searchTimer = setTimeout(changed, 300);
   });
   clear.addEventListener('click', () => {
+    scoreChecked(emptyFilters());
     onFilters(emptyFilters());
   });
   undo.addEventListener('click', () => onUndo());
@@ -93,7 +131,9 @@ export function createToolbar(root, { onFilters, onUndo, onZoom }) {
       if (document.activeElement !== scoreMin) scoreMin.value = filters.score_min ?? '';
       if (document.activeElement !== scoreMax) scoreMax.value = filters.score_max ?? '';
       if (document.activeElement !== q) q.value = filters.q || '';
-      clear.hidden = !(filters.campaign.length || filters.owner != null || filters.team || filters.score_min != null || filters.score_max != null || filters.q);
+      clear.hidden = !filtersActive(filters);
+      if (mine) mine.setAttribute('aria-pressed', String(myId != null && filters.owner === myId));
+      if (overdue) overdue.setAttribute('aria-pressed', String(!!filters.overdue));
     },
     setStatus(s) {
       status.dataset.status = s;
