@@ -82,6 +82,10 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["board", "stage", "position", "id"], name="lead_stage_order"),
+            # "Here now" (median age) and "oldest in stage first": by stage_entered_at.
+            models.Index(
+                fields=["board", "stage", "stage_entered_at", "id"], name="lead_stage_age"
+            ),
             models.Index(fields=["board", "campaign", "stage"], name="lead_campaign_stage"),
             models.Index(fields=["board", "external_id"], name="lead_external_id"),
             models.Index(fields=["board", "email"], name="lead_email"),
