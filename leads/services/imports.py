@@ -100,6 +100,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "errors": self.errors,
             "mode": self.mode,
+            "refused": self.refused,
             "rejected": self.rejected,
             "rejected_csv": self.rejected_csv,
             "dry_run": self.dry_run,
