@@ -186,10 +186,11 @@ def leads_import(
     result = ImportResult(dry_run=dry_run, preset=parsed.preset, columns=parsed.columns, mode=mode)
     problems = [problem.as_dict() for problem in parsed.problems]
     if parsed.fatal:
-        return result_refused(result, problems, data)
+        return result_finished(result, problems, data)
     bad = {problem.row for problem in parsed.problems}
     rows = [row for row in parsed.rows if row.row not in bad]
-    if dry_run:
+    if dry_run or (mode == "all" and problems):
+        # Nothing will be written: the rows are checked without a lock.
         import_plan(board_id, rows, create_missing=create_missing, result=result)
         return result_finished(result, problems, data)
     return import_write(
@@ -220,13 +221,6 @@ def result_finished(
         result.preview = []
         result.stages_created, result.campaigns_created = [], []
     return result
-
-
-def result_refused(
-    result: ImportResult, problems: list[dict[str, Any]], data: bytes
-) -> ImportResult:
-    result.errors = []
-    return result_finished(result, problems, data)
 
 
 @write_transaction
