@@ -69,6 +69,18 @@ def creation_problem(value: dt.datetime, *, now: dt.datetime | None = None) -> s
     return None
 
 
+def stage_entry_problem(value: dt.datetime, *, now: dt.datetime | None = None) -> str | None:
+    """When a lead entered its stage: in range and not in the future (the time in
+    stage it starts would be negative)."""
+    problem = moment_problem(value)
+    if problem:
+        return problem
+    if value > (now or timezone.now()):
+        moment = value.strftime("%Y-%m-%d %H:%M")
+        return f"A stage entered date cannot be in the future (got {moment})."
+    return None
+
+
 def clamp_moment(value: dt.datetime, *, latest: dt.datetime) -> dt.datetime:
     """A stored moment brought into ``[DATE_MIN, latest]`` (old rows, see migrations)."""
     return min(max(value, DATE_MIN), latest)

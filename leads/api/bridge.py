@@ -40,6 +40,14 @@ class ImportInput(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(required=False, default=False)
     create_missing = serializers.BooleanField(required=False, default=False)
+    mode = serializers.ChoiceField(
+        choices=[("all", "all"), ("good_rows", "good_rows")],
+        required=False,
+        default="all",
+        help_text="all (default): any problem and nothing is written. good_rows: the rows"
+        " without a problem are written; `errors` lists the others and `rejected_csv` gives"
+        " them back with their problems.",
+    )
     new_stages_after = id_field(
         required=False,
         allow_null=True,
@@ -108,10 +116,11 @@ class BoardImportApi(APIView):
             dry_run=data["dry_run"],
             create_missing=data["create_missing"],
             new_stages_after=data.get("new_stages_after"),
+            mode=data["mode"],
             progress=progress_to_board(board.pk, progress_id=data.get("progress_id")),
         )
         body = result.as_dict(preview=result.dry_run)
-        if result.errors:
+        if result.refused:
             first = result.errors[0]
             where = f"row {first['row']}: " if first["row"] else ""
             body["detail"] = (
@@ -119,6 +128,12 @@ class BoardImportApi(APIView):
                 + (first["message"])
             )
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        if result.errors:
+            verb = "would be" if result.dry_run else "were"
+            body["detail"] = (
+                f"{result.rejected} row(s) with problems {verb} skipped; the others {verb}"
+                " imported."
+            )
         return Response(body)
 
 

@@ -5,7 +5,9 @@ BOM, else Latin-1), sniffs the delimiter (comma or semicolon), maps the header
 to lead fields (HubSpot, Salesforce and Marketo presets, or the caller's
 ``mapping``), and checks every cell. Unknown columns go to ``attributes``.
 Problems are collected, never raised, so one pass reports all of them;
-``leads.services.imports.leads_import`` writes only when there are none.
+``leads.services.imports.leads_import`` writes only when there are none, or only
+the rows without one (its ``good_rows`` mode). ``rejected_csv`` gives the rows
+with problems back as a file, each with its reasons, to fix and import again.
 """
 
 from __future__ import annotations
@@ -23,14 +25,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from leads.integrations.spreadsheet import runs_as_formula
-from leads.validation import attribute_limits, attributes_problem, creation_problem, name_problem
+from leads.integrations.spreadsheet import neutralize, runs_as_formula
+from leads.validation import (
+    attribute_limits,
+    attributes_problem,
+    creation_problem,
+    name_problem,
+    stage_entry_problem,
+)
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_CELL = 200
 
 # Lead fields a column can map to. ``channel`` is the channel of a campaign the
-# import creates; ``first_name``/``last_name`` make ``name``.
+# import creates; ``first_name``/``last_name`` make ``name``; ``owner`` names a
+# member (email, username or full name); ``stage_entered_at`` is when the lead
+# entered the row's stage (without it, its time in stage starts at the import).
 FIELDS = (
     "external_id",
     "crm_id",
@@ -47,6 +57,8 @@ FIELDS = (
     "value",
     "score",
     "created_at",
+    "stage_entered_at",
+    "owner",
     "reason",
 )
 IGNORE = "ignore"
@@ -66,6 +78,9 @@ ALIASES: dict[str, tuple[str, int]] = {
     "original source": ("source", 2),
     "hubspot score": ("score", 2),
     "create date": ("created_at", 2),
+    "contact owner": ("owner", 2),
+    "deal owner": ("owner", 2),
+    "recent deal amount": ("value", 2),
     # Salesforce
     "lead id": ("external_id", 3),
     "company / account": ("company", 2),
@@ -73,12 +88,17 @@ ALIASES: dict[str, tuple[str, int]] = {
     "campaign name": ("campaign", 2),
     "created date": ("created_at", 2),
     "annual revenue": ("value", 1),
+    "lead owner": ("owner", 2),
+    "opportunity owner": ("owner", 2),
+    "last stage change date": ("stage_entered_at", 2),
     # Marketo
     "email address": ("email", 2),
     "lead score": ("score", 2),
     "acquisition program": ("campaign", 2),
     "created at": ("created_at", 2),
     "marketo id": ("external_id", 3),
+    "lead owner email address": ("owner", 3),
+    "opportunity amount": ("value", 2),
     # Generic
     "id": ("external_id", 1),
     "external id": ("external_id", 2),
@@ -99,6 +119,15 @@ ALIASES: dict[str, tuple[str, int]] = {
     "value": ("value", 2),
     "deal value": ("value", 2),
     "score": ("score", 3),
+    "owner": ("owner", 3),
+    "owner email": ("owner", 3),
+    "stage entered": ("stage_entered_at", 3),
+    "stage entered at": ("stage_entered_at", 3),
+    "stage entered date": ("stage_entered_at", 3),
+    "date entered stage": ("stage_entered_at", 3),
+    # The columns ``rejected_csv`` adds: a fixed file imports again without them.
+    "row in original file": (IGNORE, 0),
+    "import problems": (IGNORE, 0),
     # Why a lost deal was lost (a lost stage's entry needs one; else "Imported").
     "reason": ("reason", 1),
     "lost reason": ("reason", 2),
@@ -177,6 +206,12 @@ class Parsed:
     encoding: str = "utf-8"
     rows: list[ImportRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    broken: bool = False  # quoting broke: the rows past it were not read
+
+    @property
+    def fatal(self) -> bool:
+        """A problem of the whole file (its header, its quoting): no row can go in."""
+        return self.broken or any(p.row is None or p.row == 1 for p in self.problems)
 
     def fail(self, row: int | None, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(row, field_name, message))
@@ -319,7 +354,7 @@ def check_cell(target: str, text: str, row: int, header: str, parsed: Parsed) ->
             parsed.fail(row, header, f"Score must be between 0 and 100 (got {text}).")
             return None
         return score
-    if target == "created_at":
+    if target in ("created_at", "stage_entered_at"):
         date = parse_date(text)
         if date is None:
             parsed.fail(
@@ -329,7 +364,7 @@ def check_cell(target: str, text: str, row: int, header: str, parsed: Parsed) ->
                 "(YYYY-MM-DD, MM/DD/YYYY or DD.MM.YYYY, optionally with a time).",
             )
             return None
-        problem = creation_problem(date)
+        problem = creation_problem(date) if target == "created_at" else stage_entry_problem(date)
         if problem:
             parsed.fail(row, header, problem)
             return None
@@ -425,6 +460,7 @@ def parse(
                     )
             parsed.rows.append(parsed_row)
     except csv.Error as exc:
+        parsed.broken = True
         parsed.fail(at[0], None, f"Broken CSV quoting in the record starting on this line: {exc}.")
         return parsed
     if progress:
@@ -466,9 +502,56 @@ def check_row(
             parsed.fail(row, "name", "The row has neither a name nor an email.")
     if fields.get("name") and len(fields["name"]) > MAX_CELL:
         parsed.fail(row, "name", f"Longer than {MAX_CELL} characters.")
+    entered, created = fields.get("stage_entered_at"), fields.get("created_at")
+    if entered and created and entered < created:
+        parsed.fail(
+            row,
+            "stage_entered_at",
+            f"The stage entered date ({entered.date().isoformat()}) is before the create date"
+            f" ({created.date().isoformat()}).",
+        )
     problem = attributes_problem(attributes) if attributes else None
     if problem:
         parsed.fail(row, None, problem)
     if len(parsed.problems) > before:
         return None
     return ImportRow(row=row, fields=fields, attributes=attributes)
+
+
+REJECTED_ROW = "Row in original file"
+REJECTED_PROBLEMS = "Import problems"
+
+
+def rejected_csv(data: bytes, problems: list[dict[str, Any]]) -> str | None:
+    """The rows with problems, as a CSV to fix and import again: the row's number
+    in the file and its problems (two columns a new import ignores), then the
+    file's own columns and cells (a row of the wrong length stays as it was). Cells a spreadsheet
+    might run are neutralized, as the export does. ``None`` when no row has a
+    problem (a problem of the whole file has no row to give back)."""
+    reasons: dict[int, list[str]] = {}
+    for problem in problems:
+        row = problem.get("row")
+        if row is not None and row != 1:
+            where = f"{problem['field']}: " if problem.get("field") else ""
+            reasons.setdefault(row, []).append(where + problem["message"])
+    if not reasons:
+        return None
+    text, _ = decode(data)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    at = [1]
+    lines = records(text, sniff_delimiter(text), at)
+    try:
+        header = next(lines, None)
+        headers = header[1] if header else []
+        writer.writerow([REJECTED_ROW, REJECTED_PROBLEMS, *(neutralize(h) for h in headers)])
+        for row, cells in lines:
+            if row in reasons:
+                writer.writerow(
+                    [row, " | ".join(reasons.pop(row)), *(neutralize(cell) for cell in cells)]
+                )
+    except csv.Error:
+        pass  # broken quoting: the rows up to it are given back, the rest below
+    for row, texts in sorted(reasons.items()):  # rows the reader never reached as such
+        writer.writerow([row, " | ".join(texts)])
+    return out.getvalue()

@@ -11,9 +11,17 @@ run (seconds) made every move of the board wait behind it, each waiting request
 holding a pooled connection, until other boards' reads found no connection
 either. Only an import that adds stages holds them (it renumbers the stages to
 put the new ones before Won and Lost, ``leads.services.stages.stages_insert``).
-New leads go after the last card of their stage (the next ranks after its last
-one); a move landing there at the same moment may take the same rank, and the
-(position, id) order settles the tie.
+Leads the import puts into a stage (new ones, and matched ones it moves there)
+go on top of it, in the file's order: a block of ranks above the stage's top card
+(``ordering.ranks_on_top``); a move landing there at the same moment may take the
+same rank, and the (position, id) order settles the tie.
+
+One pass finds every problem: the cells (``csv_import.parse``) and what the rows
+name on the board (stages, campaigns, owners, matched leads, lost reasons). Two
+modes: ``all`` (the default) writes nothing when anything is wrong; ``good_rows``
+writes the rows without a problem and reports the others (a problem of the whole
+file still stops everything). A dry run is the same code without the writes:
+the dialog's preview is what the import will do.
 """
 
 from __future__ import annotations
@@ -25,7 +33,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
 from leads.access import membership_for_write
@@ -35,6 +42,7 @@ from ..errors import InvalidInput
 from ..events import encode, event_append, publish
 from ..events.schema import ImportPhase, ImportProgress, LeadsImportedPayload
 from ..models import (
+    BoardMembership,
     Campaign,
     Lead,
     Stage,
@@ -42,8 +50,9 @@ from ..models import (
     StageTransition,
     TransitionSource,
 )
-from ..ranks import rank_between
+from ..rules import display_name_of
 from ..validation import attributes_problem
+from .ordering import ranks_on_top
 from .reasons import lost_reason_for
 from .stages import NAME_MAX, STAGES_MAX, import_place_check, stages_insert, stages_lock
 from .tx import write_transaction
@@ -53,6 +62,7 @@ Progress = Callable[[ImportPhase, int, int], None]
 # Lead fields an import or an upsert compares and writes (stage and campaign apart).
 PLAIN_FIELDS = ("name", "email", "company", "title", "source", "value", "score", "crm_id")
 CHUNK = 1000
+MODES = ("all", "good_rows")
 
 
 @dataclass
@@ -70,6 +80,18 @@ class ImportResult:
     columns: dict[str, str] = field(default_factory=dict)
     stages_created: list[str] = field(default_factory=list)
     campaigns_created: list[str] = field(default_factory=list)
+    mode: str = "all"
+    rejected: int = 0  # rows with a problem (left out in good_rows mode)
+    rejected_csv: str | None = None  # those rows and their problems, as a file
+
+    @property
+    def refused(self) -> bool:
+        """Nothing went in (or would) because of the problems: all or nothing with
+        any, or a problem of the whole file, or no row without one."""
+        if not self.errors:
+            return False
+        fatal = self.rejected == 0 or any(e["row"] is None for e in self.errors)
+        return self.mode == "all" or fatal or not (self.created + self.updated + self.unchanged)
 
     def as_dict(self, *, preview: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -77,6 +99,10 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": self.errors,
+            "mode": self.mode,
+            "refused": self.refused,
+            "rejected": self.rejected,
+            "rejected_csv": self.rejected_csv,
             "dry_run": self.dry_run,
             "batch": self.batch,
             "seq": self.seq,
@@ -102,6 +128,7 @@ class Planned:
     stage: int | str | None  # stage id, a name to create, or None (no change / first stage)
     campaign: int | str | None  # campaign id, a name to create, or None (no change)
     action: str = "create"
+    owner: int | None = None  # the owner's user id (None: none given)
     reason: str = ""  # the lost reason stored when the row's lead enters a lost stage
     changes: dict[str, Any] = field(default_factory=dict)
     current: dict[str, Any] = field(default_factory=dict)
@@ -137,35 +164,63 @@ def leads_import(
     dry_run: bool = False,
     create_missing: bool = False,
     new_stages_after: int | None = None,
+    mode: str = "all",
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a CSV export. All or nothing: any problem and nothing is written.
-    A dry run reads only and returns what a real run would do, row by row.
+    """Import a CSV export. ``mode`` "all": any problem and nothing is written;
+    "good_rows": the rows without a problem are written, the others reported
+    (``rejected_csv`` gives them back with their problems). Either way every
+    problem is found in one pass. A dry run reads only and returns what a real run
+    would do, row by row.
 
     With ``create_missing``, stages the board does not have are created as open
     stages, in the file's order, right after stage ``new_stages_after`` (an open
     stage) or, by default, before the first won or lost stage; from then on they
     are stages like any other."""
+    if mode not in MODES:
+        raise InvalidInput(f"mode is one of {', '.join(MODES)} (got {mode!r}).", field="mode")
     membership_for_write(board_id, actor)
     new_stages_after = import_place_check(board_id, new_stages_after)
     parse_progress = (lambda done, total: progress("check", done, total)) if progress else None
     parsed = importers.parse(data, mapping, progress=parse_progress)
-    result = ImportResult(dry_run=dry_run, preset=parsed.preset, columns=parsed.columns)
-    if parsed.problems:
-        result.errors = [problem.as_dict() for problem in parsed.problems]
-        return result
-    if dry_run:
-        import_plan(board_id, parsed.rows, create_missing=create_missing, result=result)
-        return result
+    result = ImportResult(dry_run=dry_run, preset=parsed.preset, columns=parsed.columns, mode=mode)
+    problems = [problem.as_dict() for problem in parsed.problems]
+    if parsed.fatal:
+        return result_finished(result, problems, data)
+    bad = {problem.row for problem in parsed.problems}
+    rows = [row for row in parsed.rows if row.row not in bad]
+    if dry_run or (mode == "all" and problems):
+        # Nothing will be written: the rows are checked without a lock.
+        import_plan(board_id, rows, create_missing=create_missing, result=result)
+        return result_finished(result, problems, data)
     return import_write(
         board_id=board_id,
         actor=actor,
-        rows=parsed.rows,
+        rows=rows,
+        problems=problems,
+        data=data,
         create_missing=create_missing,
         new_stages_after=new_stages_after,
         result=result,
         progress=progress,
     )
+
+
+def result_finished(
+    result: ImportResult, problems: list[dict[str, Any]], data: bytes
+) -> ImportResult:
+    """Every problem, the cells' and the plan's, in row order; the rejected rows'
+    count and file; nothing counted as going in when the import is refused."""
+    errors = [*problems, *result.errors]
+    errors.sort(key=lambda e: (e["row"] is not None, e["row"] or 0))
+    result.errors = errors
+    result.rejected = len({e["row"] for e in errors if e["row"] not in (None, 1)})
+    result.rejected_csv = importers.rejected_csv(data, errors) if errors else None
+    if result.refused:
+        result.created = result.updated = result.unchanged = 0
+        result.preview = []
+        result.stages_created, result.campaigns_created = [], []
+    return result
 
 
 @write_transaction
@@ -174,6 +229,8 @@ def import_write(
     board_id: int,
     actor: Any,
     rows: list[importers.ImportRow],
+    problems: list[dict[str, Any]],
+    data: bytes,
     create_missing: bool,
     new_stages_after: int | None,
     result: ImportResult,
@@ -184,7 +241,8 @@ def import_write(
     adds_stages = create_missing and stages_missing(board_id, rows)
     stages_lock(board_id, share=not adds_stages)
     plan = import_plan(board_id, rows, create_missing=create_missing, result=result, lock=True)
-    if result.errors:
+    result_finished(result, problems, data)
+    if result.refused:
         return result  # only locks were taken: nothing to roll back
     membership = membership_for_write(board_id, actor)
     result.batch = uuid.uuid4()
@@ -204,13 +262,6 @@ def import_write(
         Stage.objects.filter(board_id=board_id).order_by("position").values_list("id", flat=True)
     )
     first_stage = first[0]
-    ranks: dict[int, str | None] = {
-        row["stage_id"]: row["last"]
-        for row in Lead.objects.filter(board_id=board_id)
-        .values("stage_id")
-        .annotate(last=Max("position"))
-        .order_by()
-    }
 
     def stage_of(ref: int | str | None) -> int | None:
         return stage_ids[ref.lower()] if isinstance(ref, str) else ref
@@ -218,13 +269,21 @@ def import_write(
     def campaign_of(ref: int | str | None) -> int | None:
         return campaign_ids[ref.lower()] if isinstance(ref, str) else ref
 
-    def next_rank(stage_id: int) -> str:
-        rank = ranks[stage_id] = rank_between(ranks.get(stage_id), None)
-        return rank
+    # Every lead the import puts into a stage goes on top of it, in file order.
+    landing: dict[int, list[Planned]] = {}
+    for item in plan:
+        if item.action == "create" or (item.action == "update" and item.stage is not None):
+            landing.setdefault(stage_of(item.stage) or first_stage, []).append(item)
+    rank_of: dict[int, str] = {}  # row -> rank
+    for stage_id, items in landing.items():
+        stage = Stage(pk=stage_id, board_id=board_id)
+        for item, rank in zip(items, ranks_on_top(stage, len(items), exclude=[]), strict=True):
+            rank_of[item.row] = rank
 
     total = len(plan)
     done = 0
-    moves: list[tuple[int, int, int, str, str]] = []  # lead, from, to, rank left, lost reason
+    # lead, from, to, rank left, lost reason, when it entered
+    moves: list[tuple[int, int, int, str, str, Any]] = []
     new_leads: list[Lead] = []
     new_reasons: list[str] = []  # parallel to new_leads
     for item in plan:
@@ -232,14 +291,19 @@ def import_write(
             new_reasons.append(item.reason)
             stage_id = stage_of(item.stage) or first_stage
             fields = {f: item.source[f] for f in (*PLAIN_FIELDS, "external_id") if f in item.source}
-            created_at = item.source.get("created_at") or now
+            # Time in stage starts when the file says the lead entered it, else now
+            # (never at the CRM's create date: a lead imported a minute ago is new
+            # in its stage); a lead is not created after it entered its stage.
+            entered = item.source.get("stage_entered_at") or now
+            created_at = min(item.source.get("created_at") or entered, entered)
             new_leads.append(
                 Lead(
                     board_id=board_id,
                     stage_id=stage_id,
                     campaign_id=campaign_of(item.campaign),
-                    position=next_rank(stage_id),
-                    stage_entered_at=created_at,
+                    owner_id=item.owner,
+                    position=rank_of[item.row],
+                    stage_entered_at=entered,
                     created_at=created_at,
                     attributes=item.attributes,
                     **fields,
@@ -255,7 +319,7 @@ def import_write(
                 from_stage=None,
                 to_stage_id=lead.stage_id,
                 actor=actor,
-                at=lead.created_at,
+                at=lead.stage_entered_at,
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
                 reason=reason,
@@ -276,13 +340,21 @@ def import_write(
             changes["campaign_id"] = campaign_of(item.campaign)
         to_stage = stage_of(item.stage)
         if to_stage is not None:
+            entered = item.source.get("stage_entered_at") or now
             moves.append(
-                (item.lead_id, current["stage_id"], to_stage, current["position"], item.reason)
+                (
+                    item.lead_id,
+                    current["stage_id"],
+                    to_stage,
+                    current["position"],
+                    item.reason,
+                    entered,
+                )
             )
             changes |= {
                 "stage_id": to_stage,
-                "stage_entered_at": now,
-                "position": next_rank(to_stage),
+                "stage_entered_at": entered,
+                "position": rank_of[item.row],
             }
         changes |= {"version": current["version"] + 1, "updated_at": now}
         updates.setdefault(tuple(sorted(changes)), []).append(Lead(pk=item.lead_id, **changes))
@@ -299,13 +371,13 @@ def import_write(
                 from_stage_id=from_stage,
                 to_stage_id=to_stage,
                 actor=actor,
-                at=now,
+                at=entered,
                 source=TransitionSource.IMPORT,
                 batch=result.batch,
                 from_position=left,
                 reason=reason,
             )
-            for lead_id, from_stage, to_stage, left, reason in moves
+            for lead_id, from_stage, to_stage, left, reason, entered in moves
         ),
         batch_size=CHUNK,
     )
@@ -368,6 +440,23 @@ def campaigns_create(board_id: int, names: list[str], channels: dict[str, str]) 
     }
 
 
+def members_by_handle(board_id: int) -> tuple[dict[str, int], dict[str, set[int]]]:
+    """The board's members as an import names an owner: user ids by lower-case
+    email and username, and by full name (a name two members share names neither)."""
+    by_handle: dict[str, int] = {}
+    by_name: dict[str, set[int]] = {}
+    for user_id, username, email, first, last in BoardMembership.objects.filter(
+        board_id=board_id
+    ).values_list(
+        "user_id", "user__username", "user__email", "user__first_name", "user__last_name"
+    ):
+        if email:
+            by_handle.setdefault(email.lower(), user_id)
+        by_handle[username.lower()] = user_id
+        by_name.setdefault(display_name_of(first, last, username).lower(), set()).add(user_id)
+    return by_handle, by_name
+
+
 def import_plan(
     board_id: int,
     rows: list[importers.ImportRow],
@@ -376,8 +465,10 @@ def import_plan(
     result: ImportResult,
     lock: bool = False,
 ) -> list[Planned]:
-    """Match rows to leads, stages and campaigns; fill ``result`` (counts, preview,
-    errors). ``lock``: lock the matched leads (a real run)."""
+    """Match rows to leads, stages, campaigns and owners; fill ``result`` (counts,
+    preview, errors). Every row is checked whatever the others' problems (one pass
+    reports all of them); the plan holds the rows without a problem. ``lock``: lock
+    the matched leads (a real run)."""
     stage_by_name = stage_ids_by_name(board_id)
     campaign_by_name = {
         name.lower(): pk
@@ -395,41 +486,52 @@ def import_plan(
             by_external.setdefault(external_id, pk)
         if email:
             by_email.setdefault(email.lower(), pk)
+    owners, owner_names = (
+        members_by_handle(board_id) if any("owner" in r.fields for r in rows) else ({}, {})
+    )
+    bad: set[int] = set()
 
-    stages_new: dict[str, str] = {}
-    campaigns_new: dict[str, str] = {}
+    def fail(row: int, field_name: str | None, message: str) -> None:
+        bad.add(row)
+        result.errors.append({"row": row, "field": field_name, "message": message})
 
     def resolve(kind: str, name: str | None, row: int) -> int | str | None:
         if not name:
             return None
-        key = name.lower()
-        known, new = (
-            (stage_by_name, stages_new) if kind == "stage" else (campaign_by_name, campaigns_new)
-        )
-        found = stage_known(known, name) if kind == "stage" else known.get(key)
+        known = stage_by_name if kind == "stage" else campaign_by_name
+        found = stage_known(known, name) if kind == "stage" else known.get(name.lower())
         if found is not None:
             return found
         if create_missing:
-            if kind == "stage" and key not in new and len(name.strip()) > NAME_MAX:
-                result.errors.append(
-                    {
-                        "row": row,
-                        "field": kind,
-                        "message": f"A stage name has at most {NAME_MAX} characters.",
-                    }
-                )
+            if kind == "stage" and len(name.strip()) > NAME_MAX:
+                fail(row, kind, f"A stage name has at most {NAME_MAX} characters.")
                 return None
-            new.setdefault(key, name)
-            return new[key]
-        result.errors.append(
-            {
-                "row": row,
-                "field": kind,
-                "message": f"No {kind} named {name!r} on this board "
-                "(import with create_missing to create it).",
-            }
+            return name
+        fail(
+            row,
+            kind,
+            f"No {kind} named {name!r} on this board (import with create_missing to create it).",
         )
         return None
+
+    def owner_of(text: str | None, row: int) -> int | None:
+        if not text:
+            return None
+        key = text.strip().lower()
+        found = owners.get(key)
+        if found is None and len(owner_names.get(key, ())) == 1:
+            found = next(iter(owner_names[key]))
+        if found is None:
+            twice = len(owner_names.get(key, ())) > 1
+            fail(
+                row,
+                "owner",
+                f"Two members of this board are named {text!r}: give the owner's email."
+                if twice
+                else f"No member of this board is {text!r} (an owner is a member's email,"
+                " username or name).",
+            )
+        return found
 
     matched: dict[int, int] = {}  # lead id -> row
     plan: list[Planned] = []
@@ -437,21 +539,70 @@ def import_plan(
         fields = row.fields
         stage = resolve("stage", fields.get("stage"), row.row)
         campaign = resolve("campaign", fields.get("campaign"), row.row)
+        owner = owner_of(fields.get("owner"), row.row)
         lead_id = by_external.get(fields.get("external_id") or "")
         if lead_id is None and fields.get("email"):
             lead_id = by_email.get(fields["email"].lower())
         if lead_id is not None:
             other = matched.setdefault(lead_id, row.row)
             if other != row.row:
-                result.errors.append(
-                    {
-                        "row": row.row,
-                        "field": None,
-                        "message": f"Rows {other} and {row.row} both match lead {lead_id}.",
-                    }
-                )
+                fail(row.row, None, f"Rows {other} and {row.row} both match lead {lead_id}.")
                 continue
-        plan.append(Planned(row.row, fields, row.attributes, lead_id, stage, campaign))
+        item = Planned(row.row, fields, row.attributes, lead_id, stage, campaign)
+        item.owner = owner
+        plan.append(item)
+
+    currents = leads_current(sorted(matched), lock=lock)
+    lost_stages = {
+        pk: stage
+        for pk, stage in Stage.objects.in_bulk(list(stage_by_name.values())).items()
+        if stage.kind == StageKind.LOST
+    }
+    for item in plan:
+        if item.row in bad:
+            continue
+        problem = row_reason(board_id, item, lost_stages, currents)
+        if problem:
+            fail(item.row, "reason", problem)
+        if item.lead_id is None:
+            continue
+        item.current = current = currents[item.lead_id]
+        item.changes = {
+            f: item.source[f]
+            for f in (*PLAIN_FIELDS, "external_id")
+            if f in item.source and differs(f, current[f], item.source[f])
+        }
+        if item.owner is not None and item.owner != current["owner_id"]:
+            item.changes["owner_id"] = item.owner
+        merged = {**current["attributes"], **item.attributes}
+        if merged != current["attributes"]:
+            problem = attributes_problem(merged)
+            if problem:
+                fail(item.row, None, problem)
+                continue
+            item.changes["attributes"] = merged
+        if item.stage == current["stage_id"]:
+            item.stage = None
+        if item.campaign == current["campaign_id"]:
+            item.campaign = None
+        entered = item.source.get("stage_entered_at")
+        if item.stage is not None and entered and entered < current["stage_entered_at"]:
+            fail(
+                item.row,
+                "stage_entered_at",
+                f"The stage entered date ({entered.date().isoformat()}) is before the lead"
+                f" entered its current stage ({current['stage_entered_at'].date().isoformat()}).",
+            )
+    plan = [item for item in plan if item.row not in bad]
+
+    # What the good rows create, in the file's order.
+    stages_new: dict[str, str] = {}
+    campaigns_new: dict[str, str] = {}
+    for item in plan:
+        if isinstance(item.stage, str):
+            stages_new.setdefault(item.stage.lower(), item.stage)
+        if isinstance(item.campaign, str):
+            campaigns_new.setdefault(item.campaign.lower(), item.campaign)
     result.stages_created = list(stages_new.values())
     result.campaigns_created = list(campaigns_new.values())
     if len(stage_by_name) + len(stages_new) > STAGES_MAX:
@@ -463,21 +614,6 @@ def import_plan(
                 f" stages; a board has at most {STAGES_MAX}.",
             }
         )
-    if result.errors:
-        return plan
-
-    currents = leads_current(sorted(matched), lock=lock)
-    lost_stages = {
-        pk: stage
-        for pk, stage in Stage.objects.in_bulk(list(stage_by_name.values())).items()
-        if stage.kind == StageKind.LOST
-    }
-    for item in plan:
-        problem = row_reason(board_id, item, lost_stages, currents)
-        if problem:
-            result.errors.append({"row": item.row, "field": "reason", "message": problem})
-    if result.errors:
-        return plan
     for item in plan:
         if item.lead_id is None:
             result.created += 1
@@ -485,24 +621,8 @@ def import_plan(
                 {"row": item.row, "action": "create", "lead": None, "name": item.source["name"]}
             )
             continue
-        item.current = current = currents[item.lead_id]
-        item.changes = {
-            f: item.source[f]
-            for f in (*PLAIN_FIELDS, "external_id")
-            if f in item.source and differs(f, current[f], item.source[f])
-        }
-        merged = {**current["attributes"], **item.attributes}
-        if merged != current["attributes"]:
-            problem = attributes_problem(merged)
-            if problem:
-                result.errors.append({"row": item.row, "field": None, "message": problem})
-                continue
-            item.changes["attributes"] = merged
-        if item.stage == current["stage_id"]:
-            item.stage = None
-        if item.campaign == current["campaign_id"]:
-            item.campaign = None
-        changed = sorted(item.changes)
+        current = item.current
+        changed = sorted("owner" if name == "owner_id" else name for name in item.changes)
         changed += ["stage"] if item.stage is not None else []
         changed += ["campaign"] if item.campaign is not None else []
         if not changed:
@@ -572,6 +692,8 @@ def leads_current(lead_ids: list[int], *, lock: bool) -> dict[int, dict[str, Any
             "stage_id",
             "campaign_id",
             "attributes",
+            "owner_id",
+            "stage_entered_at",
             "position",
             "version",
         ):

@@ -155,7 +155,7 @@ def test_import_a_hubspot_export_through_the_dialog(
     # The dry run: the columns as read, the report, nothing written yet.
     report = dialog.locator("[data-report]")
     expect(report).to_have_attribute("data-state", "ready", timeout=10000)
-    expect(report).to_contain_text("Ready to import: 3 new leads, 0 updates, 0 unchanged.")
+    expect(report).to_contain_text("The import will do: 3 new leads, 0 updated.")
     expect(dialog.locator("[data-preset]")).to_contain_text("HubSpot export")
     expect(dialog.get_by_label("Record ID")).to_have_value("external_id")
     expect(dialog.get_by_label("Lifecycle Stage")).to_have_value("stage")

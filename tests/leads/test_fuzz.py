@@ -171,8 +171,13 @@ def test_lead_upsert(world, documented, body, external_id):
 
 
 @FUZZ
-@given(rows=csv_rows, dry_run=st.booleans(), create_missing=st.booleans())
-def test_import(world, documented, rows, dry_run, create_missing):
+@given(
+    rows=csv_rows,
+    dry_run=st.booleans(),
+    create_missing=st.booleans(),
+    mode=st.sampled_from(["all", "good_rows"]),
+)
+def test_import(world, documented, rows, dry_run, create_missing, mode):
     board = world["board"]
     lines = [",".join(IMPORT_HEADERS)]
     lines += [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
@@ -181,7 +186,7 @@ def test_import(world, documented, rows, dry_run, create_missing):
     upload = SimpleUploadedFile("leads.csv", data, "text/csv")
     response = world["api"].post(
         f"/api/boards/{board.pk}/import/",
-        {"file": upload, "dry_run": dry_run, "create_missing": create_missing},
+        {"file": upload, "dry_run": dry_run, "create_missing": create_missing, "mode": mode},
         format="multipart",
     )
     checked(response, documented, "POST", "/api/boards/{board_id}/import/", "import")

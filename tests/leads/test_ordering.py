@@ -221,7 +221,7 @@ def test_undo_of_a_move_stored_without_its_rank_goes_on_top(board, stages, owner
     assert order_of(stages.New) == [b.pk, c.pk]
 
 
-def test_import_appends_after_the_last_card(board, stages, owner):
+def test_import_lands_on_top_in_file_order(board, stages, owner):
     first = lead_create(board_id=board.pk, actor=owner, name="first")
     leads_import(board_id=board.pk, actor=owner, data=b"Name\nx\ny\nz\n")
     names = list(
@@ -229,7 +229,7 @@ def test_import_appends_after_the_last_card(board, stages, owner):
         .order_by("position", "id")
         .values_list("name", flat=True)
     )
-    assert names == ["first", "x", "y", "z"]
+    assert names == ["x", "y", "z", "first"]
     assert all(rank_valid(r) for r in Lead.objects.values_list("position", flat=True))
     assert Lead.objects.get(pk=first.pk).version == 1
 

@@ -50,6 +50,16 @@ class Command(BaseCommand):
             help="Stage id: created stages follow this open stage (default: before Won/Lost).",
         )
         parser.add_argument("--mapping", help='JSON: {"CSV column": "lead field"}.')
+        parser.add_argument(
+            "--good-rows",
+            action="store_true",
+            help="Import the rows without problems and skip the others (default: all or nothing).",
+        )
+        parser.add_argument(
+            "--rejected",
+            type=Path,
+            help="Write the rows with problems, and their problems, to this CSV file.",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -82,6 +92,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 create_missing=options["create_missing"],
                 new_stages_after=options["new_stages_after"],
+                mode="good_rows" if options["good_rows"] else "all",
                 progress=progress,
             )
         except ServiceError as exc:
@@ -90,10 +101,18 @@ class Command(BaseCommand):
             where = f"row {error['row']}" if error["row"] else "file"
             field = f" [{error['field']}]" if error["field"] else ""
             self.stderr.write(f"{where}{field}: {error['message']}")
+        if options["rejected"] and result.rejected_csv:
+            try:
+                options["rejected"].write_text(result.rejected_csv, encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"Cannot write {options['rejected']}: {exc}") from None
         verb = "would be" if result.dry_run else "were"
+        skipped = (
+            f", {result.rejected} rows skipped" if result.errors and not result.refused else ""
+        )
         self.stdout.write(
             f"{result.created} {verb} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged (columns read as {result.preset})."
+            f"{result.unchanged} unchanged{skipped} (columns read as {result.preset})."
         )
-        if result.errors:
+        if result.refused:
             raise CommandError(f"{len(result.errors)} problem(s): nothing was imported.")

@@ -7,7 +7,12 @@
 // 2. Change how columns are read, or allow new stages and campaigns (and say
 //    where new stages go: before Won and Lost by default, or after an open stage,
 //    ``new_stages_after``): check again.
-// 3. Import: all or nothing on the server. Progress comes over the board's
+// 3. Import: all or nothing on the server, or, ticked, "import the good rows"
+//    (``mode=good_rows``): the rows without a problem go in, the others come
+//    back as a CSV with their problems ("Download rejected rows"). The check is
+//    always a good-rows dry run of the same service, so the dialog says in words
+//    what the import will do ("30 new leads, 0 updated, 10 rows skipped") and
+//    lists every problem at once. Progress comes over the board's
 //    socket (``import.progress`` messages: phase check | write, done, total);
 //    until the first one the bar is indeterminate. The board updates through
 //    the ``leads.imported`` event like any other change.
@@ -17,6 +22,7 @@
 import { request } from '../net/api.js';
 import { count as countText } from '../core/format.js';
 import { addToTestHook } from '../ui/hook.js';
+import { saveBlob } from '../ui/download.js';
 
 export const MAX_BYTES = 50 * 1024 * 1024;
 
@@ -35,6 +41,8 @@ export const TARGETS = [
   ['value', 'Value (an amount)'],
   ['score', 'Score (0–100)'],
   ['created_at', 'Created date'],
+  ['stage_entered_at', 'Date it entered its stage'],
+  ['owner', 'Owner (a member’s email, username or name)'],
   ['external_id', 'Id in the marketing system'],
   ['crm_id', 'CRM id'],
   ['attributes', 'Keep as an extra field'],
@@ -90,25 +98,43 @@ function plural(n, one, many) {
   return `${countText(n)} ${n === 1 ? one : many}`;
 }
 
+/** What an import does (or did), in words: "38 new leads, 2 updated, 5 rows skipped". */
+export function summaryText(report) {
+  const parts = [plural(report.created || 0, 'new lead', 'new leads'), `${countText(report.updated || 0)} updated`];
+  if (report.unchanged) parts.push(`${countText(report.unchanged)} unchanged`);
+  if (report.rejected && !report.refused) parts.push(plural(report.rejected, 'row skipped', 'rows skipped'));
+  return parts.join(', ');
+}
+
 /**
  * The report of an answer (dry run or import, 200 or 400), ready to show:
- * {ok, headline, creates: [text], fileErrors, rowErrors, more, preview, hint}.
+ * {ok, state, headline, creates: [text], fileErrors, rowErrors, more, preview, hint,
+ * rejected}. ``goodRows``: the person chose to import the good rows (the check is a
+ * good-rows dry run either way).
  */
-export function reportView(report) {
+export function reportView(report, { goodRows = false } = {}) {
   const errors = report.errors || [];
   const ok = errors.length === 0;
-  const counts = [
-    plural(report.created || 0, 'new lead', 'new leads'),
-    plural(report.updated || 0, 'update', 'updates'),
-    `${countText(report.unchanged || 0)} unchanged`,
-  ].join(', ');
+  const refused = report.refused ?? !ok;
+  const counts = summaryText(report);
+  const rows = plural(report.rejected || 0, 'row has', 'rows have');
   let headline;
-  if (!ok) {
+  let state;
+  if (refused) {
+    state = 'problems';
     headline = `${plural(errors.length, 'problem', 'problems')}: nothing ${report.dry_run ? 'can be' : 'was'} imported. Fix the file or the columns, then check again.`;
-  } else if (report.dry_run) {
-    headline = report.created || report.updated ? `Ready to import: ${counts}.` : `Nothing to import: every row matches a lead as it is (${countText(report.unchanged || 0)} unchanged).`;
-  } else {
+  } else if (!report.dry_run) {
+    state = 'imported';
     headline = `Imported: ${counts}.`;
+  } else if (!ok && goodRows) {
+    state = 'partial';
+    headline = `The import will do: ${counts}. The rows with problems stay out; download them to fix and import again.`;
+  } else if (!ok) {
+    state = 'partial';
+    headline = `${rows} problems, so nothing will be imported as it is. Fix them, or tick “Import the good rows” for: ${counts}.`;
+  } else {
+    state = 'ready';
+    headline = report.created || report.updated ? `The import will do: ${counts}.` : `Nothing to import: every row matches a lead as it is (${countText(report.unchanged || 0)} unchanged).`;
   }
   const verb = report.dry_run ? 'Will create' : 'Created';
   const creates = [];
@@ -119,6 +145,8 @@ export function reportView(report) {
   const unknown = errors.some((e) => (e.field === 'stage' || e.field === 'campaign') && /^No (stage|campaign) named/.test(e.message));
   return {
     ok,
+    state,
+    rejected: report.rejected_csv ? report.rejected || 0 : 0,
     headline,
     creates,
     fileErrors,
@@ -141,25 +169,40 @@ export function placeChoices(state) {
   return choices;
 }
 
-/** The Import button's words for a clean dry run. */
+/** The Import button's words for a dry run that can go in. */
 export function importLabel(report) {
   const parts = [];
   if (report.created) parts.push(`${countText(report.created)} new`);
   if (report.updated) parts.push(`${countText(report.updated)} updated`);
-  return parts.length ? `Import ${parts.join(' + ')}` : 'Import';
+  const skip = (report.errors || []).length ? `, skip ${plural(report.rejected || 0, 'row', 'rows')}` : '';
+  return parts.length ? `Import ${parts.join(' + ')}${skip}` : 'Import';
+}
+
+/** May the checked dry run be imported? Something goes in, and the rows with
+ * problems are skipped only when the person chose the good rows. */
+export function importable(report, { goodRows }) {
+  if (!report || report.refused || !(report.created || report.updated)) return false;
+  return !(report.errors || []).length || goodRows;
+}
+
+/** The name of the rejected rows' file: "hubspot-export-rejected.csv". */
+export function rejectedName(fileName) {
+  const base = String(fileName || 'import').replace(/\.[^.]*$/, '') || 'import';
+  return `${base}-rejected.csv`;
 }
 
 const DIALOG_HTML = `
 <form class="bridge-form" novalidate>
   <h2 class="bridge-title" id="import-title">Import leads from a CSV file</h2>
   <p class="bridge-sub">Exports from HubSpot, Salesforce and Marketo are recognised by their columns; any other CSV works once you say how its columns read.
-    The file is checked first; nothing is written until you press Import, and nothing at all if any row has a problem.
+    The file is checked first; nothing is written until you press Import, and nothing at all if any row has a problem, unless you choose to import the good rows.
     Leads already on the board (same id or email) are updated.</p>
   <div class="import-file">
     <label for="import-file">CSV file</label>
     <input type="file" id="import-file" accept=".csv,text/csv,text/plain" data-file>
   </div>
   <label class="check"><input type="checkbox" data-create-missing> Create the stages and campaigns this board does not have yet</label>
+  <label class="check"><input type="checkbox" data-good-rows> Import the good rows: skip the rows with problems (you can download them with their problems)</label>
   <div class="import-place" data-place hidden>
     <label for="import-place">New stages go</label>
     <select id="import-place" data-place-select></select>
@@ -194,7 +237,8 @@ export function createImporter(board) {
   let file = null;
   let columns = null; // {header: target} as the server read the file
   let mapping = null; // the user's choices (null: as the server reads it)
-  let checked = null; // the clean dry run that Import would carry out
+  let checked = null; // the dry run that Import would carry out
+  let shown = null; // the report on screen
   let busy = null; // null | 'check' | 'import'
   let progressSeen = 0;
   let progressId = null; // the name of this browser's import under way
@@ -214,6 +258,11 @@ export function createImporter(board) {
       stale();
     });
     $('[data-place-select]').addEventListener('change', stale);
+    // The check is a good-rows dry run: the choice only changes what Import may do.
+    $('[data-good-rows]').addEventListener('change', () => {
+      if (shown) drawReport(shown);
+      setButtons();
+    });
     $('[data-check]').addEventListener('click', () => check());
     $('[data-import]').addEventListener('click', () => runImport());
     $('[data-close]').addEventListener('click', () => dialog.close());
@@ -234,6 +283,10 @@ export function createImporter(board) {
     $('[data-place]').hidden = !$('[data-create-missing]').checked;
   }
 
+  function goodRows() {
+    return $('[data-good-rows]').checked;
+  }
+
   function showError(text) {
     const node = $('[data-error]');
     node.textContent = text;
@@ -244,9 +297,10 @@ export function createImporter(board) {
     const mappingOk = !mapping || mappingProblems(mapping).length === 0;
     $('[data-check]').disabled = !file || busy != null || !mappingOk;
     $('[data-check]').textContent = columns ? 'Check again' : 'Check file';
-    const ready = checked != null && busy == null;
+    const ready = busy == null && importable(checked, { goodRows: goodRows() });
     $('[data-import]').disabled = !ready;
     $('[data-import]').textContent = checked ? importLabel(checked) : 'Import';
+    $('[data-good-rows]').disabled = busy != null;
     $('[data-file]').disabled = busy != null;
     $('[data-create-missing]').disabled = busy != null;
     $('[data-place-select]').disabled = busy != null;
@@ -270,6 +324,7 @@ export function createImporter(board) {
     columns = null;
     mapping = null;
     checked = null;
+    shown = null;
     $('[data-mapping]').hidden = true;
     $('[data-report]').replaceChildren();
     $('[data-report]').hidden = true;
@@ -361,12 +416,29 @@ export function createImporter(board) {
     return p;
   }
 
+  function downloadRejected(report) {
+    const blob = new Blob(['\ufeff', report.rejected_csv], { type: 'text/csv;charset=utf-8' });
+    saveBlob(blob, rejectedName(file && file.name));
+  }
+
   function drawReport(report) {
-    const view = reportView(report);
+    shown = report;
+    const view = reportView(report, { goodRows: goodRows() });
     const box = $('[data-report]');
     box.classList.remove('is-stale');
-    box.dataset.state = view.ok ? (report.dry_run ? 'ready' : 'imported') : 'problems';
-    const parts = [para(view.headline, view.ok ? 'report-headline' : 'report-headline report-bad')];
+    box.dataset.state = view.state;
+    const tone = { problems: ' report-bad', partial: goodRows() ? '' : ' report-warn' }[view.state] || '';
+    const parts = [para(view.headline, `report-headline${tone}`)];
+    parts[0].dataset.headline = '';
+    if (view.rejected) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button report-download';
+      button.dataset.rejected = '';
+      button.textContent = `Download rejected rows (${countText(view.rejected)})`;
+      button.addEventListener('click', () => downloadRejected(report));
+      parts.push(button);
+    }
     const staleNote = para('You changed something since this check: check again before importing.', 'report-stale');
     staleNote.dataset.stale = '';
     staleNote.hidden = true;
@@ -380,7 +452,7 @@ export function createImporter(board) {
       parts.push(table('Problems in rows (row numbers as a spreadsheet shows them)', ['Row', 'Column', 'Problem'], view.rowErrors.map((e) => [String(e.row), e.field || '—', e.message])));
       if (view.more) parts.push(para(`…and ${countText(view.more)} more problems.`, 'muted'));
     }
-    if (view.ok && view.preview.length) {
+    if (view.state !== 'problems' && report.dry_run && view.preview.length) {
       const rows = view.preview.map((p) => [String(p.row), p.action === 'create' ? 'new lead' : 'update', p.name || '', p.action === 'update' ? (p.changes || []).join(', ') : '']);
       const details = document.createElement('details');
       const summary = document.createElement('summary');
@@ -413,6 +485,9 @@ export function createImporter(board) {
     const data = new FormData();
     data.append('file', file, file.name);
     data.append('dry_run', dryRun ? 'true' : 'false');
+    // A check is a good-rows dry run (what the good rows do, every problem listed);
+    // the import itself is all or nothing unless the good rows were chosen.
+    data.append('mode', dryRun || goodRows() ? 'good_rows' : 'all');
     data.append('create_missing', $('[data-create-missing]').checked ? 'true' : 'false');
     const place = $('[data-place-select]').value;
     if ($('[data-create-missing]').checked && place) data.append('new_stages_after', place);
@@ -455,10 +530,10 @@ export function createImporter(board) {
         drawMapping();
       }
       drawReport(report);
-      if (!(report.errors || []).length && (report.created || report.updated)) checked = report;
+      if (!report.refused && (report.created || report.updated)) checked = report;
     }
     setButtons();
-    if (checked) $('[data-import]').focus();
+    if (!$('[data-import]').disabled) $('[data-import]').focus();
   }
 
   async function runImport() {
@@ -473,8 +548,9 @@ export function createImporter(board) {
       setProgress(100, 'Done');
       drawReport(report);
       checked = null;
-      board.toast(reportView(report).headline);
-      board.announce(reportView(report).headline);
+      const { headline } = reportView(report);
+      board.toast(headline);
+      board.announce(headline);
     } catch (error) {
       const report = reportOf(error);
       $('[data-progress]').hidden = true;

@@ -2,7 +2,7 @@
 // report; the handoff form's fields and body; the lead quality panel.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mappingProblems, progressValue, progressText, reportView, importLabel, presetText, placeChoices, TARGETS } from '../panels/importer.js';
+import { mappingProblems, progressValue, progressText, reportView, importLabel, importable, rejectedName, summaryText, presetText, placeChoices, TARGETS } from '../panels/importer.js';
 import { loadState } from '../core/reducer.js';
 import { apiState } from './fixtures.js';
 import { feedbackFields, feedbackBody, feedbackProblem, verdictNews } from '../panels/handoff.js';
@@ -43,14 +43,15 @@ test('import progress: a dry run checks (0-100); an import checks (0-40) then wr
 test('import report: ready, imported, or every problem with its row and column', () => {
   const ready = reportView({ dry_run: true, created: 12, updated: 3, unchanged: 2, errors: [], stages_created: ['Nurture'], campaigns_created: [], preview: [{ row: 2, action: 'create', name: 'Ada' }] });
   assert.equal(ready.ok, true);
-  assert.equal(ready.headline, 'Ready to import: 12 new leads, 3 updates, 2 unchanged.');
+  assert.equal(ready.headline, 'The import will do: 12 new leads, 3 updated, 2 unchanged.');
+  assert.equal(ready.state, 'ready');
   assert.deepEqual(ready.creates, ['Will create stages: Nurture']);
   assert.equal(ready.preview.length, 1);
   assert.equal(importLabel({ created: 12, updated: 3 }), 'Import 12 new + 3 updated');
   assert.equal(importLabel({ created: 0, updated: 1 }), 'Import 1 updated');
 
   const done = reportView({ dry_run: false, created: 1, updated: 0, unchanged: 0, errors: [], campaigns_created: ['Expo'] });
-  assert.equal(done.headline, 'Imported: 1 new lead, 0 updates, 0 unchanged.');
+  assert.equal(done.headline, 'Imported: 1 new lead, 0 updated.');
   assert.deepEqual(done.creates, ['Created campaigns: Expo']);
 
   const nothing = reportView({ dry_run: true, created: 0, updated: 0, unchanged: 4, errors: [] });
@@ -68,6 +69,7 @@ test('import report: ready, imported, or every problem with its row and column',
     ],
   });
   assert.equal(bad.ok, false);
+  assert.equal(bad.state, 'problems');
   assert.equal(bad.headline, '4 problems: nothing can be imported. Fix the file or the columns, then check again.');
   assert.deepEqual(bad.rowErrors.map((e) => e.row), [3, 7]);
   assert.equal(bad.fileErrors.length, 2);
@@ -77,6 +79,37 @@ test('import report: ready, imported, or every problem with its row and column',
   assert.equal(many.more, 50);
   assert.match(presetText('hubspot'), /HubSpot export/);
   assert.match(presetText('generic'), /check how each column is read/);
+});
+
+test('import the good rows: the words before, the button, the rejected rows', () => {
+  const errors = Array.from({ length: 10 }, (_, i) => ({ row: 3 + 4 * i, field: 'Email', message: 'not a valid email address.' }));
+  const check = { dry_run: true, mode: 'good_rows', refused: false, created: 38, updated: 2, unchanged: 0, rejected: 10, errors, rejected_csv: 'Row in original file,Import problems,Email\n3,x,y\n', preview: [] };
+  assert.equal(summaryText({ created: 38, updated: 2, rejected: 5 }), '38 new leads, 2 updated, 5 rows skipped');
+  assert.equal(summaryText({ created: 1, updated: 0, unchanged: 3, rejected: 1 }), '1 new lead, 0 updated, 3 unchanged, 1 row skipped');
+  // All or nothing (the default): the problems stop the import, the words say what ticking gives.
+  const strict = reportView(check);
+  assert.equal(strict.state, 'partial');
+  assert.equal(strict.headline, '10 rows have problems, so nothing will be imported as it is. Fix them, or tick “Import the good rows” for: 38 new leads, 2 updated, 10 rows skipped.');
+  assert.equal(importable(check, { goodRows: false }), false);
+  // The good rows chosen: the import may run, the button says what it skips.
+  const good = reportView(check, { goodRows: true });
+  assert.equal(good.headline, 'The import will do: 38 new leads, 2 updated, 10 rows skipped. The rows with problems stay out; download them to fix and import again.');
+  assert.equal(good.rejected, 10);
+  assert.equal(good.rowErrors.length, 10);
+  assert.equal(importable(check, { goodRows: true }), true);
+  assert.equal(importLabel(check), 'Import 38 new + 2 updated, skip 10 rows');
+  // Done: what went in, and the rows left out can still be downloaded.
+  const done = reportView({ ...check, dry_run: false });
+  assert.equal(done.state, 'imported');
+  assert.equal(done.headline, 'Imported: 38 new leads, 2 updated, 10 rows skipped.');
+  // Refused (a problem of the file, or no good row): never importable, whatever is ticked.
+  const refused = { ...check, refused: true, created: 0, updated: 0 };
+  assert.equal(importable(refused, { goodRows: true }), false);
+  assert.equal(reportView(refused, { goodRows: true }).state, 'problems');
+  assert.equal(importable({ dry_run: true, refused: false, created: 3, errors: [] }, { goodRows: false }), true);
+  assert.equal(rejectedName('hubspot-contacts.csv'), 'hubspot-contacts-rejected.csv');
+  assert.equal(rejectedName(''), 'import-rejected.csv');
+  assert.ok(TARGETS.some(([v]) => v === 'owner') && TARGETS.some(([v]) => v === 'stage_entered_at'));
 });
 
 test('handoff form: the lead fields worth judging, then the body to send', () => {
