@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from funnel.numbers.formats import percent_text
 from leads.currencies import DEFAULT_CURRENCY, money_text
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
@@ -53,7 +54,7 @@ def funnel_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.Fi
         )
     )
     overall = numbers.get("overall_conversion")
-    subtitle = f" · overall {overall:.1%}" if overall is not None else ""
+    subtitle = f" · overall {percent_text(overall)}" if overall is not None else ""
     fig.update_layout(**layout(f"Funnel: {numbers.get('leads', 0)} leads{subtitle}"))
     return fig
 
@@ -137,7 +138,7 @@ def fmt_money(value: float | None, currency: str = DEFAULT_CURRENCY) -> str:
 
 
 def fmt_rate(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
+    return "n/a" if value is None else percent_text(value)
 
 
 def board_charts(

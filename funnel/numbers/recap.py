@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from funnel.numbers.formats import percent_text
 from leads.currencies import DEFAULT_CURRENCY, money_text
 
 # What Markdown (CommonMark, and GFM's tables and strikethrough) reads as markup inside
@@ -48,7 +49,8 @@ def clock(value: Any) -> str:
 
 
 def percent(rate: Any) -> str:
-    return "n/a" if rate is None else f"{round(float(rate) * 100)}%"
+    """The board's rule (``formats.percent_text``: 0.055 is 5.5%, not 6%)."""
+    return "n/a" if rate is None else percent_text(rate)
 
 
 def money(value: Any, currency: str = DEFAULT_CURRENCY) -> str:

@@ -91,11 +91,16 @@ export function ago(at, now = Date.now()) {
   return `${Math.round(h / 24)} d ago`;
 }
 
-/** 0.4123 -> "41%" (null -> ""). */
+/** A rate as the board writes it: one decimal, rounded half up, a trailing ".0"
+ * dropped (0.4123 -> "41.2%", 0.055 -> "5.5%", 0.47 -> "47%"); above 0 but under
+ * 0.05%: "<0.1%"; null -> "". The rule is tests/fixtures/percent.json, which the
+ * server's ``funnel.numbers.formats.percent_text`` (the recap's Markdown) follows too. */
 export function percent(rate) {
   if (rate == null || !Number.isFinite(Number(rate))) return '';
-  const p = Number(rate) * 100;
-  return `${p > 0 && p < 1 ? p.toFixed(1) : Math.round(p)}%`;
+  const r = Number(rate);
+  const tenths = Math.round(r * 1000); // half up, as Python's floor(x + 0.5)
+  if (tenths === 0 && r > 0) return '<0.1%';
+  return `${trim((tenths / 10).toFixed(1))}%`;
 }
 
 /** "6.2 days" */

@@ -158,7 +158,7 @@ test('lead quality: groups with verdicts, most judged first; the campaign filter
   const view = qualityView(QUALITY);
   assert.equal(view.total.rateText, '60%');
   assert.deepEqual(view.total.reasons, [{ label: 'No budget', n: 3 }, { label: 'Duplicate', n: 1 }]);
-  assert.deepEqual(view.groups.map((g) => [g.name, g.judged, g.rateText]), [['Webinar', 6, '83%'], ['Ads', 4, '25%']]);
+  assert.deepEqual(view.groups.map((g) => [g.name, g.judged, g.rateText]), [['Webinar', 6, '83.3%'], ['Ads', 4, '25%']]);
   assert.equal(view.silent, 1);
   assert.deepEqual(view.groups[1].useless, [{ label: 'Phone', n: 2 }]);
   assert.equal(view.note, '');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { money, daysSince, aging, ago, percent, initials, shortName, daysText, count } from '../core/format.js';
@@ -63,7 +64,7 @@ test('ago reads naturally', () => {
 });
 
 test('percent, days, initials, short names', () => {
-  assert.equal(percent(0.4123), '41%');
+  assert.equal(percent(0.4123), '41.2%');
   assert.equal(percent(0.004), '0.4%');
   assert.equal(percent(null), '');
   assert.equal(daysText(6.24), '6.2 days');
@@ -74,4 +75,10 @@ test('percent, days, initials, short names', () => {
   assert.equal(initials('Mara van Keller'), 'MK');
   assert.equal(shortName('Dana Kim'), 'Dana K.');
   assert.equal(shortName('Dana'), 'Dana');
+});
+
+test('percent follows the board\'s one rule (the cases the server\'s recap follows too)', () => {
+  const { cases } = JSON.parse(readFileSync(new URL('./fixtures/percent.json', import.meta.url), 'utf8'));
+  for (const [rate, text] of cases) assert.equal(percent(rate), text, `percent(${rate})`);
+  assert.equal(percent(0.055), '5.5%'); // the recap once wrote 6%
 });
