@@ -35,6 +35,8 @@ import { createQuality } from './panels/quality.js';
 import { createLostReasons } from './panels/lost.js';
 import { createImporter } from './panels/importer.js';
 import { createCampaigns } from './panels/campaigns.js';
+import { createCampaignList } from './panels/campaignlist.js';
+import { createCosts } from './panels/costs.js';
 import { createStages, maySetUpNow } from './panels/stages.js';
 import { createEmptyState } from './panels/empty.js';
 import { createBoardInfo } from './ui/boardinfo.js';
@@ -89,7 +91,8 @@ function composeBoard(config) {
       sortMenu: (stageId, rect) => cardSort.openMenu(stageId, rect),
       dropChip: (campaignId, from, to) => writes.moveCampaign(campaignId, from, to),
       chipMenu: (campaignId, stageId, at) => campaigns.chipMenu(campaignId, stageId, at),
-      chipTip: (campaignId) => campaigns.chipTip(campaignId),
+      chipTip: (campaignId, stageId) => campaigns.chipTip(campaignId, stageId),
+      chipList: (stageId, at) => campaignList.open(stageId, at),
       dropColumn: (stageId, index) => stages.reorder(stageId, index),
       stageMenu: (stageId, rect) => stages.openMenu(stageId, rect),
       needMore: (stageId) => follow.loadMore(stageId),
@@ -177,6 +180,8 @@ function composeBoard(config) {
   features.add(createHandoff(board), createQuality(board), createLostReasons(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });
   features.add(campaigns);
+  const campaignList = createCampaignList(board);
+  features.add(campaignList, createCosts(board));
   const stages = createStages(board, { remember: writes.remember });
   features.add(stages);
   if (me.id && !share) features.add(createBell(document.body, { boardId, toast }));

@@ -29,7 +29,8 @@ const MOVE_MS = 400;
  *   openCard(leadId) (a plain click on a card), quickAdd(stageId, pageRect) (a header's "+"),
  *   tooltip(text | null, clientX, clientY),
  *   chipMenu(campaignId, stageId, {x, y, width}) (a click or right click on a chip; at
- *   its bottom left, page CSS pixels), chipTip(campaignId) -> text | null (hover),
+ *   its bottom left, page CSS pixels), chipTip(campaignId, stageId) -> text | null (hover),
+ *   chipList(stageId, rect) ("+N" clicked: the column's campaign list; page CSS pixels),
  *   many at once (optional): toggleSelect(leadId) (Shift/Ctrl/Cmd-click), lassoSelect(ids)
  *   (Shift-drag on the background), clearSelection() (a plain click on the background),
  *   dropSelection(ids, toStage, index) (a selected card dragged: the whole selection),
@@ -345,6 +346,13 @@ export function createView(container, hooks) {
       hooks.showOverdue(late.getAttr('stageId'));
       return;
     }
+    // "+N": the column's every campaign (panels/campaignlist.js).
+    const more = e.target.findAncestor('.chip-more', true);
+    if (more && hooks.chipList) {
+      hooks.tooltip(null);
+      hooks.chipList(more.getAttr('stageId'), nodeRectPage(more));
+      return;
+    }
     const add = e.target.findAncestor('.quick-add', true);
     if (add && hooks.quickAdd) {
       hooks.quickAdd(add.getAttr('stageId'), nodeRectPage(add));
@@ -391,7 +399,7 @@ export function createView(container, hooks) {
     if (chip && hooks.chipTip) {
       const p = stage.getPointerPosition();
       const c = container.getBoundingClientRect();
-      const tip = hooks.chipTip(chip.getAttr('campaignId'));
+      const tip = hooks.chipTip(chip.getAttr('campaignId'), chip.getAttr('stageId'));
       if (tip && p) hooks.tooltip(tip, c.left + p.x, c.top + p.y);
     }
     // A card's mark (✓ / ✗, the aging ring) says what it means (core/marks.js).
@@ -404,7 +412,7 @@ export function createView(container, hooks) {
     if (t.findAncestor('.card', true) || chip) {
       // A viewer's chip still opens its menu (the campaign's details).
       container.style.cursor = hooks.canEdit ? 'grab' : chip && hooks.chipMenu ? 'pointer' : 'not-allowed';
-    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true) || t.findAncestor('.overdue-filter', true) || t.findAncestor('.card-sort', true)) {
+    } else if (t.findAncestor('.fold', true) || t.findAncestor('.stage-menu', true) || t.findAncestor('.quick-add', true) || t.findAncestor('.overdue-filter', true) || t.findAncestor('.card-sort', true) || t.findAncestor('.chip-more', true)) {
       container.style.cursor = 'pointer';
     } else if (t.hasName('header-hit')) {
       if (t.hasName('column-handle')) container.style.cursor = 'grab';

@@ -12,6 +12,7 @@
 import { request } from '../net/api.js';
 import { campaignCostMissing, pickableCampaigns } from '../core/model.js';
 import { count as countText } from '../core/format.js';
+import { chipTipLines, costsById } from '../core/costs.js';
 import { VIEW_ONLY } from '../net/writes.js';
 import { addToTestHook } from '../ui/hook.js';
 
@@ -71,14 +72,11 @@ export function fieldErrors(body) {
   return { fields, other };
 }
 
-/** The chip's tooltip: name, channel, and the missing cost when it is. */
-export function chipTip(campaign) {
-  if (!campaign) return null;
-  const bits = [campaign.name];
-  if (campaign.channel) bits.push(campaign.channel);
-  const lines = [bits.join(' · ')];
-  if (campaignCostMissing(campaign)) lines.push('Cost missing: cost per SQL and per Won show “—” until it is entered');
-  return lines.join('\n');
+/** The chip's tooltip: the full name and channel, its leads in the stage, cost per
+ * SQL and per Won in the board's currency (core/costs.js), or the missing cost. */
+export function chipTip(campaign, context = {}) {
+  const lines = chipTipLines(campaign, context);
+  return lines.length ? lines.join('\n') : null;
 }
 
 function el(tag, props = {}, text = null) {
@@ -416,7 +414,15 @@ export function createCampaigns(board, { refreshPickers = () => {} } = {}) {
   return {
     /** canvas/view.js: a chip was clicked (or right-clicked). */
     chipMenu: openMenu,
-    chipTip: (campaignId) => chipTip(campaignOf(campaignId)),
+    chipTip: (campaignId, stageId) => {
+      const campaign = campaignOf(campaignId);
+      const stage = board.state && stageId != null ? board.state.stages[stageId] : null;
+      const col = stageId != null ? board.columns.find((c) => c.id === stageId) : null;
+      const chip = col ? col.chips.find((c) => c.id === campaignId) : null;
+      const figures = costsById(board.funnel).get(campaignId) || null;
+      const currency = board.state && board.state.board ? board.state.board.currency : undefined;
+      return chipTip(campaign, { stageName: stage ? stage.name : null, count: chip ? chip.count : null, figures, currency });
+    },
     loaded() {
       closeMenu();
     },
