@@ -10,7 +10,7 @@
 
 import { Konva, Rect, plainText as text, Circle, Arrow } from './konva.js';
 import { M, LANE, COST_FLAG, cardTop, listLayout } from './layout.js';
-import { COLORS, TEAM_LABELS, font, teamColor, wipColors } from './theme.js';
+import { COLORS, TEAM_LABELS, font, teamColor, typeSize, wipColors } from './theme.js';
 import { ellipsize } from './text.js';
 import { money, count as countText, percent } from '../core/format.js';
 import { makeCardNode, cardSignature } from './cardnode.js';
@@ -185,10 +185,19 @@ export class ColumnView {
     g.add(this.foldButton(geo.width / 2 - 12, y0 + 15, '▸', `Unfold ${col.name}`));
     const top = setUp ? 30 : 0;
     if (setUp) g.add(this.menuButton(geo.width / 2 - 12, y0 + 44, col));
-    // Name, count and value, reading downwards.
-    const limit = col.wip_limit != null ? ` / ${countText(col.wip_limit)}` : '';
-    const label = `${col.name}  ·  ${countText(col.count)}${limit}  ·  ${money(col.value, col.currency)}`;
-    g.add(text({ x: geo.width / 2 + 8, y: y0 + 56 + top, rotation: 90, text: label, fontSize: 15, fontStyle: '700', fill: col.wip === 'over' || col.wip === 'at' ? wipColors(col.wip).ink : COLORS.body }));
+    // The totals read across (count, then value), each at the largest size that fits
+    // the narrow column; the name reads downwards under them.
+    const measure = this.hooks.measure;
+    const room = geo.width - 6;
+    const ink = col.wip === 'over' || col.wip === 'at' ? wipColors(col.wip).ink : COLORS.ink;
+    const limit = col.wip_limit != null ? `/${countText(col.wip_limit)}` : '';
+    let y = y0 + 48 + top;
+    for (const [line, weight, name] of [[`${countText(col.count)}${limit}`, 700, 'folded-count'], [money(col.value, col.currency), 600, 'folded-value']]) {
+      const size = [15, 14, 13, 12, 11, 10].find((px) => measure(line, font(px, weight)) <= room) || 10;
+      g.add(text({ name, x: 0, y, width: geo.width, align: 'center', text: line, fontSize: size, fontStyle: String(weight), fill: name === 'folded-count' ? ink : COLORS.body }));
+      y += typeSize(size) + 6;
+    }
+    g.add(text({ x: geo.width / 2 + 8, y: y + 6, rotation: 90, text: col.name, fontSize: 15, fontStyle: '700', fill: COLORS.body }));
   }
 
   /** The stage's menu (owners): a click is the page's (stages.js), not the canvas's. */

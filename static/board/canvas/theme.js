@@ -130,9 +130,37 @@ export function setPalette(name) {
 export const FONT_FAMILY =
   '"Inter", "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif';
 
-/** A canvas font string, e.g. font(14, 600). */
+/** The smallest type the canvas draws, in world units (0: as each part asks).
+ * The meeting view sets it (``setTypeFloor``) so that every figure on the
+ * projector reads at >= MEETING_MIN_PX screen pixels at its scale. */
+export const TYPE = { floor: 0 };
+
+/** The meeting's least type, screen pixels at 1920x1080 (the back of the room). */
+export const MEETING_MIN_PX = 16;
+// The canvas' fixed geometry (chip and card heights, the header's rows) takes
+// type up to this size in world units; a scale too small for the floor gets this.
+const FLOOR_MAX = 13;
+
+/** The world type floor that gives ``minPx`` on screen at zoom ``scale`` (capped). */
+export function typeFloorFor(scale, minPx = MEETING_MIN_PX) {
+  if (!(scale > 0)) return 0;
+  return Math.min(FLOOR_MAX, Math.ceil((minPx / scale) * 100) / 100);
+}
+
+/** Draw no type smaller than ``worldPx`` from now on (0: none); takes effect on the
+ * next full redraw (``view.restyle()``). */
+export function setTypeFloor(worldPx) {
+  TYPE.floor = Math.max(0, Number(worldPx) || 0);
+}
+
+/** A font size as drawn: never under the floor. */
+export function typeSize(size) {
+  return Math.max(Number(size) || 12, TYPE.floor);
+}
+
+/** A canvas font string, e.g. font(14, 600) (measured as drawn: the floor applies). */
 export function font(size, weight = 400) {
-  return `${weight} ${size}px ${FONT_FAMILY}`;
+  return `${weight} ${typeSize(size)}px ${FONT_FAMILY}`;
 }
 
 /** How a column's "count / limit" is drawn for its WIP state (model.wipState):

@@ -760,10 +760,14 @@ export function createView(container, hooks) {
     zoomIn: () => setZoom(zoom * 1.2),
     zoomOut: () => setZoom(zoom / 1.2),
     fit() {
-      const width = stage.width() / base;
-      zoom = base * fitZoom(columnsLayout(cols(), width).width, width);
+      zoom = this.fitted;
       pan = 0;
       render();
+    },
+    /** The zoom that fits every column across the view (at the meeting's scale). */
+    get fitted() {
+      const width = stage.width() / base;
+      return base * fitZoom(columnsLayout(cols(), width).width, width);
     },
     /** Zoom to ``z`` around the middle of the view (a meeting's presenter's zoom). */
     setZoom: (z) => setZoom(z),

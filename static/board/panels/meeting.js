@@ -21,7 +21,7 @@
 // message, closed, asOf.
 
 import { filterParams, parseFilters, sameFilters } from '../core/filters.js';
-import { setPalette } from '../canvas/theme.js';
+import { setPalette, setTypeFloor, typeFloorFor } from '../canvas/theme.js';
 import { M } from '../canvas/layout.js';
 import { CLOSE } from '../net/socket.js';
 import { addToTestHook } from '../ui/hook.js';
@@ -55,7 +55,9 @@ export function meetingScale({ width, height, columns }, m = M) {
 }
 
 /** What a presenter shares: filters (as a query string), zoom relative to the
- * meeting's type scale (1 = fitted), the moment shown (null = live). */
+ * zoom that fits the board in their window (``base``: view.fitted; 1 = fitted), the
+ * moment shown (null = live). A follower's window of another size fits it its own
+ * way: at 1366x768 every column shows, New included. */
 export function presenterView({ filters, zoom, base, asOf, meeting }) {
   return {
     filters: filterParams(filters).toString(),
@@ -141,6 +143,7 @@ export function createMeeting(board) {
   let recap = null;
   let linkEnded = false;
   let scaled = false;
+  let typeFloor = 0;
 
   // Theme: high-contrast light or dark, for the page and the canvas.
   function applyTheme(theme) {
@@ -148,8 +151,18 @@ export function createMeeting(board) {
     setPalette(theme);
     board.view.restyle();
     if (board.broadcast) board.broadcast('theme', theme);
-    ui.theme.textContent = theme === 'dark' ? 'Light theme' : 'Dark theme';
+    // A toggle: "Dark", pressed or not (the compact bar's word; aria-label "Dark theme").
     ui.theme.setAttribute('aria-pressed', String(theme === 'dark'));
+  }
+  // The compact bar: the score and search filters open under it on demand (meeting.css).
+  const moreFilters = $('meeting-more-filters');
+  if (moreFilters) {
+    moreFilters.addEventListener('click', () => {
+      const open = !document.body.classList.contains('meeting-filters-open');
+      document.body.classList.toggle('meeting-filters-open', open);
+      moreFilters.setAttribute('aria-expanded', String(open));
+      if (open) ui.filters.querySelector('#f-q').focus();
+    });
   }
   let theme = readTheme();
   applyTheme(theme);
@@ -163,7 +176,13 @@ export function createMeeting(board) {
   function rescale() {
     const canvas = $('board-canvas');
     const scale = meetingScale({ width: canvas.clientWidth, height: canvas.clientHeight, columns: board.columns });
+    const floor = typeFloorFor(scale);
     if (scale !== board.view.base) board.view.setBase(scale);
+    if (floor !== typeFloor) {
+      typeFloor = floor;
+      setTypeFloor(floor); // every figure >= 16 px on screen at this scale (theme.js)
+      board.view.restyle();
+    }
   }
   let resizeTimer = null;
   window.addEventListener('resize', () => {
@@ -176,7 +195,7 @@ export function createMeeting(board) {
     return presenterView({
       filters: board.filters,
       zoom: board.view.zoom,
-      base: board.view.base,
+      base: board.view.fitted,
       asOf: board.asOf,
       meeting: running ? running.id : null,
     });
@@ -238,7 +257,7 @@ export function createMeeting(board) {
   }
 
   function apply(view) {
-    const plan = followPlan(view, { filters: board.filters, zoom: board.view.zoom, base: board.view.base, asOf: board.asOf });
+    const plan = followPlan(view, { filters: board.filters, zoom: board.view.zoom, base: board.view.fitted, asOf: board.asOf });
     if (plan.filters) board.setFilters(plan.filters);
     if (plan.zoom != null) board.view.setZoom(plan.zoom);
     if ('asOf' in plan && typeof board.setAsOf === 'function') {
@@ -273,6 +292,7 @@ export function createMeeting(board) {
       : presenting
         ? 'You are presenting'
         : 'No meeting running';
+    ui.state.title = ui.state.textContent; // the compact bar may cut it
     document.body.dataset.meeting = running ? String(running.id) : '';
   }
 
@@ -402,6 +422,8 @@ export function createMeeting(board) {
     recap: recapShown,
     linkEnded,
     base: board.view.base,
+    fitted: board.view.fitted,
+    typeFloor,
     theme,
   }));
 

@@ -11,6 +11,7 @@ import { addToTestHook } from '../ui/hook.js';
 import { filtersActive, sameFilters } from '../core/filters.js';
 import { momentLabel } from '../core/replay.js';
 import { afterFirstDraw } from './idle.js';
+import { MEETING_MIN_PX } from '../canvas/theme.js';
 
 const OPEN_KEY = 'funnelboard.panel';
 const SETTLE_MS = 1500; // after the last live move
@@ -81,18 +82,20 @@ export function chartHeight(key, figure) {
  * (long names read better down the side), a slim colour bar on the heat map.
  * ``size``: {width?, height?} (an export gives both; the panel only a height).
  */
-export function panelFigure(key, figure, size = {}, theme = 'light') {
+export function panelFigure(key, figure, size = {}, theme = 'light', { minFont = 0 } = {}) {
   const base = figure.layout || {};
-  const font = { ...(base.font || {}), size: 11 };
+  // ``minFont``: the meeting view's least type (16 px): every label of the chart grows to it.
+  const px = (n) => Math.max(n, minFont);
+  const font = { ...(base.font || {}), size: px(11) };
   const titleText = base.title && typeof base.title === 'object' ? base.title.text : base.title;
   const layout = {
     ...base,
     font,
-    title: { text: titleText || '', x: 0.02, xanchor: 'left', font: { size: 13.5 } },
-    margin: { l: 52, r: 14, t: 40, b: 34 },
-    height: size.height || chartHeight(key, figure),
+    title: { text: titleText || '', x: 0.02, xanchor: 'left', font: { size: px(13.5) + (minFont ? 2 : 0) } },
+    margin: minFont ? { l: 60, r: 14, t: 52, b: 44 } : { l: 52, r: 14, t: 40, b: 34 },
+    height: size.height || Math.round(chartHeight(key, figure) * (minFont ? Math.max(1, minFont / 11) * 0.9 : 1)),
     autosize: size.width == null,
-    legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', font: { size: 10.5 } },
+    legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', font: { size: px(10.5) } },
   };
   if (size.width != null) layout.width = size.width;
   else delete layout.width;
@@ -109,14 +112,14 @@ export function panelFigure(key, figure, size = {}, theme = 'light') {
   } else if (key === 'cohorts') {
     // Percentages in the cells only where a row is tall enough to read them.
     const rows = (data[0] && data[0].y ? data[0].y.length : 0) || 1;
-    const readable = (layout.height - 70) / rows >= 13;
+    const readable = (layout.height - 70) / rows >= px(9) + 4;
     data = data.map((trace) => ({
       ...trace,
       colorbar: { thickness: 10, len: 0.9, tickformat: '.0%' },
-      textfont: { size: 9 },
+      textfont: { size: px(9) },
       ...(readable ? {} : { texttemplate: '' }),
     }));
-    layout.yaxis = { ...(base.yaxis || {}), automargin: true, tickfont: { size: 10 } };
+    layout.yaxis = { ...(base.yaxis || {}), automargin: true, tickfont: { size: px(10) } };
     layout.margin = { ...layout.margin, l: 10, b: 28 };
   }
   if (theme === 'dark') darken(layout);
@@ -135,6 +138,11 @@ function darken(layout) {
   for (const axis of ['xaxis', 'yaxis']) {
     layout[axis] = { ...(layout[axis] || {}), gridcolor: grid, zerolinecolor: grid, linecolor: grid, color: ink };
   }
+}
+
+/** The least chart type of the page: the meeting view's 16 px (theme.js), else none. */
+function pageMinFont() {
+  return typeof document !== 'undefined' && document.body.classList.contains('page-meeting') ? MEETING_MIN_PX : 0;
 }
 
 /** The page's theme (the meeting view sets ``data-theme`` on <html>). */
@@ -320,7 +328,7 @@ export function createPanel(board, {
         const div = plots.get(key);
         const figure = answer[key];
         if (!figure) return null;
-        const fitted = panelFigure(key, figure, {}, pageTheme());
+        const fitted = panelFigure(key, figure, {}, pageTheme(), { minFont: pageMinFont() });
         div.setAttribute('aria-label', `${label}. ${chartSummary(key, figure)}`);
         return Plotly.react(div, fitted.data, fitted.layout, PLOT_CONFIG);
       }),
