@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
 from tests.server import Server
@@ -36,6 +36,7 @@ CANVAS_MIN_PX = """() => {
   const sizes = stage.find('Text').filter(t => t.isVisible() && t.text()).map(t => t.fontSize());
   return Math.min(...sizes) * window.funnelboard.zoom();
 }"""
+BAR_HEIGHT = "() => document.querySelector('header.bar').getBoundingClientRect().height"
 # The smallest computed font size of the figures of the meeting page (bar, panel, charts).
 DOM_MIN_PX = """() => {
   const sel = ['#meeting-bar .button', '#meeting-state', '#filters select', '#panel-costs th',
@@ -175,7 +176,9 @@ def test_plus_n_lists_every_campaign_of_the_column_and_chips_tell_their_full_nam
     focused = listed.locator(f".campaign-list-item[data-campaign='{expected[0]['id']}']")
     expect(focused).to_be_focused()
     page.keyboard.press("ArrowDown")
-    expect(listed.locator(f".campaign-list-item[data-campaign='{expected[1]['id']}']")).to_be_focused()
+    expect(
+        listed.locator(f".campaign-list-item[data-campaign='{expected[1]['id']}']")
+    ).to_be_focused()
     page.keyboard.press("Escape")
     expect(listed).to_have_count(0)
     expect(button).to_be_focused()
@@ -204,7 +207,8 @@ def meeting_room(browser: Browser, server: Server, projector_board: dict) -> Ite
         page.goto(url)
         page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
         page.wait_for_function(
-            "() => window.funnelboard.status() === 'live' && window.funnelboard.meeting().typeFloor > 0",
+            "() => window.funnelboard.status() === 'live'"
+            " && window.funnelboard.meeting().typeFloor > 0",
             timeout=15000,
         )
         pages[name] = page
@@ -256,7 +260,7 @@ def test_meeting_type_reads_from_the_back_and_a_small_follower_sees_every_column
 
     # The meeting's controls: one compact row, far under 230 px.
     for page in (presenter, follower):
-        bar = page.evaluate("() => document.querySelector('header.bar').getBoundingClientRect().height")
+        bar = page.evaluate(BAR_HEIGHT)
         assert bar <= 80, bar
     screenshot(presenter, "projector-meeting-1920")
 
@@ -273,10 +277,11 @@ def test_meeting_type_reads_from_the_back_and_a_small_follower_sees_every_column
         rect = follower.evaluate("s => window.funnelboard.headerRect(s)", stage)
         assert rect["x"] >= canvas["x"] - 1, (name, rect, canvas)
         assert rect["x"] + rect["width"] <= canvas["x"] + canvas["width"] + 1, (name, rect, canvas)
-    bar = follower.evaluate("() => document.querySelector('header.bar').getBoundingClientRect().height")
+    bar = follower.evaluate(BAR_HEIGHT)
     assert bar <= 80, bar
     overflow = follower.evaluate(
-        "() => { const b = document.querySelector('header.bar'); return b.scrollWidth - b.clientWidth; }"
+        "() => { const b = document.querySelector('header.bar');"
+        " return b.scrollWidth - b.clientWidth; }"
     )
     assert overflow <= 1, overflow
     screenshot(follower, "projector-follower-1366")
