@@ -245,6 +245,8 @@ def test_meeting_type_reads_from_the_back_and_a_small_follower_sees_every_column
     row = presenter.locator(f"#panel-costs tr[data-campaign='{first['id']}']")
     expect(row).to_be_visible()
     expect(row).to_contain_text("€500")
+    box = row.bounding_box()
+    assert box and box["y"] + box["height"] <= 1080, box  # on screen, no scrolling
     assert float(row.evaluate("el => getComputedStyle(el.cells[2]).fontSize").rstrip("px")) >= 16
 
     # Won and Lost fold, their totals read across (not rotated).
