@@ -26,6 +26,7 @@ from typing import Any
 
 from babel.numbers import UnknownCurrencyError, get_currency_symbol
 
+from funnel.numbers.formats import percent_text
 from leads.currencies import DEFAULT_CURRENCY, LOCALE
 
 RULES: dict[str, Any] = {
@@ -168,16 +169,7 @@ def count_text(n: Any) -> str:
     return f"{int(n or 0):,}"
 
 
-def percent_text(rate: Any) -> str:
-    """``percent`` of format.js: 0.4123 -> "41%", 0.004 -> "0.4%", None -> ""."""
-    if rate is None:
-        return ""
-    p = float(rate) * 100
-    if not math.isfinite(p):
-        return ""
-    if 0 < p < 1:
-        return f"{Decimal(repr(p)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-    return f"{js_round(p)}%"
+# ``percent_text``: the board's one rule for rates (funnel.numbers.formats).
 
 
 COMPACT_UNITS = ("", "K", "M", "B", "T")

@@ -79,7 +79,7 @@ test('the charts take their part of the width: the columns share the rest', () =
 
 test('the header figures are written as the board header writes them', () => {
   const col = { name: 'New', kind: 'open', count: 415, value: 1_234_567, currency: 'EUR', overdue: 398, conversion: 0.4123, nextName: 'MQL', wip_limit: null };
-  assert.deepEqual(columnFigures(col), { name: 'New', count: '415 leads', value: '€1.2M', late: '398 past SLA', conversion: '41% to MQL' });
+  assert.deepEqual(columnFigures(col), { name: 'New', count: '415 leads', value: '€1.2M', late: '398 past SLA', conversion: '41.2% to MQL' });
   assert.deepEqual(columnFigures({ name: 'Won', kind: 'won', count: 1, value: 0, currency: 'USD', overdue: 0, conversion: 0.5, nextName: 'Lost' }), {
     name: 'Won', count: '1 lead', value: '$0', late: '', conversion: '',
   });
