@@ -130,6 +130,10 @@ export function attachTouch(container, api, o = GESTURE) {
     return [...touches].map((t) => ({ x: t.clientX - r.left, y: t.clientY - r.top }));
   };
   const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+  // Times are when the page handles the event, not the event's own timeStamp: on a
+  // busy page a touch handled late is followed at once by its queued moves, so a
+  // lag can turn a long-press into a swipe (nothing moves) but never a swipe into a
+  // lift (something would).
 
   function stopAnim() {
     if (anim) cancelAnimationFrame(anim);
