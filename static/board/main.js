@@ -44,6 +44,7 @@ import { createDrawer } from './panels/drawer.js';
 import { createBulk } from './panels/bulk.js';
 import { createHold } from './ui/hold.js';
 import { createModePill } from './ui/mode.js';
+import { createMenu } from './ui/menu.js';
 
 const page = (id) => document.getElementById(id);
 
@@ -194,6 +195,7 @@ function composeBoard(config) {
   features.add(bulk);
   const hold = createHold({ store, view, me, confirm, announce });
   features.add(hold);
+  createMenu(); // phones: the toolbar, panel and time bar fold into "☰ More"
 
   const hook = installTestHook({
     view,

@@ -88,5 +88,9 @@ export function createBoardCanvas({ store, boardId, mayDrag, maySetUp = () => fa
     },
   });
 
+  // For the touch tests: the gesture seen last, the board's pan, a column's scroll.
+  addToTestHook('touch', () => ({ ...view.touchState(), pan: view.pan, zoom: view.zoom }));
+  addToTestHook('scrollOf', (stageId) => view.scrollOf(Number(stageId)));
+
   return { view, render };
 }

@@ -21,6 +21,9 @@ export const M = {
   moreH: 40, // the "load more" row under a column's cards
   minZoom: 0.35,
   maxZoom: 2.5,
+  narrowW: 600, // a canvas this narrow or less (a phone) shows one column per screen
+  peek: 24, // on a narrow canvas: the room left for the next column's edge
+  narrowMinColW: 160,
 };
 
 export const PITCH = M.cardH + M.cardGap;
@@ -37,14 +40,23 @@ export const LANE = {
 
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
+/** Is the canvas narrow (a phone): one column per screen, swiped sideways? */
+export function isNarrow(viewW, m = M) {
+  return viewW > 0 && viewW <= m.narrowW;
+}
+
 /** Columns side by side, filling ``viewW`` at zoom 1: open columns share the
- * room (within min/max), folded ones are narrow. */
+ * room (within min/max), folded ones are narrow. On a narrow canvas each open
+ * column takes the width (less the board's padding and a peek of the next). */
 export function columnsLayout(columns, viewW, m = M) {
   const folded = columns.filter((c) => c.folded).length;
   const open = columns.length - folded;
   const gaps = Math.max(0, columns.length - 1) * m.gap;
   const room = viewW - 2 * m.padX - gaps - folded * m.foldedW;
-  const openW = open ? clamp(Math.floor(room / open), m.minColW, m.maxColW) : 0;
+  const fitted = isNarrow(viewW, m)
+    ? clamp(Math.floor(viewW - 2 * m.padX - m.peek), m.narrowMinColW, m.maxColW)
+    : clamp(Math.floor(room / open), m.minColW, m.maxColW);
+  const openW = open ? fitted : 0;
   let x = m.padX;
   const out = columns.map((c) => {
     const width = c.folded ? m.foldedW : openW;
@@ -146,6 +158,12 @@ export function fitZoom(boardW, viewW, m = M) {
   return clampZoom(Math.min(1, viewW / boardW), m);
 }
 
+/** The zoom the board opens at (and "Fit" returns to): on a narrow canvas 1
+ * (one column fills the width, type at its own size); else the whole board fitted. */
+export function openingZoom(boardW, viewW, m = M) {
+  return isNarrow(viewW, m) ? 1 : fitZoom(boardW, viewW, m);
+}
+
 /** The pan that keeps the world point under ``pointer`` in place when zooming. */
 export function zoomAround(pointer, pan, fromZ, toZ) {
   return pointer - ((pointer - pan) * toZ) / fromZ;
@@ -157,6 +175,51 @@ export function clampPan(pan, boardW, zoom, viewW) {
   const shown = boardW * zoom;
   if (shown <= viewW) return Math.round((viewW - shown) / 2);
   return clamp(pan, viewW - shown, 0);
+}
+
+/**
+ * Where sideways swipes come to rest when the board shows one column per screen
+ * (a narrow canvas at zoom 1): the pan that puts each open column at the left
+ * edge, clamped like any pan (the last stop shows the board's end), from the
+ * first column to the last. Empty when the board is not shown that way.
+ */
+export function columnStops(columns, boardW, zoom, viewW, m = M) {
+  if (!isNarrow(viewW, m) || Math.abs(zoom - 1) > 0.05) return [];
+  const stops = [];
+  for (const c of columns) {
+    if (c.folded) continue;
+    const p = clampPan((m.padX - c.x) * zoom, boardW, zoom, viewW);
+    if (!stops.length || Math.abs(stops[stops.length - 1] - p) > 1) stops.push(p);
+  }
+  // The board's end (folded Won and Lost after the last open column).
+  const end = clampPan(-Infinity, boardW, zoom, viewW);
+  if (stops.length && stops[stops.length - 1] - end > 1) stops.push(end);
+  return stops;
+}
+
+/** The stop nearest to ``pan`` (an index into ``stops``; -1: none). */
+export function nearestStop(stops, pan) {
+  let best = -1;
+  for (let i = 0; i < stops.length; i++) {
+    if (best < 0 || Math.abs(stops[i] - pan) < Math.abs(stops[best] - pan)) best = i;
+  }
+  return best;
+}
+
+/**
+ * The pan a sideways swipe snaps to (null: no snapping, ``stops`` empty). It
+ * started at pan ``from`` and was let go at ``to`` with ``velocity`` (pan px per
+ * ms): a flick or a swipe past a quarter of the view goes one column on in its
+ * direction (never more); a short slow one comes back to the nearest column.
+ */
+export function snapPan(stops, from, to, velocity, viewW, { flick = 0.3, far = 0.25 } = {}) {
+  if (!stops.length) return null;
+  const start = nearestStop(stops, from);
+  const moved = to - from;
+  const d = Math.abs(velocity) >= flick ? velocity : Math.abs(moved) >= far * viewW ? moved : 0;
+  if (!d) return stops[nearestStop(stops, to)];
+  // The pan falls as the board moves left (the next column comes in).
+  return stops[clamp(start + (d < 0 ? 1 : -1), 0, stops.length - 1)];
 }
 
 /** The "cost missing" flag after a chip's count (``chip.costMissing``). */

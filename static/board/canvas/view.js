@@ -10,7 +10,9 @@
 import { Konva, Rect, Label, Tag, Text } from './konva.js';
 import {
   M, columnsLayout, columnAt, listBox, clampZoom, zoomAround, clampPan, fitZoom, chipsLayout,
+  openingZoom, columnStops, snapPan,
 } from './layout.js';
+import { attachTouch } from './touch.js';
 import { ColumnView } from './column.js';
 import { COLORS, FONT_FAMILY, font } from './theme.js';
 import { rectFrom, lassoed } from '../core/selection.js';
@@ -319,6 +321,7 @@ export function createView(container, hooks) {
 
   // Clicks: select a card, fold / unfold, a chip's menu.
   stage.on('click tap', (e) => {
+    if (e.type === 'tap' && touch.swallowTap()) return; // the end of a swipe or pinch
     const menu = e.target.findAncestor('.stage-menu', true);
     if (menu) {
       const r = menu.getClientRect();
@@ -734,6 +737,45 @@ export function createView(container, hooks) {
     }
   }
 
+  // Touch (touch.js): a long-press lifts through the drag lifecycle above; swipes
+  // scroll and pan, pinches zoom. Mouse input never reaches it.
+  const touch = attachTouch(container, {
+    get pan() {
+      return pan;
+    },
+    get zoom() {
+      return zoom;
+    },
+    get dragging() {
+      return drag != null;
+    },
+    holdDrags: (on) => stage.setAttr('dragDistance', on ? 1e9 : undefined),
+    lift(x, y) {
+      let node = stage.getIntersection({ x, y });
+      while (node && node !== stage && !node.draggable()) node = node.getParent();
+      if (!node || node === stage) return null;
+      node.startDrag();
+      return drag && drag.node === node ? node : null;
+    },
+    panTo(p) {
+      // A lifted card stays under the finger while the board moves beneath it.
+      const held = drag && drag.node;
+      const abs = held && held.absolutePosition();
+      pan = clampPan(p, boardW, zoom, stage.width());
+      stage.position({ x: pan, y: 0 });
+      if (held) held.absolutePosition(abs);
+      stage.batchDraw();
+    },
+    zoomAt: (z, x) => setZoom(z, x),
+    columnAt: (x) => columnAt(geoms, (x - pan) / zoom),
+    scrollColumn,
+    stops: () => columnStops(geoms, boardW, zoom, stage.width()),
+    snap: (from, to, v) => snapPan(columnStops(geoms, boardW, zoom, stage.width()), from, to, v, stage.width()),
+    refreshDrag() {
+      if (drag && drag.node) drag.node.fire('dragmove', { type: 'dragmove', target: drag.node }, true);
+    },
+  });
+
   const resizer = new ResizeObserver(() => {
     const w = container.clientWidth;
     const h = container.clientHeight;
@@ -760,7 +802,8 @@ export function createView(container, hooks) {
     zoomIn: () => setZoom(zoom * 1.2),
     zoomOut: () => setZoom(zoom / 1.2),
     fit() {
-      zoom = this.fitted;
+      const width = stage.width() / base;
+      zoom = base * openingZoom(columnsLayout(cols(), width).width, width);
       pan = 0;
       render();
     },
@@ -908,5 +951,10 @@ export function createView(container, hooks) {
       const note = drag && drag.node.findOne('.held-note');
       return note ? note.getText().text() : null;
     },
+    /** The board's horizontal pan (CSS px) and the touch gesture's state (for tests). */
+    get pan() {
+      return pan;
+    },
+    touchState: () => touch.state(),
   };
 }

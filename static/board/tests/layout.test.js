@@ -132,3 +132,81 @@ test('a drop names its drawn neighbour, so hidden cards cannot shift it', async 
   assert.deepEqual(dropNeighbour([1, 2, 3], 1, 2), { after: 3 });
   assert.deepEqual(dropNeighbour([], 9, 0), {});
 });
+
+// Screens: a phone (390), a laptop (1366) and a projector / desktop (1920), with
+// the demo board's stages (four open, Won and Lost folded).
+const demo = () => cols(false, false, false, false, true, true);
+const PANEL_W = 380; // the side panel beside the canvas on a wide screen (board.css .panel)
+// The smallest type on a card (cardnode.js: the score, 12 px) must read at >= 12 px.
+const SMALLEST_CARD_TYPE = 12;
+
+test('390 px (a phone): one column fills the width, the next peeks in, type at full size', async () => {
+  const { isNarrow, openingZoom } = await import('../canvas/layout.js');
+  assert.equal(isNarrow(390), true);
+  const { columns, width } = columnsLayout(demo(), 390);
+  const first = columns[0];
+  assert.equal(first.x, M.padX);
+  assert.ok(first.x + first.width + M.padX <= 390, `the first column fits: ${first.width}`);
+  assert.ok(first.width >= 300, `and takes the width: ${first.width}`);
+  const next = columns[1];
+  assert.ok(next.x < 390 && next.x > 390 - M.peek - M.gap, `the next column peeks in at ${next.x}`);
+  assert.ok(columns.slice(0, 4).every((c) => c.width === first.width));
+  assert.equal(columns[4].width, M.foldedW);
+  const zoom = openingZoom(width, 390);
+  assert.equal(zoom, 1);
+  assert.ok(SMALLEST_CARD_TYPE * zoom >= 12);
+  // Without the narrow rule the board would open fitted, far too small to read.
+  assert.equal(fitZoom(width, 390), M.minZoom); // the 35% a phone used to open at
+});
+
+test('1366 and 1920 px: the whole board fits the canvas, nothing narrow, no snapping', async () => {
+  const { isNarrow, openingZoom, columnStops } = await import('../canvas/layout.js');
+  for (const [screen, viewW, minZoom] of [[1366, 1366, 1], [1366, 1366 - PANEL_W, 0.85], [1920, 1920, 1], [1920, 1920 - PANEL_W, 1]]) {
+    assert.equal(isNarrow(viewW), false, `${screen}: ${viewW}`);
+    const { columns, width } = columnsLayout(demo(), viewW);
+    assert.ok(columns.slice(0, 4).every((c) => c.width >= M.minColW && c.width <= M.maxColW));
+    const zoom = openingZoom(width, viewW);
+    assert.equal(zoom, fitZoom(width, viewW), 'the board opens fitted');
+    assert.ok(zoom >= minZoom, `${screen} (canvas ${viewW}): zoom ${zoom}`);
+    assert.ok(width * zoom <= viewW + 0.5, `${screen} (canvas ${viewW}): every column shows`);
+    assert.deepEqual(columnStops(columns, width, zoom, viewW), []);
+  }
+  // 1920 with the panel: the open columns grow past the minimum and fill the row.
+  const wide = columnsLayout(demo(), 1920 - PANEL_W);
+  assert.ok(wide.columns[0].width > M.minColW);
+  assert.ok(wide.width > 1920 - PANEL_W - 8);
+});
+
+test('the narrow rule is the canvas width: 600 px and under, whatever the window', async () => {
+  const { isNarrow } = await import('../canvas/layout.js');
+  assert.equal(isNarrow(600), true);
+  assert.equal(isNarrow(601), false);
+  assert.equal(isNarrow(0), false); // not laid out yet
+  const { columns } = columnsLayout(demo(), 320);
+  assert.ok(columns[0].width + 2 * M.padX <= 320);
+  assert.ok(columns[0].width >= M.narrowMinColW);
+});
+
+test('sideways swipes rest on a column: one stop per open column, then the board end', async () => {
+  const { columnStops, nearestStop, snapPan } = await import('../canvas/layout.js');
+  const { columns, width } = columnsLayout(demo(), 390);
+  const stops = columnStops(columns, width, 1, 390);
+  const step = columns[1].x - columns[0].x;
+  assert.deepEqual(stops.slice(0, 4), [0, -step, -2 * step, -3 * step]);
+  assert.equal(stops[4], 390 - width, 'the last stop shows folded Won and Lost');
+  assert.equal(stops.length, 5);
+  // Each stop puts its column at the left edge (at the board padding).
+  for (let i = 0; i < 4; i++) assert.equal(stops[i] + columns[i].x, M.padX);
+  assert.equal(nearestStop(stops, -step + 20), 1);
+  // A slow short swipe comes back; a long one or a flick goes one column on, never two.
+  assert.equal(snapPan(stops, 0, -40, -0.05, 390), 0);
+  assert.equal(snapPan(stops, 0, -120, -0.05, 390), -step);
+  assert.equal(snapPan(stops, 0, -30, -0.9, 390), -step);
+  assert.equal(snapPan(stops, 0, -step * 1.8, -2, 390), -step);
+  assert.equal(snapPan(stops, -step, -step + 150, 0.1, 390), 0, 'back to the previous column');
+  assert.equal(snapPan(stops, 0, 20, 1.5, 390), 0, 'no column before the first');
+  assert.equal(snapPan(stops, stops[4], stops[4] - 30, -1, 390), stops[4], 'none after the end');
+  // Zoomed (a pinch) or wide: no stops, no snapping.
+  assert.deepEqual(columnStops(columns, width, 1.6, 390), []);
+  assert.equal(snapPan([], 0, -200, -1, 390), null);
+});

@@ -17,6 +17,7 @@
 //   asOf()                              the moment shown (ISO string), null when live
 //   features add their own with addToTestHook(name, fn): panelCharts(),
 //   exportImage(options), replayStatus() (numbers: panel, export, time bar)
+//   touch() {kind, last, lifted, pan, zoom} and scrollOf(stageId) (canvas/board.js: touch)
 //
 // Drop semantics: releasing the mouse over the card now at index k of a column
 // puts the dragged card at index k (it pushes that card down); below the last
