@@ -18,6 +18,12 @@ from leads.currencies import DEFAULT_CURRENCY, money_text
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
+# The two times in stage, in the words the column headers' hover uses too.
+TIME_IN_STAGE_LABELS = {
+    "median_days": "Left after (median)",
+    "p90_days": "Left after (p90)",
+    "current_median_age_days": "Here now (median age)",
+}
 
 
 def layout(title: str, **extra: Any) -> dict[str, Any]:
@@ -60,15 +66,32 @@ def funnel_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.Fi
 
 
 def time_in_stage_chart(numbers: dict[str, Any], stages: list[dict[str, Any]]) -> go.Figure:
-    """Median and p90 days in each stage, over finished visits."""
+    """Time in each open stage, both ways and labelled so no one mixes them up:
+    "left after" (median and p90 over finished visits: how long leads took to leave)
+    and "here now" (median age of the leads still in the stage). A stage that leads
+    leave fast can still hold a pile of stale ones; only the second says so."""
     rows = [s for s in numbers["stages"] if s["kind"] == "open"]
     names = [s["name"] for s in rows]
     fig = go.Figure(
         [
             go.Bar(
-                name="median", x=names, y=[s["median_days"] for s in rows], marker_color="#6366f1"
+                name=TIME_IN_STAGE_LABELS["median_days"],
+                x=names,
+                y=[s["median_days"] for s in rows],
+                marker_color="#6366f1",
             ),
-            go.Bar(name="p90", x=names, y=[s["p90_days"] for s in rows], marker_color="#f59e0b"),
+            go.Bar(
+                name=TIME_IN_STAGE_LABELS["p90_days"],
+                x=names,
+                y=[s["p90_days"] for s in rows],
+                marker_color="#f59e0b",
+            ),
+            go.Bar(
+                name=TIME_IN_STAGE_LABELS["current_median_age_days"],
+                x=names,
+                y=[s.get("current_median_age_days") for s in rows],
+                marker_color="#dc2626",
+            ),
         ]
     )
     fig.update_layout(**layout("Days in stage", barmode="group", yaxis_title="days"))

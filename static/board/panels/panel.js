@@ -164,8 +164,11 @@ export function chartSummary(key, figure) {
     return `Funnel: ${trace.y.map((name, i) => `${name} ${trace.x ? trace.x[i] : ''}`).join(', ')}`;
   }
   if (key === 'time_in_stage' && trace.x) {
+    // Every bar series by its own name ("Left after (median)", "Here now (median age)").
     const days = (v) => (v == null ? 'no data' : `${Number(v).toFixed(1)} days`);
-    return `Median days in stage: ${trace.x.map((name, i) => `${name} ${days(trace.y[i])}`).join(', ')}`;
+    return figure.data
+      .map((t) => `${t.name}: ${t.x.map((name, i) => `${name} ${days(t.y[i])}`).join(', ')}`)
+      .join('; ');
   }
   const title = figure && figure.layout && figure.layout.title;
   return (title && (title.text || title)) || key;

@@ -8,8 +8,9 @@ const FIGURES = {
   funnel: { data: [{ type: 'funnel', y: ['New', 'MQL', 'Won'], x: [240, 113, 13] }], layout: layout('Funnel: 240 leads · overall 5.4%') },
   time_in_stage: {
     data: [
-      { type: 'bar', name: 'median', x: ['New', 'MQL'], y: [3.42, null] },
-      { type: 'bar', name: 'p90', x: ['New', 'MQL'], y: [4.87, null] },
+      { type: 'bar', name: 'Left after (median)', x: ['New', 'MQL'], y: [3.42, null] },
+      { type: 'bar', name: 'Left after (p90)', x: ['New', 'MQL'], y: [4.87, null] },
+      { type: 'bar', name: 'Here now (median age)', x: ['New', 'MQL'], y: [82.6, 1] },
     ],
     layout: layout('Days in stage', { barmode: 'group', yaxis: { title: { text: 'days' } } }),
   },
@@ -77,7 +78,11 @@ test('an empty board is said so, not drawn as empty axes', () => {
 
 test('screen readers hear the figures', () => {
   assert.equal(chartSummary('funnel', FIGURES.funnel), 'Funnel: New 240, MQL 113, Won 13');
-  assert.equal(chartSummary('time_in_stage', FIGURES.time_in_stage), 'Median days in stage: New 3.4 days, MQL no data');
+  assert.equal(
+    chartSummary('time_in_stage', FIGURES.time_in_stage),
+    'Left after (median): New 3.4 days, MQL no data; Left after (p90): New 4.9 days, MQL no data; '
+      + 'Here now (median age): New 82.6 days, MQL 1.0 days',
+  );
   assert.equal(chartSummary('cohorts', FIGURES.cohorts), 'Weekly cohorts');
   assert.equal(shortLabel('abc', 24), 'abc');
 });

@@ -49,10 +49,21 @@ def test_funnel_chart_shows_reach_of_the_funnel_stages():
     assert trace["marker"]["color"][-1] == "#16a34a"
 
 
-def test_time_in_stage_has_median_and_p90_bars():
-    median, p90 = charts.board_charts(numbers(), STAGE_LIST)["time_in_stage"]["data"]
-    assert median["x"] == ["New", "MQL", "SQL", "Opportunity"]
+def test_time_in_stage_has_both_times_labelled():
+    """ "Left after" (finished visits) and "here now" (leads still in the stage), each
+    named so a reader cannot take one for the other."""
+    answer = numbers()
+    median, p90, now = charts.board_charts(answer, STAGE_LIST)["time_in_stage"]["data"]
+    assert [median["name"], p90["name"], now["name"]] == [
+        "Left after (median)",
+        "Left after (p90)",
+        "Here now (median age)",
+    ]
+    assert median["x"] == now["x"] == ["New", "MQL", "SQL", "Opportunity"]
     assert median["y"][:3] == [2.0, 2.5, 4.0] and p90["y"][2] == 4.8
+    open_stages = [s for s in answer["stages"] if s["kind"] == "open"]
+    assert now["y"] == [s["current_median_age_days"] for s in open_stages]
+    assert any(v is not None for v in now["y"])
 
 
 def test_campaigns_and_cohort_heat_map():
