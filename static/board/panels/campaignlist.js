@@ -12,6 +12,7 @@
 
 import { columnCampaigns } from '../core/costs.js';
 import { addToTestHook } from '../ui/hook.js';
+import { popUp } from '../ui/popup.js';
 
 /** The keyboard button's words for a column: "Campaigns in New: 10". */
 export function listButtonLabel(col) {
@@ -28,6 +29,7 @@ function el(tag, props = {}, text = null) {
 export function createCampaignList(board) {
   const boardEl = document.getElementById('board');
   let list = null; // the open list's element
+  let release = () => {};
   let openFor = null; // its stage id
   let returnFocus = null;
 
@@ -63,13 +65,9 @@ export function createCampaignList(board) {
     list.remove();
     list = null;
     openFor = null;
-    document.removeEventListener('pointerdown', outside, true);
+    release();
     if (refocus) (returnFocus && returnFocus.isConnected ? returnFocus : boardEl).focus({ preventScroll: true });
     returnFocus = null;
-  }
-
-  function outside(e) {
-    if (list && !list.contains(e.target)) close();
   }
 
   function choose(campaignId) {
@@ -126,32 +124,13 @@ export function createCampaignList(board) {
       items.append(li);
     }
     list.append(items);
-    document.body.append(list);
-    const width = list.offsetWidth || 360;
-    const height = list.offsetHeight || 300;
-    const x = Math.max(8, Math.min(at.x, window.innerWidth - width - 8));
-    const below = at.y + (at.height || 0) + 4;
-    const y = below + height > window.innerHeight - 8 ? Math.max(8, at.y - height - 4) : below;
-    list.style.left = `${Math.round(x)}px`;
-    list.style.top = `${Math.round(y)}px`;
-    list.addEventListener('keydown', (e) => {
-      const all = [...list.querySelectorAll('.campaign-list-item')];
-      const i = all.indexOf(document.activeElement);
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        close({ refocus: true });
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        all[(i + (e.key === 'ArrowDown' ? 1 : all.length - 1)) % all.length].focus();
-      } else if (e.key === 'Home' || e.key === 'End') {
-        e.preventDefault();
-        all[e.key === 'Home' ? 0 : all.length - 1].focus();
-      } else if (e.key === 'Tab') {
-        close();
-      }
+    release = popUp(list, at, {
+      items: '.campaign-list-item',
+      onEscape: () => close({ refocus: true }),
+      onOutside: () => close(),
+      onTab: () => close(),
+      size: { width: 360, height: 300 },
     });
-    setTimeout(() => document.addEventListener('pointerdown', outside, true), 0);
     const first = list.querySelector('.campaign-list-item');
     if (first) first.focus({ preventScroll: true });
   }

@@ -15,6 +15,7 @@ import { count as countText } from '../core/format.js';
 import { chipTipLines, costsById } from '../core/costs.js';
 import { VIEW_ONLY } from '../net/writes.js';
 import { addToTestHook } from '../ui/hook.js';
+import { popUp } from '../ui/popup.js';
 
 /** The fields of the dialog, in order: [name, label, input type]. */
 export const CAMPAIGN_FIELDS = [
@@ -86,6 +87,8 @@ function el(tag, props = {}, text = null) {
   return node;
 }
 
+const CHIP_HEIGHT = 30; // a campaign chip's height on screen, about (its menu opens under it)
+
 const DIALOG_HTML = `
 <form method="dialog" class="bridge-form campaign-form" novalidate>
   <h2 class="bridge-title" data-title></h2>
@@ -111,6 +114,7 @@ const HELP = {
 export function createCampaigns(board, { refreshPickers = () => {} } = {}) {
   const boardEl = document.getElementById('board');
   let menu = null;
+  let release = () => {};
   let dialog = null;
   let open = null; // {mode: 'create' | 'edit' | 'view', id, before, busy}
 
@@ -125,12 +129,8 @@ export function createCampaigns(board, { refreshPickers = () => {} } = {}) {
     if (!menu) return;
     menu.remove();
     menu = null;
-    document.removeEventListener('pointerdown', outside, true);
+    release();
     if (refocus && boardEl) boardEl.focus({ preventScroll: true });
-  }
-
-  function outside(e) {
-    if (menu && !menu.contains(e.target)) closeMenu();
   }
 
   function item(label, action, { name }) {
@@ -179,28 +179,13 @@ export function createCampaigns(board, { refreshPickers = () => {} } = {}) {
     } else {
       menu.append(item('Details…', () => openEdit(campaignId), { name: 'details' }));
     }
-    document.body.append(menu);
-    const width = menu.offsetWidth || 220;
-    const height = menu.offsetHeight || 160;
-    const x = Math.max(8, Math.min(at.x, window.innerWidth - width - 8));
-    const y = at.y + 4 + height > window.innerHeight - 8 ? Math.max(8, at.y - height - 34) : at.y + 4;
-    menu.style.left = `${Math.round(x)}px`;
-    menu.style.top = `${Math.round(y)}px`;
-    menu.addEventListener('keydown', (e) => {
-      const items = [...menu.querySelectorAll('[role=menuitem]')];
-      const at = items.indexOf(document.activeElement);
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        closeMenu({ refocus: true });
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        const next = (at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
-        items[next].focus();
-      } else if (e.key === 'Tab') {
-        closeMenu();
-      }
+    // ``at`` is the chip's bottom edge: the chip (about 30 px) is the anchor.
+    release = popUp(menu, { x: at.x, y: at.y - CHIP_HEIGHT, height: CHIP_HEIGHT }, {
+      items: '[role=menuitem]',
+      onEscape: () => closeMenu({ refocus: true }),
+      onOutside: () => closeMenu(),
+      onTab: () => closeMenu(),
     });
-    setTimeout(() => document.addEventListener('pointerdown', outside, true), 0);
     const first = menu.querySelector('[role=menuitem]');
     if (first) first.focus({ preventScroll: true });
   }

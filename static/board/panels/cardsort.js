@@ -9,12 +9,14 @@
 import { request } from '../net/api.js';
 import { setCardSortOrder } from '../core/cardsort.js';
 import { addToTestHook } from '../ui/hook.js';
+import { popUp } from '../ui/popup.js';
 
 export function createCardSort(board) {
   const sorts = (board.config.rules && board.config.rules.card_sorts) || [['position', 'Board order']];
   setCardSortOrder(board.config.rules && board.config.rules.card_sort_order);
   const labels = new Map(sorts);
   let menu = null;
+  let release = () => {};
 
   const sortOf = (stageId) => (board.state && board.state.stages[stageId] && board.state.stages[stageId].sort) || 'position';
   const name = (stageId) => (board.state && board.state.stages[stageId] ? board.state.stages[stageId].name : 'this column');
@@ -23,11 +25,8 @@ export function createCardSort(board) {
     if (!menu) return;
     menu.remove();
     menu = null;
-    document.removeEventListener('pointerdown', outside, true);
+    release();
     if (focusBoard) document.getElementById('board')?.focus({ preventScroll: true });
-  }
-  function outside(e) {
-    if (menu && !menu.contains(e.target)) closeMenu();
   }
 
   /** Every stage's sort now, with ``stageId`` set to ``sort`` (what is PUT). */
@@ -82,22 +81,11 @@ export function createCardSort(board) {
       note.textContent = 'Cards keep this order: to reorder by dragging, choose Board order.';
       menu.append(note);
     }
-    menu.addEventListener('keydown', (e) => {
-      const items = [...menu.querySelectorAll('[role=menuitemradio]')];
-      const at = items.indexOf(document.activeElement);
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        closeMenu({ focusBoard: true });
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length].focus();
-      }
+    release = popUp(menu, rect, {
+      items: '[role=menuitemradio]',
+      onEscape: () => closeMenu({ focusBoard: true }),
+      onOutside: () => closeMenu(),
     });
-    document.body.append(menu);
-    const width = menu.offsetWidth || 220;
-    menu.style.left = `${Math.round(Math.min(rect.x, window.innerWidth - width - 8))}px`;
-    menu.style.top = `${Math.round(rect.y + rect.height + 4)}px`;
-    document.addEventListener('pointerdown', outside, true);
     menu.querySelector('[aria-checked=true]')?.focus();
   }
 

@@ -17,6 +17,7 @@ import { stageOrderAfterDrop } from '../core/model.js';
 import { filtersActive } from '../core/filters.js';
 import { count as countText } from '../core/format.js';
 import { addToTestHook } from '../ui/hook.js';
+import { popUp } from '../ui/popup.js';
 
 export const KINDS = [
   ['open', 'Open (part of the funnel)'],
@@ -154,6 +155,7 @@ export function maySetUpNow(me, config, asOf) {
 export function createStages(board, { remember }) {
   const maySetUp = () => maySetUpNow(board.me, board.config, board.asOf);
   let menu = null;
+  let release = () => {};
   let formDialog = null;
   let deleteDialog = null;
   let busy = false;
@@ -163,12 +165,8 @@ export function createStages(board, { remember }) {
     if (!menu) return;
     menu.remove();
     menu = null;
-    document.removeEventListener('pointerdown', outside, true);
+    release();
     if (focusBoard) document.getElementById('board')?.focus({ preventScroll: true });
-  }
-
-  function outside(e) {
-    if (menu && !menu.contains(e.target)) closeMenu();
   }
 
   /** The ⋯ menu of a column's header, at ``rect`` (page pixels). */
@@ -195,22 +193,11 @@ export function createStages(board, { remember }) {
       });
       menu.append(item);
     }
-    menu.addEventListener('keydown', (e) => {
-      const items = [...menu.querySelectorAll('[role=menuitem]')];
-      const at = items.indexOf(document.activeElement);
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        closeMenu({ focusBoard: true });
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length].focus();
-      }
+    release = popUp(menu, rect, {
+      items: '[role=menuitem]',
+      onEscape: () => closeMenu({ focusBoard: true }),
+      onOutside: () => closeMenu(),
     });
-    document.body.append(menu);
-    const width = menu.offsetWidth || 200;
-    menu.style.left = `${Math.round(Math.min(rect.x, window.innerWidth - width - 8))}px`;
-    menu.style.top = `${Math.round(rect.y + rect.height + 4)}px`;
-    document.addEventListener('pointerdown', outside, true);
     menu.querySelector('[role=menuitem]').focus();
   }
 
