@@ -886,32 +886,25 @@ export function createView(container, hooks) {
       if (!geo) return null;
       return toPage({ x: geo.x, y: M.padTop, width: geo.width, height: M.headerH });
     },
-    /** The header's ⋯ (stage menu) button, or null (not the owner). */
+    /** A button of a column's header, in page pixels, or null where the header has
+     * none: ``stage-menu`` (⋯, the owner's), ``card-sort`` (⇅; not folded, not the
+     * past), ``overdue-filter`` ("12 overdue"), ``quick-add`` (+, with edit rights). */
+    headerButtonRectPage(stageId, name) {
+      const view = columnViews.get(stageId);
+      const button = view && view.header.findOne(`.${name}`);
+      return button ? nodeRectPage(button) : null;
+    },
     stageMenuRectPage(stageId) {
-      const view = columnViews.get(stageId);
-      const button = view && view.header.findOne('.stage-menu');
-      if (!button) return null;
-      const r = button.getClientRect();
-      const c = container.getBoundingClientRect();
-      return { x: c.left + r.x, y: c.top + r.y, width: r.width, height: r.height };
+      return this.headerButtonRectPage(stageId, 'stage-menu');
     },
-    /** The header's "⇅" (the column's sort), or null (folded, the past). */
     cardSortRectPage(stageId) {
-      const view = columnViews.get(stageId);
-      const button = view && view.header.findOne('.card-sort');
-      return button ? nodeRectPage(button) : null;
+      return this.headerButtonRectPage(stageId, 'card-sort');
     },
-    /** The header's "12 overdue" (a click shows only the overdue leads), or null. */
     overdueRectPage(stageId) {
-      const view = columnViews.get(stageId);
-      const button = view && view.header.findOne('.overdue-filter');
-      return button ? nodeRectPage(button) : null;
+      return this.headerButtonRectPage(stageId, 'overdue-filter');
     },
-    /** The header's "+" (add a lead), or null (no edit rights, the past, archived). */
     quickAddRectPage(stageId) {
-      const view = columnViews.get(stageId);
-      const button = view && view.header.findOne('.quick-add');
-      return button ? nodeRectPage(button) : null;
+      return this.headerButtonRectPage(stageId, 'quick-add');
     },
     /** What a column's header says (for tests): its count text and past-SLA note. */
     headerText(stageId) {
