@@ -288,12 +288,24 @@ class LostReasonsApi(APIView):
         return Response({"reasons": reasons})
 
 
+class LeadQualityInput(PeriodInput):
+    as_of = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="Sales' verdicts as they stood then (ISO 8601): later ones left out.",
+    )
+
+
 class LeadQualityApi(APIView):
-    @extend_schema(parameters=[PeriodInput], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[LeadQualityInput], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, board_id: int) -> Response:
-        period = validated(PeriodInput, request.query_params)
+        period = validated(LeadQualityInput, request.query_params)
         quality = selectors.lead_quality_get(
-            board_id=board_id, user=request.user, start=period.get("start"), end=period.get("end")
+            board_id=board_id,
+            user=request.user,
+            start=period.get("start"),
+            end=period.get("end"),
+            as_of=period.get("as_of"),
         )
         return Response(quality)
 

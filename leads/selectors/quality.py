@@ -22,6 +22,7 @@ from leads.models import (
     Verdict,
 )
 from leads.selectors.boards import board_get
+from leads.selectors.history import as_of_parse
 
 TOP_REASONS = 5
 NO_REASON = "(no reason)"
@@ -89,12 +90,23 @@ def lost_reasons_get(*, board_id: int, user: Any) -> list[str]:
 
 
 def lead_quality_get(
-    *, board_id: int, user: Any, start: dt.datetime | None = None, end: dt.datetime | None = None
+    *,
+    board_id: int,
+    user: Any,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    as_of: str | None = None,
 ) -> dict[str, Any]:
     """Per campaign and per channel: what sales said of the leads created in
-    ``[start, end)``. Each lead counts once, with its latest feedback."""
+    ``[start, end)``. Each lead counts once, with its latest feedback; with
+    ``as_of`` (text, ``as_of_parse``: a 400 outside the board's life), its latest
+    at that moment, as ``/funnel/``'s handoff figure counts then (the lead's
+    campaign is its campaign now)."""
     board = board_get(board_id=board_id, user=user)
     feedback = LeadFeedback.objects.filter(lead__board_id=board.pk)
+    moment = as_of_parse(board, as_of) if as_of else None
+    if moment is not None:
+        feedback = feedback.filter(at__lte=moment)
     if start is not None:
         feedback = feedback.filter(lead__created_at__gte=start)
     if end is not None:
@@ -128,6 +140,7 @@ def lead_quality_get(
     return {
         "start": start,
         "end": end,
+        "as_of": moment,
         "total": total.as_dict(),
         "campaigns": [
             {

@@ -215,3 +215,76 @@ def test_the_bars_fit_live_in_the_past_and_in_a_replay(board_page: Page) -> None
     page.wait_for_timeout(800)
     assert_fits(page, f"mode-replay-{label}")
     page.locator("[data-stop]").click()
+
+
+def test_the_headers_and_the_panel_sections_follow_the_past_and_a_replay(board_page: Page) -> None:
+    """The column headers' funnel figures, the lead quality and the lost reasons are
+    asked for at the moment shown (``as_of``) and drawn for it: a past date, then a
+    replay's moments, not its start; back to live, live again."""
+    page = board_page
+    asked: dict[str, list[str]] = {"funnel": [], "quality": []}
+
+    def on_request(request) -> None:
+        query = parse_qs(urlparse(request.url).query)
+        if "/funnel/" in request.url:
+            asked["funnel"].append(query.get("as_of", [""])[0])
+        elif "/lead-quality/" in request.url:
+            asked["quality"].append(query.get("as_of", [""])[0])
+
+    page.on("request", on_request)
+    page.wait_for_function("() => window.funnelboard.headerFigures().shown", timeout=15000)
+    assert page.evaluate("() => window.funnelboard.headerFigures().asOf") is None
+    live = page.evaluate("() => window.funnelboard.headerFigures().stages")
+
+    as_of = go_back_days(page, 20)
+    page.wait_for_function(
+        "asOf => window.funnelboard.headerFigures().asOf === asOf", arg=as_of, timeout=15000
+    )
+    assert as_of in asked["funnel"]
+    then = page.evaluate("() => window.funnelboard.headerFigures().stages")
+    assert [s["id"] for s in then] == [s["id"] for s in live]
+    # The sections say the moment they count to, and asked for it.
+    for section in ("#panel-quality", "#panel-lost"):
+        expect(page.locator(f"{section} [data-section-moment]")).to_have_text(
+            f"as of {day(as_of)}", timeout=15000
+        )
+    assert as_of in asked["quality"]
+    assert sum(1 for a in asked["funnel"] if a == as_of) >= 2  # the headers' and the lost reasons'
+
+    page.select_option("#tb-period", "last-quarter")
+    page.locator("[data-speed='1']").click()
+    page.locator("[data-replay]").click()
+    page.wait_for_function(
+        "() => window.funnelboard.replayStatus().phase === 'playing'", timeout=20000
+    )
+    start = page.evaluate("() => window.funnelboard.asOf()")
+    # While it plays, the headers' figures move on with it.
+    page.wait_for_function(
+        "start => { const f = window.funnelboard.headerFigures();"
+        " return f.asOf && f.asOf > start; }",
+        arg=start,
+        timeout=20000,
+    )
+    assert page.evaluate("() => window.funnelboard.replayStatus().phase") == "playing"
+    drawn = page.evaluate("() => window.funnelboard.headerFigures().asOf")
+    assert drawn in asked["funnel"]
+    page.wait_for_function(
+        "start => { const m = document.querySelector('#panel-lost [data-section-moment]');"
+        " return !m.hidden && m.textContent !== 'as of ' + start; }",
+        arg=day(start),
+        timeout=20000,
+    )
+    assert any(a and a > start for a in asked["quality"])
+    screenshot(page, "mode-replay-headers")
+    page.locator("[data-stop]").click()
+    page.wait_for_function("() => window.funnelboard.replayStatus().phase === 'idle'")
+
+    page.locator("[data-live]").click()
+    page.wait_for_function("() => window.funnelboard.asOf() === null")
+    page.wait_for_function(
+        "() => { const f = window.funnelboard.headerFigures();"
+        " return f.shown && f.asOf === null; }",
+        timeout=15000,
+    )
+    for section in ("#panel-quality", "#panel-lost"):
+        expect(page.locator(f"{section} [data-section-moment]")).to_be_hidden(timeout=15000)

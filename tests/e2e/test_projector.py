@@ -292,3 +292,104 @@ def test_meeting_type_reads_from_the_back_and_a_small_follower_sees_every_column
     follower.click("#meeting-more-filters")
     expect(follower.locator("#f-campaign")).to_be_visible()
     expect(follower.locator("#f-campaign")).to_be_disabled()  # the presenter's filters rule
+
+
+# The smallest computed font size of the time bar's own text and of the panel's lead
+# quality and lost reasons sections, with what holds it (every text node's element).
+SECTIONS_MIN_PX = """() => {
+  const HIDDEN = '[hidden], .visually-hidden';
+  const out = {};
+  for (const sel of ['#timebar', '#panel-quality', '#panel-lost']) {
+    const sizes = [];
+    const walk = document.createTreeWalker(document.querySelector(sel), NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      const el = node.parentElement;
+      const text = node.textContent.trim();
+      if (!text || !el.getClientRects().length || el.closest(HIDDEN)) continue;
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      sizes.push([size, `${el.tagName}.${el.className} ${text.slice(0, 30)}`]);
+    }
+    sizes.sort((a, b) => a[0] - b[0]);
+    out[sel] = {min: sizes.length ? sizes[0][0] : null, smallest: sizes[0], count: sizes.length};
+  }
+  return out;
+}"""
+# Anything of the time bar cut off or out of the window, and the page's sideways scroll.
+TIMEBAR_FITS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('#timebar, #timebar *')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || el.closest('[hidden], .visually-hidden')) continue;
+    if (el.matches('input, select, option')) continue;
+    const style = getComputedStyle(el);
+    const ellipsis = style.textOverflow === 'ellipsis' && el.title === el.textContent;
+    const name = el.className;
+    if (el.scrollWidth > el.clientWidth + 1 && !ellipsis) {
+      out.push(`${name} ${el.scrollWidth}>${el.clientWidth}`);
+    }
+    const outside = r.right > window.innerWidth + 1 || r.left < -1;
+    if (outside) out.push(`${name} at ${r.left}..${r.right}`);
+  }
+  const doc = document.documentElement;
+  return {cut: out, pageScroll: doc.scrollWidth - doc.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920x1080", "1366x768"])
+def test_meeting_time_bar_lead_quality_and_lost_reasons_read_at_16_px(
+    browser: Browser, server: Server, size: tuple[int, int]
+):
+    """A board of its own with a verdict and a lost deal, so both sections have
+    their figures: in meeting mode every text of the time bar, the lead quality and
+    the lost reasons is >= 16 px; at 1366x768 the time bar still fits."""
+    token = server.token(OWNER)
+    status, board = server.api(
+        "POST", "/api/boards/", {"name": f"Sections {uuid.uuid4().hex[:6]}"}, token=token
+    )
+    assert status == 201, board
+    stages = {s["name"]: s["id"] for s in board["stages"]}
+    status, campaign = server.api(
+        "POST",
+        "/api/campaigns/",
+        {"board": board["id"], "name": "Webinar", "cost": "900"},
+        token=token,
+    )
+    assert status == 201, campaign
+    made = {}
+    for name, stage in (("Judged", "SQL"), ("Gone", "Lost")):
+        body = {
+            "board": board["id"],
+            "name": name,
+            "stage": stages[stage],
+            "campaign": campaign["id"],
+        }
+        status, made[name] = server.api("POST", "/api/leads/", body, token=token)
+        assert status == 201, made[name]
+    status, verdict = server.api(
+        "POST",
+        f"/api/leads/{made['Judged']['id']}/feedback/",
+        {"verdict": "rejected", "reason": "No budget", "useless_fields": []},
+        token=token,
+    )
+    assert status in (200, 201), verdict
+
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = log_in(context, server.url, OWNER)
+    page.goto(f"{server.url}/boards/{board['id']}/meeting/")
+    page.wait_for_selector("body[data-board-ready='1']", timeout=15000)
+    page.wait_for_function("() => window.funnelboard.meeting().typeFloor > 0", timeout=15000)
+    expect(page.locator("#panel-quality .quality-rate")).to_have_text("0% accepted", timeout=15000)
+    expect(page.locator("#panel-lost .lost-row")).to_have_count(1, timeout=15000)
+    expect(page.locator("#timebar [data-replay]")).to_be_visible()
+
+    sections = page.evaluate(SECTIONS_MIN_PX)
+    for sel, found in sections.items():
+        assert found["count"] >= 3, (sel, found)
+        assert found["min"] >= 16, (sel, found)
+    fits = page.evaluate(TIMEBAR_FITS)
+    assert fits["cut"] == [] and fits["pageScroll"] <= 0, fits
+    timebar = page.evaluate("() => document.getElementById('timebar').offsetHeight")
+    assert timebar <= (110 if size[0] < 1500 else 60), timebar  # 1920: one row; 1366: two at most
+    screenshot(page, f"projector-sections-{size[0]}")
+    context.close()
+    server.api("DELETE", f"/api/boards/{board['id']}/", token=token)

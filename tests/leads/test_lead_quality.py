@@ -135,6 +135,43 @@ class TestLeadQuality:
         bad = api.get(f"/api/boards/{board.pk}/lead-quality/?start=yesterday")
         assert bad.status_code == 400
 
+    def test_as_of_counts_the_verdicts_given_by_then(self, board, api, campaign, quality_board):
+        """b was rejected (No budget), then accepted: as of between the two, the
+        rejection is its latest; verdicts after the moment are left out."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from leads.models import Board
+
+        now = timezone.now()
+        Board.objects.filter(pk=board.pk).update(created_at=now - timedelta(days=10))
+        verdicts = list(LeadFeedback.objects.filter(lead__board=board).order_by("id"))
+        # a, b's rejection, b's acceptance, c, e, f: a and b's rejection eight days
+        # ago, the rest two days ago.
+        for i, row in enumerate(verdicts):
+            LeadFeedback.objects.filter(pk=row.pk).update(
+                at=now - timedelta(days=8 if i < 2 else 2)
+            )
+        url = f"/api/boards/{board.pk}/lead-quality/"
+        then = (now - timedelta(days=5)).isoformat().replace("+00:00", "Z")
+        body = api.get(url, {"as_of": then}).json()
+        webinar = {row["id"]: row for row in body["campaigns"]}[campaign.pk]
+        assert (webinar["accepted"], webinar["rejected"]) == (1, 1)
+        assert webinar["top_reasons"] == [{"reason": "No budget", "leads": 1}]
+        assert (body["total"]["accepted"], body["total"]["rejected"]) == (1, 1)
+        assert body["as_of"].startswith(then[:16])
+        live = api.get(url).json()
+        assert (live["total"]["accepted"], live["total"]["rejected"]) == (3, 2)
+        assert live["as_of"] is None
+        before = api.get(url, {"as_of": (now - timedelta(days=30)).isoformat()})
+        assert before.status_code == 400 and "as_of" in before.json()
+        assert "did not exist yet" in str(before.json())
+        future = api.get(url, {"as_of": "2999-01-01"})
+        assert future.status_code == 400 and "future" in str(future.json())
+        garbage = api.get(url, {"as_of": "soon"})
+        assert garbage.status_code == 400 and "as_of" in garbage.json()
+
     def test_outsider_gets_404(self, board, outsider):
         assert client_for(outsider).get(f"/api/boards/{board.pk}/lead-quality/").status_code == 404
 

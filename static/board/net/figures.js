@@ -1,40 +1,103 @@
 // The funnel figures of the column headers (conversion, median days in stage),
 // for the filters and moment shown: after moves (a little behind, so a burst
 // costs one request) and now and then. Optional: a 404 just leaves them out.
+// In a replay (every frame moves the moment on) they follow it: asked for at
+// least every MAX_WAIT_MS, one request at a time, and an answer for a moment
+// the replay has passed is kept (it is nearer than the replay's start) while
+// the next is asked for.
+
+import { sameFilters } from '../core/filters.js';
+import { addToTestHook } from '../ui/hook.js';
 
 // After the last of a burst of moves: the headers' conversion and the panel's
 // charts (which follow these figures, panels/panel.js ``funnel``) update together.
 const AFTER_MOVES_MS = 600;
+const MAX_WAIT_MS = 1500; // a replay's (or a busy board's) steady stream of moves
 const EVERY_MS = 120_000;
+
+/**
+ * ``fn`` once things settle: ``delay`` ms after the last call, but at least every
+ * ``maxWait`` ms while calls keep coming. Returns ``call(delay?)``.
+ */
+export function settling(fn, { delay = AFTER_MOVES_MS, maxWait = MAX_WAIT_MS, now = () => Date.now() } = {}) {
+  let timer = null;
+  let first = 0;
+  return (wait = delay) => {
+    const t = now();
+    if (timer == null) first = t;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, Math.max(0, Math.min(wait, first + maxWait - t)));
+  };
+}
+
+/**
+ * May an answer asked for ``ask`` ({filters, asOf}) be shown on a board that now
+ * shows ``now``? The same filters, and the same moment, or both in the past (a
+ * replay or the slider moved on: the moment it passed beats the one before).
+ * Live figures never stand for the past, nor the past's for live. Pure.
+ */
+export function answerFits(ask, now) {
+  if (!sameFilters(ask.filters, now.filters)) return false;
+  return ask.asOf === now.asOf || (ask.asOf != null && now.asOf != null);
+}
 
 /** parts: {store, api, render, notify, ended() (the live link ended: stop asking)} */
 export function createFigures({ store, api, render, notify, ended }) {
-  let timer = null;
+  let asked = 0; // tickets: a later ask's answer is never replaced by an earlier one's
+  let shownTicket = 0;
+  let shownAsOf = null; // the moment the figures on screen are of
+  let running = false;
+  let again = false;
 
   async function load() {
-    try {
-      const moment = store.asOf;
-      const next = await api.funnel(store.filters, { asOf: moment });
-      if (moment !== store.asOf) return; // figures of another moment would mislead
-      store.funnel = next;
-    } catch (error) {
-      if (error.status !== 404) console.warn('funnel figures unavailable:', error.message);
+    if (running) {
+      again = true; // one at a time: the next asks for the moment shown then
       return;
     }
-    render();
-    notify('funnel', store.funnel);
+    running = true;
+    const ticket = ++asked;
+    const ask = { filters: store.filters, asOf: store.asOf };
+    try {
+      const next = await api.funnel(ask.filters, { asOf: ask.asOf });
+      // Figures of another moment or filters would mislead.
+      if (ticket > shownTicket && answerFits(ask, { filters: store.filters, asOf: store.asOf })) {
+        shownTicket = ticket;
+        shownAsOf = ask.asOf;
+        store.funnel = next;
+        if (ask.asOf !== store.asOf) again = true; // a replay moved on: ask for where it is now
+        render();
+        notify('funnel', store.funnel);
+      } else if (ask.asOf !== store.asOf || !sameFilters(ask.filters, store.filters)) {
+        again = true;
+      }
+    } catch (error) {
+      if (error.status !== 404) console.warn('funnel figures unavailable:', error.message);
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        soon();
+      }
+    }
   }
+  const soon = settling(load);
 
   setInterval(() => {
     if (!ended() && document.visibilityState === 'visible') load();
   }, EVERY_MS);
 
+  addToTestHook('headerFigures', () => ({
+    asOf: store.funnel ? shownAsOf : null,
+    shown: store.funnel != null,
+    stages: store.funnel ? (store.funnel.stages || []).map((s) => ({ id: s.id, conversion: s.conversion_to_next ?? null })) : [],
+  }));
+
   return {
     load,
-    /** Moves changed the figures: load them once things settle. */
-    schedule() {
-      clearTimeout(timer);
-      timer = setTimeout(load, AFTER_MOVES_MS);
-    },
+    /** Moves changed the figures (a replay's too): load them once things settle. */
+    schedule: () => soon(),
   };
 }

@@ -2,12 +2,15 @@
 // for the whole board or broken down per campaign, channel, stage left or owner.
 // From GET /api/boards/<id>/funnel/ (``lost_reasons``: each lead counts once, with
 // the reason of its latest kept entry into Lost); read again, debounced, when a
-// move reaches the board.
+// move reaches the board. In the past (time travel, a replay) the lost deals by
+// the moment shown (``as_of``), which the section names.
 
 import { request } from '../net/api.js';
 import { count as countText } from '../core/format.js';
 import { addToTestHook } from '../ui/hook.js';
 import { afterFirstDraw } from './idle.js';
+import { settling } from '../net/figures.js';
+import { momentLabel } from '../core/replay.js';
 
 export const BREAKDOWNS = [
   ['total', 'All lost deals'],
@@ -53,7 +56,6 @@ export function createLostReasons(board) {
   let by = 'total';
   let lost = null;
   let error = null;
-  let timer = null;
   let asked = 0;
   const share = board.config.meeting ? board.config.meeting.share || null : null;
 
@@ -69,17 +71,25 @@ export function createLostReasons(board) {
     draw();
   });
   const head = el('div', 'quality-head');
-  head.append(title, picker);
+  const moment = el('span', 'section-moment');
+  moment.dataset.sectionMoment = '';
+  moment.hidden = true;
+  head.append(title, moment, picker);
   const body = el('div', 'lost-body');
   body.setAttribute('aria-live', 'polite');
   root.append(head, body);
 
+  let lostAsOf = null; // the moment ``lost`` counts to (null: now)
   async function fetchNow() {
     const ticket = ++asked;
+    const asOf = board.asOf;
+    const query = new URLSearchParams();
+    if (asOf) query.set('as_of', asOf);
     try {
-      const answer = await request('GET', `/api/boards/${board.id}/funnel/`, { share });
+      const answer = await request('GET', `/api/boards/${board.id}/funnel/`, { query, share });
       if (ticket !== asked) return;
       lost = answer.lost_reasons;
+      lostAsOf = asOf;
       error = null;
     } catch (e) {
       if (ticket !== asked) return;
@@ -88,12 +98,12 @@ export function createLostReasons(board) {
     draw();
   }
 
-  function refresh(delay = REFRESH_MS) {
-    clearTimeout(timer);
-    timer = setTimeout(fetchNow, delay);
-  }
+  // Debounced, and at least every 1.5 s while a replay moves the moment on.
+  const refresh = settling(fetchNow, { delay: REFRESH_MS });
 
   function draw() {
+    moment.hidden = lostAsOf == null;
+    moment.textContent = lostAsOf == null ? '' : `as of ${momentLabel(lostAsOf)}`;
     body.replaceChildren();
     if (error) {
       body.append(el('p', 'quality-error', `Could not load the lost reasons: ${error}`));
@@ -134,6 +144,9 @@ export function createLostReasons(board) {
   return {
     loaded() {
       if (!lost && !error) afterFirstDraw(() => refresh(0));
+    },
+    asOf() {
+      if (lost || error) refresh(board.asOf ? REFRESH_MS : 0);
     },
     events(events) {
       if (events.some((e) => /moved$|imported$|^stage\.deleted$/.test(e.type))) refresh();

@@ -5,7 +5,8 @@
 // filters and the time bar. plotly.js (~4.8 MB, from the installed Python
 // ``plotly`` package, copied by ``make build``) loads the first time a chart is
 // drawn. The panel folds away (remembered in this browser); folded, it asks
-// for nothing.
+// for nothing. On a phone it is folded into the "☰ More" sheet (board.css hides
+// it, ui/menu.js): nothing is asked for nor drawn until the sheet shows it.
 
 import { addToTestHook } from '../ui/hook.js';
 import { filtersActive, sameFilters } from '../core/filters.js';
@@ -208,6 +209,13 @@ export function createPanel(board, {
   let stale = true; // something changed while folded
   let started = false; // the board has loaded once
 
+  // Folded: by its toggle, or out of the page's layout (a phone's closed "☰ More" sheet).
+  const folded = () => panel.hidden || panel.getClientRects().length === 0;
+  // The sheet opened (ui/menu.js says so with a resize), or the screen turned wide.
+  window.addEventListener('resize', () => {
+    if (stale && started && timer == null && !running && !folded()) schedule(0);
+  });
+
   // Folding, remembered in this browser.
   function readOpen() {
     try {
@@ -266,7 +274,7 @@ export function createPanel(board, {
     stale = true;
     // Charts of another moment or other filters than the board's: dimmed until fresh.
     chartsEl.classList.toggle('np-stale', figures != null && !sameAsk(drawnFor, { filters: board.filters, asOf: board.asOf }));
-    if (panel.hidden) return;
+    if (folded()) return;
     const now = Date.now();
     if (timer == null) firstAsk = now;
     clearTimeout(timer);
@@ -364,6 +372,8 @@ export function createPanel(board, {
 
   addToTestHook('panelCharts', () => ({
     open: !panel.hidden,
+    folded: folded(),
+    plotly: globalThis.Plotly != null,
     draws,
     seq: figures ? figures.seq : null,
     asOf: drawnFor ? drawnFor.asOf : null,

@@ -5,12 +5,16 @@
 // with its latest verdict); fetched again, debounced, when a verdict or an
 // import arrives on the live link, so marketing sees sales' word at once.
 // The latest verdicts since the page opened are listed under the figures.
+// In the past (time travel, a replay) the verdicts given by the moment shown
+// (``as_of``), the period counted back from it, and the section says which moment.
 
 import { request } from '../net/api.js';
 import { percent, count as countText, ago } from '../core/format.js';
 import { filtersActive } from '../core/filters.js';
 import { addToTestHook } from '../ui/hook.js';
 import { afterFirstDraw } from './idle.js';
+import { settling } from '../net/figures.js';
+import { momentLabel } from '../core/replay.js';
 
 export const PERIODS = [
   ['all', 'All time', null],
@@ -22,11 +26,15 @@ const SHOWN = 3; // reasons and fields per group
 const RECENT = 6;
 const REFRESH_MS = 500;
 
-/** The query for a period key: ``start`` that many days ago (cohort by creation). */
-export function periodQuery(key, now = Date.now()) {
+/** The query for a period key: ``start`` that many days before ``now`` (cohort by
+ * creation); ``asOf`` (ISO, the past shown): the verdicts given by then, the period
+ * counted back from it. */
+export function periodQuery(key, now = Date.now(), asOf = null) {
   const period = PERIODS.find(([k]) => k === key);
   const query = new URLSearchParams();
-  if (period && period[2]) query.set('start', new Date(now - period[2] * 86_400_000).toISOString());
+  const end = asOf ? Date.parse(asOf) : now;
+  if (period && period[2]) query.set('start', new Date(end - period[2] * 86_400_000).toISOString());
+  if (asOf) query.set('as_of', asOf);
   return query;
 }
 
@@ -153,7 +161,6 @@ export function createQuality(board) {
   let period = 'all';
   let data = null;
   let error = null;
-  let timer = null;
   let asked = 0;
   const recent = [];
   const share = board.config.meeting ? board.config.meeting.share || null : null; // a share link's meeting view
@@ -166,7 +173,10 @@ export function createQuality(board) {
   const periodSelect = el('select', 'quality-period');
   periodSelect.setAttribute('aria-label', 'Leads of which period');
   for (const [key, label] of PERIODS) periodSelect.append(new Option(label, key));
-  head.append(title, periodSelect);
+  const moment = el('span', 'section-moment');
+  moment.dataset.sectionMoment = '';
+  moment.hidden = true;
+  head.append(title, moment, periodSelect);
   const intro = el('p', 'quality-intro muted', 'What sales said at the handoff: accepted or rejected, why, and which fields helped.');
   const switcher = el('div', 'quality-switch');
   switcher.setAttribute('role', 'group');
@@ -195,13 +205,16 @@ export function createQuality(board) {
     refresh(0);
   });
 
+  let dataAsOf = null; // the moment ``data`` counts to (null: now)
   async function fetchNow() {
     const ticket = ++asked;
+    const asOf = board.asOf;
     body.setAttribute('aria-busy', 'true');
     try {
-      const answer = await request('GET', `/api/boards/${board.id}/lead-quality/`, { query: periodQuery(period), share });
+      const answer = await request('GET', `/api/boards/${board.id}/lead-quality/`, { query: periodQuery(period, Date.now(), asOf), share });
       if (ticket !== asked) return;
       data = answer;
+      dataAsOf = asOf;
       error = null;
     } catch (e) {
       if (ticket !== asked) return;
@@ -211,10 +224,8 @@ export function createQuality(board) {
     draw();
   }
 
-  function refresh(delay = REFRESH_MS) {
-    clearTimeout(timer);
-    timer = setTimeout(fetchNow, delay);
-  }
+  // Debounced, and at least every 1.5 s while a replay moves the moment on.
+  const refresh = settling(fetchNow, { delay: REFRESH_MS });
 
   function draw() {
     for (const [key, b] of Object.entries(byButtons)) b.setAttribute('aria-pressed', String(key === by));
@@ -233,6 +244,8 @@ export function createQuality(board) {
       return;
     }
     title.textContent = qualityTitle(board.filters, board.state ? board.state.campaigns : {});
+    moment.hidden = dataAsOf == null;
+    moment.textContent = dataAsOf == null ? '' : `as of ${momentLabel(dataAsOf)}`;
     const view = qualityView(data, { by, filters: board.filters });
     const t = view.total;
     const total = el('div', 'quality-total');
@@ -295,6 +308,9 @@ export function createQuality(board) {
     },
     filters() {
       draw(); // the campaign filter narrows what is shown; the figures stay
+    },
+    asOf() {
+      if (data || error) refresh(board.asOf ? REFRESH_MS : 0);
     },
     events(events, effects) {
       let changed = false;

@@ -12,7 +12,7 @@ export function createMenu({ button = document.getElementById('menu-toggle'), bo
     button.setAttribute('aria-expanded', String(open));
     button.querySelector('[data-label]').textContent = open ? 'Close' : 'More';
     button.querySelector('[data-icon]').textContent = open ? '✕' : '☰';
-    // Charts drawn while folded away take the sheet's width now.
+    // The panel's charts, not drawn while folded away (panels/panel.js), draw now at the sheet's width.
     if (open) window.dispatchEvent(new Event('resize'));
   }
   setOpen(false);
