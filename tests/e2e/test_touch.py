@@ -282,3 +282,44 @@ def test_pinch_zooms_and_a_tap_still_opens_the_card(server: Server, phone: Page)
     finger.up()
     expect(page.locator("#drawer")).to_be_visible(timeout=5000)
     assert seq(server, board) == seq_before
+
+
+def test_the_folded_panel_draws_no_chart_until_the_more_sheet_opens(server: Server, phone: Page):
+    """On a phone the numbers panel waits in the closed "More" sheet: nothing asks for
+    the charts nor loads plotly.js (4 MB parsed on the main thread) while it is
+    folded; opening the sheet draws them, at the sheet's width."""
+    board, stages, leads = own_board(server)
+    charts: list[str] = []
+    phone.on("request", lambda r: charts.append(r.url) if "/charts/" in r.url else None)
+    page = open_board(phone, server.url, board)
+    # Past the first draw's quiet moment, when the desk's panel draws its charts.
+    page.wait_for_timeout(2500)
+    settle(page)
+    folded = page.evaluate("() => window.funnelboard.panelCharts()")
+    assert folded["folded"] is True and folded["open"] is True, folded  # open, but in the sheet
+    assert folded["draws"] == 0 and folded["drawn"] == [], folded
+    assert folded["plotly"] is False, folded
+    assert page.locator("script[src*='plotly']").count() == 0
+    assert charts == []
+    # A move reaches the board (the headers' figures follow): folded, still no chart.
+    before = page.evaluate("() => window.funnelboard.seq()")
+    status, _ = server.api(
+        "POST", f"/api/leads/{leads[0]}/move/", {"to_stage": stages["MQL"]}, token=server.token()
+    )
+    assert status == 200
+    page.wait_for_function("s => window.funnelboard.seq() > s", arg=before, timeout=10000)
+    page.wait_for_timeout(2000)  # the figures' settling and the panel's
+    assert page.evaluate("() => window.funnelboard.panelCharts().draws") == 0
+    assert charts == []
+    page.tap("#menu-toggle")
+    expect(page.locator("#panel")).to_be_visible()
+    page.wait_for_function(
+        "() => window.funnelboard.panelCharts().drawn.length >= 2", timeout=20000
+    )
+    shown = page.evaluate("() => window.funnelboard.panelCharts()")
+    assert shown["folded"] is False and shown["draws"] >= 1, shown
+    assert len(charts) >= 1
+    plot = page.locator("[data-chart='funnel'] .main-svg").first.bounding_box()
+    panel = page.locator("#panel").bounding_box()
+    assert plot and panel and plot["x"] + plot["width"] <= panel["x"] + panel["width"] + 1
+    screenshot(page, "touch-phone-charts-in-sheet")
