@@ -53,6 +53,12 @@ export function createFigures({ store, api, render, notify, ended }) {
   let again = false;
 
   async function load() {
+    // Between live and the past, the figures on screen are of the other: gone until
+    // the new ones come (a header without conversion beats a wrong one).
+    if (store.funnel && (shownAsOf == null) !== (store.asOf == null)) {
+      store.funnel = null;
+      render();
+    }
     if (running) {
       again = true; // one at a time: the next asks for the moment shown then
       return;
