@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.helpers import card_rect, center, mouse_drag
 from tests.server import Server, on_postgres
 
 
@@ -23,25 +24,6 @@ def lead(server: Server, lead_id: int) -> dict:
     status, body = server.api("GET", f"/api/leads/{lead_id}/", token=server.token())
     assert status == 200
     return body
-
-
-def center(rect: dict) -> tuple[float, float]:
-    return rect["x"] + rect["width"] / 2, rect["y"] + rect["height"] / 2
-
-
-def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """A real mouse drag: press, move in small steps, release."""
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(start[0] + 8, start[1] + 8, steps=3)
-    page.mouse.move(*end, steps=15)
-    page.mouse.up()
-
-
-def card_rect(page: Page, lead_id: int) -> dict:
-    rect = page.evaluate("id => window.funnelboard.cardRect(id)", lead_id)
-    assert rect, f"card {lead_id} is not drawn"
-    return rect
 
 
 def cards_in(page: Page, stage_id: int) -> list[int]:
@@ -72,7 +54,8 @@ def test_drag_moves_the_card_for_everyone(server: Server, board_id: int, people:
     before = lead(server, moving)
     screenshot(marketing, "board-before-drag")
 
-    drag(marketing, center(card_rect(marketing, moving)), drop_point(marketing, stages["MQL"]))
+    start = center(card_rect(marketing, moving))
+    mouse_drag(marketing, start, drop_point(marketing, stages["MQL"]))
 
     wait_card_in(marketing, moving, stages["MQL"])
     wait_card_in(sales, moving, stages["MQL"])
@@ -103,7 +86,7 @@ def test_campaign_chip_moves_all_its_leads(server: Server, board_id: int, people
     assert chip, "the campaign's chip is drawn in New"
     target = marketing.evaluate("id => window.funnelboard.columnRect(id)", stages["SQL"])
 
-    drag(marketing, center(chip), (target["x"] + target["width"] / 2, target["y"] + 200))
+    mouse_drag(marketing, center(chip), (target["x"] + target["width"] / 2, target["y"] + 200))
     dialog = marketing.locator("dialog#confirm")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(f"Move {count}")
@@ -152,7 +135,7 @@ def test_stale_drag_is_refused_and_snaps_back(server: Server, board_id: int, bro
     )
     assert status == 200
 
-    drag(sales, center(card_rect(sales, victim)), drop_point(sales, stages["MQL"]))
+    mouse_drag(sales, center(card_rect(sales, victim)), drop_point(sales, stages["MQL"]))
 
     toast = sales.locator("#toasts")
     expect(toast).to_contain_text("moved this to SQL", timeout=5000)
@@ -166,7 +149,8 @@ def test_undo_restores_for_everyone(server: Server, board_id: int, people: dict[
     stages = stage_ids(server, board_id)
     marketing, sales = people["marketing"], people["sales"]
     moving = cards_in(marketing, stages["MQL"])[0]
-    drag(marketing, center(card_rect(marketing, moving)), drop_point(marketing, stages["SQL"]))
+    start = center(card_rect(marketing, moving))
+    mouse_drag(marketing, start, drop_point(marketing, stages["SQL"]))
     wait_card_in(sales, moving, stages["SQL"])
     assert lead(server, moving)["stage"] == stages["SQL"]
 
@@ -194,7 +178,7 @@ def test_viewer_sees_but_cannot_move(server: Server, board_id: int, browser):
     victim = cards_in(page, stages["New"])[0]
     before = lead(server, victim)
 
-    drag(page, center(card_rect(page, victim)), drop_point(page, stages["MQL"]))
+    mouse_drag(page, center(card_rect(page, victim)), drop_point(page, stages["MQL"]))
     page.wait_for_timeout(500)
 
     assert lead(server, victim)["version"] == before["version"]

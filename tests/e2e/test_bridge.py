@@ -13,7 +13,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_board import card_rect, center, drag, stage_ids
+from tests.e2e.helpers import card_rect, center, mouse_drag, open_import
+from tests.e2e.test_board import stage_ids
 from tests.server import Server
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "hubspot_board_export.csv"
@@ -76,7 +77,7 @@ def test_sales_rejects_in_the_lane_and_marketing_sees_it_live(
     # Marketing hands a lead over: a real drag from MQL into SQL, the first sales stage.
     lead = waiting_card_to_hand_over(server, board_id, marketing, stages["MQL"])
     sql_column = marketing.evaluate("id => window.funnelboard.columnRect(id)", stages["SQL"])
-    drag(marketing, center(card_rect(marketing, lead)), center(sql_column))
+    mouse_drag(marketing, center(card_rect(marketing, lead)), center(sql_column))
     for page in (marketing, sales):
         page.wait_for_function(
             "id => window.funnelboard.handoffLane().includes(id)", arg=lead, timeout=8000
@@ -147,14 +148,8 @@ def test_import_a_hubspot_export_through_the_dialog(
     stages = stage_ids(server, board_id)
     counts_before = marketing.evaluate("window.funnelboard.counts()")
 
-    marketing.locator("#import-open").click()
-    dialog = marketing.locator("dialog#import-dialog")
-    expect(dialog).to_be_visible()
-    dialog.locator("#import-file").set_input_files(str(FIXTURE))
-
     # The dry run: the columns as read, the report, nothing written yet.
-    report = dialog.locator("[data-report]")
-    expect(report).to_have_attribute("data-state", "ready", timeout=10000)
+    dialog, report = open_import(marketing, FIXTURE, "ready")
     expect(report).to_contain_text("The import will do: 3 new leads, 0 updated.")
     expect(dialog.locator("[data-preset]")).to_contain_text("HubSpot export")
     expect(dialog.get_by_label("Record ID")).to_have_value("external_id")

@@ -4,46 +4,19 @@ sees them move, and one undo puts every card back where it stood."""
 
 from __future__ import annotations
 
-import uuid
-
 from playwright.sync_api import Page
 
 from tests.e2e.conftest import open_board
+from tests.e2e.helpers import card_rect, team_board
 from tests.server import Server
 
 
 def own_board(server: Server) -> tuple[int, dict[str, int], list[int]]:
     """A board of marketing's with sales as an editor: 7 leads in New, 7 in MQL, 6 in Opportunity
     (all drawn on one screen)."""
-    token = server.token()
-    status, board = server.api(
-        "POST",
-        "/api/boards/",
-        {"name": f"Bulk {uuid.uuid4().hex[:6]}", "template": "b2b"},
-        token=token,
-    )
-    assert status == 201, board
-    status, body = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "sales", "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status in (200, 201), body
-    _, state = server.api("GET", f"/api/boards/{board['id']}/state/", token=token)
-    stages = {s["name"]: s["id"] for s in state["stages"]}
-    leads = []
-    for stage, n in (("New", 7), ("MQL", 7), ("Opportunity", 6)):
-        for i in range(n):
-            status, lead = server.api(
-                "POST",
-                "/api/leads/",
-                {"board": board["id"], "name": f"{stage} lead {i}", "stage": stages[stage]},
-                token=token,
-            )
-            assert status == 201, lead
-            leads.append(lead["id"])
-    return board["id"], stages, leads
+    counts = (("New", 7), ("MQL", 7), ("Opportunity", 6))
+    leads = [(f"{stage} lead {i}", stage) for stage, n in counts for i in range(n)]
+    return team_board(server, "Bulk", leads)
 
 
 def columns(page: Page) -> dict[int, list[int]]:
@@ -52,12 +25,6 @@ def columns(page: Page) -> dict[int, list[int]]:
         ".map((id) => [id, window.funnelboard.cardsIn(id)]))"
     )
     return {int(stage): ids for stage, ids in drawn.items()}
-
-
-def rect(page: Page, lead: int) -> dict:
-    r = page.evaluate("(id) => window.funnelboard.cardRect(id)", lead)
-    assert r, f"card {lead} is not drawn"
-    return r
 
 
 def test_lasso_twenty_cards_move_them_undo_once(people: dict[str, Page], server: Server) -> None:
@@ -69,9 +36,9 @@ def test_lasso_twenty_cards_move_them_undo_once(people: dict[str, Page], server:
     assert sorted(lead for name in chosen for lead in before[stages[name]]) == sorted(leads)
 
     # The lasso: Shift held, from above the first New card to below the last Opportunity card.
-    first = rect(marketing, before[stages["New"]][0])
-    bottoms = [rect(marketing, before[stages[name]][-1]) for name in chosen]
-    last = rect(marketing, before[stages["Opportunity"]][-1])
+    first = card_rect(marketing, before[stages["New"]][0])
+    bottoms = [card_rect(marketing, before[stages[name]][-1]) for name in chosen]
+    last = card_rect(marketing, before[stages["Opportunity"]][-1])
     last = {**last, "y": max(r["y"] for r in bottoms), "height": 0}
     marketing.keyboard.down("Shift")
     marketing.mouse.move(first["x"] - 6, first["y"] - 6)
@@ -85,7 +52,7 @@ def test_lasso_twenty_cards_move_them_undo_once(people: dict[str, Page], server:
     assert bar.locator("[data-count]").inner_text() == "20 selected"
 
     # Drag one selected card to Won: the whole selection goes, in one batch.
-    grab = rect(marketing, before[stages["New"]][3])
+    grab = card_rect(marketing, before[stages["New"]][3])
     target = marketing.evaluate("(id) => window.funnelboard.columnRect(id)", stages["Won"])
     marketing.mouse.move(grab["x"] + grab["width"] / 2, grab["y"] + grab["height"] / 2)
     marketing.mouse.down()

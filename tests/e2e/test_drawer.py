@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
-from tests.e2e.test_board import card_rect, center, drag, drop_point
+from tests.e2e.helpers import add_member, card_rect, center, mouse_drag, new_board
+from tests.e2e.test_board import drop_point
 from tests.server import Server
 
 
@@ -21,17 +22,8 @@ from tests.server import Server
 def drawer_board(server: Server) -> dict:
     """A board of its own, owned by marketing, with sales as an editor, and leads in New."""
     token = server.token("marketing")
-    status, board = server.api("POST", "/api/boards/", {"name": "Drawer board"}, token=token)
-    assert status == 201, board
-    status, _ = server.api("PATCH", f"/api/boards/{board['id']}/", {"currency": "EUR"}, token=token)
-    assert status == 200
-    status, _ = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "sales", "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status == 201
+    board = new_board(server, token, "Drawer board", currency="EUR")
+    add_member(server, token, board["id"], "sales", "sales")
     stages = {s["name"]: s["id"] for s in board["stages"]}
     leads = []
     for n in range(4):
@@ -238,7 +230,7 @@ def test_a_lead_link_opens_the_drawer_and_a_drag_does_not(
     # The end of a drag opens nothing.
     other = drawer_board["leads"][3]
     start = center(card_rect(marketing, other))
-    drag(marketing, start, drop_point(marketing, drawer_board["stages"]["MQL"]))
+    mouse_drag(marketing, start, drop_point(marketing, drawer_board["stages"]["MQL"]))
     marketing.wait_for_function(
         "([lead, stage]) => window.funnelboard.cardsIn(stage).includes(lead)",
         arg=[other, drawer_board["stages"]["MQL"]],

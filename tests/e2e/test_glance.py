@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
-from tests.e2e.test_board import card_rect, center, drag, drop_point, wait_card_in
+from tests.e2e.helpers import add_member, card_rect, center, mouse_drag, new_board
+from tests.e2e.test_board import drop_point, wait_card_in
 from tests.server import Server
 
 LEADS = 14
@@ -25,15 +26,8 @@ def glance(server: Server) -> dict:
     """A board of its own (the manager's; marketing an editor): New has a 7-day SLA
     and 14 leads, 8 of them 10+ days in it; half are marketing's; some of Camp X."""
     token = server.token("manager")
-    status, board = server.api("POST", "/api/boards/", {"name": "Glance"}, token=token)
-    assert status == 201, board
-    status, member = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "marketing", "role": "editor", "team": "marketing"},
-        token=token,
-    )
-    assert status == 201, member
+    board = new_board(server, token, "Glance")
+    member = add_member(server, token, board["id"], "marketing", "marketing")
     me = member["user"]["id"] if isinstance(member.get("user"), dict) else member["user"]
     stages = {s["name"]: s["id"] for s in board["stages"]}
     status, _ = server.api("PATCH", f"/api/stages/{stages['New']}/", {"sla_days": 7}, token=token)
@@ -158,7 +152,7 @@ def test_sort_oldest_first_is_remembered_across_a_reload(server: Server, glance:
     ids = page.evaluate("id => window.funnelboard.cardsIn(id)", new)
     before = new_of(state(server, glance["id"], sort="position", stage=new), glance)["leads"]
     last = card_rect(page, ids[3])
-    drag(
+    mouse_drag(
         page,
         center(card_rect(page, ids[0])),
         (last["x"] + last["width"] / 2, last["y"] + last["height"] - 4),
@@ -258,7 +252,7 @@ def test_panel_conversion_follows_a_real_drag_with_the_header(
         }""",
         [new, "MQL"],
     )
-    drag(page, center(card_rect(page, moving)), drop_point(page, mql))
+    mouse_drag(page, center(card_rect(page, moving)), drop_point(page, mql))
     dropped = page.evaluate("() => performance.now()")
     wait_card_in(page, moving, mql)
     page.wait_for_function(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.helpers import open_import, team_board
 from tests.server import Server
 
 HEADER = (
@@ -39,19 +39,9 @@ ROWS = [
 @pytest.fixture(scope="module")
 def import_board(server: Server) -> tuple[int, dict[str, int]]:
     """Marketing's own board with two leads already in New."""
-    token = server.token()
-    status, board = server.api(
-        "POST",
-        "/api/boards/",
-        {"name": f"Import {uuid.uuid4().hex[:6]}", "template": "b2b"},
-        token=token,
-    )
-    assert status == 201, board
-    stages = {s["name"]: s["id"] for s in board["stages"]}
-    for name in ("Old lead one", "Old lead two"):
-        body = {"board": board["id"], "name": name, "stage": stages["New"]}
-        assert server.api("POST", "/api/leads/", body, token=token)[0] == 201
-    return board["id"], stages
+    leads = [("Old lead one", "New"), ("Old lead two", "New")]
+    board, stages, _ = team_board(server, "Import", leads, editor=None)
+    return board, stages
 
 
 @pytest.fixture
@@ -77,14 +67,8 @@ def test_import_the_good_rows_and_download_the_rejected(
     before = names_in(server, board, stages["New"])
     assert before == ["Old lead two", "Old lead one"]
 
-    marketing.locator("#import-open").click()
-    dialog = marketing.locator("dialog#import-dialog")
-    expect(dialog).to_be_visible()
-    dialog.locator("#import-file").set_input_files(str(export))
-
     # The check: every problem at once, and in words what the good rows would do.
-    report = dialog.locator("[data-report]")
-    expect(report).to_have_attribute("data-state", "partial", timeout=10000)
+    dialog, report = open_import(marketing, export, "partial")
     headline = report.locator("[data-headline]")
     expect(headline).to_have_text(
         "2 rows have problems, so nothing will be imported as it is. Fix them, or tick"

@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board
-from tests.e2e.test_board import card_rect, center, drag, wait_card_in
+from tests.e2e.helpers import card_rect, center, mouse_drag
+from tests.e2e.test_board import wait_card_in
 from tests.server import Server
 
 
@@ -86,7 +87,7 @@ def reached_won(server: Server, board_id: int) -> int:
 def test_drag_to_lost_asks_why_and_the_panel_counts_it(server, lost_board, pages):
     page = pages["manager"]
     lead, lost = lost_board["leads"]["Drag me"], lost_board["stages"]["Lost"]
-    drag(page, center(card_rect(page, lead)), lost_point(page, lost))
+    mouse_drag(page, center(card_rect(page, lead)), lost_point(page, lost))
     dialog = page.locator("#close-deal")
     expect(dialog).to_be_visible()
     dialog.locator("[data-reason]").select_option("Chose a competitor")
@@ -103,7 +104,7 @@ def test_escape_puts_the_card_back_and_writes_nothing(server, lost_board, pages)
     page = pages["manager"]
     lead, lost = lost_board["leads"]["Keep me"], lost_board["stages"]["Lost"]
     before = len(transitions(server, lead))
-    drag(page, center(card_rect(page, lead)), lost_point(page, lost))
+    mouse_drag(page, center(card_rect(page, lead)), lost_point(page, lost))
     expect(page.locator("#close-deal")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("#close-deal")).to_be_hidden()
@@ -115,7 +116,7 @@ def test_escape_puts_the_card_back_and_writes_nothing(server, lost_board, pages)
 def test_drag_to_won_confirms_the_value(server, lost_board, pages):
     page = pages["manager"]
     lead, won = lost_board["leads"]["Win me"], lost_board["stages"]["Won"]
-    drag(page, center(card_rect(page, lead)), lost_point(page, won))
+    mouse_drag(page, center(card_rect(page, lead)), lost_point(page, won))
     dialog = page.locator("#close-deal")
     expect(dialog).to_be_visible()
     value = dialog.locator("[data-value]")

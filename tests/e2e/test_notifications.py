@@ -10,23 +10,15 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.helpers import add_member, new_board
 from tests.server import Server
 
 
 def own_board(server: Server) -> tuple[int, int, str]:
     """A board of marketing's with sales as an editor, and one lead on it."""
     token = server.token("marketing")
-    status, board = server.api(
-        "POST", "/api/boards/", {"name": f"Bell {uuid.uuid4().hex[:8]}"}, token=token
-    )
-    assert status == 201, board
-    status, body = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "sales", "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status in (200, 201), body
+    board = new_board(server, token, f"Bell {uuid.uuid4().hex[:8]}")
+    add_member(server, token, board["id"], "sales", "sales")
     status, lead = server.api(
         "POST", "/api/leads/", {"board": board["id"], "name": "Grace Hopper"}, token=token
     )

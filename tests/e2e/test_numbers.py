@@ -22,7 +22,8 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
-from tests.e2e.test_board import card_rect, cards_in, center, drag, drop_point, stage_ids
+from tests.e2e.helpers import card_rect, center, mouse_drag
+from tests.e2e.test_board import cards_in, drop_point, stage_ids
 from tests.server import ROOT, Server
 
 THEME = (ROOT / "static" / "board" / "canvas" / "theme.js").read_text()
@@ -93,7 +94,7 @@ def test_panel_shows_four_charts_and_follows_a_drag(server: Server, board_id: in
     expect(page.locator("#panel-toggle")).to_be_visible()
 
     moving = cards_in(page, stages["New"])[0]
-    drag(page, center(card_rect(page, moving)), drop_point(page, stages["MQL"]))
+    mouse_drag(page, center(card_rect(page, moving)), drop_point(page, stages["MQL"]))
     page.wait_for_function(
         "([lead, stage]) => window.funnelboard.cardsIn(stage).includes(lead)",
         arg=[moving, stages["MQL"]],
@@ -166,7 +167,7 @@ def test_date_slider_shows_the_past_read_only_then_back_to_live(
     assert in_new, "the board had leads in New then"
     lead = in_new[0]
     _, before = server.api("GET", f"/api/leads/{lead}/", token=server.token())
-    drag(page, center(card_rect(page, lead)), drop_point(page, stages["SQL"]))
+    mouse_drag(page, center(card_rect(page, lead)), drop_point(page, stages["SQL"]))
     page.wait_for_timeout(800)
     assert lead in cards_in(page, stages["New"])
     _, after = server.api("GET", f"/api/leads/{lead}/", token=server.token())

@@ -6,73 +6,17 @@ the log); "Move anyway" writes marketing's move, one lead.moved by marketing."""
 
 from __future__ import annotations
 
-import uuid
-
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_board, screenshot
+from tests.e2e.helpers import card_rect, center, column_point, mouse_drag, stage_of, team_board
 from tests.server import Server
 
 
 def own_board(server: Server) -> tuple[int, dict[str, int], list[int]]:
     """Marketing's board with sales as an editor: two leads in New, one in SQL."""
-    token = server.token()
-    status, board = server.api(
-        "POST",
-        "/api/boards/",
-        {"name": f"Override {uuid.uuid4().hex[:6]}", "template": "b2b"},
-        token=token,
-    )
-    assert status == 201, board
-    status, body = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "sales", "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status in (200, 201), body
-    _, state = server.api("GET", f"/api/boards/{board['id']}/state/", token=token)
-    stages = {s["name"]: s["id"] for s in state["stages"]}
-    leads = []
-    for name, stage in (("Held one", "New"), ("Held two", "New"), ("Already SQL", "SQL")):
-        status, lead = server.api(
-            "POST",
-            "/api/leads/",
-            {"board": board["id"], "name": name, "stage": stages[stage]},
-            token=token,
-        )
-        assert status == 201, lead
-        leads.append(lead["id"])
-    return board["id"], stages, leads
-
-
-def rect(page: Page, lead: int) -> dict:
-    r = page.evaluate("(id) => window.funnelboard.cardRect(id)", lead)
-    assert r, f"card {lead} is not drawn"
-    return r
-
-
-def column_point(page: Page, stage: int) -> tuple[float, float]:
-    r = page.evaluate("(id) => window.funnelboard.columnRect(id)", stage)
-    return r["x"] + r["width"] / 2, r["y"] + r["height"] * 0.6
-
-
-def center(r: dict) -> tuple[float, float]:
-    return r["x"] + r["width"] / 2, r["y"] + r["height"] / 2
-
-
-def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(start[0] + 8, start[1] + 8, steps=3)
-    page.mouse.move(*end, steps=15)
-    page.mouse.up()
-
-
-def stage_of(server: Server, lead: int) -> int:
-    status, body = server.api("GET", f"/api/leads/{lead}/", token=server.token())
-    assert status == 200
-    return body["stage"]
+    leads = [("Held one", "New"), ("Held two", "New"), ("Already SQL", "SQL")]
+    return team_board(server, "Override", leads)
 
 
 def moves_after(server: Server, board: int, seq: int, lead: int) -> list[dict]:
@@ -89,7 +33,7 @@ def hold_while_sales_moves(
 ) -> tuple[float, float]:
     """Marketing picks the card up and holds it over Opportunity; sales drags it to
     SQL meanwhile. Returns where marketing's mouse is."""
-    start = center(rect(marketing, lead))
+    start = center(card_rect(marketing, lead))
     marketing.mouse.move(*start)
     marketing.mouse.down()
     marketing.mouse.move(start[0] + 10, start[1] + 10, steps=4)
@@ -97,7 +41,7 @@ def hold_while_sales_moves(
     over = column_point(marketing, stages["Opportunity"])
     marketing.mouse.move(*over, steps=12)
 
-    drag(sales, center(rect(sales, lead)), column_point(sales, stages["SQL"]))
+    mouse_drag(sales, center(card_rect(sales, lead)), column_point(sales, stages["SQL"]))
     sales.wait_for_function(
         "([l, s]) => window.funnelboard.cardsIn(s).includes(l)", arg=[lead, stages["SQL"]]
     )
@@ -175,7 +119,8 @@ def test_a_drop_with_no_one_else_moving_asks_nothing(
 ) -> None:
     board, stages, (first, _, _) = own_board(server)
     marketing = open_board(people["marketing"], server.url, board)
-    drag(marketing, center(rect(marketing, first)), column_point(marketing, stages["MQL"]))
+    start = center(card_rect(marketing, first))
+    mouse_drag(marketing, start, column_point(marketing, stages["MQL"]))
     marketing.wait_for_function(
         "([l, s]) => window.funnelboard.cardsIn(s).includes(l)", arg=[first, stages["MQL"]]
     )

@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import log_in, screenshot
-from tests.e2e.test_board import card_rect, cards_in, center, drag, drop_point, wait_card_in
+from tests.e2e.helpers import card_rect, center, mouse_drag
+from tests.e2e.test_board import cards_in, drop_point, wait_card_in
 from tests.server import Server, server_env
 from tests.smtp import Mailbox, smtp_server
 
@@ -158,7 +159,7 @@ def test_a_team_sets_itself_up(browser: Browser, site: Server, mailbox: Mailbox)
 
         # The viewer cannot move a card...
         victim = cards_in(ann, stages["New"])[0]
-        drag(ann, center(card_rect(ann, victim)), drop_point(ann, stages["MQL"]))
+        mouse_drag(ann, center(card_rect(ann, victim)), drop_point(ann, stages["MQL"]))
         ann.wait_for_timeout(400)
         assert victim in cards_in(ann, stages["New"])
 
@@ -171,7 +172,7 @@ def test_a_team_sets_itself_up(browser: Browser, site: Server, mailbox: Mailbox)
         expect(ann.locator("#board-view-only")).to_be_hidden()
         expect(ann.locator("#toasts")).to_contain_text("You can now edit this board.")
         victim = cards_in(ann, stages["New"])[0]
-        drag(ann, center(card_rect(ann, victim)), drop_point(ann, stages["MQL"]))
+        mouse_drag(ann, center(card_rect(ann, victim)), drop_point(ann, stages["MQL"]))
         wait_card_in(ann, victim, stages["MQL"])
         wait_card_in(ben, victim, stages["MQL"])
         _, moved = site.api("GET", f"/api/leads/{victim}/", token=site.token(OWNER))

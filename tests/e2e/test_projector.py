@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.helpers import add_member, new_board
 from tests.server import Server
 
 OWNER = "marketing"
@@ -57,17 +58,8 @@ def projector_board(server: Server) -> dict:
     in SQL, so their cost per SQL is known."""
     token = server.token(OWNER)
     name = f"Projector {uuid.uuid4().hex[:6]}"
-    status, board = server.api("POST", "/api/boards/", {"name": name}, token=token)
-    assert status == 201, board
-    status, _ = server.api("PATCH", f"/api/boards/{board['id']}/", {"currency": "EUR"}, token=token)
-    assert status == 200
-    status, _ = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": FOLLOWER, "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status == 201
+    board = new_board(server, token, name, currency="EUR")
+    add_member(server, token, board["id"], FOLLOWER, "sales")
     stages = {s["name"]: s["id"] for s in board["stages"]}
     campaigns = []
     for i in range(CAMPAIGNS):

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
-from tests.e2e.test_board import center, drag
+from tests.e2e.helpers import add_member, center, mouse_drag, new_board
 from tests.server import Server
 
 AMBER = "#fef3c7"  # canvas/theme.js COLORS.wipAtSoft
@@ -23,15 +23,8 @@ def setup_board(server: Server) -> int:
     """A board of its own (the demo board stays as the other tests expect it), owned
     by the manager, with sales as an editor."""
     token = server.token("manager")
-    status, board = server.api("POST", "/api/boards/", {"name": "Stage setup"}, token=token)
-    assert status == 201, board
-    status, _ = server.api(
-        "POST",
-        f"/api/boards/{board['id']}/members/",
-        {"username": "sales", "role": "editor", "team": "sales"},
-        token=token,
-    )
-    assert status == 201
+    board = new_board(server, token, "Stage setup")
+    add_member(server, token, board["id"], "sales", "sales")
     new = next(s["id"] for s in board["stages"] if s["name"] == "New")
     for n in range(3):
         body = {"board": board["id"], "name": f"Lead {n}", "stage": new}
@@ -109,7 +102,7 @@ def test_owner_adds_places_and_limits_a_stage(server: Server, setup_board: int, 
     # Drag it by its header to before MQL.
     mql = owner.evaluate("id => window.funnelboard.headerRect(id)", stages["MQL"])
     start = center(owner.evaluate("id => window.funnelboard.headerRect(id)", demo))
-    drag(owner, start, (mql["x"] + 12, mql["y"] + mql["height"] / 2))
+    mouse_drag(owner, start, (mql["x"] + 12, mql["y"] + mql["height"] / 2))
     expected = [stages["New"], demo, stages["MQL"], stages["SQL"], stages["Opportunity"]]
     expected += [stages["Won"], stages["Lost"]]
     owner.wait_for_function(
@@ -233,7 +226,7 @@ def test_settings_reorder_by_dragging_a_row_or_with_the_keyboard(
     handle = row("Opportunity").locator(".drag-handle").bounding_box()
     target = row("SQL").bounding_box()
     assert handle and target
-    drag(page, center(handle), (target["x"] + 40, target["y"] + 4))
+    mouse_drag(page, center(handle), (target["x"] + 40, target["y"] + 4))
     page.wait_for_url("**/settings/#stages")
     expect(page.locator(".settings-messages")).to_contain_text("Stages reordered.")
     after = order_names(server, setup_board)

@@ -8,13 +8,13 @@ the page never scrolls sideways; the numbers panel and the time bar wait in the
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
 from tests.e2e.conftest import log_in, open_board, screenshot
+from tests.e2e.helpers import card_rect, center, team_board
 from tests.server import Server
 
 PHONE = {"width": 390, "height": 844}
@@ -30,28 +30,9 @@ def phone(browser: Browser, server: Server) -> Iterator[Page]:
 
 def own_board(server: Server) -> tuple[int, dict[str, int], list[int]]:
     """A board of marketing's: 16 leads in New (more than a phone shows), 2 in MQL."""
-    token = server.token()
-    status, board = server.api(
-        "POST",
-        "/api/boards/",
-        {"name": f"Touch {uuid.uuid4().hex[:6]}", "template": "b2b"},
-        token=token,
-    )
-    assert status == 201, board
-    _, state = server.api("GET", f"/api/boards/{board['id']}/state/", token=token)
-    stages = {s["name"]: s["id"] for s in state["stages"]}
-    leads = []
-    for stage, n in (("New", 16), ("MQL", 2)):
-        for i in range(n):
-            status, lead = server.api(
-                "POST",
-                "/api/leads/",
-                {"board": board["id"], "name": f"{stage} lead {i}", "stage": stages[stage]},
-                token=token,
-            )
-            assert status == 201, lead
-            leads.append(lead["id"])
-    return board["id"], stages, leads
+    counts = (("New", 16), ("MQL", 2))
+    leads = [(f"{stage} lead {i}", stage) for stage, n in counts for i in range(n)]
+    return team_board(server, "Touch", leads, editor=None)
 
 
 def lead(server: Server, lead_id: int) -> dict:
@@ -99,16 +80,6 @@ class Finger:
                     start[1] + (end[1] - start[1]) * k / steps,
                 )
             )
-
-
-def card_rect(page: Page, lead_id: int) -> dict:
-    rect = page.evaluate("id => window.funnelboard.cardRect(id)", lead_id)
-    assert rect, f"card {lead_id} is not drawn"
-    return rect
-
-
-def center(rect: dict) -> tuple[float, float]:
-    return rect["x"] + rect["width"] / 2, rect["y"] + rect["height"] / 2
 
 
 def column_left(page: Page, stage: int) -> float:
