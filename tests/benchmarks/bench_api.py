@@ -1,4 +1,5 @@
-"""Issue 2 figures: board state, moves per second, fan-out to 200 sockets."""
+"""Issue 2 figures: board state, moves per second, fan-out to 200 sockets; issue 14:
+the state in each person's card sort."""
 
 from __future__ import annotations
 
@@ -20,11 +21,7 @@ CLIENTS = str(Path(__file__).with_name("clients.py"))
 
 
 def board_ids(server: Server, token: str) -> dict[str, int]:
-    request = urllib.request.Request(
-        f"{server.url}/api/boards/", headers={"Authorization": f"Token {token}"}
-    )
-    with urllib.request.urlopen(request) as response:
-        body = json.loads(response.read())
+    body = get_json(server, token, "/api/boards/")
     boards = body["results"] if isinstance(body, dict) else body
     return {board["name"]: board["id"] for board in boards}
 
@@ -67,6 +64,60 @@ def test_board_state_10k(seeded_server: Server):
         queries_300=small_queries,
     )
     assert runs[0][2] == small_queries, "query count must not grow with the number of leads"
+
+
+def test_board_state_sorted_10k(seeded_server: Server):
+    """Issue 14: a column sorted by age, value or score (per person, paged by that
+    sort) and each stage's median age cost about what board order costs: the same
+    board, the same run, alternated so the machine's noise falls on both."""
+    token = seeded_server.token()
+    board = board_ids(seeded_server, token)["Q4 Pipeline"]
+    path = f"/api/boards/{board}/state/?per_stage=50"
+    stage_ids = [s["id"] for s in get_json(seeded_server, token, path)["stages"]]
+
+    def sort_all(sort: str) -> None:
+        sorts = {str(sid): sort for sid in stage_ids} if sort != "position" else {}
+        put_json(seeded_server, token, f"/api/boards/{board}/me/card-sort/", {"sorts": sorts})
+
+    runs: dict[str, list[tuple[float, float, int]]] = {}
+    order = ["position", "age", "value", "score"]
+    for round_ in range(12):
+        for sort in order if round_ % 2 else reversed(order):
+            sort_all(sort)
+            timed_get(seeded_server, token, path)  # warm
+            runs.setdefault(sort, []).extend(
+                timed_get(seeded_server, token, path) for _ in range(3)
+            )
+    sort_all("position")
+    medians = {sort: statistics.median(r[0] for r in rs) for sort, rs in runs.items()}
+    report(
+        "state 10k leads per_stage=50 by sort",
+        server_median_ms={sort: round(ms, 2) for sort, ms in medians.items()},
+        ratio_to_board_order={
+            sort: round(ms / medians["position"], 2) for sort, ms in medians.items()
+        },
+        queries={sort: rs[0][2] for sort, rs in runs.items()},
+    )
+    assert len({rs[0][2] for rs in runs.values()}) == 1, "a sort must not add queries"
+
+
+def get_json(server: Server, token: str, path: str) -> dict:
+    request = urllib.request.Request(
+        f"{server.url}{path}", headers={"Authorization": f"Token {token}"}
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def put_json(server: Server, token: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
 
 
 def cpu_seconds(pid: int) -> float:

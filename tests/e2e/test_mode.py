@@ -96,6 +96,17 @@ def day(moment: str, year: bool = True) -> str:
     return f"{text} {at.year}" if year else text
 
 
+def start_replay(page: Page) -> str:
+    """Replay the last quarter at 1x; the moment it starts from."""
+    page.select_option("#tb-period", "last-quarter")
+    page.locator("[data-speed='1']").click()
+    page.locator("[data-replay]").click()
+    page.wait_for_function(
+        "() => window.funnelboard.replayStatus().phase === 'playing'", timeout=20000
+    )
+    return page.evaluate("() => window.funnelboard.asOf()")
+
+
 def assert_fits(page: Page, name: str) -> None:
     layout = page.evaluate(LAYOUT)
     screenshot(page, name)
@@ -145,13 +156,7 @@ def test_replay_reads_replaying_the_day_and_the_panel_follows(board_page: Page) 
             asked.append(parse_qs(urlparse(request.url).query).get("as_of", [""])[0])
 
     page.on("request", charts_request)
-    page.select_option("#tb-period", "last-quarter")
-    page.locator("[data-speed='1']").click()
-    page.locator("[data-replay]").click()
-    page.wait_for_function(
-        "() => window.funnelboard.replayStatus().phase === 'playing'", timeout=20000
-    )
-    start = page.evaluate("() => window.funnelboard.asOf()")
+    start = start_replay(page)
 
     # The pill names the replay's day and moves with it.
     seen = []
@@ -251,13 +256,7 @@ def test_the_headers_and_the_panel_sections_follow_the_past_and_a_replay(board_p
     assert as_of in asked["quality"]
     assert sum(1 for a in asked["funnel"] if a == as_of) >= 2  # the headers' and the lost reasons'
 
-    page.select_option("#tb-period", "last-quarter")
-    page.locator("[data-speed='1']").click()
-    page.locator("[data-replay]").click()
-    page.wait_for_function(
-        "() => window.funnelboard.replayStatus().phase === 'playing'", timeout=20000
-    )
-    start = page.evaluate("() => window.funnelboard.asOf()")
+    start = start_replay(page)
     # While it plays, the headers' figures move on with it.
     page.wait_for_function(
         "start => { const f = window.funnelboard.headerFigures();"

@@ -9,25 +9,17 @@
 import { request } from '../net/api.js';
 import { setCardSortOrder } from '../core/cardsort.js';
 import { addToTestHook } from '../ui/hook.js';
-import { popUp } from '../ui/popup.js';
+import { popSlot } from '../ui/popup.js';
 
 export function createCardSort(board) {
   const sorts = (board.config.rules && board.config.rules.card_sorts) || [['position', 'Board order']];
   setCardSortOrder(board.config.rules && board.config.rules.card_sort_order);
   const labels = new Map(sorts);
-  let menu = null;
-  let release = () => {};
+  const slot = popSlot();
+  const closeMenu = (how) => slot.close(how);
 
   const sortOf = (stageId) => (board.state && board.state.stages[stageId] && board.state.stages[stageId].sort) || 'position';
   const name = (stageId) => (board.state && board.state.stages[stageId] ? board.state.stages[stageId].name : 'this column');
-
-  function closeMenu({ focusBoard = false } = {}) {
-    if (!menu) return;
-    menu.remove();
-    menu = null;
-    release();
-    if (focusBoard) document.getElementById('board')?.focus({ preventScroll: true });
-  }
 
   /** Every stage's sort now, with ``stageId`` set to ``sort`` (what is PUT). */
   function sortsWith(stageId, sort) {
@@ -56,7 +48,7 @@ export function createCardSort(board) {
     closeMenu();
     if (!board.state || !board.state.stages[stageId]) return;
     const current = sortOf(stageId);
-    menu = document.createElement('div');
+    const menu = document.createElement('div');
     menu.className = 'stage-menu card-sort-menu';
     menu.id = 'card-sort-menu';
     menu.setAttribute('role', 'menu');
@@ -81,7 +73,7 @@ export function createCardSort(board) {
       note.textContent = 'Cards keep this order: to reorder by dragging, choose Board order.';
       menu.append(note);
     }
-    release = popUp(menu, rect, {
+    slot.show(menu, rect, {
       items: '[role=menuitemradio]',
       onEscape: () => closeMenu({ focusBoard: true }),
       onOutside: () => closeMenu(),

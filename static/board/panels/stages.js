@@ -17,7 +17,7 @@ import { stageOrderAfterDrop } from '../core/model.js';
 import { filtersActive } from '../core/filters.js';
 import { count as countText } from '../core/format.js';
 import { addToTestHook } from '../ui/hook.js';
-import { popUp } from '../ui/popup.js';
+import { popSlot } from '../ui/popup.js';
 
 export const KINDS = [
   ['open', 'Open (part of the funnel)'],
@@ -154,26 +154,18 @@ export function maySetUpNow(me, config, asOf) {
  */
 export function createStages(board, { remember }) {
   const maySetUp = () => maySetUpNow(board.me, board.config, board.asOf);
-  let menu = null;
-  let release = () => {};
+  const slot = popSlot();
+  const closeMenu = (how) => slot.close(how);
   let formDialog = null;
   let deleteDialog = null;
   let busy = false;
   const name = (id) => (board.state && board.state.stages[id] ? board.state.stages[id].name : 'this stage');
 
-  function closeMenu({ focusBoard = false } = {}) {
-    if (!menu) return;
-    menu.remove();
-    menu = null;
-    release();
-    if (focusBoard) document.getElementById('board')?.focus({ preventScroll: true });
-  }
-
   /** The ⋯ menu of a column's header, at ``rect`` (page pixels). */
   function openMenu(stageId, rect) {
     closeMenu();
     if (!maySetUp() || !board.state || !board.state.stages[stageId]) return;
-    menu = document.createElement('div');
+    const menu = document.createElement('div');
     menu.className = 'stage-menu';
     menu.id = 'stage-menu';
     menu.setAttribute('role', 'menu');
@@ -193,7 +185,7 @@ export function createStages(board, { remember }) {
       });
       menu.append(item);
     }
-    release = popUp(menu, rect, {
+    slot.show(menu, rect, {
       items: '[role=menuitem]',
       onEscape: () => closeMenu({ focusBoard: true }),
       onOutside: () => closeMenu(),
@@ -335,7 +327,7 @@ export function createStages(board, { remember }) {
     }
   }
 
-  addToTestHook('stageMenuOpen', () => menu != null);
+  addToTestHook('stageMenuOpen', () => slot.open != null);
 
   return {
     maySetUp,

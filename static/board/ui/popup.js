@@ -52,3 +52,30 @@ export function popPlace(anchor, size, view) {
   const y = below + size.height > view.height - 8 ? Math.max(8, anchor.y - size.height - 4) : below;
   return { x, y };
 }
+
+/**
+ * A module's one pop-up at a time: ``show`` closes the one open and pops the new one
+ * up (``popUp``); ``close`` takes it away, handing the focus back to the board when
+ * asked (``{ focusBoard: true }``: Escape, a choice made).
+ */
+export function popSlot() {
+  let open = null;
+  let release = () => {};
+  return {
+    get open() {
+      return open;
+    },
+    show(pop, anchor, options) {
+      this.close();
+      open = pop;
+      release = popUp(pop, anchor, options);
+    },
+    close({ focusBoard = false } = {}) {
+      if (!open) return;
+      open.remove();
+      open = null;
+      release();
+      if (focusBoard) document.getElementById('board')?.focus({ preventScroll: true });
+    },
+  };
+}
