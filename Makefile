@@ -122,7 +122,7 @@ worker: install
 # browser tests in real Chromium, in a pytest process of their own.
 test: test-unit test-js test-e2e
 
-test-unit: install node_modules/.installed
+test-unit: install node_modules/.installed $(CONTRACT_JS)
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests --ignore=tests/e2e --ignore=tests/benchmarks
 
 test-js: node_modules/.installed $(CONTRACT_JS)
