@@ -66,6 +66,16 @@ CARD_SORT_ORDER: dict[str, tuple[str, bool]] = {
 }
 
 
+# The two times in stage, in the words the panel's chart and the column headers'
+# hover both use (handed to the browser in the generated contract): "left after"
+# counts the visits that ended, "here now" the leads still in the stage.
+TIME_IN_STAGE_LABELS: dict[str, str] = {
+    "median_days": "Left after (median)",
+    "p90_days": "Left after (p90)",
+    "current_median_age_days": "Here now (median age)",
+}
+
+
 def page_rules() -> dict[str, object]:
     """The rules' lists the board's script needs, for its page config."""
     return {

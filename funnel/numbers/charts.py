@@ -15,15 +15,10 @@ import plotly.io as pio
 
 from funnel.numbers.formats import percent_text
 from leads.currencies import DEFAULT_CURRENCY, money_text
+from leads.rules import TIME_IN_STAGE_LABELS
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
-# The two times in stage, in the words the column headers' hover uses too.
-TIME_IN_STAGE_LABELS = {
-    "median_days": "Left after (median)",
-    "p90_days": "Left after (p90)",
-    "current_median_age_days": "Here now (median age)",
-}
 
 
 def layout(title: str, **extra: Any) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 // What a column header's hover says: count, both times in stage (labelled so
 // they are never mixed up), the SLA and its overdue, conversion. Pure.
 
+import { TIME_IN_STAGE_LABELS as LABEL } from '../generated/contract.js';
+import { percent } from '../core/format.js';
+
 const days = (n) => `${Number(n).toFixed(1)} days`;
 
 /** ``col``: a column of core/model.js (``medianDays``: the funnel's median of the
@@ -8,9 +11,9 @@ const days = (n) => `${Number(n).toFixed(1)} days`;
  * leads in it now). */
 export function headerTipText(col) {
   const lines = [`${col.name}: ${col.count.toLocaleString('en-US')} leads`];
-  if (col.medianAgeDays != null) lines.push(`Here now (median age): ${days(col.medianAgeDays)} in ${col.name} so far`);
-  if (col.medianDays != null) lines.push(`Left after (median): ${days(col.medianDays)}, the leads that moved on`);
+  if (col.medianAgeDays != null) lines.push(`${LABEL.current_median_age_days}: ${days(col.medianAgeDays)} in ${col.name} so far`);
+  if (col.medianDays != null) lines.push(`${LABEL.median_days}: ${days(col.medianDays)}, the leads that moved on`);
   if (col.sla_days != null) lines.push(`SLA ${col.sla_days} days: ${(col.overdue || 0).toLocaleString('en-US')} overdue (red ring: past it)`);
-  if (col.conversion != null && col.nextName) lines.push(`${Math.round(col.conversion * 100)}% reached ${col.nextName}`);
+  if (col.conversion != null && col.nextName) lines.push(`${percent(col.conversion)} reached ${col.nextName}`);
   return lines.join('\n');
 }
