@@ -2,7 +2,7 @@
 // they are never mixed up), the SLA and its overdue, conversion. Pure.
 
 import { TIME_IN_STAGE_LABELS as LABEL } from '../generated/contract.js';
-import { percent } from '../core/format.js';
+import { count, percent } from '../core/format.js';
 
 const days = (n) => `${Number(n).toFixed(1)} days`;
 
@@ -10,10 +10,10 @@ const days = (n) => `${Number(n).toFixed(1)} days`;
  * visits that left the stage; ``medianAgeDays``: /state/'s median age of the
  * leads in it now). */
 export function headerTipText(col) {
-  const lines = [`${col.name}: ${col.count.toLocaleString('en-US')} leads`];
+  const lines = [`${col.name}: ${count(col.count)} leads`];
   if (col.medianAgeDays != null) lines.push(`${LABEL.current_median_age_days}: ${days(col.medianAgeDays)} in ${col.name} so far`);
   if (col.medianDays != null) lines.push(`${LABEL.median_days}: ${days(col.medianDays)}, the leads that moved on`);
-  if (col.sla_days != null) lines.push(`SLA ${col.sla_days} days: ${(col.overdue || 0).toLocaleString('en-US')} overdue (red ring: past it)`);
+  if (col.sla_days != null) lines.push(`SLA ${col.sla_days} days: ${count(col.overdue)} overdue (red ring: past it)`);
   if (col.conversion != null && col.nextName) lines.push(`${percent(col.conversion)} reached ${col.nextName}`);
   return lines.join('\n');
 }
