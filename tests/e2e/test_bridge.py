@@ -198,6 +198,13 @@ def test_import_a_hubspot_export_through_the_dialog(
         page.wait_for_function(
             "id => window.funnelboard.handoffLane().includes(id)", arg=katherine["id"], timeout=8000
         )
+    # The lane comes from its own fetch; the columns from the refetch the import's
+    # event starts. Walk the column only once she is in it.
+    sales.wait_for_function(
+        "([id, sql]) => window.funnelboard.cardsIn(sql).includes(id)",
+        arg=[katherine["id"], stages["SQL"]],
+        timeout=8000,
+    )
     counts_after = marketing.evaluate("window.funnelboard.counts()")
     for stage in ("New", "MQL", "SQL"):
         assert counts_after[str(stages[stage])] >= counts_before[str(stages[stage])] + 1
