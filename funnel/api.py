@@ -17,8 +17,9 @@ from rest_framework.views import APIView
 
 from funnel.meetings import meeting_end, meeting_get, meeting_start, meetings_list, person_name
 from funnel.numbers import boardimage, charts, render_limits, snapshot
-from funnel.numbers.figures import board_numbers_for, stage_conversions_for
+from funnel.numbers.figures import stage_conversions_for
 from funnel.numbers.recap import recap_markdown
+from funnel.numbers.shared import board_charts_shared, board_numbers_shared
 from funnel.sharing import (
     SHARE_LINK_STATES,
     share_link_create,
@@ -58,7 +59,7 @@ class BoardFunnelApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         query = validated(FunnelQueryInput, request.query_params)
-        return Response(board_numbers_for(board, request.query_params, query))
+        return Response(board_numbers_shared(board, request.query_params, query))
 
 
 class BoardChartsApi(APIView):
@@ -72,11 +73,7 @@ class BoardChartsApi(APIView):
     def get(self, request: Request, board_id: int) -> Response:
         board = selectors.board_get(board_id=board_id, user=request.user)
         query = validated(FunnelQueryInput, request.query_params)
-        numbers = board_numbers_for(board, request.query_params, query)
-        figures = charts.board_charts(
-            numbers, selectors.board_stages_list(board.pk), board.currency
-        )
-        return Response({**figures, "seq": numbers["seq"]})
+        return Response(board_charts_shared(board, request.query_params, query))
 
 
 # Replay
@@ -151,7 +148,7 @@ class BoardSnapshotApi(APIView):
         # The allowance covers the figure's reads and building too: they hold the GIL.
         with render_limits.render_allowance(user_id=request.user.pk, board_id=board.pk):
             if query["view"] == "funnel":
-                numbers = board_numbers_for(board, request.query_params, query)
+                numbers = board_numbers_shared(board, request.query_params, query)
                 fig = charts.funnel_chart(numbers, selectors.board_stages_list(board.pk))
             else:
                 fig = self.board_view(board, request, query)
