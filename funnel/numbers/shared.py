@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.cache import cache
+from django.http import QueryDict
 
 from funnel.numbers import charts
 from funnel.numbers.figures import board_numbers_for
@@ -71,25 +72,16 @@ def board_charts_shared(board: Board, params: Any, query: Mapping[str, Any]) -> 
     return shared(view_key("charts", board, params, query), compute, live=not query.get("as_of"))
 
 
-def view_key(kind: str, board: Board, params: Any, query: Mapping[str, Any]) -> str:
+def view_key(kind: str, board: Board, params: QueryDict, query: Mapping[str, Any]) -> str:
     """The cache key of one view of the board's numbers at its current seq: the
     board filters that apply (``leads.filters``) and the validated query."""
-    filters = {name: sorted(values(params, name)) for name in FILTER_NAMES if values(params, name)}
+    filters = {name: sorted(params.getlist(name)) for name in FILTER_NAMES if name in params}
     view = json.dumps(
         {"filters": filters, "query": {k: str(v) for k, v in sorted(query.items())}},
         sort_keys=True,
     )
     digest = hashlib.sha256(view.encode()).hexdigest()[:32]
     return f"numbers:{kind}:{board.pk}:{board.last_seq}:{digest}"
-
-
-def values(params: Any, name: str) -> list[str]:
-    if hasattr(params, "getlist"):
-        return [str(v) for v in params.getlist(name) if str(v) != ""]
-    value = params.get(name) if params else None
-    if value in (None, ""):
-        return []
-    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
 def shared(key: str, compute: Callable[[], dict[str, Any]], *, live: bool) -> dict[str, Any]:
@@ -136,7 +128,8 @@ def across_processes(
         cache_set(key, answer, LIVE_SECONDS if live else PAST_SECONDS)
         return answer
     finally:
-        cache_delete(claim)
+        if cache_get(claim) == token:  # not one taken after ours lapsed
+            cache_delete(claim)
 
 
 # The cache may be down (Redis): then every request computes for itself.
@@ -151,7 +144,7 @@ def tolerant[T](what: str, call: Callable[[], T], otherwise: T) -> T:
         return otherwise
 
 
-def cache_get(key: str) -> dict[str, Any] | None:
+def cache_get(key: str) -> Any:
     return tolerant("get", lambda: cache.get(key), None)
 
 

@@ -214,7 +214,7 @@ def test_import_a_hubspot_export_through_the_dialog(
     sales.keyboard.press("ArrowRight")
     sales.keyboard.press("ArrowRight")
     status_line = sales.locator("#selection-status")
-    # Wherever the column's sort (this person's, kept from an earlier test) puts her.
+    # Wherever the column's order puts her: walk all of it.
     column = sales.evaluate("sql => window.funnelboard.cardsIn(sql)", stages["SQL"])
     for _ in range(len(column)):
         if "Katherine Johnson" in (status_line.text_content() or ""):
