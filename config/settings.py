@@ -136,6 +136,12 @@ DB_WRITERS = int(os.environ.get("DB_WRITERS", "0")) or max(
 )
 DB_WRITER_WAIT = float(os.environ.get("DB_WRITER_WAIT", "5"))
 
+# A board with at least NUMBERS_FRAMES_MIN transitions keeps its frame of them in
+# this process's memory between computations of its numbers (leads.selectors.frames),
+# all boards' frames together at most NUMBERS_FRAMES_BYTES (least recently used go).
+NUMBERS_FRAMES_MIN = int(os.environ.get("NUMBERS_FRAMES_MIN", "50000"))
+NUMBERS_FRAMES_BYTES = int(os.environ.get("NUMBERS_FRAMES_BYTES", str(128 * 2**20)))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

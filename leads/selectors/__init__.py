@@ -29,8 +29,6 @@ from .cards import (
 )
 from .frames import (
     TRANSITION_COLUMNS,
-    TRANSITIONS_CACHE_BOARDS,
-    TRANSITIONS_CACHE_MIN,
     CachedTransitions,
     board_transitions_raw,
     campaigns_frame,
@@ -114,8 +112,6 @@ __all__ = [
     "TIMELINE_LIMIT",
     "TIMELINE_LIMIT_MAX",
     "TOP_REASONS",
-    "TRANSITIONS_CACHE_BOARDS",
-    "TRANSITIONS_CACHE_MIN",
     "TRANSITIONS_LIMIT",
     "TRANSITIONS_LIMIT_MAX",
     "TRANSITION_COLUMNS",

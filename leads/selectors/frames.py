@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
@@ -103,18 +104,17 @@ def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
 TRANSITION_COLUMNS = ["id", "lead_id", "from_stage_id", "to_stage_id", "reverts_id", "reason"]
 
 
-# Boards with at least this many transitions keep them in memory between requests.
-TRANSITIONS_CACHE_MIN = 50_000
-
-
-TRANSITIONS_CACHE_BOARDS = 2
-
-
 @dataclass
 class CachedTransitions:
     raw: pd.DataFrame
     count: int
     max_id: int
+    size: int  # bytes
+
+
+def frame_bytes(frame: pd.DataFrame) -> int:
+    """What the frame holds in memory, its strings included."""
+    return int(frame.memory_usage(index=True, deep=True).sum())
 
 
 transitions_cache: OrderedDict[tuple[str, int], CachedTransitions] = OrderedDict()
@@ -127,31 +127,38 @@ def board_transitions_raw(board_id: int) -> pd.DataFrame:
     A big board's frame stays in this process's memory; one aggregate query checks it
     (transitions are never updated, only added or deleted with their lead): rows with
     a higher id are read and appended; any other difference in count (a deleted lead,
-    a late commit of a lower id) reads the board again."""
+    a late commit of a lower id) reads the board again. Kept from board
+    ``NUMBERS_FRAMES_MIN`` transitions on, every board's together in at most
+    ``NUMBERS_FRAMES_BYTES``: the least recently read go first, and a frame bigger
+    than the budget is never kept."""
     transitions = StageTransition.objects.filter(board_id=board_id)
     totals = transitions.aggregate(count=Count("id"), max_id=Max("id"))
     count, max_id = totals["count"], totals["max_id"] or 0
     key = (str(connection.settings_dict["NAME"]), board_id)
-    if count < TRANSITIONS_CACHE_MIN:
+    if count < settings.NUMBERS_FRAMES_MIN:
         return read_transitions(transitions)
     with transitions_cache_lock:
         cached = transitions_cache.get(key)
+    raw, size = None, 0
     if cached is not None and cached.max_id <= max_id:
         if cached.count == count and cached.max_id == max_id:
-            raw = cached.raw
+            raw, size = cached.raw, cached.size
         else:
             added = read_transitions(transitions.filter(id__gt=cached.max_id))
-            raw = None
             if cached.count + len(added) == count:
                 raw = sort_by_time(pd.concat([cached.raw, added], ignore_index=True))
-    else:
-        raw = None
+                size = cached.size + frame_bytes(added)
     if raw is None:
         raw = read_transitions(transitions)
+        size = frame_bytes(raw)
+    budget = int(settings.NUMBERS_FRAMES_BYTES)
     with transitions_cache_lock:
-        transitions_cache[key] = CachedTransitions(raw=raw, count=count, max_id=max_id)
-        transitions_cache.move_to_end(key)
-        while len(transitions_cache) > TRANSITIONS_CACHE_BOARDS:
+        transitions_cache.pop(key, None)
+        if size <= budget:
+            transitions_cache[key] = CachedTransitions(
+                raw=raw, count=count, max_id=max_id, size=size
+            )
+        while sum(kept.size for kept in transitions_cache.values()) > budget:
             transitions_cache.popitem(last=False)
     return raw
 

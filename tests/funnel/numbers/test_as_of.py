@@ -238,22 +238,23 @@ def test_no_as_of_is_the_live_board(board, stages, owner):
 
 
 def test_cached_transitions_follow_new_moves_undos_and_deletes(
-    board, stages, owner, clock, monkeypatch
+    board, stages, owner, clock, settings
 ):
     """A big board's transitions stay in memory; every change still shows at once."""
 
-    monkeypatch.setattr(selectors, "TRANSITIONS_CACHE_MIN", 1)
+    settings.NUMBERS_FRAMES_MIN = 1
     frames.transitions_cache.clear()
 
     def fresh():
-        monkeypatch.setattr(selectors, "TRANSITIONS_CACHE_MIN", 10**9)
+        settings.NUMBERS_FRAMES_MIN = 10**9
         frame = selectors.transitions_frame(board.pk)
-        monkeypatch.setattr(selectors, "TRANSITIONS_CACHE_MIN", 1)
+        settings.NUMBERS_FRAMES_MIN = 1
         return frame
 
     leads = [lead_create(board_id=board.pk, actor=owner, name=f"L{n}") for n in range(3)]
     clock.tick()
     assert selectors.transitions_frame(board.pk).equals(fresh())
+    assert next(iter(frames.transitions_cache.values())).count == 3  # kept
     moved = lead_move(lead_id=leads[0].pk, to_stage_id=stages.SQL.pk, actor=owner)
     clock.tick()
     assert selectors.transitions_frame(board.pk).equals(fresh())  # appended
@@ -263,6 +264,44 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     assert cached.equals(fresh()) and int(cached["undone"].sum()) == 2
     Lead.objects.filter(pk=leads[1].pk).delete()  # its transitions go with it
     assert selectors.transitions_frame(board.pk).equals(fresh())
+    frames.transitions_cache.clear()
+
+
+def test_cached_transitions_stay_within_their_bytes(owner, clock, settings):
+    """The frames kept are bounded in bytes, not boards: the least recently read go
+    first, and a frame over the whole budget is never kept."""
+    from tests.factories import BoardFactory
+
+    settings.NUMBERS_FRAMES_MIN = 1
+    frames.transitions_cache.clear()
+    boards = [BoardFactory(created_by=owner) for _ in range(3)]
+    for made in boards:
+        for n in range(4):
+            lead_create(board_id=made.pk, actor=owner, name=f"L{n}")
+    clock.tick()
+    for made in boards:
+        selectors.transitions_frame(made.pk)
+    sizes = [entry.size for entry in frames.transitions_cache.values()]
+    assert len(set(sizes)) == 1 and sizes[0] > 0
+    one = sizes[0]
+    frames.transitions_cache.clear()
+
+    settings.NUMBERS_FRAMES_BYTES = 2 * one
+    for made in boards:
+        selectors.transitions_frame(made.pk)
+    kept = [key[1] for key in frames.transitions_cache]
+    assert kept == [boards[1].pk, boards[2].pk]
+    assert sum(entry.size for entry in frames.transitions_cache.values()) <= 2 * one
+
+    selectors.transitions_frame(boards[1].pk)  # read again: now the most recent
+    selectors.transitions_frame(boards[0].pk)
+    assert [key[1] for key in frames.transitions_cache] == [boards[1].pk, boards[0].pk]
+
+    settings.NUMBERS_FRAMES_BYTES = one - 1
+    read = selectors.transitions_frame(boards[2].pk)
+    settings.NUMBERS_FRAMES_MIN = 10**9
+    assert read.equals(selectors.transitions_frame(boards[2].pk))
+    assert boards[2].pk not in [key[1] for key in frames.transitions_cache]
     frames.transitions_cache.clear()
 
 
