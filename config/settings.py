@@ -141,6 +141,12 @@ DB_WRITER_WAIT = float(os.environ.get("DB_WRITER_WAIT", "5"))
 # all boards' frames together at most NUMBERS_FRAMES_BYTES (least recently used go).
 NUMBERS_FRAMES_MIN = int(os.environ.get("NUMBERS_FRAMES_MIN", "50000"))
 NUMBERS_FRAMES_BYTES = int(os.environ.get("NUMBERS_FRAMES_BYTES", str(128 * 2**20)))
+# The board's numbers pushed to its sockets (funnel.realtime.numbers_push): this many
+# seconds after the last of a burst of changes, at most NUMBERS_PUSH_MAX_WAIT after
+# its first.
+NUMBERS_PUSH = env_bool("NUMBERS_PUSH", True)
+NUMBERS_PUSH_SETTLE = float(os.environ.get("NUMBERS_PUSH_SETTLE", "0.6"))
+NUMBERS_PUSH_MAX_WAIT = float(os.environ.get("NUMBERS_PUSH_MAX_WAIT", "1.5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -39,6 +39,10 @@ def pytest_configure(config):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     # Snapshot tests render in a row; tests/funnel/numbers/test_render_limits.py sets the limits.
     settings.SNAPSHOT_RATE_USER = settings.SNAPSHOT_RATE_BOARD = "100000/min"
+    # In-process socket tests count the messages they get: the numbers' push
+    # (funnel.realtime.numbers_push) only where a test turns it on. Browser tests
+    # run a server of their own, with it on.
+    settings.NUMBERS_PUSH = False
 
 
 def on_postgres() -> bool:

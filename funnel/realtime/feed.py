@@ -65,6 +65,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from config.clients import UNKNOWN
+from funnel.realtime.numbers_push import NumbersPush
 from funnel.realtime.reorder import SeqOrder
 from leads.access import for_guest
 from leads.events import LAYER_MESSAGE_TYPE, board_group, encode
@@ -351,6 +352,7 @@ class BoardFeed:
         self.background: set[asyncio.Task[Any]] = set()
         self._publish_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self.numbers = NumbersPush(board_id, self.send_to_all)
 
     @property
     def idle(self) -> bool:
@@ -430,6 +432,7 @@ class BoardFeed:
         if self.hub.feeds.get(self.board_id) is self:
             del self.hub.feeds[self.board_id]
         self.order.close()
+        self.numbers.close()
         for task in self._tasks:
             task.cancel()
         if self.channel:
@@ -451,6 +454,7 @@ class BoardFeed:
                 self.deliver(item)
             else:
                 self.order.offer(item)
+                self.numbers.changed()
         elif kind == EPHEMERAL_MESSAGE_TYPE:
             self.deliver(Item(None, message["text"]), sender=message["sender"])
         elif kind == PRESENCE_MESSAGE_TYPE:
@@ -510,6 +514,10 @@ class BoardFeed:
     async def _answer_sync(self, origin: str) -> None:
         if self.presence.local:
             await self._publish(self._present, to=origin)
+
+    async def send_to_all(self, text: str) -> None:
+        """An ephemeral message of the server's for every socket of the board."""
+        await self.send_ephemeral(text, sender="")
 
     async def send_ephemeral(self, text: str, *, sender: str) -> None:
         message = {"type": EPHEMERAL_MESSAGE_TYPE, "text": text, "sender": sender}

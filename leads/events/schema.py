@@ -676,6 +676,19 @@ class NotificationNew(Wire):
     unread: Count
 
 
+class NumbersUpdated(Wire):
+    """The board's numbers after its latest changes, for open panels and headers
+    (``funnel.realtime.numbers_push``): the default view (live, no filter, period or
+    channel) of ``GET /funnel/`` and ``GET /charts/`` at ``seq``, sent once things
+    settle. ``charts`` is null when too big to push: fetch ``/charts/`` then. Not a
+    stored event: its ``seq`` is the one the numbers count to."""
+
+    type: Literal["numbers.updated"] = "numbers.updated"
+    seq: Annotated[int, Field(ge=0)]
+    funnel: dict[str, Any]
+    charts: dict[str, Any] | None
+
+
 EPHEMERAL_MESSAGES: tuple[type[Wire], ...] = (
     Hello,
     Pong,
@@ -688,6 +701,7 @@ EPHEMERAL_MESSAGES: tuple[type[Wire], ...] = (
     MeetingStarted,
     MeetingEnded,
     NotificationNew,
+    NumbersUpdated,
 )
 
 
@@ -761,7 +775,8 @@ Message = Annotated[
     | ShareRevoked
     | MeetingStarted
     | MeetingEnded
-    | NotificationNew,
+    | NotificationNew
+    | NumbersUpdated,
     Field(discriminator="type"),
 ]
 
