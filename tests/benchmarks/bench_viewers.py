@@ -231,7 +231,7 @@ def print_table(title: str, rows: list[dict[str, Any]], extra: dict[str, Any]) -
     base = next((r["move_p99_ms"] for r in rows if r["viewers"] == 0), None)
     columns = (
         "viewers", "move p50", "move p99", "p99/p99(0)", "/charts/ median", "misses",
-        "pushes", "RSS peak MB",
+        "pushes", "RSS peak MB (largest / all)",
     )  # fmt: skip
     lines = [f"\n{title}", " | ".join(columns)]
     for r in rows:
@@ -239,7 +239,7 @@ def print_table(title: str, rows: list[dict[str, Any]], extra: dict[str, Any]) -
         cells = (
             r["viewers"], r["move_p50_ms"], r["move_p99_ms"], ratio,
             r["charts_median_ms"] if r["charts"] else "-", r["chart_misses"],
-            r["numbers_updated"], r["rss_peak_mb"],
+            r["numbers_updated"], f"{r['rss_peak_mb']} / {r['rss_peak_all_mb']}",
         )  # fmt: skip
         lines.append(" | ".join(str(c) for c in cells))
     lines.extend(f"{key}: {value}" for key, value in extra.items())
