@@ -143,7 +143,8 @@ def spawn_viewer(url: str, token: str, board: int, offset: float) -> subprocess.
 
 
 def move_loop(url: str, token: str, board: int, seconds: float) -> dict[str, Any]:
-    """One card moved every 0.5 s (to the next open stage) for ``seconds``; the latencies."""
+    """One card moved every 0.5 s (to the next open stage) for ``seconds``; the latencies
+    of the moves made (a 503 or a timeout is an error, not a latency)."""
     api = Api(url, token)
     status, state = api.call("GET", f"/api/boards/{board}/state/?per_stage=50")
     assert status == 200, state
@@ -230,14 +231,15 @@ def median_get(url: str, token: str, path: str, runs: int = RUNS) -> float:
 def print_table(title: str, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
     base = next((r["move_p99_ms"] for r in rows if r["viewers"] == 0), None)
     columns = (
-        "viewers", "move p50", "move p99", "p99/p99(0)", "/charts/ median", "misses",
-        "pushes", "RSS peak MB (largest / all)",
+        "viewers", "moves (errors)", "move p50", "move p99", "p99/p99(0)", "/charts/ median",
+        "misses", "pushes", "RSS peak MB (largest / all)",
     )  # fmt: skip
     lines = [f"\n{title}", " | ".join(columns)]
     for r in rows:
         ratio = round(r["move_p99_ms"] / base, 2) if base else None
         cells = (
-            r["viewers"], r["move_p50_ms"], r["move_p99_ms"], ratio,
+            r["viewers"], f"{r['moves']} ({r['move_errors']})", r["move_p50_ms"],
+            r["move_p99_ms"], ratio,
             r["charts_median_ms"] if r["charts"] else "-", r["chart_misses"],
             r["numbers_updated"], f"{r['rss_peak_mb']} / {r['rss_peak_all_mb']}",
         )  # fmt: skip
