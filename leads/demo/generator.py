@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +30,7 @@ from django.db import NotSupportedError, connection
 from django.db.models import Model
 from django.utils import timezone
 
+from leads.demo.rebuild import indexes_dropped
 from leads.models import (
     DEFAULT_REJECTION_REASONS,
     Board,
@@ -54,6 +56,9 @@ DEMO_LOGINS = ("marketing", "sales", "manager")
 DAY, HOUR = 86_400, 3_600
 HISTORY_DAYS = 180
 CHUNK = 5_000  # leads generated and written per round: bounds memory at any count
+# From this many leads on (PostgreSQL), the history's tables lose their indexes and foreign
+# keys for the load and get them back after it: one build each instead of a million updates.
+BIG_SEED = 50_000
 PILOT_LEADS = 2_000  # leads simulated to calibrate --transitions-per-lead
 
 # Stage indices in the default funnel (DEFAULT_STAGES order).
@@ -664,6 +669,17 @@ def demo_users_ensure(password: str) -> tuple[dict[str, Any], list[str]]:
     return users, sorted(existing)
 
 
+HISTORY_MODELS = (Lead, StageTransition, LeadFeedback)  # the tables HistoryWriter fills
+
+
+def bulk_load(leads: int) -> AbstractContextManager[object]:
+    """Around the history's writes: a big seed on PostgreSQL loads its tables bare
+    (leads.demo.rebuild); any other seed writes into them as they are."""
+    if connection.vendor == "postgresql" and leads >= BIG_SEED:
+        return indexes_dropped(HISTORY_MODELS)
+    return nullcontext()
+
+
 @write_transaction
 def demo_seed(
     *,
@@ -718,10 +734,11 @@ def demo_seed(
         user_ids={username: user.pk for username, user in users.items()},
     )
     plans = lead_plans(count=leads, seed=seed, rework=rework_for(transitions_per_lead, seed))
-    for chunk in batched(plans, CHUNK):
-        writer.write(chunk)
-        if progress is not None:
-            progress(writer.leads, leads)
+    with bulk_load(leads):
+        for chunk in batched(plans, CHUNK):
+            writer.write(chunk)
+            if progress is not None:
+                progress(writer.leads, leads)
     return DemoSeedResult(
         board=board,
         leads=writer.leads,

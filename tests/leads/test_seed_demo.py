@@ -240,3 +240,75 @@ def test_transitions_per_lead_adds_rework():
     )
     assert natural < 4
     assert 6.5 < busy < 9.5
+
+
+def postgres_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bare-table load is PostgreSQL's")
+
+
+def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
+    """Each history table's constraint and index definitions, from the catalog."""
+    from django.db import connection
+
+    found = {}
+    with connection.cursor() as cursor:
+        for model in (Lead, StageTransition, LeadFeedback):
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            constraints = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table]
+            )
+            found[table] = (constraints, [row[0] for row in cursor.fetchall()])
+    return found
+
+
+@pytest.mark.postgres
+def test_a_big_seed_loads_bare_tables_and_rebuilds_them(monkeypatch):
+    """Over BIG_SEED leads (here: any), the history's tables lose their foreign keys and
+    indexes for the COPY and get the same ones back; the rows are the same."""
+    from leads.demo import generator
+
+    postgres_only()
+    before = table_definitions()
+    assert any(constraints for constraints, _ in before.values())
+    seed_demo("--board-name", "Small")
+    dropped: list[int] = []
+    real = generator.indexes_dropped
+
+    def watched(models):
+        dropped.append(len(models))
+        return real(models)
+
+    monkeypatch.setattr(generator, "BIG_SEED", 1)
+    monkeypatch.setattr(generator, "indexes_dropped", watched)
+    seed_demo("--board-name", "Big")
+    assert dropped == [3]
+    assert table_definitions() == before
+    small, big = (Board.objects.get(name=name) for name in ("Small", "Big"))
+    assert history(big) == history(small)
+
+
+@pytest.mark.postgres
+def test_a_big_seed_that_fails_keeps_the_tables_as_they_were(monkeypatch):
+    from leads.demo import generator
+
+    postgres_only()
+    before = table_definitions()
+    monkeypatch.setattr(generator, "BIG_SEED", 1)
+
+    def broken(self, plans):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(generator.HistoryWriter, "write", broken)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        seed_demo("--board-name", "Broken")
+    assert table_definitions() == before
+    assert not Board.objects.filter(name="Broken").exists()
