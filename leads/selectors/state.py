@@ -34,12 +34,13 @@ from ..models import (
     Campaign,
     Lead,
     Stage,
+    StageTally,
 )
 from ..ranks import rank_valid
 from ..rules import display_name
 from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
-from .leads import board_leads_filtered
+from .leads import board_leads_filtered, filters_active
 
 STATE_PER_STAGE = 50
 
@@ -175,9 +176,14 @@ def card_sorts_of(board_id: int, user: Any) -> dict[int, str]:
     return sorts
 
 
-def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int]) -> list[dict]:
+def campaign_figures(
+    board_id: int,
+    leads: QuerySet[Lead],
+    stage_ids: list[int],
+    tallies: list[dict[str, Any]] | None = None,
+) -> list[dict]:
     """Every campaign of the board with its (filtered) count and value, in total
-    and per stage: one GROUP BY (campaign, stage)."""
+    and per stage: one GROUP BY (campaign, stage), or the board's ``tallies``."""
     # By name, code point by code point, then id, whatever the database's collation:
     # the order the board's reducer keeps (reducer.js compareCampaigns).
     campaigns = sorted(
@@ -185,7 +191,9 @@ def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int])
         key=lambda c: (c["name"], c["id"]),
     )
     totals = (
-        leads.filter(campaign_id__isnull=False)
+        [row for row in tallies if row["campaign_id"] is not None]
+        if tallies is not None
+        else leads.filter(campaign_id__isnull=False)
         .values("campaign_id", "stage_id")
         .annotate(count=Count("id"), value=Sum("value"))
     )
@@ -254,13 +262,69 @@ def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> 
     """``overdue`` per stage (for a GROUP BY stage): the leads past the stage's SLA
     (``rules.past_sla_since``), counted in the same query as the counts. Nothing
     when no stage has an SLA (every stage's ``overdue`` is 0 then)."""
-    now = now or timezone.now()
+    past = past_sla(stages, now or timezone.now())
+    return {"overdue": Count("id", filter=past)} if past else {}
+
+
+def past_sla(stages: list[dict[str, Any]], now: datetime) -> Q:
+    """The leads past their stage's SLA (``rules.past_sla_since``); empty when no
+    stage has one."""
     past = Q()
     for stage in stages:
         if stage["sla_days"] is not None:
             since = rules.past_sla_since(stage["sla_days"], now)
             past |= Q(stage_id=stage["id"], stage_entered_at__lte=since)
-    return {"overdue": Count("id", filter=past)} if past else {}
+    return past
+
+
+def stage_totals(
+    leads: QuerySet[Lead], stages: list[dict[str, Any]], now: datetime
+) -> dict[int, dict[str, Any]]:
+    """Per stage: ``count``, ``value`` and ``overdue`` of the (filtered) leads, one
+    GROUP BY over them."""
+    return {
+        row["stage_id"]: dict(row)
+        for row in leads.values("stage_id").annotate(
+            count=Count("id"), value=Sum("value"), **overdue_count(stages, now)
+        )
+    }
+
+
+def board_tallies(board_id: int) -> list[dict[str, Any]]:
+    """The board's tallies (``StageTally``) as the GROUP BY (stage, campaign) rows
+    of its live leads would be: ``stage_id``, ``campaign_id``, ``count``, ``value``."""
+    return [
+        {
+            "stage_id": stage_id,
+            "campaign_id": key or None,
+            "count": count,
+            "value": Decimal(cents) / 100,
+        }
+        for stage_id, key, count, cents in StageTally.objects.filter(
+            board_id=board_id, count__gt=0
+        ).values_list("stage_id", "campaign_key", "count", "value_cents")
+    ]
+
+
+def stage_totals_kept(
+    tallies: list[dict[str, Any]],
+    leads: QuerySet[Lead],
+    stages: list[dict[str, Any]],
+    now: datetime,
+) -> dict[int, dict[str, Any]]:
+    """``stage_totals`` of the whole board: counts and values from its ``tallies``,
+    ``overdue`` in one count of the leads past an SLA (a range of the
+    ``lead_live_stage_age`` index per stage with one)."""
+    totals: dict[int, dict[str, Any]] = {}
+    for row in tallies:
+        total = totals.setdefault(row["stage_id"], {"count": 0, "value": Decimal(0)})
+        total["count"] += row["count"]
+        total["value"] += row["value"]
+    past = past_sla(stages, now)
+    if past:
+        for row in leads.filter(past).values("stage_id").annotate(overdue=Count("id")):
+            totals.setdefault(row["stage_id"], {})["overdue"] = row["overdue"]
+    return totals
 
 
 def board_state_get(
@@ -322,12 +386,12 @@ def board_state_get(
         sorts[stage_id] = paged[0] if paged is not None else str(sort)
 
     now = timezone.now()
-    totals: dict[int, dict[str, Any]] = {
-        row["stage_id"]: dict(row)
-        for row in leads.values("stage_id").annotate(
-            count=Count("id"), value=Sum("value"), **overdue_count(stages, now)
-        )
-    }
+    tallies = None if filters_active(filters) else board_tallies(board.pk)
+    totals = (
+        stage_totals(leads, stages, now)
+        if tallies is None
+        else stage_totals_kept(tallies, leads, stages, now)
+    )
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )
@@ -353,7 +417,7 @@ def board_state_get(
         "board": board,
         "seq": board.last_seq,
         "stages": stages,
-        "campaigns": campaign_figures(board.pk, leads, stage_ids),
+        "campaigns": campaign_figures(board.pk, leads, stage_ids, tallies),
         "people": board_people(board.pk, owner_ids),
     }
     if stage_id is None:
