@@ -266,15 +266,17 @@ def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> 
     return {"overdue": Count("id", filter=past)} if past else {}
 
 
-def past_sla(stages: list[dict[str, Any]], now: datetime) -> Q:
-    """The leads past their stage's SLA (``rules.past_sla_since``); empty when no
+def past_sla(stages: list[dict[str, Any]], now: datetime, *, past: bool = True) -> Q:
+    """The leads past their stage's SLA (``rules.past_sla_since``), or with
+    ``past=False`` those of a stage with an SLA still within it; empty when no
     stage has one."""
-    past = Q()
+    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
+    leads = Q()
     for stage in stages:
         if stage["sla_days"] is not None:
             since = rules.past_sla_since(stage["sla_days"], now)
-            past |= Q(stage_id=stage["id"], stage_entered_at__lte=since)
-    return past
+            leads |= Q(stage_id=stage["id"], **{lookup: since})
+    return leads
 
 
 def stage_totals(
@@ -313,17 +315,26 @@ def stage_totals_kept(
     now: datetime,
 ) -> dict[int, dict[str, Any]]:
     """``stage_totals`` of the whole board: counts and values from its ``tallies``,
-    ``overdue`` in one count of the leads past an SLA (a range of the
-    ``lead_live_stage_age`` index per stage with one)."""
+    ``overdue`` the count less the leads still within the SLA (one count, a range
+    of the ``lead_live_stage_age`` index per stage with an SLA: the recent
+    entries, fewer than the old on a board at rest)."""
     totals: dict[int, dict[str, Any]] = {}
     for row in tallies:
         total = totals.setdefault(row["stage_id"], {"count": 0, "value": Decimal(0)})
         total["count"] += row["count"]
         total["value"] += row["value"]
-    past = past_sla(stages, now)
-    if past:
-        for row in leads.filter(past).values("stage_id").annotate(overdue=Count("id")):
-            totals.setdefault(row["stage_id"], {})["overdue"] = row["overdue"]
+    timed = [s for s in stages if s["sla_days"] is not None and s["id"] in totals]
+    # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
+    counts = [
+        leads.filter(past_sla([stage], now, past=False))
+        .values("stage_id")
+        .annotate(n=Count("id"))
+        .values_list("stage_id", "n")
+        for stage in timed
+    ]
+    young = dict(counts[0].union(*counts[1:], all=True)) if counts else {}
+    for stage in timed:
+        totals[stage["id"]]["overdue"] = totals[stage["id"]]["count"] - young.get(stage["id"], 0)
     return totals
 
 
