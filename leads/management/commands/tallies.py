@@ -41,4 +41,5 @@ class Command(BaseCommand):
                 if rebuild:
                     board_tallies_rebuild(row)
                     self.stdout.write(f"board {row.pk}: rebuilt")
-        self.stdout.write(f"{drifted} board(s) drifted" + (", rebuilt" if rebuild and drifted else ""))
+        mended = ", rebuilt" if rebuild and drifted else ""
+        self.stdout.write(f"{drifted} board(s) drifted{mended}")
