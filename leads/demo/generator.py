@@ -47,6 +47,7 @@ from leads.ranks import rank_of_index
 from leads.services.boards import DEFAULT_STAGES, board_create
 from leads.services.campaigns import campaign_create
 from leads.services.people import board_member_add
+from leads.services.tallies import board_tallies_rebuild
 from leads.services.tx import write_transaction
 
 DEMO_BOARD_NAME = "Q4 Pipeline"
@@ -739,6 +740,7 @@ def demo_seed(
             writer.write(chunk)
             if progress is not None:
                 progress(writer.leads, leads)
+    board_tallies_rebuild(board)  # the history is written in bulk, past the write paths
     return DemoSeedResult(
         board=board,
         leads=writer.leads,

@@ -86,6 +86,18 @@ class Lead(models.Model):
             models.Index(
                 fields=["board", "stage", "stage_entered_at", "id"], name="lead_stage_age"
             ),
+            # The board as it is now (/state/): its live leads only, so that a page of a
+            # column, its overdue count and its median age are index range scans.
+            models.Index(
+                fields=["board", "stage", "position", "id"],
+                name="lead_live_stage_order",
+                condition=Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["board", "stage", "stage_entered_at", "id"],
+                name="lead_live_stage_age",
+                condition=Q(archived_at__isnull=True),
+            ),
             models.Index(fields=["board", "campaign", "stage"], name="lead_campaign_stage"),
             models.Index(fields=["board", "external_id"], name="lead_external_id"),
             models.Index(fields=["board", "email"], name="lead_email"),

@@ -75,3 +75,11 @@ def board_leads_filtered(*, board_id: int, filters: Mapping[str, Any] | None) ->
         field, messages = next(iter(errors.items()))
         raise InvalidInput(f"{field}: {messages[0]}", extra=errors)
     return filterset.qs.order_by()
+
+
+def filters_active(filters: Mapping[str, Any] | None) -> bool:
+    """Whether ``filters`` narrow the board's leads (any filter given a value)."""
+    filterset = LeadStateFilter(filters or {}, queryset=Lead.objects.none())
+    if not filterset.is_valid():
+        return True  # board_leads_filtered answers the error
+    return any(value not in (None, "", [], ()) for value in filterset.form.cleaned_data.values())

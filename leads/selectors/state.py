@@ -34,12 +34,13 @@ from ..models import (
     Campaign,
     Lead,
     Stage,
+    StageTally,
 )
 from ..ranks import rank_valid
 from ..rules import display_name
 from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
-from .leads import board_leads_filtered
+from .leads import board_leads_filtered, filters_active
 
 STATE_PER_STAGE = 50
 
@@ -175,9 +176,14 @@ def card_sorts_of(board_id: int, user: Any) -> dict[int, str]:
     return sorts
 
 
-def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int]) -> list[dict]:
+def campaign_figures(
+    board_id: int,
+    leads: QuerySet[Lead],
+    stage_ids: list[int],
+    tallies: list[dict[str, Any]] | None = None,
+) -> list[dict]:
     """Every campaign of the board with its (filtered) count and value, in total
-    and per stage: one GROUP BY (campaign, stage)."""
+    and per stage: one GROUP BY (campaign, stage), or the board's ``tallies``."""
     # By name, code point by code point, then id, whatever the database's collation:
     # the order the board's reducer keeps (reducer.js compareCampaigns).
     campaigns = sorted(
@@ -185,7 +191,9 @@ def campaign_figures(board_id: int, leads: QuerySet[Lead], stage_ids: list[int])
         key=lambda c: (c["name"], c["id"]),
     )
     totals = (
-        leads.filter(campaign_id__isnull=False)
+        [row for row in tallies if row["campaign_id"] is not None]
+        if tallies is not None
+        else leads.filter(campaign_id__isnull=False)
         .values("campaign_id", "stage_id")
         .annotate(count=Count("id"), value=Sum("value"))
     )
@@ -254,13 +262,80 @@ def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> 
     """``overdue`` per stage (for a GROUP BY stage): the leads past the stage's SLA
     (``rules.past_sla_since``), counted in the same query as the counts. Nothing
     when no stage has an SLA (every stage's ``overdue`` is 0 then)."""
-    now = now or timezone.now()
-    past = Q()
+    past = past_sla(stages, now or timezone.now())
+    return {"overdue": Count("id", filter=past)} if past else {}
+
+
+def past_sla(stages: list[dict[str, Any]], now: datetime, *, past: bool = True) -> Q:
+    """The leads past their stage's SLA (``rules.past_sla_since``), or with
+    ``past=False`` those of a stage with an SLA still within it; empty when no
+    stage has one."""
+    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
+    leads = Q()
     for stage in stages:
         if stage["sla_days"] is not None:
             since = rules.past_sla_since(stage["sla_days"], now)
-            past |= Q(stage_id=stage["id"], stage_entered_at__lte=since)
-    return {"overdue": Count("id", filter=past)} if past else {}
+            leads |= Q(stage_id=stage["id"], **{lookup: since})
+    return leads
+
+
+def stage_totals(
+    leads: QuerySet[Lead], stages: list[dict[str, Any]], now: datetime
+) -> dict[int, dict[str, Any]]:
+    """Per stage: ``count``, ``value`` and ``overdue`` of the (filtered) leads, one
+    GROUP BY over them."""
+    return {
+        row["stage_id"]: dict(row)
+        for row in leads.values("stage_id").annotate(
+            count=Count("id"), value=Sum("value"), **overdue_count(stages, now)
+        )
+    }
+
+
+def board_tallies(board_id: int) -> list[dict[str, Any]]:
+    """The board's tallies (``StageTally``) as the GROUP BY (stage, campaign) rows
+    of its live leads would be: ``stage_id``, ``campaign_id``, ``count``, ``value``."""
+    return [
+        {
+            "stage_id": stage_id,
+            "campaign_id": key or None,
+            "count": count,
+            "value": Decimal(cents) / 100,
+        }
+        for stage_id, key, count, cents in StageTally.objects.filter(
+            board_id=board_id, count__gt=0
+        ).values_list("stage_id", "campaign_key", "count", "value_cents")
+    ]
+
+
+def stage_totals_kept(
+    tallies: list[dict[str, Any]],
+    leads: QuerySet[Lead],
+    stages: list[dict[str, Any]],
+    now: datetime,
+) -> dict[int, dict[str, Any]]:
+    """``stage_totals`` of the whole board: counts and values from its ``tallies``,
+    ``overdue`` the count less the leads still within the SLA (one count, a range
+    of the ``lead_live_stage_age`` index per stage with an SLA: the recent
+    entries, fewer than the old on a board at rest)."""
+    totals: dict[int, dict[str, Any]] = {}
+    for row in tallies:
+        total = totals.setdefault(row["stage_id"], {"count": 0, "value": Decimal(0)})
+        total["count"] += row["count"]
+        total["value"] += row["value"]
+    timed = [s for s in stages if s["sla_days"] is not None and s["id"] in totals]
+    # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
+    counts = [
+        leads.filter(past_sla([stage], now, past=False))
+        .values("stage_id")
+        .annotate(n=Count("id"))
+        .values_list("stage_id", "n")
+        for stage in timed
+    ]
+    young = dict(counts[0].union(*counts[1:], all=True)) if counts else {}
+    for stage in timed:
+        totals[stage["id"]]["overdue"] = totals[stage["id"]]["count"] - young.get(stage["id"], 0)
+    return totals
 
 
 def board_state_get(
@@ -322,12 +397,12 @@ def board_state_get(
         sorts[stage_id] = paged[0] if paged is not None else str(sort)
 
     now = timezone.now()
-    totals: dict[int, dict[str, Any]] = {
-        row["stage_id"]: dict(row)
-        for row in leads.values("stage_id").annotate(
-            count=Count("id"), value=Sum("value"), **overdue_count(stages, now)
-        )
-    }
+    tallies = None if filters_active(filters) else board_tallies(board.pk)
+    totals = (
+        stage_totals(leads, stages, now)
+        if tallies is None
+        else stage_totals_kept(tallies, leads, stages, now)
+    )
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )
@@ -353,7 +428,7 @@ def board_state_get(
         "board": board,
         "seq": board.last_seq,
         "stages": stages,
-        "campaigns": campaign_figures(board.pk, leads, stage_ids),
+        "campaigns": campaign_figures(board.pk, leads, stage_ids, tallies),
         "people": board_people(board.pk, owner_ids),
     }
     if stage_id is None:

@@ -33,6 +33,7 @@ from .leads import field_attr, json_safe
 from .notifications import notify_assigned_many
 from .ordering import ranks_at
 from .reasons import lost_reason_for
+from .tallies import tallies_around
 from .tx import write_transaction
 
 BULK_MAX = 10_000  # leads in one bulk request
@@ -180,13 +181,14 @@ def leads_bulk_move(
         raise InvalidInput(f"The leads are already in {to_stage.name}.", field="to_stage")
     now = timezone.now()
     ranks = ranks_at(to_stage, position, len(moving), exclude=[lead.pk for lead in moving])
-    for start in range(0, len(moving), CHUNK):
-        ranks_write(
-            [lead.pk for lead in moving[start : start + CHUNK]],
-            ranks[start : start + CHUNK],
-            stage_id=to_stage.pk,
-            now=now,
-        )
+    with tallies_around(board_id, [lead.pk for lead in moving]):
+        for start in range(0, len(moving), CHUNK):
+            ranks_write(
+                [lead.pk for lead in moving[start : start + CHUNK]],
+                ranks[start : start + CHUNK],
+                stage_id=to_stage.pk,
+                now=now,
+            )
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(
         (
@@ -265,10 +267,11 @@ def leads_bulk_update(
             "id", *attrs.values()
         )
     }
-    for start in range(0, len(ids), CHUNK):
-        Lead.objects.filter(pk__in=ids[start : start + CHUNK]).update(
-            **values, version=F("version") + 1, updated_at=now
-        )
+    with tallies_around(board_id, ids if {"value", "campaign"} & set(values) else []):
+        for start in range(0, len(ids), CHUNK):
+            Lead.objects.filter(pk__in=ids[start : start + CHUNK]).update(
+                **values, version=F("version") + 1, updated_at=now
+            )
     after = {field: json_safe(getattr(value, "pk", value)) for field, value in values.items()}
     # Each lead's timeline shows the edit, with the value before it (as lead_update does).
     LeadChange.objects.bulk_create(

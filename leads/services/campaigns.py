@@ -29,6 +29,7 @@ from ..models import Board, Campaign, Lead, StageTransition, TransitionSource
 from ..validation import day_problem, text_problem, visible
 from .ordering import ranks_on_top
 from .reasons import lost_reason_for
+from .tallies import tallies_around
 from .tx import write_transaction
 
 # One colour per campaign, stable: the n-th campaign of a board gets the n-th colour.
@@ -284,9 +285,12 @@ def campaign_move(
     for lead, rank in zip(leads, ranks, strict=True):
         lead.stage, lead.position, lead.version = to_stage, rank, lead.version + 1
         lead.stage_entered_at = lead.updated_at = now
-    Lead.objects.bulk_update(
-        leads, ["stage", "position", "version", "stage_entered_at", "updated_at"], batch_size=1000
-    )
+    with tallies_around(board_id, ids):
+        Lead.objects.bulk_update(
+            leads,
+            ["stage", "position", "version", "stage_entered_at", "updated_at"],
+            batch_size=1000,
+        )
     batch = uuid.uuid4()
     StageTransition.objects.bulk_create(
         StageTransition(

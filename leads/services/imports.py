@@ -55,6 +55,7 @@ from ..validation import attributes_problem
 from .ordering import ranks_on_top
 from .reasons import lost_reason_for
 from .stages import NAME_MAX, STAGES_MAX, import_place_check, stages_insert, stages_lock
+from .tallies import tallies_around, tallies_shift
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
@@ -311,6 +312,9 @@ def import_write(
             )
     for start in range(0, len(new_leads), CHUNK):
         chunk = Lead.objects.bulk_create(new_leads[start : start + CHUNK])
+        tallies_shift(
+            board_id, [(lead.stage_id, lead.campaign_id, 1, lead.value) for lead in chunk]
+        )
         reasons = new_reasons[start : start + CHUNK]
         StageTransition.objects.bulk_create(
             StageTransition(
@@ -358,11 +362,12 @@ def import_write(
             }
         changes |= {"version": current["version"] + 1, "updated_at": now}
         updates.setdefault(tuple(sorted(changes)), []).append(Lead(pk=item.lead_id, **changes))
-    for names, leads in updates.items():
-        Lead.objects.bulk_update(leads, list(names), batch_size=CHUNK)
-        done += len(leads)
-        if progress:
-            progress("write", done, total)
+    with tallies_around(board_id, [lead.pk for group in updates.values() for lead in group]):
+        for names, leads in updates.items():
+            Lead.objects.bulk_update(leads, list(names), batch_size=CHUNK)
+            done += len(leads)
+            if progress:
+                progress("write", done, total)
     StageTransition.objects.bulk_create(
         (
             StageTransition(

@@ -37,6 +37,7 @@ from ..validation import attributes_problem, name_problem
 from .notifications import notify_assigned
 from .ordering import rank_at, rank_next_to
 from .reasons import lost_reason_for
+from .tallies import tallies_shift
 from .tx import write_transaction
 
 # Fields a lead_update may change; the stage changes only through a move.
@@ -183,6 +184,7 @@ def lead_create(
         stage_entered_at=now,
         created_at=now,
     )
+    tallies_shift(board_id, [(stage.pk, lead.campaign_id, 1, lead.value)])
     transition = StageTransition.objects.create(
         board_id=board_id,
         lead=lead,
@@ -245,7 +247,9 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     if updated == 0:
         raise stale(lead)
     before = {field: json_safe(getattr(lead, field_attr(field))) for field in fields}
+    tallied = (lead.stage_id, lead.campaign_id, -1, -lead.value)
     lead.refresh_from_db()
+    tallies_shift(lead.board_id, [tallied, (lead.stage_id, lead.campaign_id, 1, lead.value)])
     changed = {
         field: [before[field], after]
         for field in sorted(fields)
@@ -333,6 +337,8 @@ def lead_move(
     lead.position, lead.version, lead.updated_at = rank, expected + 1, now
     if changes_stage:
         lead.stage, lead.stage_entered_at = to_stage, now
+        out, into = (from_stage_id, -1, -lead.value), (to_stage.pk, 1, lead.value)
+        tallies_shift(lead.board_id, [(s, lead.campaign_id, c, v) for s, c, v in (out, into)])
 
     transition = None
     if changes_stage:

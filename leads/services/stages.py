@@ -62,6 +62,7 @@ from ..rules import handoff_stage
 from ..validation import visible
 from .ordering import ranks_on_top
 from .reasons import lost_reason_for
+from .tallies import tallies_around
 from .tx import write_transaction
 
 NAME_MAX = 100
@@ -539,9 +540,12 @@ def leads_move_out(
     for lead, rank in zip(leads, ranks, strict=True):
         lead.stage, lead.position, lead.version = target, rank, lead.version + 1
         lead.stage_entered_at = lead.updated_at = now
-    Lead.objects.bulk_update(
-        leads, ["stage", "position", "version", "stage_entered_at", "updated_at"], batch_size=1000
-    )
+    with tallies_around(stage.board_id, ids):
+        Lead.objects.bulk_update(
+            leads,
+            ["stage", "position", "version", "stage_entered_at", "updated_at"],
+            batch_size=1000,
+        )
     StageTransition.objects.bulk_create(
         (
             StageTransition(

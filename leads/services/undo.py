@@ -47,6 +47,7 @@ from ..models import (
 from ..ranks import rank_valid
 from .ordering import ranks_on_top
 from .stages import stage_restore, stage_restored_payload
+from .tallies import tallies_around
 from .tx import write_transaction
 
 
@@ -177,8 +178,9 @@ def take_back(
         assert t.from_stage_id is not None
         by_target[t.from_stage_id].append(t)
     left: dict[int, str] = {}  # lead -> the rank it leaves (in the stage it is taken from)
-    for stage_id, group in by_target.items():
-        left |= put_back(targets[stage_id], group, now)
+    with tallies_around(board_id, [t.lead_id for t in todo]):
+        for stage_id, group in by_target.items():
+            left |= put_back(targets[stage_id], group, now)
     reasons = reasons_back(todo, targets)
     reverses = StageTransition.objects.bulk_create(
         StageTransition(
