@@ -176,7 +176,7 @@ function composeBoard(config) {
   const cardSort = createCardSort(board);
   features.add(cardSort);
   const panel = createPanel(board);
-  features.add(panel, createTimebar(board), createExport(board, { charts: panel }));
+  features.add(figures, panel, createTimebar(board), createExport(board, { charts: panel }));
   if (config.meeting) features.add(createMeeting(board));
   features.add(createHandoff(board), createQuality(board), createLostReasons(board), createImporter(board));
   const campaigns = createCampaigns(board, { refreshPickers: () => toolbar.setChoices(store.state, store.filters) });

@@ -115,6 +115,56 @@ def test_panel_shows_four_charts_and_follows_a_drag(server: Server, board_id: in
     screenshot(page, "numbers-panel-after-drag")
 
 
+def test_two_browsers_follow_a_drag_from_the_push_without_asking(
+    server: Server, board_id: int, browser: Browser, page: Page
+):
+    """numbers.updated: after a real drag in one browser, both browsers' headers,
+    charts and lost reasons show the new numbers, pushed by the server; neither asks
+    for /funnel/ or /charts/."""
+    stages = stage_ids(server, board_id)
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    other = open_board(log_in(context, server.url, "sales"), server.url, board_id)
+    try:
+        asked: dict[str, list[str]] = {"marketing": [], "sales": []}
+        for name, each in (("marketing", page), ("sales", other)):
+            wait_charts(each)
+            each.on(
+                "request",
+                lambda request, name=name: (
+                    asked[name].append(request.url)
+                    if re.search(r"/(funnel|charts)/", request.url)
+                    else None
+                ),
+            )
+        before = {name: each.evaluate("window.funnelboard.headerFigures().pushes")
+                  for name, each in (("marketing", page), ("sales", other))}  # fmt: skip
+
+        moving = cards_in(page, stages["New"])[0]
+        mouse_drag(page, center(card_rect(page, moving)), drop_point(page, stages["MQL"]))
+        seq = saved_seq(server, board_id, moving, stages["MQL"])
+        for name, each in (("marketing", page), ("sales", other)):
+            each.wait_for_function(
+                "([seq, pushes]) => { const h = window.funnelboard.headerFigures();"
+                " const p = window.funnelboard.panelCharts();"
+                " return h.pushes > pushes && h.seq >= seq && p.seq >= seq; }",
+                arg=[seq, before[name]],
+                timeout=10000,
+            )
+        status, funnel = server.api("GET", f"/api/boards/{board_id}/funnel/", token=server.token())
+        assert status == 200
+        shown = other.evaluate("window.funnelboard.headerFigures()")
+        if funnel["seq"] == shown["seq"]:  # nobody else moved a card since
+            expected = [
+                {"id": s["id"], "conversion": s["conversion_to_next"]} for s in funnel["stages"]
+            ]
+            assert shown["stages"] == expected
+            lost = other.evaluate("window.funnelboard.lostReasons()")
+            assert lost == funnel["lost_reasons"]
+        assert asked == {"marketing": [], "sales": []}
+    finally:
+        context.close()
+
+
 def test_panel_folds_away_and_stays_folded(server: Server, board_id: int, page: Page):
     wait_charts(page)
     toggle = page.locator("#panel-toggle")

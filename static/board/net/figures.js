@@ -1,12 +1,14 @@
 // The funnel figures of the column headers (conversion, median days in stage),
-// for the filters and moment shown: after moves (a little behind, so a burst
-// costs one request) and now and then. Optional: a 404 just leaves them out.
+// for the filters and moment shown: on the live board without filters, as the
+// server pushes them after moves (``numbers.updated``, funnel.realtime.numbers_push),
+// asked for only when no push comes within PUSH_WAIT_MS; otherwise after moves (a
+// little behind, so a burst costs one request) and now and then. Optional: a 404 just leaves them out.
 // In a replay (every frame moves the moment on) they follow it: asked for at
 // least every MAX_WAIT_MS, one request at a time, and an answer for a moment
 // the replay has passed is kept (it is nearer than the replay's start) while
 // the next is asked for.
 
-import { sameFilters } from '../core/filters.js';
+import { filtersActive, sameFilters } from '../core/filters.js';
 import { addToTestHook } from '../ui/hook.js';
 
 // After the last of a burst of moves: the headers' conversion and the panel's
@@ -14,6 +16,36 @@ import { addToTestHook } from '../ui/hook.js';
 const AFTER_MOVES_MS = 600;
 const MAX_WAIT_MS = 1500; // a replay's (or a busy board's) steady stream of moves
 const EVERY_MS = 120_000;
+// A change with no numbers.updated this long after it (the socket is down, the
+// server's push failed): ask.
+export const PUSH_WAIT_MS = 5000;
+
+/** Does the server's push (the default view: live, no filters) stand for the
+ * view ``{filters, asOf}``? Pure. */
+export function pushApplies({ filters, asOf }) {
+  return asOf == null && !filtersActive(filters);
+}
+
+/**
+ * ``fetch`` unless a push comes: ``changed()`` starts a wait of ``wait`` ms (one at
+ * a time), ``pushed()`` ends it. Returns {changed, pushed}.
+ */
+export function awaitPush(fetch, { wait = PUSH_WAIT_MS } = {}) {
+  let timer = null;
+  return {
+    changed() {
+      if (timer != null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        fetch();
+      }, wait);
+    },
+    pushed() {
+      clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
 
 /**
  * ``fn`` once things settle: ``delay`` ms after the last call, but at least every
@@ -90,6 +122,22 @@ export function createFigures({ store, api, render, notify, ended }) {
     }
   }
   const soon = settling(load);
+  const waiting = awaitPush(load);
+  let pushes = 0;
+
+  /** The server's numbers.updated: the headers' figures when they stand for the view. */
+  function pushed(message) {
+    if (!pushApplies({ filters: store.filters, asOf: store.asOf })) return;
+    const shown = store.funnel && shownAsOf == null ? store.funnel.seq : null;
+    if (shown != null && message.seq < shown) return; // an answer already past it
+    waiting.pushed();
+    pushes += 1;
+    shownTicket = ++asked; // an answer asked for before this one is older
+    shownAsOf = null;
+    store.funnel = message.funnel;
+    render();
+    notify('funnel', store.funnel, { pushed: true });
+  }
 
   setInterval(() => {
     if (!ended() && document.visibilityState === 'visible') load();
@@ -99,11 +147,21 @@ export function createFigures({ store, api, render, notify, ended }) {
     asOf: store.funnel ? shownAsOf : null,
     shown: store.funnel != null,
     stages: store.funnel ? (store.funnel.stages || []).map((s) => ({ id: s.id, conversion: s.conversion_to_next ?? null })) : [],
+    seq: store.funnel ? store.funnel.seq ?? null : null,
+    pushes,
   }));
 
   return {
     load,
-    /** Moves changed the figures (a replay's too): load them once things settle. */
-    schedule: () => soon(),
+    /** Moves changed the figures (a replay's too): the server pushes the live
+     * board's; others are loaded once things settle. */
+    schedule() {
+      if (pushApplies({ filters: store.filters, asOf: store.asOf })) waiting.changed();
+      else soon();
+    },
+    /** A feature's ``message`` (ui/features.js): the server's pushes. */
+    message(message) {
+      if (message.type === 'numbers.updated') pushed(message);
+    },
   };
 }

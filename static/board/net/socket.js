@@ -8,7 +8,7 @@
 // Members' browsers open it with their session cookie; a share link's guest
 // opens it with a fresh ticket before each (re)connect (tickets.js).
 
-import { CLOSE } from '../generated/contract.js';
+import { CLOSE, EPHEMERAL_TYPES } from '../generated/contract.js';
 import { SocketRefused } from './tickets.js';
 
 // The server's close codes (funnel.realtime.consumer.Close, written into the build by
@@ -16,6 +16,9 @@ import { SocketRefused } from './tickets.js';
 // RESYNC, SHARE_ENDED (the share link was revoked or expired), TOO_MANY, REMOVED
 // (the member was removed from the board, or left it).
 export { CLOSE };
+
+// Never stored, even with a seq (numbers.updated counts to one).
+const EPHEMERAL = new Set(EPHEMERAL_TYPES);
 
 // What the board tells the user when the server closes with one of these codes
 // (4401 and 4404 are handled by the page; 4408 resyncs silently).
@@ -136,7 +139,7 @@ export function createSocket(url, handlers, { WebSocketImpl = globalThis.WebSock
         // keep-alive answer / an unknown message of ours
       } else if (data.type === 'presence.joined' || data.type === 'presence.left') {
         handlers.presence && handlers.presence(data);
-      } else if (data.seq != null) {
+      } else if (data.seq != null && !EPHEMERAL.has(data.type)) {
         handlers.event && handlers.event(data);
       } else if (typeof data.type === 'string') {
         // Ephemeral, not stored: import.progress, meeting.follow, ...

@@ -1,15 +1,16 @@
 // "Why deals are lost" in the side panel (#panel-lost): the lost leads by reason,
 // for the whole board or broken down per campaign, channel, stage left or owner.
 // From GET /api/boards/<id>/funnel/ (``lost_reasons``: each lead counts once, with
-// the reason of its latest kept entry into Lost); read again, debounced, when a
-// move reaches the board. In the past (time travel, a replay) the lost deals by
+// the reason of its latest kept entry into Lost); on the live board as the server
+// pushes them (``numbers.updated``), else read again, debounced, when a move
+// reaches the board. In the past (time travel, a replay) the lost deals by
 // the moment shown (``as_of``), which the section names.
 
 import { request } from '../net/api.js';
 import { count as countText } from '../core/format.js';
 import { addToTestHook } from '../ui/hook.js';
 import { afterFirstDraw } from './idle.js';
-import { settling } from '../net/figures.js';
+import { awaitPush, settling } from '../net/figures.js';
 import { momentLabel } from '../core/replay.js';
 
 export const BREAKDOWNS = [
@@ -100,6 +101,8 @@ export function createLostReasons(board) {
 
   // Debounced, and at least every 1.5 s while a replay moves the moment on.
   const refresh = settling(fetchNow, { delay: REFRESH_MS });
+  // Live: the server pushes them (it ignores the board's filters, like this section).
+  const waiting = awaitPush(() => refresh(0));
 
   function draw() {
     moment.hidden = lostAsOf == null;
@@ -149,7 +152,18 @@ export function createLostReasons(board) {
       if (lost || error) refresh(board.asOf ? REFRESH_MS : 0);
     },
     events(events) {
-      if (events.some((e) => /moved$|imported$|^stage\.deleted$/.test(e.type))) refresh();
+      if (!events.some((e) => /moved$|imported$|^stage\.deleted$/.test(e.type))) return;
+      if (board.asOf == null) waiting.changed();
+      else refresh();
+    },
+    message(message) {
+      if (message.type !== 'numbers.updated' || board.asOf != null) return;
+      waiting.pushed();
+      asked += 1; // an answer asked for before is older
+      lost = message.funnel.lost_reasons;
+      lostAsOf = null;
+      error = null;
+      draw();
     },
   };
 }

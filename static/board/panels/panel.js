@@ -1,8 +1,9 @@
 // The side panel's charts: the funnel, days in stage, campaigns and weekly
 // cohorts, drawn by plotly.js from the figures of ``GET /charts/`` (the same
 // filters as the board, and its moment when it shows the past). They follow
-// live moves (a little behind, so a burst of moves costs one request), the
-// filters and the time bar. plotly.js (~4.8 MB, from the installed Python
+// live moves (on the live board without filters, as the server pushes them with
+// ``numbers.updated``; else a little behind, so a burst of moves costs one
+// request), the filters and the time bar. plotly.js (~4.8 MB, from the installed Python
 // ``plotly`` package, copied by ``make build``) loads the first time a chart is
 // drawn. The panel folds away (remembered in this browser); folded, it asks
 // for nothing. On a phone it is folded into the "☰ More" sheet (board.css hides
@@ -12,6 +13,7 @@ import { addToTestHook } from '../ui/hook.js';
 import { filtersActive, sameFilters } from '../core/filters.js';
 import { momentLabel } from '../core/replay.js';
 import { afterFirstDraw } from './idle.js';
+import { pushApplies } from '../net/figures.js';
 import { MEETING_MIN_PX } from '../canvas/theme.js';
 
 const OPEN_KEY = 'funnelboard.panel';
@@ -208,6 +210,7 @@ export function createPanel(board, {
   let again = false;
   let stale = true; // something changed while folded
   let started = false; // the board has loaded once
+  let pushed = null; // charts the server pushed while they could not be drawn
 
   // Folded: by its toggle, or out of the page's layout (a phone's closed "☰ More" sheet).
   const folded = () => panel.hidden || panel.getClientRects().length === 0;
@@ -288,7 +291,35 @@ export function createPanel(board, {
   const sameAsk = (a, b) => a && b && a.asOf === b.asOf && sameFilters(a.filters, b.filters);
 
   async function fetchFigures(ask) {
+    const waiting = pushed;
+    pushed = null;
+    if (waiting && pushApplies(ask)) return waiting;
     return board.api.charts(ask.filters, { asOf: ask.asOf });
+  }
+
+  /** The server's numbers.updated: its charts, drawn now unless folded or under a
+   * drag (then at the next refresh); without them (too big) they are asked for. */
+  function takePush(message) {
+    const ask = { filters: board.filters, asOf: board.asOf };
+    if (!started || !pushApplies(ask)) return;
+    if (!message.charts) {
+      schedule(0);
+      return;
+    }
+    pushed = { ...message.charts, seq: message.seq };
+    if (folded() || board.dragging || running) {
+      schedule(board.dragging ? 300 : 0);
+      return;
+    }
+    clearTimeout(timer);
+    timer = null;
+    stale = false;
+    const answer = pushed;
+    pushed = null;
+    loadPlotly()
+      .then((Plotly) => draw(Plotly, answer, ask))
+      .then(() => showNote(chartsEmpty(answer) ? emptyText() : ''))
+      .catch((error) => showNote(`Could not draw the charts: ${error.message}`, { kind: 'error', retry: true }));
   }
 
   function refresh() {
@@ -326,6 +357,7 @@ export function createPanel(board, {
   }
 
   async function draw(Plotly, answer, ask) {
+    if (figures && sameAsk(drawnFor, ask) && answer.seq != null && figures.seq != null && answer.seq < figures.seq) return;
     const empty = chartsEmpty(answer);
     chartsEl.hidden = empty;
     figures = answer;
@@ -397,9 +429,13 @@ export function createPanel(board, {
       afterFirstDraw(() => schedule(0), { quietMs: 600 });
     },
     // The charts follow the headers' figures (net/figures.js): a move updates both
-    // together, instead of the charts on a timer of their own.
-    funnel: () => {
-      if (started) schedule(0);
+    // together, instead of the charts on a timer of their own. Pushed figures come
+    // with their charts (``message``).
+    funnel: (funnel, { pushed: push = false } = {}) => {
+      if (started && !push) schedule(0);
+    },
+    message: (message) => {
+      if (message.type === 'numbers.updated') takePush(message);
     },
     filters: () => schedule(0),
     asOf: () => schedule(board.asOf ? 600 : 0),

@@ -64,6 +64,7 @@ const samples = {
   'share.revoked': { type: 'share.revoked', link: 4 },
   'meeting.started': { type: 'meeting.started', meeting: { id: 2, started_at: fx.AT, started_by: 'Dana Kim' } },
   'meeting.ended': { type: 'meeting.ended', meeting: 2 },
+  'numbers.updated': { type: 'numbers.updated', seq: 14, funnel: { stages: [], seq: 14 }, charts: null },
 };
 
 test('every message type of the server has a fixture, and every fixture fits the schema', () => {

@@ -4,7 +4,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { answerFits, settling } from '../net/figures.js';
+import { answerFits, awaitPush, pushApplies, settling } from '../net/figures.js';
 import { periodQuery } from '../panels/quality.js';
 
 const NONE = {};
@@ -54,4 +54,29 @@ test('the lead quality in the past: as_of, and the period counted back from it',
   assert.equal(past.get('start'), '2026-10-02T12:00:00.000Z');
   assert.equal(periodQuery('all', now, '2026-11-01T12:00:00.000Z').toString(), 'as_of=2026-11-01T12%3A00%3A00.000Z');
   assert.equal(periodQuery('30', now).get('as_of'), null);
+});
+
+test('the server pushes the live board without filters; the past and filtered views are asked for', () => {
+  assert.equal(pushApplies({ filters: NONE, asOf: null }), true);
+  assert.equal(pushApplies({ filters: WEBINAR, asOf: null }), false);
+  assert.equal(pushApplies({ filters: NONE, asOf: '2026-11-01T10:00:00.000Z' }), false);
+});
+
+test('awaitPush: a push ends the wait; without one, one request after the wait', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let fetched = 0;
+  const waiting = awaitPush(() => (fetched += 1), { wait: 5000 });
+  waiting.changed();
+  t.mock.timers.tick(1000);
+  waiting.changed(); // a burst: still one wait, from its first change
+  t.mock.timers.tick(900);
+  waiting.pushed();
+  t.mock.timers.tick(10_000);
+  assert.equal(fetched, 0);
+  waiting.changed();
+  waiting.changed();
+  t.mock.timers.tick(4999);
+  assert.equal(fetched, 0);
+  t.mock.timers.tick(1);
+  assert.equal(fetched, 1); // no push came: asked once
 });

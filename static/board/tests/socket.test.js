@@ -106,6 +106,24 @@ test('hello, events and presence go to their handlers; 4404 stops retrying', () 
   socket.stop();
 });
 
+test('numbers.updated carries the seq its numbers count to, yet is no stored event', () => {
+  FakeSocket.made = [];
+  const seen = { event: [], message: [] };
+  const socket = createSocket('ws://x/ws/boards/1/', {
+    event: (m) => seen.event.push(m.seq),
+    message: (m) => seen.message.push([m.type, m.seq]),
+  }, { WebSocketImpl: FakeSocket });
+  socket.start();
+  const ws = FakeSocket.made[0];
+  ws.open();
+  ws.message({ type: 'hello', seq: 4, presence: [] });
+  ws.message({ type: 'lead.moved', seq: 5 });
+  ws.message({ type: 'numbers.updated', seq: 5, funnel: {}, charts: null });
+  assert.deepEqual(seen.event, [5]);
+  assert.deepEqual(seen.message, [['numbers.updated', 5]]);
+  socket.stop();
+});
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const microtasks = async () => {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();
