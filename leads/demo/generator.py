@@ -451,7 +451,7 @@ def rework_for(transitions_per_lead: float | None, seed: int) -> float:
 LEAD_COLUMNS = (
     "board_id", "stage_id", "campaign_id", "name", "email", "company", "title", "source",
     "owner_id", "score", "value", "attributes", "external_id", "crm_id", "position", "version",
-    "stage_entered_at", "created_at", "updated_at", "archived_at", "erased_at",
+    "stage_entered_at", "created_at", "updated_at", "archived_at", "erased_at", "last_verdict_at",
 )  # fmt: skip
 TRANSITION_COLUMNS = (
     "board_id", "lead_id", "from_stage_id", "to_stage_id", "actor_id", "at", "source", "batch",
@@ -580,6 +580,8 @@ class HistoryWriter:
         entered = time(path.steps[-1].ago)
         # Newest arrival on top of its stage; the index parts arrivals in the same second.
         position = rank_of_index(path.steps[-1].ago * (self.count + 1) + plan.index)
+        # Its latest verdict, as lead_feedback_record keeps it.
+        judged = time(min(r.ago for r in path.reviews)) if path.reviews else None
         return (
             self.board_id, self.stage_ids[path.stage], self.campaign_ids[plan.profile],
             plan.name, plan.email, plan.company, plan.title, PROFILES[plan.profile].channel,
@@ -587,7 +589,7 @@ class HistoryWriter:
             connection.ops.adapt_decimalfield_value(Decimal(plan.value)),
             json(plan.attributes, None), f"MA-{plan.index + 1:07d}",
             f"CRM-{plan.index + 1:07d}" if path.reached_sales else "", position, 1,
-            entered, time(path.steps[0].ago), entered, None, None,
+            entered, time(path.steps[0].ago), entered, None, None, judged,
         )  # fmt: skip
 
     def transition_rows(self, lead_id: int, plan: LeadPlan) -> Iterator[tuple[Any, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ..ranks import RANK_MAX_LENGTH
 from .board import Board, Campaign, Stage
@@ -30,6 +30,12 @@ class RankField(models.CharField):
 class Verdict(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
+
+
+# A lead sales has not judged since it (last) entered its stage: no verdict, or
+# the latest before the entry. A lead rejected, sent back and handed over again
+# waits again. The one definition: the handoff lane's filter and its index.
+AWAITING_VERDICT = Q(last_verdict_at__isnull=True) | Q(last_verdict_at__lt=F("stage_entered_at"))
 
 
 class Lead(models.Model):
@@ -70,6 +76,10 @@ class Lead(models.Model):
     # good; the row stays so that its anonymised transitions still add up.
     archived_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # When sales last gave a verdict on it (the latest LeadFeedback.at), kept by
+    # the one write path that records verdicts: a lead of the handoff stage awaits
+    # a verdict while it has none since it entered (``AWAITING_VERDICT``).
+    last_verdict_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["stage__position", "position", "id"]
@@ -97,6 +107,13 @@ class Lead(models.Model):
                 fields=["board", "stage", "stage_entered_at", "id"],
                 name="lead_live_stage_age",
                 condition=Q(archived_at__isnull=True),
+            ),
+            # The handoff lane: the live leads not judged since they entered their stage,
+            # longest waiting first; its page and count are range scans of one stage.
+            models.Index(
+                fields=["board", "stage", "stage_entered_at", "id"],
+                name="lead_awaiting_verdict",
+                condition=Q(archived_at__isnull=True) & AWAITING_VERDICT,
             ),
             models.Index(fields=["board", "campaign", "stage"], name="lead_campaign_stage"),
             models.Index(fields=["board", "external_id"], name="lead_external_id"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from leads.events.schema import Card
 from leads.models import Lead, LeadFeedback
+from leads.models.lead import AWAITING_VERDICT
 
 # Columns read for a card; selectors use them with ``.values(*CARD_FIELDS)``.
 CARD_FIELDS = (
@@ -39,12 +40,10 @@ def latest_verdict(field: str = "verdict") -> Subquery:
 
 def awaiting_verdict() -> Q:
     """For ``.filter(...)`` on the leads of the handoff stage: those sales has not
-    judged since they (last) entered it. A lead rejected, sent back and handed
-    over again waits again."""
-    judged = LeadFeedback.objects.filter(
-        lead_id=OuterRef("pk"), at__gte=OuterRef("stage_entered_at")
-    )
-    return ~Q(Exists(judged))
+    judged since they (last) entered it (``Lead.last_verdict_at``, kept by
+    ``lead_feedback_record``; the partial index ``lead_awaiting_verdict``). A lead
+    rejected, sent back and handed over again waits again."""
+    return AWAITING_VERDICT
 
 
 def card_of_row(row: dict[str, Any]) -> Card:

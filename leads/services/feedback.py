@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from leads.access import lead_for_write, membership_for_write
@@ -73,6 +74,13 @@ def lead_feedback_record(
         valuable_fields=valuable_fields,
         useless_fields=useless_fields,
     )
+    at = timezone.now()
+    # The lead's latest verdict time (the handoff lane's "awaiting", one UPDATE
+    # that keeps the later of two meeting verdicts). Its row lock, taken before
+    # the board row, follows the lock order.
+    Lead.objects.filter(pk=lead.pk).filter(
+        Q(last_verdict_at__isnull=True) | Q(last_verdict_at__lt=at)
+    ).update(last_verdict_at=at)
     feedback = LeadFeedback.objects.create(
         lead=lead,
         actor=actor,
@@ -80,7 +88,7 @@ def lead_feedback_record(
         reason=reason.strip(),
         valuable_fields=list(valuable_fields or []),
         useless_fields=list(useless_fields or []),
-        at=timezone.now(),
+        at=at,
     )
     event = event_append(
         board_id=lead.board_id,
@@ -113,6 +121,25 @@ def lead_feedback_record(
 
 
 THEN = ("stay", "recycle", "lost")
+
+
+def leads_last_verdict_rebuild(leads: QuerySet[Lead]) -> int:
+    """``last_verdict_at`` of ``leads`` set afresh from their verdicts (after a bulk
+    load that wrote feedback past ``lead_feedback_record``, or to mend it): one
+    UPDATE. Returns the number of leads with a verdict."""
+    latest = (
+        LeadFeedback.objects.filter(lead_id=OuterRef("pk"))
+        .order_by()
+        .values("lead_id")
+        .annotate(at=Max("at"))
+        .values("at")
+    )
+    leads.exclude(last_verdict_at=None).exclude(
+        pk__in=LeadFeedback.objects.values("lead_id")
+    ).update(last_verdict_at=None)
+    return leads.filter(pk__in=LeadFeedback.objects.values("lead_id")).update(
+        last_verdict_at=Subquery(latest)
+    )
 
 
 def rejected_target(board_id: int, then: str) -> Stage:

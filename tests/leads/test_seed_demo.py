@@ -185,6 +185,12 @@ def test_handoffs_get_feedback_from_sales(board):
         assert not set(f.valuable_fields) & set(f.useless_fields)
         moves = by_lead[f.lead_id]
         assert any(m.to_stage.name == "SQL" and m.at < f.at for m in moves)
+    # Each lead keeps its latest verdict's time, as lead_feedback_record does.
+    latest: dict[int, datetime] = {}
+    for f in feedback:
+        latest[f.lead_id] = max(latest.get(f.lead_id, f.at), f.at)
+    kept = Lead.objects.filter(board=board).values_list("id", "last_verdict_at")
+    assert {i: at for i, at in kept if at is not None} == latest
     for f in rejected:
         # A rejection sends the lead out of SQL at that moment: back to MQL or to Lost.
         out = [m for m in by_lead[f.lead_id] if m.at == f.at]
