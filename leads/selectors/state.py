@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Count,
     Q,
@@ -113,6 +114,76 @@ def sort_cursor_decode(cursor: str) -> tuple[str, Any, int]:
     return sort, key, lead_id
 
 
+def union_all(querysets: list[QuerySet[Any]]) -> list[Any]:
+    """The rows of ``querysets`` in one UNION ALL, unless some are LIMITed and the
+    database runs no LIMITed branches (SQLite): one query each then."""
+    if not querysets:
+        return []
+    compound = connection.features.supports_slicing_ordering_in_compound or not any(
+        queryset.query.is_sliced for queryset in querysets
+    )
+    if len(querysets) > 1 and compound:
+        return list(querysets[0].union(*querysets[1:], all=True))
+    return [row for queryset in querysets for row in queryset]
+
+
+def stage_page(
+    leads: QuerySet[Lead],
+    stage_id: int,
+    *,
+    per_stage: int,
+    after: tuple[Any, int] | None,
+    sort: str,
+) -> QuerySet[Lead]:
+    """The rows of one page of a stage's cards in ``sort``'s order
+    (``rules.CARD_SORT_ORDER``, then id), one more than ``per_stage`` to tell
+    whether there is a next: a range of the ``lead_live_stage_order`` index in
+    board order."""
+    field, descending = rules.CARD_SORT_ORDER[sort]
+    page = leads.filter(stage_id=stage_id)
+    if after is not None:
+        key, lead_id = after
+        beyond = Q(**{f"{field}__lt" if descending else f"{field}__gt": key})
+        page = page.filter(beyond | Q(**{field: key}, id__gt=lead_id))
+    return (
+        page.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
+        .order_by(f"-{field}" if descending else field, "id")
+        .values(*CARD_FIELDS, "verdict", "verdict_at")[: per_stage + 1]
+    )
+
+
+def stages_cards(
+    leads: QuerySet[Lead],
+    sorts: Mapping[int, str],
+    *,
+    per_stage: int,
+    after: tuple[Any, int] | None,
+) -> dict[int, tuple[list[dict[str, Any]], str | None]]:
+    """Per stage of ``sorts`` (stage id -> sort): one page of its cards and the
+    cursor of the next (None at the end). One UNION ALL of the stages' pages."""
+    rows = union_all(
+        [
+            stage_page(leads, stage_id, per_stage=per_stage, after=after, sort=sort)
+            for stage_id, sort in sorts.items()
+        ]
+    )
+    by_stage: dict[int, list[dict[str, Any]]] = {stage_id: [] for stage_id in sorts}
+    for row in rows:
+        by_stage[row["stage_id"]].append(row)
+    pages = {}
+    for stage_id, stage_rows in by_stage.items():
+        field, descending = rules.CARD_SORT_ORDER[sorts[stage_id]]
+        # A UNION ALL keeps no order: each page in its sort again (stable: id first).
+        stage_rows.sort(key=lambda row: row["id"])
+        stage_rows.sort(key=lambda row: row[field], reverse=descending)
+        more = len(stage_rows) > per_stage
+        shown = stage_rows[:per_stage]
+        last = shown[-1] if more else None
+        cursor = sort_cursor_encode(sorts[stage_id], last[field], last["id"]) if last else None
+        pages[stage_id] = [card_from_row(row) for row in shown], cursor
+    return pages
+
+
 def stage_cards(
     leads: QuerySet[Lead],
     stage_id: int,
@@ -121,42 +192,35 @@ def stage_cards(
     after: tuple[Any, int] | None,
     sort: str = "position",
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a stage's cards in ``sort``'s order (``rules.CARD_SORT_ORDER``,
-    then id): one LIMITed query (board order on the ``lead_stage_order`` index)."""
-    field, descending = rules.CARD_SORT_ORDER[sort]
-    page = leads.filter(stage_id=stage_id)
-    if after is not None:
-        key, lead_id = after
-        beyond = Q(**{f"{field}__lt" if descending else f"{field}__gt": key})
-        page = page.filter(beyond | Q(**{field: key}, id__gt=lead_id))
-    rows = list(
-        page.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
-        .order_by(f"-{field}" if descending else field, "id")
-        .values(*CARD_FIELDS, "verdict", "verdict_at")[: per_stage + 1]
-    )
-    more = len(rows) > per_stage
-    rows = rows[:per_stage]
-    last = rows[-1] if more else None
-    cursor = sort_cursor_encode(sort, last[field], last["id"]) if last else None
-    return [card_from_row(row) for row in rows], cursor
+    """One page of one stage's cards (``stages_cards``)."""
+    return stages_cards(leads, {stage_id: sort}, per_stage=per_stage, after=after)[stage_id]
 
 
-def median_age_days(
-    leads: QuerySet[Lead], stage_id: int, count: int, now: datetime
-) -> float | None:
-    """The median of ``now - stage_entered_at`` over the stage's ``count`` (filtered)
-    leads, in days; None for an empty stage. One query of one or two rows (the
-    middle of the stage by ``stage_entered_at``), whatever the number of leads."""
-    if count == 0:
+def stage_middles(leads: QuerySet[Lead], counts: Mapping[int, int]) -> dict[int, list[datetime]]:
+    """Per non-empty stage of ``counts`` (stage id -> its number of filtered leads):
+    the ``stage_entered_at`` of its one or two middle leads by entry (``count`` odd
+    or even), a range of the ``lead_live_stage_age`` index; one UNION ALL."""
+    middles = []
+    for stage_id, count in counts.items():
+        if count:
+            middle = (count - 1) // 2
+            middles.append(
+                leads.filter(stage_id=stage_id)
+                .order_by("stage_entered_at", "id")
+                .values_list("stage_id", "stage_entered_at")[middle : middle + 2 - count % 2]
+            )
+    entered: dict[int, list[datetime]] = {}
+    for stage_id, at in union_all(middles):
+        entered.setdefault(stage_id, []).append(at)
+    return entered
+
+
+def median_age_days(middle: list[datetime] | None, now: datetime) -> float | None:
+    """The median of ``now - stage_entered_at`` over a stage's leads, in days, from
+    its ``stage_middles``; None for an empty stage."""
+    if not middle:
         return None
-    middle = (count - 1) // 2
-    entered = list(
-        leads.filter(stage_id=stage_id)
-        .order_by("stage_entered_at", "id")
-        .values_list("stage_entered_at", flat=True)[middle : middle + 2 - count % 2]
-    )
-    ages = [(now - at) / timedelta(days=1) for at in entered]
-    return round(sum(ages) / len(ages), 2)
+    return round(sum((now - at) / timedelta(days=1) for at in middle) / len(middle), 2)
 
 
 def card_sorts_of(board_id: int, user: Any) -> dict[int, str]:
@@ -313,28 +377,45 @@ def stage_totals_kept(
     leads: QuerySet[Lead],
     stages: list[dict[str, Any]],
     now: datetime,
+    middles: Mapping[int, list[datetime]] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """``stage_totals`` of the whole board: counts and values from its ``tallies``,
-    ``overdue`` the count less the leads still within the SLA (one count, a range
-    of the ``lead_live_stage_age`` index per stage with an SLA: the recent
-    entries, fewer than the old on a board at rest)."""
-    totals: dict[int, dict[str, Any]] = {}
-    for row in tallies:
-        total = totals.setdefault(row["stage_id"], {"count": 0, "value": Decimal(0)})
-        total["count"] += row["count"]
-        total["value"] += row["value"]
+    ``overdue`` from one count per stage with an SLA, a range of the
+    ``lead_live_stage_age`` index: the leads past the SLA, or the count less those
+    within it, whichever side of the stage's ``middles`` (``stage_middles``) is
+    the smaller. Without ``middles``: the leads within it."""
+    totals = tally_totals(tallies)
     timed = [s for s in stages if s["sla_days"] is not None and s["id"] in totals]
+    # Past the SLA are those entered at or before ``since``: the fewer side when
+    # ``since`` falls before the middle entry.
+    middles = middles or {}
+    past = {
+        stage["id"]: stage["id"] in middles
+        and rules.past_sla_since(stage["sla_days"], now) < min(middles[stage["id"]])
+        for stage in timed
+    }
     # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
     counts = [
-        leads.filter(past_sla([stage], now, past=False))
+        leads.filter(past_sla([stage], now, past=past[stage["id"]]))
         .values("stage_id")
         .annotate(n=Count("id"))
         .values_list("stage_id", "n")
         for stage in timed
     ]
-    young = dict(counts[0].union(*counts[1:], all=True)) if counts else {}
+    counted = dict(union_all(counts))
     for stage in timed:
-        totals[stage["id"]]["overdue"] = totals[stage["id"]]["count"] - young.get(stage["id"], 0)
+        total, n = totals[stage["id"]], counted.get(stage["id"], 0)
+        total["overdue"] = n if past[stage["id"]] else total["count"] - n
+    return totals
+
+
+def tally_totals(tallies: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Per stage: ``count`` and ``value`` summed over its campaigns' ``tallies``."""
+    totals: dict[int, dict[str, Any]] = {}
+    for row in tallies:
+        total = totals.setdefault(row["stage_id"], {"count": 0, "value": Decimal(0)})
+        total["count"] += row["count"]
+        total["value"] += row["value"]
     return totals
 
 
@@ -364,8 +445,8 @@ def board_state_get(
     holds the handoff lane (``handoff_lane``; ``None`` on a board without a
     sales stage). Cards carry sales' latest ``verdict``.
 
-    The number of queries depends on the number of stages, never on the number
-    of leads.
+    A fixed number of queries on PostgreSQL (the per-stage ones in UNION ALLs,
+    ``union_all``); on SQLite it grows with the stages, never with the leads.
     """
     board = board_get(board_id=board_id, user=user)
     if not 1 <= per_stage <= STATE_PER_STAGE_MAX:
@@ -398,29 +479,27 @@ def board_state_get(
 
     now = timezone.now()
     tallies = None if filters_active(filters) else board_tallies(board.pk)
-    totals = (
-        stage_totals(leads, stages, now)
-        if tallies is None
-        else stage_totals_kept(tallies, leads, stages, now)
-    )
+    totals = stage_totals(leads, stages, now) if tallies is None else tally_totals(tallies)
+    counts = {stage["id"]: totals.get(stage["id"], {}).get("count", 0) for stage in stages}
+    middles = stage_middles(leads, counts)
+    if tallies is not None:  # overdue, counted on the smaller side of the middle
+        totals = stage_totals_kept(tallies, leads, stages, now, middles)
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )
     after = (paged[1], paged[2]) if paged is not None else None
+    stage_sorts = {stage["id"]: sorts.get(stage["id"], "position") for stage in stages}
+    pages = stages_cards(leads, stage_sorts, per_stage=per_stage, after=after)
     for stage in stages:
         total = totals.get(stage["id"], {})
-        stage_sort = sorts.get(stage["id"], "position")
-        cards, next_cursor = stage_cards(
-            leads, stage["id"], per_stage=per_stage, after=after, sort=stage_sort
-        )
+        cards, next_cursor = pages[stage["id"]]
         owner_ids.update(c["owner"] for c in cards if c["owner"] is not None)
-        count = total.get("count", 0)
         stage.update(
-            count=count,
+            count=counts[stage["id"]],
             value=float(total.get("value") or 0),
             overdue=total.get("overdue", 0),
-            median_age_days=median_age_days(leads, stage["id"], count, now),
-            sort=stage_sort,
+            median_age_days=median_age_days(middles.get(stage["id"]), now),
+            sort=stage_sorts[stage["id"]],
             leads=cards,
             next=next_cursor,
         )

@@ -272,6 +272,9 @@ class TestState:
         # board, stages, the person's sorts, per-stage totals, campaign totals, campaigns,
         # 6 pages, 6 medians (one per stage with leads), members, owners
         assert small <= 21
+        if connection.features.supports_slicing_ordering_in_compound:
+            # PostgreSQL: the pages in one UNION ALL, the medians in another.
+            assert small <= 11, small
 
 
 def test_state_of_a_10k_lead_board_pages_every_stage(board, stages, owner, campaign, api):

@@ -281,3 +281,26 @@ def test_random_histories_keep_tallies_exact(board, owner, campaign, monkeypatch
         exact(board)
     kept_state = board_state_get(board_id=board.pk, user=owner)
     assert comparable(kept_state) == comparable(state_fresh(board, owner, monkeypatch))
+
+
+@pytest.mark.parametrize(
+    ("days", "overdue"),
+    [
+        ((0.5, 3, 4, 5, 6), 4),  # most past the SLA: counted as those within it
+        ((0.2, 0.3, 0.5, 0.7, 3), 1),  # few past it: counted directly
+        ((0.2, 0.3, 3, 4), 2),  # an even stage, the SLA between its middle two
+    ],
+)
+def test_overdue_on_either_side_of_the_middle(board, owner, stages, monkeypatch, days, overdue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Stage.objects.filter(pk=stages.New.pk).update(sla_days=1)
+    now = timezone.now()
+    for n, ago in enumerate(days):
+        lead = lead_create(board_id=board.pk, actor=owner, name=f"L{n}")
+        Lead.objects.filter(pk=lead.pk).update(stage_entered_at=now - timedelta(days=ago))
+    kept_state = board_state_get(board_id=board.pk, user=owner)
+    assert kept_state["stages"][0]["overdue"] == overdue
+    assert comparable(kept_state) == comparable(state_fresh(board, owner, monkeypatch))
