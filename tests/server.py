@@ -39,8 +39,6 @@ def free_port() -> int:
 def server_env(tmp: Path, name: str) -> dict[str, str]:
     """Environment for a server on its own database (created empty)."""
     env = dict(os.environ)
-    # Socket tests count stored events; the numbers' push only where a test sets it.
-    env.setdefault("NUMBERS_PUSH", "false")
     env.update(
         DEMO_PASSWORD=DEMO_PASSWORD,
         # DEBUG stays off, as in production: the server needs a real key (config/safety.py).
