@@ -128,6 +128,8 @@ def test_two_browsers_follow_a_drag_from_the_push_without_asking(
         asked: dict[str, list[str]] = {"marketing": [], "sales": []}
         for name, each in (("marketing", page), ("sales", other)):
             wait_charts(each)
+            # The headers' first answer is in too (it can come after the charts).
+            each.wait_for_function("() => window.funnelboard.headerFigures().shown")
             each.on(
                 "request",
                 lambda request, name=name: (

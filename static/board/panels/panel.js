@@ -426,13 +426,20 @@ export function createPanel(board, {
       started = true;
       // The first charts wait for the board's first draw: plotly.js (4 MB) is
       // parsed on the main thread and would hold the board back.
-      afterFirstDraw(() => schedule(0), { quietMs: 600 });
+      // A push may have drawn them meanwhile.
+      afterFirstDraw(() => {
+        if (stale || !sameAsk(drawnFor, { filters: board.filters, asOf: board.asOf })) schedule(0);
+      }, { quietMs: 600 });
     },
     // The charts follow the headers' figures (net/figures.js): a move updates both
     // together, instead of the charts on a timer of their own. Pushed figures come
     // with their charts (``message``).
+    // An answer of the seq the charts on screen were drawn for (same view) has nothing new.
     funnel: (funnel, { pushed: push = false } = {}) => {
-      if (started && !push) schedule(0);
+      if (!started || push) return;
+      const ask = { filters: board.filters, asOf: board.asOf };
+      const drawnNow = figures && sameAsk(drawnFor, ask) && funnel && funnel.seq != null && figures.seq === funnel.seq;
+      if (!drawnNow) schedule(0);
     },
     message: (message) => {
       if (message.type === 'numbers.updated') takePush(message);
