@@ -147,6 +147,9 @@ NUMBERS_FRAMES_BYTES = int(os.environ.get("NUMBERS_FRAMES_BYTES", str(128 * 2**2
 NUMBERS_PUSH = env_bool("NUMBERS_PUSH", True)
 NUMBERS_PUSH_SETTLE = float(os.environ.get("NUMBERS_PUSH_SETTLE", "0.6"))
 NUMBERS_PUSH_MAX_WAIT = float(os.environ.get("NUMBERS_PUSH_MAX_WAIT", "1.5"))
+# While a live view's numbers are computed, a request for a newer seq gets the
+# view's latest answer if begun at most this long ago (funnel.numbers.shared).
+NUMBERS_STALE_SECONDS = float(os.environ.get("NUMBERS_STALE_SECONDS", "2.0"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

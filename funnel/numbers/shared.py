@@ -12,6 +12,14 @@ answer, never start their own. Threads of one process wait on an event; other
 processes poll the cache. A claim lapses after ``CLAIM_SECONDS`` (a computer
 that died), and then a waiter computes.
 
+One computation of a live view at a time: while one runs (here or in another
+process), a request for a newer seq is answered with the view's latest answer if
+that answer was begun at most ``NUMBERS_STALE_SECONDS`` (2 s) ago, so the
+numbers are never more than that behind the board's last move and a burst of
+moves under fifty open panels never starts fifty computations, nor one per move.
+Each answer carries its ``seq``; the browser never replaces newer figures with
+older ones. Past moments, and the push (``exact``), always wait for their own seq.
+
 Live numbers hold ages ("here now", time to now), which grow without a move: a
 live answer is reused for at most ``LIVE_SECONDS``; an answer about a past
 moment (``as_of``) for ``PAST_SECONDS``. A cache that fails (Redis down) costs
@@ -27,8 +35,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import QueryDict
 
@@ -50,73 +60,119 @@ _flights: dict[str, threading.Event] = {}
 _flights_lock = threading.Lock()
 
 
-def board_numbers_shared(board: Board, params: Any, query: Mapping[str, Any]) -> dict[str, Any]:
-    """``board_numbers_for``, once per board seq and view for everyone."""
+def board_numbers_shared(
+    board: Board, params: Any, query: Mapping[str, Any], *, exact: bool = False
+) -> dict[str, Any]:
+    """``board_numbers_for``, once per board seq and view for everyone (``exact``:
+    of the board's seq now, never the view's latest while that is computed)."""
+    view = View.of("funnel", board, params, query)
     return shared(
-        view_key("funnel", board, params, query),
+        view.key,
         lambda: board_numbers_for(board, params, dict(query)),
         live=not query.get("as_of"),
+        view=None if exact else view,
     )
 
 
-def board_charts_shared(board: Board, params: Any, query: Mapping[str, Any]) -> dict[str, Any]:
+def board_charts_shared(
+    board: Board, params: Any, query: Mapping[str, Any], *, exact: bool = False
+) -> dict[str, Any]:
     """The side panel's plotly figures of the shared numbers (``GET /charts/``)."""
 
     def compute() -> dict[str, Any]:
-        numbers = board_numbers_shared(board, params, query)
+        numbers = board_numbers_shared(board, params, query, exact=True)
         figures = charts.board_charts(
             numbers, selectors.board_stages_list(board.pk), board.currency
         )
         return {**figures, "seq": numbers["seq"]}
 
-    return shared(view_key("charts", board, params, query), compute, live=not query.get("as_of"))
+    view = View.of("charts", board, params, query)
+    return shared(view.key, compute, live=not query.get("as_of"), view=None if exact else view)
+
+
+@dataclass(frozen=True)
+class View:
+    """One view of a board's numbers (the board filters that apply, from
+    ``leads.filters``, and the validated query) at the board's current seq."""
+
+    name: str  # the view at any seq: its latest answer and its one computation
+    seq: int
+
+    @classmethod
+    def of(cls, kind: str, board: Board, params: QueryDict, query: Mapping[str, Any]) -> View:
+        filters = {name: sorted(params.getlist(name)) for name in FILTER_NAMES if name in params}
+        view = json.dumps(
+            {"filters": filters, "query": {k: str(v) for k, v in sorted(query.items())}},
+            sort_keys=True,
+        )
+        digest = hashlib.sha256(view.encode()).hexdigest()[:32]
+        return cls(f"numbers:{kind}:{board.pk}:{digest}", board.last_seq)
+
+    @property
+    def key(self) -> str:
+        """The cache key of the view's answer at ``seq``."""
+        return f"{self.name}:{self.seq}"
 
 
 def view_key(kind: str, board: Board, params: QueryDict, query: Mapping[str, Any]) -> str:
-    """The cache key of one view of the board's numbers at its current seq: the
-    board filters that apply (``leads.filters``) and the validated query."""
-    filters = {name: sorted(params.getlist(name)) for name in FILTER_NAMES if name in params}
-    view = json.dumps(
-        {"filters": filters, "query": {k: str(v) for k, v in sorted(query.items())}},
-        sort_keys=True,
-    )
-    digest = hashlib.sha256(view.encode()).hexdigest()[:32]
-    return f"numbers:{kind}:{board.pk}:{board.last_seq}:{digest}"
+    """The cache key of one view of the board's numbers at its current seq."""
+    return View.of(kind, board, params, query).key
 
 
-def shared(key: str, compute: Callable[[], dict[str, Any]], *, live: bool) -> dict[str, Any]:
-    """The cached answer of ``key``, or the one computation of it (see the module)."""
+def shared(
+    key: str,
+    compute: Callable[[], dict[str, Any]],
+    *,
+    live: bool,
+    view: View | None = None,
+) -> dict[str, Any]:
+    """The cached answer of ``key``, or the one computation of it (see the module).
+    With a live ``view``: one computation of the view at a time, and its latest
+    answer while another runs, if recent enough."""
     found = cache_get(key)
     if found is not None:
         return found
-    with _flights_lock:
-        flight = _flights.get(key)
-        leader = flight is None
+    view = view if live else None
+    gate = view.name if view is not None else key
+    while True:
+        with _flights_lock:
+            flight = _flights.get(gate)
+            leader = flight is None
+            if leader:
+                flight = _flights[gate] = threading.Event()
+        assert flight is not None
         if leader:
-            flight = _flights[key] = threading.Event()
-    assert flight is not None
-    if not leader:
+            break
+        stand_in = recent(view)
+        if stand_in is not None:
+            return stand_in
         flight.wait(CLAIM_SECONDS)
         found = cache_get(key)
-        return found if found is not None else shared(key, compute, live=live)
+        if found is not None:
+            return found
     try:
-        return across_processes(key, compute, live=live)
+        return across_processes(key, compute, live=live, gate=gate, view=view)
     finally:
         with _flights_lock:
-            _flights.pop(key, None)
+            _flights.pop(gate, None)
         flight.set()
 
 
 def across_processes(
-    key: str, compute: Callable[[], dict[str, Any]], *, live: bool
+    key: str,
+    compute: Callable[[], dict[str, Any]],
+    *,
+    live: bool,
+    gate: str,
+    view: View | None,
 ) -> dict[str, Any]:
-    """This process's one computer of ``key``: claim it, or wait for whoever has."""
-    claim = f"{key}:claim"
+    """This process's one computer of ``gate``: claim it, or wait for whoever has."""
+    claim = f"{gate}:claim"
     token = uuid.uuid4().hex
     deadline = time.monotonic() + CLAIM_SECONDS
     pause = POLL_SECONDS[0]
     while not cache_add(claim, token):
-        found = cache_get(key)
+        found = cache_get(key) or recent(view)
         if found is not None:
             return found
         if time.monotonic() > deadline:
@@ -124,12 +180,38 @@ def across_processes(
         time.sleep(pause)
         pause = min(pause * 2, POLL_SECONDS[1])
     try:
+        found = cache_get(key)  # computed by the claim's last holder
+        if found is not None:
+            return found
+        began = time.time()
         answer = compute()
         cache_set(key, answer, LIVE_SECONDS if live else PAST_SECONDS)
+        if view is not None:
+            cache_set(
+                latest_key(view), {"seq": view.seq, "at": began, "answer": answer}, LIVE_SECONDS
+            )
         return answer
     finally:
         if cache_get(claim) == token:  # not one taken after ours lapsed
             cache_delete(claim)
+
+
+def latest_key(view: View) -> str:
+    return f"{view.name}:latest"
+
+
+def recent(view: View | None) -> dict[str, Any] | None:
+    """The view's latest answer, when it stands for the seq asked (it is of that
+    seq or later) or was begun at most ``NUMBERS_STALE_SECONDS`` ago."""
+    if view is None:
+        return None
+    kept = cache_get(latest_key(view))
+    if kept is None:
+        return None
+    if kept["seq"] >= view.seq or time.time() - kept["at"] <= settings.NUMBERS_STALE_SECONDS:
+        answer: dict[str, Any] = kept["answer"]
+        return answer
+    return None
 
 
 # The cache may be down (Redis): then every request computes for itself.

@@ -44,8 +44,8 @@ def numbers_message(board_id: int) -> str | None:
     if board is None or not cache_add(f"{CLAIM_PREFIX}:{board_id}:{board.last_seq}", "1"):
         return None
     params, query = QueryDict(), dict[str, Any]()
-    funnel = board_numbers_shared(board, params, query)
-    charts: dict[str, Any] | None = board_charts_shared(board, params, query)
+    funnel = board_numbers_shared(board, params, query, exact=True)
+    charts: dict[str, Any] | None = board_charts_shared(board, params, query, exact=True)
     if len(encode(charts or {})) > CHARTS_MAX_BYTES:
         charts = None
     message = NumbersUpdated.model_construct(

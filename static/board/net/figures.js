@@ -76,6 +76,11 @@ export function answerFits(ask, now) {
   return ask.asOf === now.asOf || (ask.asOf != null && now.asOf != null);
 }
 
+/** Is the answer ``next`` of an earlier seq than the figures ``shown``? Pure. */
+export function olderThanShown(next, shown) {
+  return shown != null && next != null && next.seq != null && shown.seq != null && next.seq < shown.seq;
+}
+
 /** parts: {store, api, render, notify, ended() (the live link ended: stop asking)} */
 export function createFigures({ store, api, render, notify, ended }) {
   let asked = 0; // tickets: a later ask's answer is never replaced by an earlier one's
@@ -100,8 +105,10 @@ export function createFigures({ store, api, render, notify, ended }) {
     const ask = { filters: store.filters, asOf: store.asOf };
     try {
       const next = await api.funnel(ask.filters, { asOf: ask.asOf });
-      // Figures of another moment or filters would mislead.
-      if (ticket > shownTicket && answerFits(ask, { filters: store.filters, asOf: store.asOf })) {
+      // Figures of another moment or filters would mislead; so would live ones older
+      // than those shown (the server may answer with its latest while it computes).
+      const older = ask.asOf == null && shownAsOf == null && olderThanShown(next, store.funnel);
+      if (ticket > shownTicket && !older && answerFits(ask, { filters: store.filters, asOf: store.asOf })) {
         shownTicket = ticket;
         shownAsOf = ask.asOf;
         store.funnel = next;

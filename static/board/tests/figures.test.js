@@ -4,7 +4,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { answerFits, awaitPush, pushApplies, settling } from '../net/figures.js';
+import { answerFits, awaitPush, olderThanShown, pushApplies, settling } from '../net/figures.js';
 import { periodQuery } from '../panels/quality.js';
 
 const NONE = {};
@@ -79,4 +79,12 @@ test('awaitPush: a push ends the wait; without one, one request after the wait',
   assert.equal(fetched, 0);
   t.mock.timers.tick(1);
   assert.equal(fetched, 1); // no push came: asked once
+});
+
+test('a live answer older than the figures shown never replaces them', () => {
+  assert.equal(olderThanShown({ seq: 8 }, { seq: 10 }), true);
+  assert.equal(olderThanShown({ seq: 10 }, { seq: 10 }), false);
+  assert.equal(olderThanShown({ seq: 11 }, { seq: 10 }), false);
+  assert.equal(olderThanShown({ seq: 8 }, null), false);
+  assert.equal(olderThanShown({ seq: null }, { seq: 10 }), false);
 });

@@ -149,3 +149,66 @@ def test_a_cache_that_is_down_costs_sharing_not_answers(monkeypatch, board, lead
     response = api.get(f"/api/boards/{board.pk}/funnel/")
     assert response.status_code == 200
     assert response.json()["leads"] == 1
+
+
+def test_while_one_computes_a_newer_seq_gets_the_latest_answer_if_recent(settings):
+    """One computation of a live view at a time: a request for a newer seq is
+    answered with the view's latest answer while it was begun within
+    NUMBERS_STALE_SECONDS; an older one makes it wait for the computation."""
+    settings.NUMBERS_STALE_SECONDS = 2.0
+    first = shared.View("numbers:test:1:v", 5)
+    assert shared.shared(first.key, lambda: {"seq": 5}, live=True, view=first) == {"seq": 5}
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return {"seq": 6}
+
+    newer = shared.View("numbers:test:1:v", 6)
+    computing = threading.Thread(
+        target=lambda: shared.shared(newer.key, slow, live=True, view=newer)
+    )
+    computing.start()
+    assert started.wait(5)
+    calls = []
+    later = shared.View("numbers:test:1:v", 7)
+    stand_in = shared.shared(
+        later.key, lambda: calls.append(1) or {"seq": 7}, live=True, view=later
+    )
+    assert stand_in == {"seq": 5}  # the latest, begun a moment ago; nothing computed beside it
+    assert calls == []
+
+    settings.NUMBERS_STALE_SECONDS = 0.0  # the latest is too old now: wait, then compute seq 7
+    answers = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(
+            shared.shared(later.key, lambda: calls.append(1) or {"seq": 7}, live=True, view=later)
+        )
+    )
+    waiting.start()
+    time.sleep(0.1)
+    assert answers == []
+    release.set()
+    computing.join(5)
+    waiting.join(5)
+    assert answers == [{"seq": 7}] and calls == [1]
+    # Seq 6's answer stands for an ask of seq 6 or older at once.
+    assert shared.recent(shared.View("numbers:test:1:v", 6)) is not None
+
+
+def test_exact_asks_never_take_an_older_answer(settings, board, stages, owner, lead):
+    """The push (``exact``) computes its own seq where a panel gets the latest."""
+    settings.NUMBERS_STALE_SECONDS = 60.0
+    board = Board.objects.get(pk=board.pk)
+    before = shared.board_numbers_shared(board, QueryDict(), {})
+    lead_move(lead_id=lead.pk, to_stage_id=stages.MQL.pk, actor=owner)
+    board = Board.objects.get(pk=board.pk)
+    view = shared.View.of("funnel", board, QueryDict(), {})
+    cache.add(f"{view.name}:claim", "another process computing", 30)
+    assert shared.board_numbers_shared(board, QueryDict(), {})["seq"] == before["seq"]
+
+    after = shared.board_numbers_shared(board, QueryDict(), {}, exact=True)
+    assert after["seq"] > before["seq"]
+    assert {s["name"]: s["current"] for s in after["stages"]}["MQL"] == 1
