@@ -400,8 +400,9 @@ def handoff_quality(
         "lead_id", keep="last"
     )
     tally = Tally()
-    for verdict, reason in zip(latest["verdict"], latest["reason"], strict=True):
-        tally.add(verdict, reason)
+    alike = latest.groupby(["verdict", "reason"], dropna=False, sort=False).size()
+    for (verdict, reason), times in alike.items():
+        tally.add(verdict, None if pd.isna(reason) else reason, times=int(times))
     return tally.verdicts()
 
 

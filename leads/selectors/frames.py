@@ -85,18 +85,17 @@ def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
     raw = board_transitions_raw(board_id)
     if until is not None:
         raw = raw[raw["at"] <= pd.Timestamp(until)]
-    reverts = raw["reverts_id"].astype("float64")
+    reverts = raw["reverts_id"]
     undone = reverts.notna() | raw["id"].isin(reverts.dropna().astype("int64"))
     return pd.DataFrame(
         {
-            "id": raw["id"].astype("int64"),
-            "lead_id": raw["lead_id"].astype("int64"),
-            "from_stage_id": raw["from_stage_id"].astype("float64"),
-            "to_stage_id": raw["to_stage_id"].astype("int64"),
+            "id": raw["id"],
+            "lead_id": raw["lead_id"],
+            "from_stage_id": raw["from_stage_id"],
+            "to_stage_id": raw["to_stage_id"],
             "at": raw["at"],
             "undone": undone.astype(bool),
-            # The lost reason of an entry into a lost stage; "" for any other move.
-            "reason": raw["reason"].astype(object).fillna("").astype(str),
+            "reason": raw["reason"],
         }
     )
 
@@ -173,7 +172,22 @@ def read_transitions(transitions: QuerySet[StageTransition]) -> pd.DataFrame:
         # a million lookups through the (board, at) index; the order is made below.
         sqlite_table_scan=f'"{table}"',
     )
-    return sort_by_time(raw)
+    return sort_by_time(typed_transitions(raw))
+
+
+def typed_transitions(raw: pd.DataFrame) -> pd.DataFrame:
+    """Columns as the numbers read them, made once per row read (not per computation):
+    ids int64, from and reverts float64 (NaN: none), the lost reason of an entry
+    into a lost stage as text ("" for any other move)."""
+    return raw.astype(
+        {
+            "id": "int64",
+            "lead_id": "int64",
+            "from_stage_id": "float64",
+            "to_stage_id": "int64",
+            "reverts_id": "float64",
+        }
+    ).assign(reason=raw["reason"].astype(object).fillna("").astype(str))
 
 
 def sort_by_time(raw: pd.DataFrame) -> pd.DataFrame:

@@ -44,12 +44,15 @@ class Tally:
         reason: str | None,
         valuable: Iterable[str] | None = None,
         useless: Iterable[str] | None = None,
+        *,
+        times: int = 1,
     ) -> None:
+        """One verdict (``times`` verdicts alike)."""
         if verdict == Verdict.ACCEPTED:
-            self.accepted += 1
+            self.accepted += times
         else:
-            self.rejected += 1
-            self.reasons[(reason or "").strip() or NO_REASON] += 1
+            self.rejected += times
+            self.reasons[(reason or "").strip() or NO_REASON] += times
         self.valuable.update(set(valuable or ()))
         self.useless.update(set(useless or ()))
 
