@@ -30,7 +30,7 @@ from django.db import NotSupportedError, connection
 from django.db.models import Model
 from django.utils import timezone
 
-from leads.demo.rebuild import indexes_dropped
+from leads.demo.rebuild import indexes_dropped, tables_vacuumed
 from leads.models import (
     DEFAULT_REJECTION_REASONS,
     Board,
@@ -681,6 +681,14 @@ def bulk_load(leads: int) -> AbstractContextManager[object]:
     if connection.vendor == "postgresql" and leads >= BIG_SEED:
         return indexes_dropped(HISTORY_MODELS)
     return nullcontext()
+
+
+def bulk_loaded(leads: int) -> None:
+    """After a big seed has committed on PostgreSQL: its bare-loaded tables vacuumed
+    and analysed (``leads.demo.rebuild.tables_vacuumed``). Inside an outer transaction
+    (VACUUM cannot run there) that is left to autovacuum."""
+    if connection.vendor == "postgresql" and leads >= BIG_SEED and not connection.in_atomic_block:
+        tables_vacuumed(HISTORY_MODELS)
 
 
 @write_transaction

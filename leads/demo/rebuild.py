@@ -105,3 +105,16 @@ def indexes_dropped(models: Iterable[type[Model]]) -> Iterator[list[TableDefinit
     yield found
     for table in found:
         create(table)
+
+
+def tables_vacuumed(models: Iterable[type[Model]]) -> None:
+    """``VACUUM (ANALYZE)`` the tables of ``models`` after a bulk load has committed: the
+    visibility map set lets the board's reads (``/state/``'s counts and medians) scan
+    their indexes only, as autovacuum would, some time later. PostgreSQL, outside a
+    transaction."""
+    assert connection.vendor == "postgresql", "tables_vacuumed is for PostgreSQL"
+    assert not connection.in_atomic_block, "VACUUM cannot run in a transaction"
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"VACUUM (ANALYZE) {quote(model._meta.db_table)}")

@@ -124,7 +124,9 @@ def big_board_server() -> Iterator[Server]:
                     str(BIG_BOARD_TRANSITIONS_PER_LEAD), "--quiet",
                 )  # fmt: skip
                 report(f"seed {leads} leads", seconds=round(time.perf_counter() - started, 1))
-            analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
+            analyze = (
+                "from django.db import connection; connection.cursor().execute('VACUUM (ANALYZE)')"
+            )
             server.manage("shell", "-c", analyze)
             yield server
         finally:

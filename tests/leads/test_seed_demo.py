@@ -303,6 +303,28 @@ def test_a_big_seed_loads_bare_tables_and_rebuilds_them(monkeypatch):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_big_seed_leaves_its_tables_vacuumed(monkeypatch):
+    """After the load commits, its tables are vacuumed and analysed: their pages are
+    marked all-visible (index-only scans for /state/) and their row counts known."""
+    from django.db import connection
+
+    from leads.demo import generator
+
+    postgres_only()
+    monkeypatch.setattr(generator, "BIG_SEED", 1)
+    seed_demo("--board-name", "Big")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relallvisible, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [[model._meta.db_table for model in generator.HISTORY_MODELS]],
+        )
+        tables = {name: (visible, rows) for name, visible, rows in cursor.fetchall()}
+    assert len(tables) == 3
+    assert all(visible > 0 and rows > 0 for visible, rows in tables.values()), tables
+
+
+@pytest.mark.postgres
 def test_a_big_seed_that_fails_keeps_the_tables_as_they_were(monkeypatch):
     from leads.demo import generator
 

@@ -9,7 +9,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from leads.demo.generator import DEMO_BOARD_NAME, DEMO_LOGINS, DEMO_PASSWORD, demo_seed
+from leads.demo.generator import (
+    DEMO_BOARD_NAME,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    bulk_loaded,
+    demo_seed,
+)
 from leads.models import Board
 
 
@@ -71,6 +77,7 @@ class Command(BaseCommand):
             transitions_per_lead=options["transitions_per_lead"],
             progress=progress,
         )
+        bulk_loaded(result.leads)
         seconds = time.perf_counter() - started
         board = result.board
         self.stdout.write(self.style.SUCCESS(f"Seeded {board.name!r}: /boards/{board.pk}/"))
