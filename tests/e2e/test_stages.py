@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import log_in, open_board, screenshot
 from tests.e2e.helpers import add_member, center, mouse_drag, new_board
@@ -64,11 +65,25 @@ def stage_fields(server: Server, board_id: int, stage_id: int) -> dict:
     return next(s for s in body["stages"] if s["id"] == stage_id)
 
 
+NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def open_menu(page: Page, stage_id: int) -> None:
-    rect = page.evaluate("id => window.funnelboard.stageMenuRect(id)", stage_id)
-    assert rect, "the owner's column header has a menu"
-    page.mouse.click(*center(rect))
-    expect(page.locator("#stage-menu")).to_be_visible()
+    """Click the header's ⋯. The canvas hit-tests what it drew last: a header redrawn
+    by an event that just came in answers clicks from the next frame on, so the rect
+    is read after a frame, and a click that met the frame before is tried again."""
+    menu = page.locator("#stage-menu")
+    for _ in range(3):
+        page.evaluate(NEXT_FRAME)
+        rect = page.evaluate("id => window.funnelboard.stageMenuRect(id)", stage_id)
+        assert rect, "the owner's column header has a menu"
+        page.mouse.click(*center(rect))
+        try:
+            menu.wait_for(state="visible", timeout=1500)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    expect(menu).to_be_visible()
 
 
 def header(page: Page, stage_id: int) -> dict:
