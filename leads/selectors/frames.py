@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,26 +116,37 @@ def frame_bytes(frame: pd.DataFrame) -> int:
     return int(frame.memory_usage(index=True, deep=True).sum())
 
 
-transitions_cache: OrderedDict[tuple[str, int], CachedTransitions] = OrderedDict()
+transitions_cache: OrderedDict[tuple[str, int, str], CachedTransitions] = OrderedDict()
 transitions_cache_lock = threading.Lock()
 
 
 def board_transitions_raw(board_id: int) -> pd.DataFrame:
-    """The board's transitions by (at, id): id, lead, from, to, reverts, at.
+    """The board's transitions by (at, id): id, lead, from, to, reverts, at, reason
+    (``kept_frame``)."""
+    rows = StageTransition.objects.filter(board_id=board_id)
+    return kept_frame("transitions", board_id, rows, read_transitions)
 
-    A big board's frame stays in this process's memory; one aggregate query checks it
-    (transitions are never updated, only added or deleted with their lead): rows with
-    a higher id are read and appended; any other difference in count (a deleted lead,
-    a late commit of a lower id) reads the board again. Kept from board
-    ``NUMBERS_FRAMES_MIN`` transitions on, every board's together in at most
+
+def kept_frame(
+    kind: str,
+    board_id: int,
+    rows: QuerySet[Any],
+    read: Callable[[QuerySet[Any]], pd.DataFrame],
+) -> pd.DataFrame:
+    """``read(rows)``: the frame of rows that are only ever added (or deleted with
+    their lead), never updated, such as a board's transitions or verdicts.
+
+    A big board's frame stays in this process's memory; one aggregate query checks it:
+    rows with a higher id are read and appended; any other difference in count (a
+    deleted lead, a late commit of a lower id) reads the board again. Kept from
+    ``NUMBERS_FRAMES_MIN`` rows on, every board's frames together in at most
     ``NUMBERS_FRAMES_BYTES``: the least recently read go first, and a frame bigger
-    than the budget is never kept."""
-    transitions = StageTransition.objects.filter(board_id=board_id)
-    totals = transitions.aggregate(count=Count("id"), max_id=Max("id"))
+    than the budget is never kept. Callers never change the frame they get."""
+    totals = rows.aggregate(count=Count("id"), max_id=Max("id"))
     count, max_id = totals["count"], totals["max_id"] or 0
-    key = (str(connection.settings_dict["NAME"]), board_id)
+    key = (str(connection.settings_dict["NAME"]), board_id, kind)
     if count < settings.NUMBERS_FRAMES_MIN:
-        return read_transitions(transitions)
+        return read(rows)
     with transitions_cache_lock:
         cached = transitions_cache.get(key)
     raw, size = None, 0
@@ -143,12 +154,12 @@ def board_transitions_raw(board_id: int) -> pd.DataFrame:
         if cached.count == count and cached.max_id == max_id:
             raw, size = cached.raw, cached.size
         else:
-            added = read_transitions(transitions.filter(id__gt=cached.max_id))
+            added = read(rows.filter(id__gt=cached.max_id))
             if cached.count + len(added) == count:
                 raw = sort_by_time(pd.concat([cached.raw, added], ignore_index=True))
                 size = cached.size + frame_bytes(added)
     if raw is None:
-        raw = read_transitions(transitions)
+        raw = read(rows)
         size = frame_bytes(raw)
     budget = int(settings.NUMBERS_FRAMES_BYTES)
     with transitions_cache_lock:
@@ -272,11 +283,15 @@ def sqlite_seconds(column: str) -> str:
 
 
 def feedback_frame(board_id: int) -> pd.DataFrame:
-    """Handoff feedback on the board's leads: id, lead_id, verdict, reason, at."""
+    """Handoff feedback on the board's leads by (at, id): id, lead_id, verdict, reason,
+    at (``kept_frame``: verdicts are only added)."""
+    rows = LeadFeedback.objects.filter(lead__board_id=board_id)
+    return kept_frame("feedback", board_id, rows, read_feedback)
+
+
+def read_feedback(rows: QuerySet[LeadFeedback]) -> pd.DataFrame:
     frame = columns_frame(
-        LeadFeedback.objects.filter(lead__board_id=board_id)
-        .order_by("at", "id")
-        .values_list("id", "lead_id", "verdict", "reason"),
+        rows.order_by("at", "id").values_list("id", "lead_id", "verdict", "reason"),
         ["id", "lead_id", "verdict", "reason"],
         times={"at": f'"{LeadFeedback._meta.db_table}"."at"'},
     )

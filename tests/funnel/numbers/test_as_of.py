@@ -267,6 +267,41 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     frames.transitions_cache.clear()
 
 
+def test_cached_verdicts_follow_new_verdicts_and_deletes(
+    board, stages, owner, editor, clock, settings
+):
+    """A big board's verdicts stay in memory too (they are only added); each new one,
+    and a deleted lead's, shows at once."""
+    from leads.services import lead_feedback_record
+
+    settings.NUMBERS_FRAMES_MIN = 1
+    frames.transitions_cache.clear()
+
+    def fresh():
+        settings.NUMBERS_FRAMES_MIN = 10**9
+        frame = selectors.feedback_frame(board.pk)
+        settings.NUMBERS_FRAMES_MIN = 1
+        return frame
+
+    leads = [
+        lead_create(board_id=board.pk, actor=owner, name=f"L{n}", stage_id=stages.SQL.pk)
+        for n in range(3)
+    ]
+    for lead in leads:
+        lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="accepted")
+        clock.tick()
+    assert selectors.feedback_frame(board.pk).equals(fresh())
+    assert any(key[2] == "feedback" for key in frames.transitions_cache)  # kept
+    lead_feedback_record(lead_id=leads[0].pk, actor=editor, verdict="rejected", reason="Duplicate")
+    clock.tick()
+    cached = selectors.feedback_frame(board.pk)
+    assert cached.equals(fresh()) and list(cached["verdict"]).count("rejected") == 1
+    Lead.objects.filter(pk=leads[1].pk).delete()  # its verdicts go with it
+    assert selectors.feedback_frame(board.pk).equals(fresh())
+    assert len(selectors.feedback_frame(board.pk)) == 3
+    frames.transitions_cache.clear()
+
+
 def test_cached_transitions_stay_within_their_bytes(owner, clock, settings):
     """The frames kept are bounded in bytes, not boards: the least recently read go
     first, and a frame over the whole budget is never kept."""
