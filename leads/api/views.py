@@ -63,7 +63,6 @@ from leads.api.serializers import (
 from leads.events import message_schema
 from leads.filters import CampaignListFilter, LeadListFilter
 from leads.models import Campaign, Lead, TransitionSource
-from leads.selectors.cards import card
 from leads.selectors.reading import one_snapshot
 from leads.services import (
     board_copy,
@@ -455,7 +454,7 @@ class LeadMoveApi(APIView):
         transition = TransitionOutput(result.transition).data if result.transition else None
         return Response(
             {
-                "lead": card(result.lead),
+                "lead": result.card,
                 "transition": transition,
                 "seq": result.seq,
                 "event": result.event,

@@ -64,6 +64,12 @@ class MoveResult:
     seq: int
     event: dict[str, Any]  # the stored event, as every client receives it
 
+    @property
+    def card(self) -> dict[str, Any]:
+        """The lead's card as the event carries it (read once, in the move)."""
+        card: dict[str, Any] = self.event["lead"]
+        return card
+
 
 def neighbour_check(
     lead: Lead, stage: Stage, *, after: int | None, before: int | None, position: int | None
