@@ -18,7 +18,8 @@ that answer was begun at most ``NUMBERS_STALE_SECONDS`` (2 s) ago, so the
 numbers are never more than that behind the board's last move and a burst of
 moves under fifty open panels never starts fifty computations, nor one per move.
 Each answer carries its ``seq``; the browser never replaces newer figures with
-older ones. Past moments, and the push (``exact``), always wait for their own seq.
+older ones. The push (``exact``) waits its turn and gets its own seq, never an
+older one; past moments are computed once per seq.
 
 Live numbers hold ages ("here now", time to now), which grow without a move: a
 live answer is reused for at most ``LIVE_SECONDS``; an answer about a past
@@ -70,7 +71,8 @@ def board_numbers_shared(
         view.key,
         lambda: board_numbers_for(board, params, dict(query)),
         live=not query.get("as_of"),
-        view=None if exact else view,
+        view=view,
+        exact=exact,
     )
 
 
@@ -87,7 +89,7 @@ def board_charts_shared(
         return {**figures, "seq": numbers["seq"]}
 
     view = View.of("charts", board, params, query)
-    return shared(view.key, compute, live=not query.get("as_of"), view=None if exact else view)
+    return shared(view.key, compute, live=not query.get("as_of"), view=view, exact=exact)
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,11 @@ def shared(
     *,
     live: bool,
     view: View | None = None,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """The cached answer of ``key``, or the one computation of it (see the module).
-    With a live ``view``: one computation of the view at a time, and its latest
-    answer while another runs, if recent enough."""
+    With a live ``view``: one computation of the view at a time, and (unless
+    ``exact``) its latest answer while another runs, if recent enough."""
     found = cache_get(key)
     if found is not None:
         return found
@@ -143,7 +146,7 @@ def shared(
         assert flight is not None
         if leader:
             break
-        stand_in = recent(view)
+        stand_in = recent(view, exact=exact)
         if stand_in is not None:
             return stand_in
         flight.wait(CLAIM_SECONDS)
@@ -151,7 +154,7 @@ def shared(
         if found is not None:
             return found
     try:
-        return across_processes(key, compute, live=live, gate=gate, view=view)
+        return across_processes(key, compute, live=live, gate=gate, view=view, exact=exact)
     finally:
         with _flights_lock:
             _flights.pop(gate, None)
@@ -165,6 +168,7 @@ def across_processes(
     live: bool,
     gate: str,
     view: View | None,
+    exact: bool,
 ) -> dict[str, Any]:
     """This process's one computer of ``gate``: claim it, or wait for whoever has."""
     claim = f"{gate}:claim"
@@ -172,7 +176,7 @@ def across_processes(
     deadline = time.monotonic() + CLAIM_SECONDS
     pause = POLL_SECONDS[0]
     while not cache_add(claim, token):
-        found = cache_get(key) or recent(view)
+        found = cache_get(key) or recent(view, exact=exact)
         if found is not None:
             return found
         if time.monotonic() > deadline:
@@ -200,17 +204,21 @@ def latest_key(view: View) -> str:
     return f"{view.name}:latest"
 
 
-def recent(view: View | None) -> dict[str, Any] | None:
+def recent(view: View | None, *, exact: bool = False) -> dict[str, Any] | None:
     """The view's latest answer, when it stands for the seq asked (it is of that
-    seq or later) or was begun at most ``NUMBERS_STALE_SECONDS`` ago."""
+    seq or later) or, unless ``exact``, was begun at most ``NUMBERS_STALE_SECONDS``
+    ago."""
     if view is None:
         return None
     kept = cache_get(latest_key(view))
     if kept is None:
         return None
-    if kept["seq"] >= view.seq or time.time() - kept["at"] <= settings.NUMBERS_STALE_SECONDS:
+    if kept["seq"] >= view.seq:
         answer: dict[str, Any] = kept["answer"]
         return answer
+    if not exact and time.time() - kept["at"] <= settings.NUMBERS_STALE_SECONDS:
+        stand_in: dict[str, Any] = kept["answer"]
+        return stand_in
     return None
 
 

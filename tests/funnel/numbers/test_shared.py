@@ -199,7 +199,8 @@ def test_while_one_computes_a_newer_seq_gets_the_latest_answer_if_recent(setting
 
 
 def test_exact_asks_never_take_an_older_answer(settings, board, stages, owner, lead):
-    """The push (``exact``) computes its own seq where a panel gets the latest."""
+    """The push (``exact``) waits for the view's computation and then computes its
+    own seq, where a panel gets the latest at once."""
     settings.NUMBERS_STALE_SECONDS = 60.0
     board = Board.objects.get(pk=board.pk)
     before = shared.board_numbers_shared(board, QueryDict(), {})
@@ -209,6 +210,9 @@ def test_exact_asks_never_take_an_older_answer(settings, board, stages, owner, l
     cache.add(f"{view.name}:claim", "another process computing", 30)
     assert shared.board_numbers_shared(board, QueryDict(), {})["seq"] == before["seq"]
 
+    threading.Timer(0.3, lambda: cache.delete(f"{view.name}:claim")).start()
+    began = time.monotonic()
     after = shared.board_numbers_shared(board, QueryDict(), {}, exact=True)
     assert after["seq"] > before["seq"]
     assert {s["name"]: s["current"] for s in after["stages"]}["MQL"] == 1
+    assert time.monotonic() - began >= 0.25  # it waited for the other computation
