@@ -41,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import QueryDict
 
 from funnel.numbers import charts
@@ -149,6 +150,7 @@ def shared(
         stand_in = recent(view, exact=exact)
         if stand_in is not None:
             return stand_in
+        connection_released()
         flight.wait(CLAIM_SECONDS)
         found = cache_get(key)
         if found is not None:
@@ -181,6 +183,7 @@ def across_processes(
             return found
         if time.monotonic() > deadline:
             break  # the claim's holder is gone or stuck: compute rather than wait on
+        connection_released()
         time.sleep(pause)
         pause = min(pause * 2, POLL_SECONDS[1])
     try:
@@ -198,6 +201,14 @@ def across_processes(
     finally:
         if cache_get(claim) == token:  # not one taken after ours lapsed
             cache_delete(claim)
+
+
+def connection_released() -> None:
+    """A waiter gives its database connection back (to the pool, on PostgreSQL) while
+    it waits: fifty panels waiting for one computation must not hold every
+    connection the moves need. Inside a transaction it keeps it."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def latest_key(view: View) -> str:

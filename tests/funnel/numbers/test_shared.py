@@ -216,3 +216,18 @@ def test_exact_asks_never_take_an_older_answer(settings, board, stages, owner, l
     assert after["seq"] > before["seq"]
     assert {s["name"]: s["current"] for s in after["stages"]}["MQL"] == 1
     assert time.monotonic() - began >= 0.25  # it waited for the other computation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_gives_its_database_connection_back_while_it_waits():
+    """Fifty panels waiting for one computation hold no connection the moves need."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("Django never closes an in-memory SQLite database")
+    cache.add("k5:claim", "another process computing", 30)
+    threading.Timer(0.2, lambda: cache.set("k5", {"answer": "theirs"}, 30)).start()
+    Board.objects.exists()  # this request has a connection
+    assert connection.connection is not None
+    assert shared.shared("k5", lambda: {"answer": "mine"}, live=True) == {"answer": "theirs"}
+    assert connection.connection is None  # given back, and not needed again
