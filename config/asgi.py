@@ -4,6 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from config.memory import malloc_arenas_capped
+
+malloc_arenas_capped()  # before any thread starts
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
