@@ -237,6 +237,15 @@ def test_no_as_of_is_the_live_board(board, stages, owner):
     assert same == live and "as_of" not in same
 
 
+def uncached(settings, read, board_id):
+    """``read(board_id)`` past the frame cache, as for a board below NUMBERS_FRAMES_MIN."""
+    settings.NUMBERS_FRAMES_MIN = 10**9
+    try:
+        return read(board_id)
+    finally:
+        settings.NUMBERS_FRAMES_MIN = 1
+
+
 def test_cached_transitions_follow_new_moves_undos_and_deletes(
     board, stages, owner, clock, settings
 ):
@@ -246,10 +255,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     frames.transitions_cache.clear()
 
     def fresh():
-        settings.NUMBERS_FRAMES_MIN = 10**9
-        frame = selectors.transitions_frame(board.pk)
-        settings.NUMBERS_FRAMES_MIN = 1
-        return frame
+        return uncached(settings, selectors.transitions_frame, board.pk)
 
     leads = [lead_create(board_id=board.pk, actor=owner, name=f"L{n}") for n in range(3)]
     clock.tick()
@@ -278,10 +284,7 @@ def test_cached_verdicts_follow_new_verdicts_and_deletes(
     frames.transitions_cache.clear()
 
     def fresh():
-        settings.NUMBERS_FRAMES_MIN = 10**9
-        frame = selectors.feedback_frame(board.pk)
-        settings.NUMBERS_FRAMES_MIN = 1
-        return frame
+        return uncached(settings, selectors.feedback_frame, board.pk)
 
     leads = [
         lead_create(board_id=board.pk, actor=owner, name=f"L{n}", stage_id=stages.SQL.pk)
