@@ -224,13 +224,9 @@ def recent(view: View | None, *, exact: bool = False) -> dict[str, Any] | None:
     kept = cache_get(latest_key(view))
     if kept is None:
         return None
-    if kept["seq"] >= view.seq:
-        answer: dict[str, Any] = kept["answer"]
-        return answer
-    if not exact and time.time() - kept["at"] <= settings.NUMBERS_STALE_SECONDS:
-        stand_in: dict[str, Any] = kept["answer"]
-        return stand_in
-    return None
+    young = time.time() - kept["at"] <= settings.NUMBERS_STALE_SECONDS
+    stands = kept["seq"] >= view.seq or (young and not exact)
+    return kept["answer"] if stands else None
 
 
 # The cache may be down (Redis): then every request computes for itself.

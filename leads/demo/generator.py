@@ -675,19 +675,22 @@ def demo_users_ensure(password: str) -> tuple[dict[str, Any], list[str]]:
 HISTORY_MODELS = (Lead, StageTransition, LeadFeedback)  # the tables HistoryWriter fills
 
 
+def loads_bare(leads: int) -> bool:
+    """Does a seed of ``leads`` load the history's tables bare (PostgreSQL, big)?"""
+    return connection.vendor == "postgresql" and leads >= BIG_SEED
+
+
 def bulk_load(leads: int) -> AbstractContextManager[object]:
     """Around the history's writes: a big seed on PostgreSQL loads its tables bare
     (leads.demo.rebuild); any other seed writes into them as they are."""
-    if connection.vendor == "postgresql" and leads >= BIG_SEED:
-        return indexes_dropped(HISTORY_MODELS)
-    return nullcontext()
+    return indexes_dropped(HISTORY_MODELS) if loads_bare(leads) else nullcontext()
 
 
 def bulk_loaded(leads: int) -> None:
-    """After a big seed has committed on PostgreSQL: its bare-loaded tables vacuumed
-    and analysed (``leads.demo.rebuild.tables_vacuumed``). Inside an outer transaction
-    (VACUUM cannot run there) that is left to autovacuum."""
-    if connection.vendor == "postgresql" and leads >= BIG_SEED and not connection.in_atomic_block:
+    """After a bare load has committed: its tables vacuumed and analysed
+    (``leads.demo.rebuild.tables_vacuumed``). Inside an outer transaction (VACUUM
+    cannot run there) that is left to autovacuum."""
+    if loads_bare(leads) and not connection.in_atomic_block:
         tables_vacuumed(HISTORY_MODELS)
 
 

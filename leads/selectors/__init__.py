@@ -29,7 +29,7 @@ from .cards import (
 )
 from .frames import (
     TRANSITION_COLUMNS,
-    CachedTransitions,
+    KeptFrame,
     board_transitions_raw,
     campaigns_frame,
     columns_frame,
@@ -115,7 +115,7 @@ __all__ = [
     "TRANSITIONS_LIMIT",
     "TRANSITIONS_LIMIT_MAX",
     "TRANSITION_COLUMNS",
-    "CachedTransitions",
+    "KeptFrame",
     "Tally",
     "actor_name",
     "as_of_parse",

@@ -104,7 +104,7 @@ TRANSITION_COLUMNS = ["id", "lead_id", "from_stage_id", "to_stage_id", "reverts_
 
 
 @dataclass
-class CachedTransitions:
+class KeptFrame:
     raw: pd.DataFrame
     count: int
     max_id: int
@@ -116,8 +116,8 @@ def frame_bytes(frame: pd.DataFrame) -> int:
     return int(frame.memory_usage(index=True, deep=True).sum())
 
 
-transitions_cache: OrderedDict[tuple[str, int, str], CachedTransitions] = OrderedDict()
-transitions_cache_lock = threading.Lock()
+kept_frames: OrderedDict[tuple[str, int, str], KeptFrame] = OrderedDict()
+kept_frames_lock = threading.Lock()
 
 
 def board_transitions_raw(board_id: int) -> pd.DataFrame:
@@ -147,8 +147,8 @@ def kept_frame(
     key = (str(connection.settings_dict["NAME"]), board_id, kind)
     if count < settings.NUMBERS_FRAMES_MIN:
         return read(rows)
-    with transitions_cache_lock:
-        cached = transitions_cache.get(key)
+    with kept_frames_lock:
+        cached = kept_frames.get(key)
     raw, size = None, 0
     if cached is not None and cached.max_id <= max_id:
         if cached.count == count and cached.max_id == max_id:
@@ -162,14 +162,12 @@ def kept_frame(
         raw = read(rows)
         size = frame_bytes(raw)
     budget = int(settings.NUMBERS_FRAMES_BYTES)
-    with transitions_cache_lock:
-        transitions_cache.pop(key, None)
+    with kept_frames_lock:
+        kept_frames.pop(key, None)
         if size <= budget:
-            transitions_cache[key] = CachedTransitions(
-                raw=raw, count=count, max_id=max_id, size=size
-            )
-        while sum(kept.size for kept in transitions_cache.values()) > budget:
-            transitions_cache.popitem(last=False)
+            kept_frames[key] = KeptFrame(raw=raw, count=count, max_id=max_id, size=size)
+        while sum(kept.size for kept in kept_frames.values()) > budget:
+            kept_frames.popitem(last=False)
     return raw
 
 

@@ -252,7 +252,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     """A big board's transitions stay in memory; every change still shows at once."""
 
     settings.NUMBERS_FRAMES_MIN = 1
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
 
     def fresh():
         return uncached(settings, selectors.transitions_frame, board.pk)
@@ -260,7 +260,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     leads = [lead_create(board_id=board.pk, actor=owner, name=f"L{n}") for n in range(3)]
     clock.tick()
     assert selectors.transitions_frame(board.pk).equals(fresh())
-    assert next(iter(frames.transitions_cache.values())).count == 3  # kept
+    assert next(iter(frames.kept_frames.values())).count == 3  # kept
     moved = lead_move(lead_id=leads[0].pk, to_stage_id=stages.SQL.pk, actor=owner)
     clock.tick()
     assert selectors.transitions_frame(board.pk).equals(fresh())  # appended
@@ -270,7 +270,7 @@ def test_cached_transitions_follow_new_moves_undos_and_deletes(
     assert cached.equals(fresh()) and int(cached["undone"].sum()) == 2
     Lead.objects.filter(pk=leads[1].pk).delete()  # its transitions go with it
     assert selectors.transitions_frame(board.pk).equals(fresh())
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
 
 
 def test_cached_verdicts_follow_new_verdicts_and_deletes(
@@ -281,7 +281,7 @@ def test_cached_verdicts_follow_new_verdicts_and_deletes(
     from leads.services import lead_feedback_record
 
     settings.NUMBERS_FRAMES_MIN = 1
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
 
     def fresh():
         return uncached(settings, selectors.feedback_frame, board.pk)
@@ -294,7 +294,7 @@ def test_cached_verdicts_follow_new_verdicts_and_deletes(
         lead_feedback_record(lead_id=lead.pk, actor=editor, verdict="accepted")
         clock.tick()
     assert selectors.feedback_frame(board.pk).equals(fresh())
-    assert any(key[2] == "feedback" for key in frames.transitions_cache)  # kept
+    assert any(key[2] == "feedback" for key in frames.kept_frames)  # kept
     lead_feedback_record(lead_id=leads[0].pk, actor=editor, verdict="rejected", reason="Duplicate")
     clock.tick()
     cached = selectors.feedback_frame(board.pk)
@@ -302,7 +302,7 @@ def test_cached_verdicts_follow_new_verdicts_and_deletes(
     Lead.objects.filter(pk=leads[1].pk).delete()  # its verdicts go with it
     assert selectors.feedback_frame(board.pk).equals(fresh())
     assert len(selectors.feedback_frame(board.pk)) == 3
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
 
 
 def test_cached_transitions_stay_within_their_bytes(owner, clock, settings):
@@ -311,7 +311,7 @@ def test_cached_transitions_stay_within_their_bytes(owner, clock, settings):
     from tests.factories import BoardFactory
 
     settings.NUMBERS_FRAMES_MIN = 1
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
     boards = [BoardFactory(created_by=owner) for _ in range(3)]
     for made in boards:
         for n in range(4):
@@ -319,28 +319,28 @@ def test_cached_transitions_stay_within_their_bytes(owner, clock, settings):
     clock.tick()
     for made in boards:
         selectors.transitions_frame(made.pk)
-    sizes = [entry.size for entry in frames.transitions_cache.values()]
+    sizes = [entry.size for entry in frames.kept_frames.values()]
     assert len(set(sizes)) == 1 and sizes[0] > 0
     one = sizes[0]
-    frames.transitions_cache.clear()
+    frames.kept_frames.clear()
 
     settings.NUMBERS_FRAMES_BYTES = 2 * one
     for made in boards:
         selectors.transitions_frame(made.pk)
-    kept = [key[1] for key in frames.transitions_cache]
+    kept = [key[1] for key in frames.kept_frames]
     assert kept == [boards[1].pk, boards[2].pk]
-    assert sum(entry.size for entry in frames.transitions_cache.values()) <= 2 * one
+    assert sum(entry.size for entry in frames.kept_frames.values()) <= 2 * one
 
     selectors.transitions_frame(boards[1].pk)  # read again: now the most recent
     selectors.transitions_frame(boards[0].pk)
-    assert [key[1] for key in frames.transitions_cache] == [boards[1].pk, boards[0].pk]
+    assert [key[1] for key in frames.kept_frames] == [boards[1].pk, boards[0].pk]
 
     settings.NUMBERS_FRAMES_BYTES = one - 1
     read = selectors.transitions_frame(boards[2].pk)
     settings.NUMBERS_FRAMES_MIN = 10**9
     assert read.equals(selectors.transitions_frame(boards[2].pk))
-    assert boards[2].pk not in [key[1] for key in frames.transitions_cache]
-    frames.transitions_cache.clear()
+    assert boards[2].pk not in [key[1] for key in frames.kept_frames]
+    frames.kept_frames.clear()
 
 
 def test_state_api_as_of(board, stages, owner, api):
