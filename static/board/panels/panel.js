@@ -13,7 +13,7 @@ import { addToTestHook } from '../ui/hook.js';
 import { filtersActive, sameFilters } from '../core/filters.js';
 import { momentLabel } from '../core/replay.js';
 import { afterFirstDraw } from './idle.js';
-import { pushApplies } from '../net/figures.js';
+import { olderThanShown, pushApplies } from '../net/figures.js';
 import { MEETING_MIN_PX } from '../canvas/theme.js';
 
 const OPEN_KEY = 'funnelboard.panel';
@@ -357,7 +357,7 @@ export function createPanel(board, {
   }
 
   async function draw(Plotly, answer, ask) {
-    if (figures && sameAsk(drawnFor, ask) && answer.seq != null && figures.seq != null && answer.seq < figures.seq) return;
+    if (sameAsk(drawnFor, ask) && olderThanShown(answer, figures)) return;
     const empty = chartsEmpty(answer);
     chartsEl.hidden = empty;
     figures = answer;
