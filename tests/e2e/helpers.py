@@ -78,6 +78,26 @@ def card_rect(page: Page, lead_id: int) -> dict:
     return rect
 
 
+def steady_card_rect(page: Page, lead_id: int) -> dict:
+    """The card's rect once it stops moving (a drop's slide and the server's answer
+    redraw it): the same over two frames in a row."""
+    rect = page.evaluate(
+        """async (id) => {
+          const read = () => JSON.stringify(window.funnelboard.cardRect(id));
+          const frames = () => new Promise((f) => requestAnimationFrame(() => requestAnimationFrame(f)));
+          for (let i = 0; i < 120; i++) {
+            const before = read();
+            await frames();
+            if (before === read() && before !== 'null') return JSON.parse(before);
+          }
+          return null;
+        }""",
+        lead_id,
+    )
+    assert rect, f"card {lead_id} did not come to rest"
+    return rect
+
+
 def center(rect: dict) -> tuple[float, float]:
     return rect["x"] + rect["width"] / 2, rect["y"] + rect["height"] / 2
 
