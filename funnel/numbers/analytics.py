@@ -26,6 +26,7 @@ cost per SQL or per Won: they are ``None``, never 0, and ``cost_missing`` says w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -104,18 +105,51 @@ def funnel_ranks(stages: pd.DataFrame) -> pd.Series:
 
 def visits(transitions: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Each stay of a lead in a stage: stage_id, days, finished."""
+    return stay_days(stays_of(transitions), now)
+
+
+def stays_of(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Each stay of a lead in a stage, lead by lead: lead_id, stage_id, at (when it
+    began, ns), ended (when the lead's next move ended it, ns; 0 while it lasts),
+    finished. ``transitions`` are sorted by lead, then time."""
     if transitions.empty:
-        return pd.DataFrame({"stage_id": [], "days": [], "finished": []})
-    # ``transitions`` are sorted by lead, then time: a stay ends at the lead's next move.
+        return pd.DataFrame(
+            {
+                "lead_id": pd.Series(dtype="int64"),
+                "stage_id": pd.Series(dtype="int64"),
+                "at": pd.Series(dtype="int64"),
+                "ended": pd.Series(dtype="int64"),
+                "finished": pd.Series(dtype="bool"),
+            }
+        )
+    # A stay ends at the lead's next move.
     leads = transitions["lead_id"].to_numpy()
     at = transitions["at"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
     finished = np.zeros(len(leads), dtype=bool)
     finished[:-1] = leads[1:] == leads[:-1]
-    ended = np.full(len(at), pd.Timestamp(now).as_unit("ns").value, dtype="int64")
-    ended[:-1] = np.where(finished[:-1], at[1:], ended[:-1])
+    ended = np.zeros(len(at), dtype="int64")
+    ended[:-1] = np.where(finished[:-1], at[1:], 0)
     return pd.DataFrame(
         {
+            "lead_id": leads,
             "stage_id": transitions["to_stage_id"].to_numpy(),
+            "at": at,
+            "ended": ended,
+            "finished": finished,
+        }
+    )
+
+
+def stay_days(stays: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """``stays_of`` in days: stage_id, days (a stay that lasts, until ``now``), finished."""
+    finished = stays["finished"].to_numpy(dtype=bool)
+    at = stays["at"].to_numpy(dtype="int64")
+    ended = np.where(
+        finished, stays["ended"].to_numpy(dtype="int64"), pd.Timestamp(now).as_unit("ns").value
+    )
+    return pd.DataFrame(
+        {
+            "stage_id": stays["stage_id"].to_numpy(),
             "days": (ended - at) / 1e9 / DAY_SECONDS,
             "finished": finished,
         }
@@ -142,11 +176,13 @@ def stage_figures_of(
     moves: pd.DataFrame,
     now: datetime,
     reach: pd.Series | None = None,
+    stays: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """``stage_figures`` of a cohort's leads and their ``effective`` transitions."""
+    """``stage_figures`` of a cohort's leads and their ``effective`` transitions (given
+    ``reach`` and ``stays``, ``visits``, the entries into lost stages are enough)."""
     ranks = funnel_ranks(stages)
     reach = furthest_reach(moves, stages) if reach is None else reach
-    stays = visits(moves, now)
+    stays = visits(moves, now) if stays is None else stays
     lost_ids = set(stages.loc[stages["kind"] == "lost", "id"])
     dropped = (
         moves[moves["to_stage_id"].isin(lost_ids)].groupby("from_stage_id")["lead_id"].nunique()
@@ -498,13 +534,85 @@ def board_numbers(
         campaigns = campaigns[campaigns["channel"] == channel]
     cohort_leads = cohort(leads, start, end)
     moves = effective(transitions, cohort_leads["id"])  # once: the costly step
-    reach = furthest_reach(moves, stages)
-    figures = stage_figures_of(stages, cohort_leads, moves, now, reach)
-    figures["campaigns"] = campaign_figures_of(stages, cohort_leads, moves, campaigns, reach)
-    figures["cohorts"] = weekly_cohorts_of(stages, cohort_leads, moves, reach)
-    figures["velocity"] = velocity_of(stages, moves)
+    return numbers_of(stages, cohort_leads, paths_of(moves, stages), campaigns, feedback, now)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """What the numbers read of the leads' kept transitions, lead by lead: each row
+    belongs to one lead and follows from that lead's moves alone, so the rows of a lead
+    that moved can be replaced without reading anyone else's (``funnel.numbers.ledger``).
+
+    ``reach``: lead id -> furthest funnel rank; ``stays``: ``stays_of``; ``lost``: the
+    entries into lost stages, by lead in time order; ``firsts``: per lead its first move
+    and its first entry into Won (what ``velocity_of`` reads)."""
+
+    reach: pd.Series
+    stays: pd.DataFrame
+    lost: pd.DataFrame
+    firsts: pd.DataFrame
+
+    def without(self, lead_ids: Any) -> Paths:
+        """These paths less the rows of ``lead_ids``."""
+        return Paths(
+            reach=self.reach[~self.reach.index.isin(lead_ids)],
+            stays=self.stays[~self.stays["lead_id"].isin(lead_ids)],
+            lost=self.lost[~self.lost["lead_id"].isin(lead_ids)],
+            firsts=self.firsts[~self.firsts["lead_id"].isin(lead_ids)],
+        )
+
+    def joined(self, other: Paths) -> Paths:
+        """The rows of both (of different leads)."""
+        return Paths(
+            reach=concat_rows(self.reach, other.reach),
+            stays=concat_rows(self.stays, other.stays),
+            lost=concat_rows(self.lost, other.lost),
+            firsts=concat_rows(self.firsts, other.firsts),
+        )
+
+
+def concat_rows[F: (pd.DataFrame, pd.Series)](first: F, second: F) -> F:
+    if second.empty:
+        return first
+    if first.empty:
+        return second
+    return pd.concat([first, second], ignore_index=isinstance(first, pd.DataFrame))
+
+
+def paths_of(moves: pd.DataFrame, stages: pd.DataFrame) -> Paths:
+    """The ``Paths`` of ``effective`` transitions."""
+    lost_ids = stages.loc[stages["kind"] == "lost", "id"]
+    won_ids = stages.loc[stages["kind"] == "won", "id"]
+    firsts = pd.concat(
+        [
+            moves.drop_duplicates("lead_id", keep="first"),
+            moves[moves["to_stage_id"].isin(won_ids)].drop_duplicates("lead_id", keep="first"),
+        ]
+    )
+    return Paths(
+        reach=furthest_reach(moves, stages),
+        stays=stays_of(moves),
+        lost=moves[moves["to_stage_id"].isin(lost_ids)],
+        firsts=firsts[["lead_id", "to_stage_id", "at"]],
+    )
+
+
+def numbers_of(
+    stages: pd.DataFrame,
+    cohort_leads: pd.DataFrame,
+    paths: Paths,
+    campaigns: pd.DataFrame,
+    feedback: pd.DataFrame,
+    now: datetime,
+) -> dict[str, Any]:
+    """``board_numbers`` of a cohort's leads and their ``paths``."""
+    reach, lost = paths.reach, paths.lost
+    figures = stage_figures_of(stages, cohort_leads, lost, now, reach, stay_days(paths.stays, now))
+    figures["campaigns"] = campaign_figures_of(stages, cohort_leads, lost, campaigns, reach)
+    figures["cohorts"] = weekly_cohorts_of(stages, cohort_leads, lost, reach)
+    figures["velocity"] = velocity_of(stages, paths.firsts)
     figures["handoff"] = handoff_quality(leads=cohort_leads, feedback=feedback)
-    figures["lost_reasons"] = lost_reasons_of(stages, cohort_leads, moves, campaigns)
+    figures["lost_reasons"] = lost_reasons_of(stages, cohort_leads, lost, campaigns)
     return figures
 
 
