@@ -26,6 +26,7 @@ cost per SQL or per Won: they are ``None``, never 0, and ``cost_missing`` says w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -183,17 +184,48 @@ def stage_figures_of(
     ranks = funnel_ranks(stages)
     reach = furthest_reach(moves, stages) if reach is None else reach
     stays = visits(moves, now) if stays is None else stays
-    lost_ids = set(stages.loc[stages["kind"] == "lost", "id"])
+    lost_ids = list(stages.loc[stages["kind"] == "lost", "id"])
     dropped = (
         moves[moves["to_stage_id"].isin(lost_ids)].groupby("from_stage_id")["lead_id"].nunique()
     )
     current = cohort_leads.groupby("stage_id")["id"].count()
 
-    ordered = stages.sort_values("position")
-    figures: list[dict[str, Any]] = []
     reached_by_rank: dict[int, int] = {}
     for rank in sorted(set(ranks.astype(int))):
         reached_by_rank[rank] = int((reach >= rank).sum())
+    lost_reached = moves[moves["to_stage_id"].isin(lost_ids)].groupby("to_stage_id")["lead_id"]
+    days = stays.groupby(["stage_id", "finished"])["days"]
+    spans = {key: group for key, group in days}
+    empty = pd.Series(dtype="float64")
+    return stage_rows(
+        stages,
+        reached_by_rank,
+        lost_reached.nunique(),
+        dropped,
+        current,
+        done=lambda sid: spans.get((sid, True), empty),
+        ongoing=lambda sid: spans.get((sid, False), empty),
+        leads=len(cohort_leads),
+    )
+
+
+def stage_rows(
+    stages: pd.DataFrame,
+    reached_by_rank: dict[int, int],
+    lost_reached: pd.Series,
+    dropped: pd.Series,
+    current: pd.Series,
+    *,
+    done: Callable[[Any], pd.Series],
+    ongoing: Callable[[Any], pd.Series],
+    leads: int,
+) -> dict[str, Any]:
+    """``stage_figures_of``'s answer from its counts: leads that reached each funnel rank,
+    each lost stage (by id), dropped from each stage, in each stage now; a stage's
+    finished stays (``done``) and stays that last (``ongoing``), in days."""
+    ranks = funnel_ranks(stages)
+    ordered = stages.sort_values("position")
+    figures: list[dict[str, Any]] = []
     first_reached = reached_by_rank.get(0, 0)
     won_rank = max(reached_by_rank) if reached_by_rank else None
     for _, stage in ordered.iterrows():
@@ -203,14 +235,13 @@ def stage_figures_of(
             reached_by_rank.get(int(rank), 0) if rank is not None and not pd.isna(rank) else None
         )
         if stage["kind"] == "lost":
-            reached = int(moves.loc[moves["to_stage_id"] == sid, "lead_id"].nunique())
+            reached = int(lost_reached.get(sid, 0))
         next_reached = (
             reached_by_rank.get(int(rank) + 1)
             if stage["kind"] == "open" and rank is not None and not pd.isna(rank)
             else None
         )
-        done = stays[(stays["stage_id"] == sid) & stays["finished"]]["days"]
-        ongoing = stays[(stays["stage_id"] == sid) & ~stays["finished"]]["days"]
+        finished, lasting = done(sid), ongoing(sid)
         figures.append(
             {
                 "id": int(sid),
@@ -222,9 +253,9 @@ def stage_figures_of(
                 else None,
                 "dropped": int(dropped.get(sid, 0)),
                 "current": int(current.get(sid, 0)),
-                "median_days": rounded(done.median()) if len(done) else None,
-                "p90_days": rounded(done.quantile(0.9)) if len(done) else None,
-                "current_median_age_days": rounded(ongoing.median()) if len(ongoing) else None,
+                "median_days": rounded(finished.median()) if len(finished) else None,
+                "p90_days": rounded(finished.quantile(0.9)) if len(finished) else None,
+                "current_median_age_days": rounded(lasting.median()) if len(lasting) else None,
             }
         )
     overall = rate(reached_by_rank.get(won_rank, 0), first_reached) if won_rank else None
@@ -232,7 +263,7 @@ def stage_figures_of(
     return {
         "stages": figures,
         "overall_conversion": overall if has_won else None,
-        "leads": len(cohort_leads),
+        "leads": leads,
     }
 
 
@@ -281,26 +312,48 @@ def campaign_figures_of(
         mine = lead_reach[lead_reach["campaign_id"] == campaign["id"]]
         reached = {str(sid): int((mine["reach"] >= r).sum()) for sid, r in rank_items}
         won = mine[mine["stage_id"].isin(won_ids)]
-        won_count = int(reached.get(str(next(iter(won_ids))), 0)) if won_ids else 0
-        sql_count = reached.get(str(sql_stage), 0) if sql_stage is not None else 0
-        mql_count = reached.get(str(mql_stage), 0) if mql_stage is not None else 0
-        cost = known_cost(campaign["cost"])
         result.append(
-            {
-                "id": int(campaign["id"]),
-                "name": campaign["name"],
-                "leads": len(mine),
-                "reached": reached,
-                "won_value": float(won["value"].sum()),
-                "cost": cost,
-                "cost_missing": cost is None,
-                "cost_per_sql": per(cost, sql_count),
-                "cost_per_won": per(cost, won_count),
-                "mql_to_sql": rate(sql_count, mql_count) if mql_stage is not None else None,
-                "archived": bool(campaign.get("archived", False)),
-            }
+            campaign_row(
+                campaign,
+                len(mine),
+                reached,
+                float(won["value"].sum()),
+                won_ids,
+                sql_stage,
+                mql_stage,
+            )
         )
     return result
+
+
+def campaign_row(
+    campaign: pd.Series,
+    leads: int,
+    reached: dict[str, int],
+    won_value: float,
+    won_ids: set[Any],
+    sql_stage: int | None,
+    mql_stage: int | None,
+) -> dict[str, Any]:
+    """One campaign's figures from its counts: its leads, how many reached each stage
+    (by stage id as text), the value of its leads in Won now."""
+    won_count = int(reached.get(str(next(iter(won_ids))), 0)) if won_ids else 0
+    sql_count = reached.get(str(sql_stage), 0) if sql_stage is not None else 0
+    mql_count = reached.get(str(mql_stage), 0) if mql_stage is not None else 0
+    cost = known_cost(campaign["cost"])
+    return {
+        "id": int(campaign["id"]),
+        "name": campaign["name"],
+        "leads": leads,
+        "reached": reached,
+        "won_value": won_value,
+        "cost": cost,
+        "cost_missing": cost is None,
+        "cost_per_sql": per(cost, sql_count),
+        "cost_per_won": per(cost, won_count),
+        "mql_to_sql": rate(sql_count, mql_count) if mql_stage is not None else None,
+        "archived": bool(campaign.get("archived", False)),
+    }
 
 
 def known_cost(value: Any) -> float | None:
@@ -337,14 +390,22 @@ def leads_in_channel(leads: pd.DataFrame, campaigns: pd.DataFrame, channel: str)
 
 def creation_week(created_at: pd.Series) -> pd.Series:
     """The Monday (UTC) of each moment's ISO week, as a date string."""
-    # Integer days since 1970-01-01 (a Thursday); only the distinct weeks are formatted.
+    mondays = monday_days(created_at)
+    return mondays.map(week_labels(mondays.unique()))
+
+
+def monday_days(created_at: pd.Series) -> pd.Series:
+    """The Monday (UTC) of each moment's ISO week, in days since 1970-01-01."""
+    # 1970-01-01 was a Thursday.
     days = created_at.dt.tz_convert("UTC").astype("datetime64[s, UTC]").astype("int64") // 86400
-    mondays = days - (days + 3) % 7
-    labels = {
-        int(d): (pd.Timestamp(0) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d")
-        for d in mondays.unique()
+    return days - (days + 3) % 7
+
+
+def week_labels(mondays: Any) -> dict[int, str]:
+    """Each distinct Monday (days since 1970-01-01) as a date string."""
+    return {
+        int(d): (pd.Timestamp(0) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d") for d in mondays
     }
-    return mondays.map(labels)
 
 
 def weekly_cohorts(
@@ -382,17 +443,19 @@ def weekly_cohorts_of(
     ]
     result = []
     for week, group in frame.groupby("week", sort=True):
-        entered = len(group)
         reached = {str(sid): int((group["reach"] >= rank).sum()) for sid, rank in ordered}
-        result.append(
-            {
-                "week": str(week),
-                "leads": entered,
-                "reached": reached,
-                "conversion": {sid: rate(n, entered) for sid, n in reached.items()},
-            }
-        )
+        result.append(cohort_row(str(week), len(group), reached))
     return result
+
+
+def cohort_row(week: str, entered: int, reached: dict[str, int]) -> dict[str, Any]:
+    """One creation week: its leads, how many reached each stage, as a share of them."""
+    return {
+        "week": week,
+        "leads": entered,
+        "reached": reached,
+        "conversion": {sid: rate(n, entered) for sid, n in reached.items()},
+    }
 
 
 def velocity(
@@ -413,7 +476,12 @@ def velocity_of(stages: pd.DataFrame, moves: pd.DataFrame) -> dict[str, Any]:
     won_ids = set(stages.loc[stages["kind"] == "won", "id"])
     entered = moves.groupby("lead_id")["at"].min()
     won_at = moves[moves["to_stage_id"].isin(won_ids)].groupby("lead_id")["at"].min()
-    days = (won_at - entered.reindex(won_at.index)).dt.total_seconds() / DAY_SECONDS
+    return velocity_figures(won_at - entered.reindex(won_at.index))
+
+
+def velocity_figures(spans: pd.Series) -> dict[str, Any]:
+    """``velocity_of``'s answer from each won lead's time from entry to its first win."""
+    days = spans.dt.total_seconds() / DAY_SECONDS
     return {
         "won_leads": len(days),
         "median_days": rounded(days.median()) if len(days) else None,
@@ -484,14 +552,19 @@ def lost_reasons_of(
     by: dict[str, list[dict[str, Any]]] = {}
     for dimension in LOST_BREAKDOWNS:
         rows = []
-        for key, group in frame.groupby(frame[dimension], sort=False, dropna=False):
+        # One count per (key, reason), not one per key and then per reason.
+        sizes = frame.groupby([dimension, "reason"], sort=False, dropna=False).size()
+        counted: dict[Any, list[tuple[Any, int]]] = {}
+        for (key, reason), count in sizes.items():
             key_value = None if pd.isna(key) else key
             if isinstance(key_value, float) and key_value.is_integer():
                 key_value = int(key_value)
+            counted.setdefault(key_value, []).append((reason, int(count)))
+        for key_value, counts in counted.items():
             row: dict[str, Any] = {
                 "key": key_value,
-                "leads": len(group),
-                "reasons": ranked_counts(group["reason"]),
+                "leads": sum(count for _, count in counts),
+                "reasons": ranked(counts),
             }
             # Channels are their own names; owners are named by the caller (people
             # are no frame here): None until then.
@@ -509,10 +582,14 @@ def lost_reasons_of(
 
 
 def ranked_counts(reasons: pd.Series) -> list[dict[str, Any]]:
-    counts = reasons.value_counts()
+    return ranked(reasons.value_counts().items())
+
+
+def ranked(counts: Any) -> list[dict[str, Any]]:
+    """(reason, leads) pairs, most leads first, then by reason."""
     return [
         {"reason": str(reason), "leads": int(count)}
-        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        for reason, count in sorted(counts, key=lambda item: (-item[1], str(item[0])))
     ]
 
 

@@ -107,6 +107,8 @@ class Board:
         kind = op[0]
         self.tick(op[1])
         live = self.live()
+        if kind == "compact":
+            return set()
         if kind == "create":
             _, _, stage, campaign, value, owner = op
             lead = max(self.leads, default=0) + 1
@@ -190,6 +192,7 @@ step = st.one_of(
     st.tuples(st.just("edit"), seconds, st.integers(0, 50), campaign, value, owner),
     st.tuples(st.just("leave"), seconds, st.integers(0, 50)),
     st.tuples(st.just("reorder"), st.just(0), st.sampled_from(OPEN), st.sampled_from(OPEN)),
+    st.tuples(st.just("compact"), st.just(0)),
 )
 
 
@@ -215,9 +218,9 @@ def test_the_ledger_answers_what_the_whole_log_answers_after_every_step(steps):
                 ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
         else:
             touched = board.apply(op)
-            ledger = ledger.replaced(
-                touched, board.stages, board.leads_frame(), board.transitions()
-            )
+            ledger.replace(touched, board.stages, board.leads_frame(), board.transitions())
+        if op[0] == "compact":
+            ledger.compact()
         assert ledger.fits(board.stages)
         assert plain(ledger_numbers(ledger, board)) == plain(board.numbers())
 
@@ -241,7 +244,7 @@ def test_replacing_a_lead_reads_no_one_elses_transitions():
     board.apply(("move", 60, 1, SQL, ""))  # lead 2
     others_gone = board.transitions()
     mine = others_gone[others_gone["lead_id"] == 2]
-    ledger = ledger.replaced({2}, board.stages, board.leads_frame(), mine)
+    ledger.replace({2}, board.stages, board.leads_frame(), mine)
     assert plain(ledger_numbers(ledger, board)) == plain(board.numbers())
 
 
@@ -262,3 +265,23 @@ def test_the_split_is_exact_at_a_million_seconds_apart():
     stages = {s["name"]: s for s in ledger_numbers(ledger, board)["stages"]}
     assert stages["New"]["median_days"] == round(1_000_000 / 86400, 2)
     assert stages == {s["name"]: s for s in board.numbers()["stages"]}
+
+
+def test_a_lead_lost_twice_counts_once_with_its_latest_reason():
+    board = Board()
+    board.apply(("create", 0, NEW, 10.0, 1.0, 1.0))
+    board.apply(("create", 0, NEW, 20.0, 1.0, 2.0))
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    for op in [
+        ("move", 60, 0, LOST, "No budget"),
+        ("move", 60, 0, SQL, ""),
+        ("move", 60, 0, LATE, "Chose a competitor"),
+        ("move", 60, 1, LOST, "No budget"),
+    ]:
+        ledger.replace(board.apply(op), board.stages, board.leads_frame(), board.transitions())
+    lost = ledger_numbers(ledger, board)["lost_reasons"]
+    assert lost["reasons"] == [
+        {"reason": "Chose a competitor", "leads": 1},
+        {"reason": "No budget", "leads": 1},
+    ]
+    assert plain(ledger_numbers(ledger, board)) == plain(board.numbers())
