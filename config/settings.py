@@ -141,6 +141,9 @@ DB_WRITER_WAIT = float(os.environ.get("DB_WRITER_WAIT", "5"))
 # all boards' frames together at most NUMBERS_FRAMES_BYTES (least recently used go).
 NUMBERS_FRAMES_MIN = int(os.environ.get("NUMBERS_FRAMES_MIN", "50000"))
 NUMBERS_FRAMES_BYTES = int(os.environ.get("NUMBERS_FRAMES_BYTES", str(128 * 2**20)))
+# The live whole-board numbers keep a ledger per board (funnel.numbers.live): every
+# board's together at most NUMBERS_LEDGERS_BYTES (least recently used go).
+NUMBERS_LEDGERS_BYTES = int(os.environ.get("NUMBERS_LEDGERS_BYTES", str(256 * 2**20)))
 # The board's numbers pushed to its sockets (funnel.realtime.numbers_push): this many
 # seconds after the last of a burst of changes, at most NUMBERS_PUSH_MAX_WAIT after
 # its first.

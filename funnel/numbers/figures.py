@@ -10,14 +10,22 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from funnel.numbers import analytics
+from funnel.numbers import analytics, live
 from leads import selectors
 from leads.models import Board
 from leads.rules import display_name
+from leads.selectors.leads import filters_active
 
 
 def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[str, Any]:
-    """Load the board's frames (at ``as_of`` when given) and compute every number."""
+    """Every number of the board's view: the whole board live from its kept ledger
+    (``funnel.numbers.live``), any other view from the board's frames (at ``as_of``
+    when given) through the analytics."""
+    if whole_board(params, query):
+        numbers = live.whole_board_numbers(board, timezone.now())
+        owners_named(numbers["lost_reasons"]["by"]["owner"])
+        numbers["seq"] = board.last_seq
+        return numbers
     as_of = selectors.as_of_parse(board, query["as_of"]) if query.get("as_of") else None
     leads, transitions = frames_at(board, params, as_of)
     feedback = selectors.feedback_frame(board.pk)
@@ -39,6 +47,13 @@ def board_numbers_for(board: Board, params: Any, query: dict[str, Any]) -> dict[
     if as_of is not None:
         numbers["as_of"] = as_of
     return numbers
+
+
+def whole_board(params: Any, query: dict[str, Any]) -> bool:
+    """The view of every lead, live: no moment, period, channel or board filter."""
+    if any(query.get(name) for name in ("as_of", "start", "end", "channel")):
+        return False
+    return not filters_active(params)
 
 
 def owners_named(rows: list[dict[str, Any]]) -> None:

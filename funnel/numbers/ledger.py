@@ -247,6 +247,13 @@ class Ledger:
         )
         self.slot = {int(lead_id): n for n, lead_id in enumerate(columns["id"])}
 
+    def nbytes(self) -> int:
+        """About what the ledger holds in memory."""
+        arrays = [*self.leads.columns.values(), *self.stays.columns.values()]
+        arrays += self.lost.columns.values()
+        # A reason is a shared string mostly: a pointer each; a slot ~100 bytes.
+        return sum(a.nbytes for a in arrays) + 8 * len(self.reasons) + 100 * len(self.slot)
+
     def leads_frame(self) -> pd.DataFrame:
         """The live leads as the analytics' leads frame."""
         rows = self.leads

@@ -41,6 +41,7 @@ from .frames import (
     sqlite_seconds,
     stages_frame,
     transitions_frame,
+    transitions_of,
 )
 from .history import (
     EVENTS_LIMIT,
@@ -178,6 +179,7 @@ __all__ = [
     "stage_get",
     "stages_frame",
     "transitions_frame",
+    "transitions_of",
     "webhook_deliveries_list",
     "webhooks_list",
 ]

@@ -54,10 +54,14 @@ def campaigns_frame(board_id: int) -> pd.DataFrame:
     return frame
 
 
-def leads_frame(board_id: int, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """The board's leads (after the board's filters): id, stage, campaign, created,
-    value, owner."""
+def leads_frame(
+    board_id: int, filters: Mapping[str, Any] | None = None, *, ids: Any = None
+) -> pd.DataFrame:
+    """The board's leads (after the board's filters; ``ids``: only these): id, stage,
+    campaign, created, value, owner."""
     leads = board_leads_filtered(board_id=board_id, filters=filters)
+    if ids is not None:
+        leads = leads.filter(id__in=list(ids))
     frame = columns_frame(
         leads.order_by().values_list("id", "stage_id", "campaign_id", "value", "owner_id"),
         ["id", "stage_id", "campaign_id", "value", "owner_id"],
@@ -85,6 +89,12 @@ def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
     raw = board_transitions_raw(board_id)
     if until is not None:
         raw = raw[raw["at"] <= pd.Timestamp(until)]
+    return transitions_of(raw)
+
+
+def transitions_of(raw: pd.DataFrame) -> pd.DataFrame:
+    """``transitions_frame`` of rows of ``board_transitions_raw`` (a lead's reversal
+    points at a transition of the same lead: a lead's rows are enough for its own)."""
     reverts = raw["reverts_id"]
     undone = reverts.notna() | raw["id"].isin(reverts.dropna().astype("int64"))
     return pd.DataFrame(

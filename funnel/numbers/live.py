@@ -1,0 +1,176 @@
+"""The whole board's live numbers from a ledger kept in this process
+(``funnel.numbers.ledger``): a computation reads only the leads that changed since the
+last one, found in the board's event log (every write path appends an event naming the
+leads it changed), and their transitions.
+
+The first computation, and one after a change the log names no leads for (an import,
+a change to the stages' order or kinds, an event type this module does not know),
+builds the ledger from the whole board. The event log's seq is read before the rows,
+so a write that commits meanwhile is read again the next time (a replacement reads a
+lead as it is then: doing it twice changes nothing). Ledgers of every board together
+take at most ``NUMBERS_LEDGERS_BYTES``; the least recently used go first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+
+from funnel.numbers.ledger import Ledger
+from leads import selectors
+from leads.models import Board, BoardEvent
+
+# Events that change no lead's row in the numbers (their own frames are read afresh:
+# campaigns, verdicts) and, for stages, none the ledger's ``fits`` does not catch.
+NO_LEAD_CHANGED = {
+    "note.created",
+    "note.updated",
+    "note.deleted",
+    "lead.feedback",  # a verdict that moves the lead appends its own lead.moved
+    "campaign.created",
+    "campaign.updated",
+    "board.updated",
+    "member.joined",
+    "member.updated",
+    "member.removed",
+    "stage.updated",  # a kind change moves the funnel's ranks: ``fits`` says so
+}
+# Events whose payload names the leads they changed (``lead``, ``moves``, ``leads``).
+LEADS_CHANGED = {
+    "lead.created",
+    "lead.updated",
+    "lead.moved",
+    "campaign.moved",
+    "leads.moved",
+    "leads.updated",
+    "lead.archived",
+    "lead.restored",
+    "lead.erased",
+}
+
+# Events after which the ledger is built again: the leads they changed are not named
+# (an import's batch), or every lead's reach may change (the stages' order).
+REBUILT_AFTER = {"leads.imported", "stage.created", "stage.deleted", "stages.reordered"}
+
+
+@dataclass
+class Kept:
+    ledger: Ledger
+    seq: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# (database, board, its slug and moment of creation: a test database may give a new
+# board the id of one rolled back) -> its ledger
+kept_ledgers: OrderedDict[tuple[str, int, str, str], Kept] = OrderedDict()
+kept_ledgers_lock = threading.Lock()
+
+
+def whole_board_numbers(board: Board, now: datetime) -> dict[str, Any]:
+    """``analytics.board_numbers`` of every lead of the board, live, at ``now``."""
+    stages = selectors.stages_frame(board.pk)
+    key = ledger_key(board)
+    with kept_ledgers_lock:
+        kept = kept_ledgers.get(key)
+        if kept is not None:
+            kept_ledgers.move_to_end(key)
+    if kept is None:
+        kept = built(board.pk, stages)
+    with kept.lock:
+        if not kept.ledger.fits(stages) or not brought_up(kept, board.pk, stages):
+            fresh = built(board.pk, stages)
+            kept.ledger, kept.seq = fresh.ledger, fresh.seq
+        numbers = kept.ledger.numbers(
+            stages,
+            selectors.campaigns_frame(board.pk),
+            selectors.feedback_frame(board.pk),
+            now,
+        )
+    keep(key, kept)
+    return numbers
+
+
+def ledger_key(board: Board) -> tuple[str, int, str, str]:
+    return (
+        str(connection.settings_dict["NAME"]),
+        board.pk,
+        board.slug,
+        board.created_at.isoformat(),
+    )
+
+
+def built(board_id: int, stages: pd.DataFrame) -> Kept:
+    seq = board_seq(board_id)
+    ledger = Ledger.of(
+        stages, selectors.leads_frame(board_id), selectors.transitions_frame(board_id)
+    )
+    return Kept(ledger=ledger, seq=seq)
+
+
+def brought_up(kept: Kept, board_id: int, stages: pd.DataFrame) -> bool:
+    """Replaces the rows of the leads changed since ``kept.seq``; False when the log
+    does not say which leads changed (the ledger must be built again)."""
+    seq = board_seq(board_id)
+    if seq == kept.seq:
+        return True
+    events = BoardEvent.objects.filter(board_id=board_id, seq__gt=kept.seq, seq__lte=seq)
+    touched = leads_changed(events.values_list("type", "payload"))
+    if touched is None:
+        return False
+    if touched:
+        raw = selectors.board_transitions_raw(board_id)
+        theirs = raw[raw["lead_id"].isin(list(touched))]
+        kept.ledger.replace(
+            touched,
+            stages,
+            selectors.leads_frame(board_id, ids=touched),
+            selectors.transitions_of(theirs),
+        )
+    kept.seq = seq
+    return True
+
+
+def leads_changed(events: Iterable[tuple[str, dict[str, Any]]]) -> set[int] | None:
+    """The leads whose rows ``events`` changed; None when one of them does not say."""
+    touched: set[int] = set()
+    for kind, payload in events:
+        if kind in NO_LEAD_CHANGED:
+            continue
+        if kind not in LEADS_CHANGED:  # REBUILT_AFTER, or a type this module does not know
+            return None
+        lead = payload.get("lead")
+        if isinstance(lead, dict):
+            touched.add(int(lead["id"]))
+        elif lead is not None:
+            touched.add(int(lead))
+        touched.update(int(move["lead"]) for move in payload.get("moves") or [])
+        touched.update(int(card["id"]) for card in payload.get("leads") or [])
+    return touched
+
+
+def board_seq(board_id: int) -> int:
+    return int(Board.objects.filter(pk=board_id).values_list("last_seq", flat=True).get())
+
+
+def keep(key: tuple[str, int, str, str], kept: Kept) -> None:
+    """Keeps ``kept`` (most recently used), within the budget."""
+    budget = int(settings.NUMBERS_LEDGERS_BYTES)
+    with kept_ledgers_lock:
+        kept_ledgers[key] = kept
+        kept_ledgers.move_to_end(key)
+        while len(kept_ledgers) > 1 and total_bytes() > budget:
+            kept_ledgers.popitem(last=False)
+        if total_bytes() > budget:
+            kept_ledgers.clear()
+
+
+def total_bytes() -> int:
+    return sum(kept.ledger.nbytes() for kept in kept_ledgers.values())
