@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import (
     Count,
     Q,
@@ -41,6 +40,7 @@ from ..ranks import rank_valid
 from ..rules import display_name
 from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
+from .compiled import Slot, compiled, moment_slot, union_all
 from .leads import board_leads_filtered, filters_active
 
 STATE_PER_STAGE = 50
@@ -114,22 +114,9 @@ def sort_cursor_decode(cursor: str) -> tuple[str, Any, int]:
     return sort, key, lead_id
 
 
-def union_all(querysets: list[QuerySet[Any]]) -> list[Any]:
-    """The rows of ``querysets`` in one UNION ALL, unless some are LIMITed and the
-    database runs no LIMITed branches (SQLite): one query each then."""
-    if not querysets:
-        return []
-    compound = connection.features.supports_slicing_ordering_in_compound or not any(
-        queryset.query.is_sliced for queryset in querysets
-    )
-    if len(querysets) > 1 and compound:
-        return list(querysets[0].union(*querysets[1:], all=True))
-    return [row for queryset in querysets for row in queryset]
-
-
 def stage_page(
     leads: QuerySet[Lead],
-    stage_id: int,
+    stage_id: int | Slot,
     *,
     per_stage: int,
     after: tuple[Any, int] | None,
@@ -138,7 +125,7 @@ def stage_page(
     """The rows of one page of a stage's cards in ``sort``'s order
     (``rules.CARD_SORT_ORDER``, then id), one more than ``per_stage`` to tell
     whether there is a next: a range of the ``lead_live_stage_order`` index in
-    board order."""
+    board order. ``stage_id`` may be a ``Slot`` (``compiled``)."""
     field, descending = rules.CARD_SORT_ORDER[sort]
     page = leads.filter(stage_id=stage_id)
     if after is not None:
@@ -160,15 +147,19 @@ def stages_cards(
     after: tuple[Any, int] | None,
 ) -> dict[int, tuple[list[dict[str, Any]], str | None]]:
     """Per stage of ``sorts`` (stage id -> sort): one page of its cards and the
-    cursor of the next (None at the end). One UNION ALL of the stages' pages."""
-    rows = union_all(
-        [
-            stage_page(leads, stage_id, per_stage=per_stage, after=after, sort=sort)
-            for stage_id, sort in sorts.items()
-        ]
-    )
+    cursor of the next (None at the end). One UNION ALL of the stages' pages,
+    compiled once per sort."""
+    pages_of = {
+        sort: compiled(
+            stage_page(leads, Slot("stage"), per_stage=per_stage, after=after, sort=sort)
+        )
+        for sort in set(sorts.values())
+    }
+    rows = union_all([(pages_of[sort], {"stage": stage_id}) for stage_id, sort in sorts.items()])
+    names = next(iter(pages_of.values())).names if pages_of else ()
     by_stage: dict[int, list[dict[str, Any]]] = {stage_id: [] for stage_id in sorts}
-    for row in rows:
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
         by_stage[row["stage_id"]].append(row)
     pages = {}
     for stage_id, stage_rows in by_stage.items():
@@ -200,15 +191,17 @@ def stage_middles(leads: QuerySet[Lead], counts: Mapping[int, int]) -> dict[int,
     """Per non-empty stage of ``counts`` (stage id -> its number of filtered leads):
     the ``stage_entered_at`` of its one or two middle leads by entry (``count`` odd
     or even), a range of the ``lead_live_stage_age`` index; one UNION ALL."""
-    middles = []
-    for stage_id, count in counts.items():
-        if count:
-            middle = (count - 1) // 2
-            middles.append(
-                leads.filter(stage_id=stage_id)
-                .order_by("stage_entered_at", "id")
-                .values_list("stage_id", "stage_entered_at")[middle : middle + 2 - count % 2]
-            )
+    middle = compiled(
+        leads.filter(stage_id=Slot("stage"))
+        .order_by("stage_entered_at", "id")
+        .values_list("stage_id", "stage_entered_at"),
+        paged=True,
+    )
+    middles = [
+        (middle, {"stage": stage_id, "offset": (count - 1) // 2, "limit": 2 - count % 2})
+        for stage_id, count in counts.items()
+        if count
+    ]
     entered: dict[int, list[datetime]] = {}
     for stage_id, at in union_all(middles):
         entered.setdefault(stage_id, []).append(at)
@@ -334,13 +327,19 @@ def past_sla(stages: list[dict[str, Any]], now: datetime, *, past: bool = True) 
     """The leads past their stage's SLA (``rules.past_sla_since``), or with
     ``past=False`` those of a stage with an SLA still within it; empty when no
     stage has one."""
-    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
     leads = Q()
     for stage in stages:
         if stage["sla_days"] is not None:
             since = rules.past_sla_since(stage["sla_days"], now)
-            leads |= Q(stage_id=stage["id"], **{lookup: since})
+            leads |= sla_side(stage["id"], since, past=past)
     return leads
+
+
+def sla_side(stage_id: int | Slot, since: datetime | Slot, *, past: bool) -> Q:
+    """The leads of the stage entered at or before ``since`` (past its SLA), or
+    with ``past=False`` after it (within it)."""
+    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
+    return Q(stage_id=stage_id, **{lookup: since})
 
 
 def stage_totals(
@@ -395,14 +394,24 @@ def stage_totals_kept(
         for stage in timed
     }
     # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
-    counts = [
-        leads.filter(past_sla([stage], now, past=past[stage["id"]]))
-        .values("stage_id")
-        .annotate(n=Count("id"))
-        .values_list("stage_id", "n")
-        for stage in timed
-    ]
-    counted = dict(union_all(counts))
+    count_of = {
+        side: compiled(
+            leads.filter(sla_side(Slot("stage"), moment_slot("since"), past=side))
+            .values("stage_id")
+            .annotate(n=Count("id"))
+            .values_list("stage_id", "n")
+        )
+        for side in set(past.values())
+    }
+    since = {s["id"]: rules.past_sla_since(s["sla_days"], now) for s in timed}
+    counted = dict(
+        union_all(
+            [
+                (count_of[past[stage["id"]]], {"stage": stage["id"], "since": since[stage["id"]]})
+                for stage in timed
+            ]
+        )
+    )
     for stage in timed:
         total, n = totals[stage["id"]], counted.get(stage["id"], 0)
         total["overdue"] = n if past[stage["id"]] else total["count"] - n
