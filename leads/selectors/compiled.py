@@ -93,6 +93,7 @@ def union_all(branches: Sequence[tuple[Compiled, Mapping[str, Any]]]) -> list[tu
         shape.ordered for shape, _, _ in bound
     )
     with connection.cursor() as cursor:
+        moments_read_natively(cursor)
         if len(bound) > 1 and compound:
             wrap = "({})" if features.supports_parentheses_in_compound else "{}"
             cursor.execute(
@@ -105,3 +106,15 @@ def union_all(branches: Sequence[tuple[Compiled, Mapping[str, Any]]]) -> list[tu
             cursor.execute(sql, params)
             rows.extend(shape.rows(cursor.fetchall()))
         return rows
+
+
+def moments_read_natively(cursor: Any) -> None:
+    """On PostgreSQL with the session in UTC (Django's, under ``USE_TZ``), read the
+    cursor's moments with psycopg's own loader: Django's is a Python subclass of it
+    that sets the tzinfo UTC that psycopg's gives already, three times slower on
+    a page of cards. The same datetimes."""
+    if connection.vendor != "postgresql" or connection.timezone_name != "UTC":
+        return
+    from psycopg.types.datetime import TimestamptzLoader
+
+    cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)

@@ -25,7 +25,13 @@ from django.utils import timezone
 from leads import rules
 from leads.models import RejectionReason
 from leads.selectors.boards import board_get
-from leads.selectors.cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
+from leads.selectors.cards import (
+    CARD_FIELDS,
+    awaiting_verdict,
+    card_from_row,
+    cards_from_rows,
+    latest_verdict,
+)
 
 from ..errors import InvalidInput
 from ..events.payloads import CAMPAIGN_FIELDS, campaign_summary
@@ -171,7 +177,7 @@ def stages_cards(
         shown = stage_rows[:per_stage]
         last = shown[-1] if more else None
         cursor = sort_cursor_encode(sorts[stage_id], last[field], last["id"]) if last else None
-        pages[stage_id] = [card_from_row(row) for row in shown], cursor
+        pages[stage_id] = cards_from_rows(shown), cursor
     return pages
 
 
@@ -306,13 +312,14 @@ def handoff_lane(
     if stage is None:
         return None
     waiting = leads.filter(stage_id=stage["id"]).filter(awaiting_verdict())
-    rows = list(
+    page = compiled(
         waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
         .order_by("stage_entered_at", "id")
         .values(*CARD_FIELDS, "verdict", "verdict_at")[:limit]
     )
+    rows = [dict(zip(page.names, values, strict=True)) for values in union_all([(page, {})])]
     count = len(rows) if len(rows) < limit else waiting.count()
-    return {"stage": stage["id"], "count": count, "leads": [card_from_row(row) for row in rows]}
+    return {"stage": stage["id"], "count": count, "leads": cards_from_rows(rows)}
 
 
 def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> dict[str, Count]:
