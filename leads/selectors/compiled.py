@@ -5,17 +5,20 @@ entry, its overdue count) and differs only in the stage and a few numbers.
 Compiling a queryset costs more than running it (about 1 ms a branch, against a
 tenth of that in PostgreSQL), so each question is compiled once with ``Slot``s
 where the stage and numbers go (``compiled``) and bound to each stage's values
-(``Compiled.bind``); ``union_all`` runs the branches.
+(``Compiled.bind``); ``union_all`` runs the branches. The questions asked of a
+board's live leads unfiltered, the same at every ``/state/`` of the board, are
+kept compiled between requests (``kept_compiled``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateTimeField, Expression, Field, IntegerField, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -78,6 +81,32 @@ def compiled(queryset: QuerySet[Any], *, paged: bool = False) -> Compiled:
     if paged:
         sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, Slot("limit"), Slot("offset"))
     return Compiled(sql, tuple(params), compiler, names, ordered)
+
+
+KEPT_MAX = 256  # compiled queries kept per thread; all forgotten at once past it
+
+_kept = threading.local()
+
+
+def kept_compiled(
+    key: Hashable | None, build: Callable[[], QuerySet[Any]], *, paged: bool = False
+) -> Compiled:
+    """``compiled(build(), paged=paged)``, kept in this thread under ``key`` with
+    the thread's connection: ``key`` names all that the SQL and its parameters
+    depend on but the ``Slot``s (None: compiled afresh)."""
+    if key is None:
+        return compiled(build(), paged=paged)
+    own = connections[DEFAULT_DB_ALIAS]
+    kept: dict[Hashable, Compiled] = getattr(_kept, "compiled", None) or {}
+    shape = kept.get((key, paged))
+    if shape is None or shape.compiler.connection is not own:
+        shape = compiled(build(), paged=paged)
+        if shape.compiler.connection is own:
+            if len(kept) >= KEPT_MAX:
+                kept = {}
+            kept[(key, paged)] = shape
+            _kept.compiled = kept
+    return shape
 
 
 def union_all(branches: Sequence[tuple[Compiled, Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
