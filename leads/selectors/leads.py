@@ -67,8 +67,17 @@ def lead_transitions_list(*, lead_id: int, user: Any) -> QuerySet[StageTransitio
     )
 
 
+def filters_named(filters: Mapping[str, Any] | None) -> bool:
+    """Whether ``filters`` name any of the board's filters (``LeadStateFilter``):
+    without one there is nothing to validate or narrow (the other query
+    parameters of ``/state/``, ``per_stage`` and the like, are not filters)."""
+    return filters is not None and any(name in filters for name in LeadStateFilter.base_filters)
+
+
 def board_leads_filtered(*, board_id: int, filters: Mapping[str, Any] | None) -> QuerySet[Lead]:
     leads = Lead.objects.filter(board_id=board_id)
+    if not filters_named(filters):
+        return leads.order_by()
     filterset = LeadStateFilter(filters or {}, queryset=leads)
     if not filterset.is_valid():
         errors = {field: [str(m) for m in messages] for field, messages in filterset.errors.items()}
@@ -79,6 +88,8 @@ def board_leads_filtered(*, board_id: int, filters: Mapping[str, Any] | None) ->
 
 def filters_active(filters: Mapping[str, Any] | None) -> bool:
     """Whether ``filters`` narrow the board's leads (any filter given a value)."""
+    if not filters_named(filters):
+        return False
     filterset = LeadStateFilter(filters or {}, queryset=Lead.objects.none())
     if not filterset.is_valid():
         return True  # board_leads_filtered answers the error

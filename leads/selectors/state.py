@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import (
     Count,
     Q,
@@ -26,7 +26,13 @@ from django.utils import timezone
 from leads import rules
 from leads.models import RejectionReason
 from leads.selectors.boards import board_get
-from leads.selectors.cards import CARD_FIELDS, awaiting_verdict, card_from_row, latest_verdict
+from leads.selectors.cards import (
+    CARD_FIELDS,
+    awaiting_verdict,
+    card_from_row,
+    cards_from_rows,
+    latest_verdict,
+)
 
 from ..errors import InvalidInput
 from ..events.payloads import CAMPAIGN_FIELDS, campaign_summary
@@ -41,7 +47,8 @@ from ..ranks import rank_valid
 from ..rules import display_name
 from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
-from .leads import board_leads_filtered, filters_active
+from .compiled import Slot, kept_compiled, moment_slot, union_all
+from .leads import board_leads_filtered, filters_active, filters_named
 
 STATE_PER_STAGE = 50
 
@@ -114,22 +121,9 @@ def sort_cursor_decode(cursor: str) -> tuple[str, Any, int]:
     return sort, key, lead_id
 
 
-def union_all(querysets: list[QuerySet[Any]]) -> list[Any]:
-    """The rows of ``querysets`` in one UNION ALL, unless some are LIMITed and the
-    database runs no LIMITed branches (SQLite): one query each then."""
-    if not querysets:
-        return []
-    compound = connection.features.supports_slicing_ordering_in_compound or not any(
-        queryset.query.is_sliced for queryset in querysets
-    )
-    if len(querysets) > 1 and compound:
-        return list(querysets[0].union(*querysets[1:], all=True))
-    return [row for queryset in querysets for row in queryset]
-
-
 def stage_page(
     leads: QuerySet[Lead],
-    stage_id: int,
+    stage_id: int | Slot,
     *,
     per_stage: int,
     after: tuple[Any, int] | None,
@@ -138,7 +132,7 @@ def stage_page(
     """The rows of one page of a stage's cards in ``sort``'s order
     (``rules.CARD_SORT_ORDER``, then id), one more than ``per_stage`` to tell
     whether there is a next: a range of the ``lead_live_stage_order`` index in
-    board order."""
+    board order. ``stage_id`` may be a ``Slot`` (``compiled``)."""
     field, descending = rules.CARD_SORT_ORDER[sort]
     page = leads.filter(stage_id=stage_id)
     if after is not None:
@@ -158,17 +152,23 @@ def stages_cards(
     *,
     per_stage: int,
     after: tuple[Any, int] | None,
+    kept: Hashable | None = None,
 ) -> dict[int, tuple[list[dict[str, Any]], str | None]]:
     """Per stage of ``sorts`` (stage id -> sort): one page of its cards and the
-    cursor of the next (None at the end). One UNION ALL of the stages' pages."""
-    rows = union_all(
-        [
-            stage_page(leads, stage_id, per_stage=per_stage, after=after, sort=sort)
-            for stage_id, sort in sorts.items()
-        ]
-    )
+    cursor of the next (None at the end). One UNION ALL of the stages' pages,
+    compiled once per sort (``kept``: ``leads_kept``)."""
+    pages_of = {
+        sort: kept_compiled(
+            (kept, "page", sort, per_stage) if kept is not None and after is None else None,
+            partial(stage_page, leads, Slot("stage"), per_stage=per_stage, after=after, sort=sort),
+        )
+        for sort in set(sorts.values())
+    }
+    rows = union_all([(pages_of[sort], {"stage": stage_id}) for stage_id, sort in sorts.items()])
+    names = next(iter(pages_of.values())).names if pages_of else ()
     by_stage: dict[int, list[dict[str, Any]]] = {stage_id: [] for stage_id in sorts}
-    for row in rows:
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
         by_stage[row["stage_id"]].append(row)
     pages = {}
     for stage_id, stage_rows in by_stage.items():
@@ -180,7 +180,7 @@ def stages_cards(
         shown = stage_rows[:per_stage]
         last = shown[-1] if more else None
         cursor = sort_cursor_encode(sorts[stage_id], last[field], last["id"]) if last else None
-        pages[stage_id] = [card_from_row(row) for row in shown], cursor
+        pages[stage_id] = cards_from_rows(shown), cursor
     return pages
 
 
@@ -196,19 +196,27 @@ def stage_cards(
     return stages_cards(leads, {stage_id: sort}, per_stage=per_stage, after=after)[stage_id]
 
 
-def stage_middles(leads: QuerySet[Lead], counts: Mapping[int, int]) -> dict[int, list[datetime]]:
+def stage_middles(
+    leads: QuerySet[Lead], counts: Mapping[int, int], kept: Hashable | None = None
+) -> dict[int, list[datetime]]:
     """Per non-empty stage of ``counts`` (stage id -> its number of filtered leads):
     the ``stage_entered_at`` of its one or two middle leads by entry (``count`` odd
-    or even), a range of the ``lead_live_stage_age`` index; one UNION ALL."""
-    middles = []
-    for stage_id, count in counts.items():
-        if count:
-            middle = (count - 1) // 2
-            middles.append(
-                leads.filter(stage_id=stage_id)
-                .order_by("stage_entered_at", "id")
-                .values_list("stage_id", "stage_entered_at")[middle : middle + 2 - count % 2]
-            )
+    or even), a range of the ``lead_live_stage_age`` index; one UNION ALL
+    (``kept``: ``leads_kept``)."""
+    middle = kept_compiled(
+        (kept, "middle") if kept is not None else None,
+        lambda: (
+            leads.filter(stage_id=Slot("stage"))
+            .order_by("stage_entered_at", "id")
+            .values_list("stage_id", "stage_entered_at")
+        ),
+        paged=True,
+    )
+    middles = [
+        (middle, {"stage": stage_id, "offset": (count - 1) // 2, "limit": 2 - count % 2})
+        for stage_id, count in counts.items()
+        if count
+    ]
     entered: dict[int, list[datetime]] = {}
     for stage_id, at in union_all(middles):
         entered.setdefault(stage_id, []).append(at)
@@ -306,20 +314,36 @@ def person(user: Any, team: str | None) -> dict[str, Any]:
 
 
 def handoff_lane(
-    leads: QuerySet[Lead], stage: dict[str, Any] | None, *, limit: int = HANDOFF_LANE_MAX
+    leads: QuerySet[Lead],
+    stage: dict[str, Any] | None,
+    *,
+    limit: int = HANDOFF_LANE_MAX,
+    kept: Hashable | None = None,
 ) -> dict[str, Any] | None:
     """The handoff lane of the (filtered) ``leads``: those in the handoff stage that
-    sales has not judged since they entered it, longest waiting first. Two queries."""
+    sales has not judged since they entered it, longest waiting first. Two queries
+    (``kept``: ``leads_kept``)."""
     if stage is None:
         return None
+    key = (kept, "handoff", stage["id"], limit) if kept is not None else None
     waiting = leads.filter(stage_id=stage["id"]).filter(awaiting_verdict())
-    rows = list(
-        waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
-        .order_by("stage_entered_at", "id")
-        .values(*CARD_FIELDS, "verdict", "verdict_at")[:limit]
+    page = kept_compiled(
+        key and (*key, "page"),
+        lambda: (
+            waiting.annotate(verdict=latest_verdict(), verdict_at=latest_verdict("at"))
+            .order_by("stage_entered_at", "id")
+            .values(*CARD_FIELDS, "verdict", "verdict_at")[:limit]
+        ),
     )
-    count = len(rows) if len(rows) < limit else waiting.count()
-    return {"stage": stage["id"], "count": count, "leads": [card_from_row(row) for row in rows]}
+    rows = [dict(zip(page.names, values, strict=True)) for values in union_all([(page, {})])]
+    count = len(rows)
+    if count == limit:
+        counted = kept_compiled(
+            key and (*key, "count"),
+            lambda: waiting.values("stage_id").annotate(n=Count("id")).values_list("n"),
+        )
+        count = sum(n for (n,) in union_all([(counted, {})]))
+    return {"stage": stage["id"], "count": count, "leads": cards_from_rows(rows)}
 
 
 def overdue_count(stages: list[dict[str, Any]], now: datetime | None = None) -> dict[str, Count]:
@@ -334,13 +358,19 @@ def past_sla(stages: list[dict[str, Any]], now: datetime, *, past: bool = True) 
     """The leads past their stage's SLA (``rules.past_sla_since``), or with
     ``past=False`` those of a stage with an SLA still within it; empty when no
     stage has one."""
-    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
     leads = Q()
     for stage in stages:
         if stage["sla_days"] is not None:
             since = rules.past_sla_since(stage["sla_days"], now)
-            leads |= Q(stage_id=stage["id"], **{lookup: since})
+            leads |= sla_side(stage["id"], since, past=past)
     return leads
+
+
+def sla_side(stage_id: int | Slot, since: datetime | Slot, *, past: bool) -> Q:
+    """The leads of the stage entered at or before ``since`` (past its SLA), or
+    with ``past=False`` after it (within it)."""
+    lookup = "stage_entered_at__lte" if past else "stage_entered_at__gt"
+    return Q(stage_id=stage_id, **{lookup: since})
 
 
 def stage_totals(
@@ -372,18 +402,30 @@ def board_tallies(board_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def sla_counts(leads: QuerySet[Lead], *, past: bool) -> QuerySet[Any]:
+    """Per stage, the count of its ``leads`` on one side of its SLA (``sla_side``,
+    the stage and its moment ``since`` as ``Slot``s)."""
+    return (
+        leads.filter(sla_side(Slot("stage"), moment_slot("since"), past=past))
+        .values("stage_id")
+        .annotate(n=Count("id"))
+        .values_list("stage_id", "n")
+    )
+
+
 def stage_totals_kept(
     tallies: list[dict[str, Any]],
     leads: QuerySet[Lead],
     stages: list[dict[str, Any]],
     now: datetime,
     middles: Mapping[int, list[datetime]] | None = None,
+    kept: Hashable | None = None,
 ) -> dict[int, dict[str, Any]]:
     """``stage_totals`` of the whole board: counts and values from its ``tallies``,
     ``overdue`` from one count per stage with an SLA, a range of the
     ``lead_live_stage_age`` index: the leads past the SLA, or the count less those
     within it, whichever side of the stage's ``middles`` (``stage_middles``) is
-    the smaller. Without ``middles``: the leads within it."""
+    the smaller. Without ``middles``: the leads within it. ``kept``: ``leads_kept``."""
     totals = tally_totals(tallies)
     timed = [s for s in stages if s["sla_days"] is not None and s["id"] in totals]
     # Past the SLA are those entered at or before ``since``: the fewer side when
@@ -395,14 +437,22 @@ def stage_totals_kept(
         for stage in timed
     }
     # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
-    counts = [
-        leads.filter(past_sla([stage], now, past=past[stage["id"]]))
-        .values("stage_id")
-        .annotate(n=Count("id"))
-        .values_list("stage_id", "n")
-        for stage in timed
-    ]
-    counted = dict(union_all(counts))
+    count_of = {
+        side: kept_compiled(
+            (kept, "sla", side) if kept is not None else None,
+            partial(sla_counts, leads, past=side),
+        )
+        for side in set(past.values())
+    }
+    since = {s["id"]: rules.past_sla_since(s["sla_days"], now) for s in timed}
+    counted = dict(
+        union_all(
+            [
+                (count_of[past[stage["id"]]], {"stage": stage["id"], "since": since[stage["id"]]})
+                for stage in timed
+            ]
+        )
+    )
     for stage in timed:
         total, n = totals[stage["id"]], counted.get(stage["id"], 0)
         total["overdue"] = n if past[stage["id"]] else total["count"] - n
@@ -417,6 +467,13 @@ def tally_totals(tallies: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         total["count"] += row["count"]
         total["value"] += row["value"]
     return totals
+
+
+def leads_kept(board_id: int, filters: Mapping[str, Any] | None) -> Hashable | None:
+    """The name, for ``kept_compiled``, of the board's live leads when ``filters``
+    name no filter: their queries are the same at every ``/state/`` of the board.
+    None when filtered (a filter's values, ``overdue``'s moment, are in the SQL)."""
+    return None if filters_named(filters) else ("live", board_id)
 
 
 def board_state_get(
@@ -463,12 +520,13 @@ def board_state_get(
     leads = board_leads_filtered(board_id=board.pk, filters=filters).filter(
         archived_at__isnull=True  # archived leads are off the board
     )
+    kept = leads_kept(board.pk, filters)
 
     stages = list(
         Stage.objects.filter(board_id=board.pk).order_by("position").values(*STAGE_FIELDS)
     )
     stage_ids = [stage["id"] for stage in stages]
-    lane = handoff_lane(leads, rules.handoff_stage(stages)) if stage_id is None else None
+    lane = handoff_lane(leads, rules.handoff_stage(stages), kept=kept) if stage_id is None else None
     if stage_id is not None:
         stages = [stage for stage in stages if stage["id"] == stage_id]
         if not stages:
@@ -481,15 +539,15 @@ def board_state_get(
     tallies = None if filters_active(filters) else board_tallies(board.pk)
     totals = stage_totals(leads, stages, now) if tallies is None else tally_totals(tallies)
     counts = {stage["id"]: totals.get(stage["id"], {}).get("count", 0) for stage in stages}
-    middles = stage_middles(leads, counts)
+    middles = stage_middles(leads, counts, kept)
     if tallies is not None:  # overdue, counted on the smaller side of the middle
-        totals = stage_totals_kept(tallies, leads, stages, now, middles)
+        totals = stage_totals_kept(tallies, leads, stages, now, middles, kept)
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )
     after = (paged[1], paged[2]) if paged is not None else None
     stage_sorts = {stage["id"]: sorts.get(stage["id"], "position") for stage in stages}
-    pages = stages_cards(leads, stage_sorts, per_stage=per_stage, after=after)
+    pages = stages_cards(leads, stage_sorts, per_stage=per_stage, after=after, kept=kept)
     for stage in stages:
         total = totals.get(stage["id"], {})
         cards, next_cursor = pages[stage["id"]]
