@@ -84,7 +84,8 @@ def steady_card_rect(page: Page, lead_id: int) -> dict:
     rect = page.evaluate(
         """async (id) => {
           const read = () => JSON.stringify(window.funnelboard.cardRect(id));
-          const frames = () => new Promise((f) => requestAnimationFrame(() => requestAnimationFrame(f)));
+          const frame = () => new Promise((f) => requestAnimationFrame(f));
+          const frames = () => frame().then(frame);
           for (let i = 0; i < 120; i++) {
             const before = read();
             await frames();
