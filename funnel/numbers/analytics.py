@@ -500,9 +500,18 @@ def handoff_quality(
     feedback; accepted, rejected, the acceptance rate and the top rejection reasons."""
     cohort_leads = cohort(leads, start, end)
     mine = feedback[feedback["lead_id"].isin(cohort_leads["id"])]
-    latest = mine.sort_values(["lead_id", "at", "id"], kind="stable").drop_duplicates(
+    return verdicts_tallied(latest_verdicts(mine))
+
+
+def latest_verdicts(feedback: pd.DataFrame) -> pd.DataFrame:
+    """Each lead's latest verdict (by at, then id): feedback rows, one per lead."""
+    return feedback.sort_values(["lead_id", "at", "id"], kind="stable").drop_duplicates(
         "lead_id", keep="last"
     )
+
+
+def verdicts_tallied(latest: pd.DataFrame) -> dict[str, Any]:
+    """``handoff_quality``'s answer from each lead's latest verdict (verdict, reason)."""
     tally = Tally()
     alike = latest.groupby(["verdict", "reason"], dropna=False, sort=False).size()
     for (verdict, reason), times in alike.items():

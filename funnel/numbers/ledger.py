@@ -93,6 +93,8 @@ LEAD_COLUMNS = {
     "reach": "float64",
     "entered": "int64",  # first kept move (ns); -1: none
     "won_at": "int64",  # first kept entry into Won (ns); -1: none
+    "verdict": object,  # the latest verdict on the lead (None: none)
+    "verdict_reason": object,
     "stay_start": "int64",
     "stay_end": "int64",
     "lost_start": "int64",
@@ -116,10 +118,17 @@ class Ledger:
         self.won_ids = np.array(shape[2], dtype="int64")
 
     @classmethod
-    def of(cls, stages: pd.DataFrame, leads: pd.DataFrame, transitions: pd.DataFrame) -> Ledger:
-        """The ledger of the board's leads and every transition (``transitions_frame``)."""
+    def of(
+        cls,
+        stages: pd.DataFrame,
+        leads: pd.DataFrame,
+        transitions: pd.DataFrame,
+        feedback: pd.DataFrame,
+    ) -> Ledger:
+        """The ledger of the board's leads, every transition (``transitions_frame``) and
+        every verdict (``feedback_frame``)."""
         ledger = cls(stages_shape(stages))
-        ledger.add(stages, leads, transitions)
+        ledger.add(stages, leads, transitions, feedback)
         return ledger
 
     def fits(self, stages: pd.DataFrame) -> bool:
@@ -132,10 +141,11 @@ class Ledger:
         stages: pd.DataFrame,
         leads: pd.DataFrame,
         transitions: pd.DataFrame,
+        feedback: pd.DataFrame,
     ) -> None:
         """The rows of ``lead_ids`` as they are now: ``leads``, their rows in the leads
-        frame (a lead missing there has left the numbers), and ``transitions``, their
-        every transition. Other leads' rows are not read."""
+        frame (a lead missing there has left the numbers), ``transitions`` and
+        ``feedback``, their every transition and verdict. Other leads' rows are not read."""
         ids = {int(i) for i in lead_ids}
         if not ids:
             return
@@ -152,12 +162,19 @@ class Ledger:
             stages,
             leads[leads["id"].isin(wanted)],
             transitions[transitions["lead_id"].isin(wanted)],
+            feedback[feedback["lead_id"].isin(wanted)],
         )
         if self.stays.dead > max(self.stays.size // 2, 10_000):
             self.compact()
 
-    def add(self, stages: pd.DataFrame, leads: pd.DataFrame, transitions: pd.DataFrame) -> None:
-        """Appends leads not in the ledger, with their paths."""
+    def add(
+        self,
+        stages: pd.DataFrame,
+        leads: pd.DataFrame,
+        transitions: pd.DataFrame,
+        feedback: pd.DataFrame,
+    ) -> None:
+        """Appends leads not in the ledger, with their paths and latest verdicts."""
         leads = leads.sort_values("id")
         moves = analytics.effective(transitions, leads["id"])
         paths = analytics.paths_of(moves, stages)
@@ -181,6 +198,7 @@ class Ledger:
         entered = firsts.drop_duplicates("lead_id", keep="first").set_index("lead_id")["at"]
         won = firsts[firsts["to_stage_id"].isin(self.won_ids)]
         won_at = won.groupby("lead_id")["at"].min()
+        verdicts = analytics.latest_verdicts(feedback).set_index("lead_id")
         start, _ = self.leads.append(
             {
                 "id": ids,
@@ -196,6 +214,8 @@ class Ledger:
                 "reach": paths.reach.reindex(ids).to_numpy(dtype="float64"),
                 "entered": moments(entered, ids),
                 "won_at": moments(won_at, ids),
+                "verdict": verdicts["verdict"].reindex(ids).to_numpy(dtype=object),
+                "verdict_reason": verdicts["reason"].reindex(ids).to_numpy(dtype=object),
                 "stay_start": stays_runs[0] + stay_span[0],
                 "stay_end": stays_runs[1] + stay_span[0],
                 "lost_start": lost_runs[0] + lost_span[0],
@@ -269,11 +289,7 @@ class Ledger:
         )
 
     def numbers(
-        self,
-        stages: pd.DataFrame,
-        campaigns: pd.DataFrame,
-        feedback: pd.DataFrame,
-        now: datetime,
+        self, stages: pd.DataFrame, campaigns: pd.DataFrame, now: datetime
     ) -> dict[str, Any]:
         """``analytics.board_numbers`` of the whole board, from the kept rows."""
         leads = self.leads_frame()
@@ -313,7 +329,7 @@ class Ledger:
         figures["campaigns"] = self.campaign_figures(stages, leads, reach, ranks, campaigns)
         figures["cohorts"] = self.cohorts(stages, leads, reach, ranks)
         figures["velocity"] = self.velocity(stages)
-        figures["handoff"] = analytics.handoff_quality(leads=leads, feedback=feedback)
+        figures["handoff"] = analytics.verdicts_tallied(self.verdicts())
         figures["lost_reasons"] = analytics.lost_reasons_of(
             stages, leads, self.latest_lost(), campaigns
         )
@@ -391,6 +407,18 @@ class Ledger:
         won = (won_at >= 0) & (entered >= 0)
         spans = pd.Series((won_at[won] - entered[won]).astype("timedelta64[ns]"))
         return analytics.velocity_figures(spans)
+
+    def verdicts(self) -> pd.DataFrame:
+        """Each live lead's latest verdict: lead_id, verdict, reason."""
+        verdict = self.leads.live("verdict")
+        given = pd.notna(verdict)
+        return pd.DataFrame(
+            {
+                "lead_id": self.leads.live("id")[given],
+                "verdict": verdict[given],
+                "reason": self.leads.live("verdict_reason")[given],
+            }
+        )
 
     def latest_lost(self) -> pd.DataFrame:
         """Each lead's latest kept entry into a lost stage (the last of its run)."""

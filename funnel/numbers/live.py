@@ -1,7 +1,7 @@
 """The whole board's live numbers from a ledger kept in this process
 (``funnel.numbers.ledger``): a computation reads only the leads that changed since the
 last one, found in the board's event log (every write path appends an event naming the
-leads it changed), and their transitions.
+leads it changed), and their transitions and verdicts.
 
 The first computation, and one after a change the log names no leads for (an import,
 a change to the stages' order or kinds, an event type this module does not know),
@@ -34,7 +34,6 @@ NO_LEAD_CHANGED = {
     "note.created",
     "note.updated",
     "note.deleted",
-    "lead.feedback",  # a verdict that moves the lead appends its own lead.moved
     "campaign.created",
     "campaign.updated",
     "board.updated",
@@ -54,6 +53,7 @@ LEADS_CHANGED = {
     "lead.archived",
     "lead.restored",
     "lead.erased",
+    "lead.feedback",  # its latest verdict
 }
 
 # Events after which the ledger is built again: the leads they changed are not named
@@ -88,12 +88,7 @@ def whole_board_numbers(board: Board, now: datetime) -> dict[str, Any]:
         if not kept.ledger.fits(stages) or not brought_up(kept, board.pk, stages):
             fresh = built(board.pk, stages)
             kept.ledger, kept.seq = fresh.ledger, fresh.seq
-        numbers = kept.ledger.numbers(
-            stages,
-            selectors.campaigns_frame(board.pk),
-            selectors.feedback_frame(board.pk),
-            now,
-        )
+        numbers = kept.ledger.numbers(stages, selectors.campaigns_frame(board.pk), now)
     keep(key, kept)
     return numbers
 
@@ -110,7 +105,10 @@ def ledger_key(board: Board) -> tuple[str, int, str, str]:
 def built(board_id: int, stages: pd.DataFrame) -> Kept:
     seq = board_seq(board_id)
     ledger = Ledger.of(
-        stages, selectors.leads_frame(board_id), selectors.transitions_frame(board_id)
+        stages,
+        selectors.leads_frame(board_id),
+        selectors.transitions_frame(board_id),
+        selectors.feedback_frame(board_id),
     )
     return Kept(ledger=ledger, seq=seq)
 
@@ -126,13 +124,12 @@ def brought_up(kept: Kept, board_id: int, stages: pd.DataFrame) -> bool:
     if touched is None:
         return False
     if touched:
-        raw = selectors.board_transitions_raw(board_id)
-        theirs = raw[raw["lead_id"].isin(list(touched))]
         kept.ledger.replace(
             touched,
             stages,
             selectors.leads_frame(board_id, ids=touched),
-            selectors.transitions_of(theirs),
+            selectors.transitions_of(selectors.leads_transitions_raw(board_id, touched)),
+            selectors.leads_feedback_frame(board_id, touched),
         )
     kept.seq = seq
     return True

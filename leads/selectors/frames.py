@@ -181,7 +181,9 @@ def kept_frame(
     return raw
 
 
-def read_transitions(transitions: QuerySet[StageTransition]) -> pd.DataFrame:
+def read_transitions(
+    transitions: QuerySet[StageTransition], *, whole_board: bool = True
+) -> pd.DataFrame:
     table = StageTransition._meta.db_table
     raw = columns_frame(
         transitions.order_by().values_list(*TRANSITION_COLUMNS),
@@ -189,9 +191,21 @@ def read_transitions(transitions: QuerySet[StageTransition]) -> pd.DataFrame:
         times={"at": f'"{table}"."at"'},
         # SQLite: one sequential pass over the table reads a big board ~3x faster than
         # a million lookups through the (board, at) index; the order is made below.
-        sqlite_table_scan=f'"{table}"',
+        sqlite_table_scan=f'"{table}"' if whole_board else None,
     )
     return sort_by_time(typed_transitions(raw))
+
+
+def leads_transitions_raw(board_id: int, lead_ids: Any) -> pd.DataFrame:
+    """``board_transitions_raw`` of some leads only, read through the lead index."""
+    rows = StageTransition.objects.filter(board_id=board_id, lead_id__in=list(lead_ids))
+    return read_transitions(rows, whole_board=False)
+
+
+def leads_feedback_frame(board_id: int, lead_ids: Any) -> pd.DataFrame:
+    """``feedback_frame`` of some leads only."""
+    rows = LeadFeedback.objects.filter(lead__board_id=board_id, lead_id__in=list(lead_ids))
+    return read_feedback(rows)
 
 
 def typed_transitions(raw: pd.DataFrame) -> pd.DataFrame:

@@ -117,13 +117,13 @@ def test_ledger_against_the_whole_log():
             now=NOW,
         )
     )
-    build = median_ms(lambda: Ledger.of(STAGES, leads, transitions))
-    ledger = Ledger.of(STAGES, leads, transitions)
+    build = median_ms(lambda: Ledger.of(STAGES, leads, transitions, FEEDBACK))
+    ledger = Ledger.of(STAGES, leads, transitions, FEEDBACK)
     one = transitions[transitions["lead_id"] == 17]
     moved = pd.concat([one, one.tail(1).assign(id=len(transitions) + 1)])
-    replace = median_ms(lambda: ledger.replace({17}, STAGES, leads, moved))
-    numbers = median_ms(lambda: ledger.numbers(STAGES, CAMPAIGNS, FEEDBACK, NOW))
-    assert ledger.numbers(STAGES, CAMPAIGNS, FEEDBACK, NOW)["leads"] == size
+    replace = median_ms(lambda: ledger.replace({17}, STAGES, leads, moved, FEEDBACK))
+    numbers = median_ms(lambda: ledger.numbers(STAGES, CAMPAIGNS, NOW))
+    assert ledger.numbers(STAGES, CAMPAIGNS, NOW)["leads"] == size
     report(
         f"ledger, {size:,} leads, {len(transitions):,} transitions (in-process, no database)",
         board_numbers_whole_log_ms=whole,

@@ -56,6 +56,7 @@ class Board:
         self.leads: dict[int, dict[str, Any]] = {}
         self.gone: set[int] = set()  # left the numbers (their transitions stay)
         self.rows: list[dict[str, Any]] = []
+        self.verdicts: list[dict[str, Any]] = []
         self.clock = pd.Timestamp(T0)
 
     def tick(self, seconds: int) -> pd.Timestamp:
@@ -145,7 +146,24 @@ class Board:
             self.leads[lead].update(campaign_id=campaign, value=value, owner_id=owner)
         elif kind == "leave":
             self.gone.add(lead)
+        elif kind == "verdict":
+            self.verdicts.append(
+                {
+                    "id": len(self.verdicts) + 1,
+                    "lead_id": lead,
+                    "verdict": op[3],
+                    "reason": op[4],
+                    "at": self.clock,
+                }
+            )
         return {lead}
+
+    def feedback(self) -> pd.DataFrame:
+        if not self.verdicts:
+            return FEEDBACK
+        frame = pd.DataFrame(self.verdicts)
+        frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        return frame
 
     def last_kept(self, lead: int) -> dict | None:
         kept = [r for r in self.rows if r["lead_id"] == lead and not r["undone"]]
@@ -162,7 +180,7 @@ class Board:
             leads=self.leads_frame(),
             transitions=self.transitions(),
             campaigns=CAMPAIGNS,
-            feedback=FEEDBACK,
+            feedback=self.feedback(),
             now=self.clock + pd.Timedelta(hours=5),
         )
 
@@ -193,13 +211,18 @@ step = st.one_of(
     st.tuples(st.just("leave"), seconds, st.integers(0, 50)),
     st.tuples(st.just("reorder"), st.just(0), st.sampled_from(OPEN), st.sampled_from(OPEN)),
     st.tuples(st.just("compact"), st.just(0)),
+    st.tuples(
+        st.just("verdict"),
+        seconds,
+        st.integers(0, 50),
+        st.sampled_from(["accepted", "rejected"]),
+        st.sampled_from(["", "Duplicate", "No budget"]),
+    ),
 )
 
 
 def ledger_numbers(ledger: Ledger, board: Board) -> dict[str, Any]:
-    return ledger.numbers(
-        board.stages, CAMPAIGNS, FEEDBACK, now=board.clock + pd.Timedelta(hours=5)
-    )
+    return ledger.numbers(board.stages, CAMPAIGNS, now=board.clock + pd.Timedelta(hours=5))
 
 
 @settings(
@@ -210,15 +233,19 @@ def ledger_numbers(ledger: Ledger, board: Board) -> dict[str, Any]:
 @given(st.lists(step, max_size=40))
 def test_the_ledger_answers_what_the_whole_log_answers_after_every_step(steps):
     board = Board()
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     for op in steps:
         if op[0] == "reorder":
             board.reorder(op[2], op[3])
             if not ledger.fits(board.stages):
-                ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+                ledger = Ledger.of(
+                    board.stages, board.leads_frame(), board.transitions(), board.feedback()
+                )
         else:
             touched = board.apply(op)
-            ledger.replace(touched, board.stages, board.leads_frame(), board.transitions())
+            ledger.replace(
+                touched, board.stages, board.leads_frame(), board.transitions(), board.feedback()
+            )
         if op[0] == "compact":
             ledger.compact()
         assert ledger.fits(board.stages)
@@ -228,7 +255,7 @@ def test_the_ledger_answers_what_the_whole_log_answers_after_every_step(steps):
 def test_a_reorder_of_the_funnel_is_a_ledger_that_no_longer_fits():
     board = Board()
     board.apply(("create", 0, NEW, 10.0, 0.0, 1.0))
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     assert ledger.fits(board.stages)
     renamed = board.stages.assign(name=board.stages["name"] + "!")
     assert ledger.fits(renamed)  # names are read when the numbers are
@@ -240,17 +267,17 @@ def test_replacing_a_lead_reads_no_one_elses_transitions():
     board = Board()
     for _ in range(3):
         board.apply(("create", 60, NEW, 10.0, 10.0, 1.0))
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     board.apply(("move", 60, 1, SQL, ""))  # lead 2
     others_gone = board.transitions()
     mine = others_gone[others_gone["lead_id"] == 2]
-    ledger.replace({2}, board.stages, board.leads_frame(), mine)
+    ledger.replace({2}, board.stages, board.leads_frame(), mine, board.feedback())
     assert plain(ledger_numbers(ledger, board)) == plain(board.numbers())
 
 
 def test_a_ledger_of_an_empty_board_is_the_empty_numbers():
     board = Board()
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     assert plain(ledger_numbers(ledger, board)) == plain(board.numbers())
     assert ledger_numbers(ledger, board)["leads"] == 0
 
@@ -261,7 +288,7 @@ def test_the_split_is_exact_at_a_million_seconds_apart():
     board.apply(("create", 0, NEW, 10.0, 1.0, 1.0))
     board.apply(("move", 1_000_000, 0, MQL, ""))
     board.apply(("move", 1, 0, SQL, ""))
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     stages = {s["name"]: s for s in ledger_numbers(ledger, board)["stages"]}
     assert stages["New"]["median_days"] == round(1_000_000 / 86400, 2)
     assert stages == {s["name"]: s for s in board.numbers()["stages"]}
@@ -271,14 +298,17 @@ def test_a_lead_lost_twice_counts_once_with_its_latest_reason():
     board = Board()
     board.apply(("create", 0, NEW, 10.0, 1.0, 1.0))
     board.apply(("create", 0, NEW, 20.0, 1.0, 2.0))
-    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions())
+    ledger = Ledger.of(board.stages, board.leads_frame(), board.transitions(), board.feedback())
     for op in [
         ("move", 60, 0, LOST, "No budget"),
         ("move", 60, 0, SQL, ""),
         ("move", 60, 0, LATE, "Chose a competitor"),
         ("move", 60, 1, LOST, "No budget"),
     ]:
-        ledger.replace(board.apply(op), board.stages, board.leads_frame(), board.transitions())
+        touched = board.apply(op)
+        ledger.replace(
+            touched, board.stages, board.leads_frame(), board.transitions(), board.feedback()
+        )
     lost = ledger_numbers(ledger, board)["lost_reasons"]
     assert lost["reasons"] == [
         {"reason": "Chose a competitor", "leads": 1},

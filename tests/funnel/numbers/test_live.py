@@ -22,6 +22,7 @@ from leads.models import DEFAULT_LOST_REASONS, Board, Lead, Stage
 from leads.services import (
     campaign_move,
     lead_create,
+    lead_feedback_record,
     lead_move,
     lead_update,
     transition_undo,
@@ -90,6 +91,8 @@ class TestWrites:
         transition_undo(board_id=board.pk, actor=owner, transition_id=move.transition.pk)
         same(board)
         lead_update(lead_id=a.pk, actor=owner, value=Decimal("250.55"), owner=owner.pk)
+        lead_feedback_record(lead_id=a.pk, actor=owner, verdict="accepted")
+        lead_feedback_record(lead_id=b.pk, actor=owner, verdict="rejected", reason="Duplicate")
         lead_update(lead_id=b.pk, actor=owner, campaign=campaign.pk)
         same(board)
         campaign_move(
@@ -173,6 +176,7 @@ OPS = st.lists(
                 "import",
                 "reorder",
                 "stage_delete",
+                "verdict",
             ]
         ),
         st.integers(0, 1000),
@@ -250,6 +254,15 @@ def test_random_histories_answer_the_specification(board, owner, campaign, ops):
                 i = n % (len(opens) - 1)
                 order[i], order[i + 1] = order[i + 1], order[i]
                 stages_reorder(board_id=board.pk, actor=owner, stages=order)
+            elif op == "verdict" and leads:
+                then = ["stay", "recycle", "lost"][n % 3]
+                lead_feedback_record(
+                    lead_id=leads[n % len(leads)].pk,
+                    actor=owner,
+                    verdict="accepted" if n % 2 else "rejected",
+                    reason="" if n % 2 else "Duplicate",
+                    then="stay" if n % 2 else then,
+                )
             elif op == "stage_delete" and len(opens) > 2:
                 gone, target = opens[1 + n % (len(opens) - 1)], opens[0]
                 stage_delete(stage_id=gone.pk, actor=owner, move_to=target.pk)
