@@ -101,7 +101,13 @@ LEAD_COLUMNS = {
     "lost_end": "int64",
 }
 STAY_COLUMNS = {"stage_id": "int64", "at": "int64", "ended": "int64", "finished": bool}
-LOST_COLUMNS = {"lead_id": "int64", "from_stage_id": "float64", "to_stage_id": "int64"}
+LOST_COLUMNS = {
+    "lead_id": "int64",
+    "from_stage_id": "float64",
+    "to_stage_id": "int64",
+    "first_to": bool,  # the lead's first row into this lost stage (it reached it)
+    "first_from": bool,  # its first row from this stage into a lost one (it dropped there)
+}
 
 
 class Ledger:
@@ -182,11 +188,17 @@ class Ledger:
         stays_runs = runs(paths.stays["lead_id"].to_numpy(dtype="int64"), ids)
         lost_runs = runs(paths.lost["lead_id"].to_numpy(dtype="int64"), ids)
         stay_span = self.stays.append({name: paths.stays[name].to_numpy() for name in STAY_COLUMNS})
+        lost = paths.lost
         lost_span = self.lost.append(
             {
-                "lead_id": paths.lost["lead_id"].to_numpy(),
-                "from_stage_id": paths.lost["from_stage_id"].to_numpy(dtype="float64"),
-                "to_stage_id": paths.lost["to_stage_id"].to_numpy(),
+                "lead_id": lost["lead_id"].to_numpy(),
+                "from_stage_id": lost["from_stage_id"].to_numpy(dtype="float64"),
+                "to_stage_id": lost["to_stage_id"].to_numpy(),
+                "first_to": ~lost.duplicated(["lead_id", "to_stage_id"]).to_numpy(),
+                # A lead created in Lost dropped from no stage (as the analytics' groupby).
+                "first_from": (
+                    ~lost.duplicated(["lead_id", "from_stage_id"]) & lost["from_stage_id"].notna()
+                ).to_numpy(),
             }
         )
         # As ``lost_reasons_of`` reads them: the column as text, "" without one.
@@ -298,11 +310,10 @@ class Ledger:
         rank_values = sorted(set(ranks.astype(int)))
         reached_by_rank = {r: int(np.count_nonzero(reach >= r)) for r in rank_values}
 
-        lost_lead = self.lost.live("lead_id")
         lost_to = self.lost.live("to_stage_id")
         lost_from = self.lost.live("from_stage_id")
-        lost_reached = pd.Series(lost_lead).groupby(lost_to).nunique()
-        dropped = pd.Series(lost_lead).groupby(lost_from).nunique()
+        lost_reached = pd.Series(lost_to[self.lost.live("first_to")]).value_counts()
+        dropped = pd.Series(lost_from[self.lost.live("first_from")]).value_counts()
         current = leads.groupby("stage_id")["id"].count()
 
         stay_stage = self.stays.live("stage_id")
