@@ -54,6 +54,10 @@ def lead_for_write(lead_id: Any, *, archived_ok: bool = False) -> Lead:
         lead = Lead.objects.get(pk=int(lead_id), erased_at__isnull=True)
     except (Lead.DoesNotExist, TypeError, ValueError):
         raise NotFound("Lead not found.") from None
+    return lead_writable(lead, archived_ok=archived_ok)
+
+
+def lead_writable(lead: Lead, *, archived_ok: bool = False) -> Lead:
     if lead.archived_at is not None and not archived_ok:
         raise Conflict(LEAD_ARCHIVED)
     return lead
