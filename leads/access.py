@@ -15,7 +15,8 @@ id order), then the lead rows (one by its conditional version update, many in id
 order), then the board row, last and briefly, when ``event_append`` takes the
 board's next seq. The stage lock makes a card's rank in its new stage race-free;
 the board row lock is held only from that UPDATE to the commit, so the
-board-wide critical section is one UPDATE and one INSERT. Row locks are
+board-wide critical section is one UPDATE and one INSERT (one statement on
+PostgreSQL, ``leads.events.log.event_insert``). Row locks are
 ``FOR NO KEY UPDATE``: they exclude each other but not the ``FOR KEY SHARE``
 that PostgreSQL's foreign-key checks take (a plain ``FOR UPDATE`` on a stage
 would deadlock against another writer's transition insert naming that stage).
