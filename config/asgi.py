@@ -2,14 +2,18 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 from config.memory import malloc_arenas_capped
 
 malloc_arenas_capped()  # before any thread starts
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from config.handler import OneThreadASGIHandler  # noqa: E402
+
+django_asgi_app = OneThreadASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -15,7 +15,8 @@ id order), then the lead rows (one by its conditional version update, many in id
 order), then the board row, last and briefly, when ``event_append`` takes the
 board's next seq. The stage lock makes a card's rank in its new stage race-free;
 the board row lock is held only from that UPDATE to the commit, so the
-board-wide critical section is one UPDATE and one INSERT. Row locks are
+board-wide critical section is one UPDATE and one INSERT (one statement on
+PostgreSQL, ``leads.events.log.event_insert``). Row locks are
 ``FOR NO KEY UPDATE``: they exclude each other but not the ``FOR KEY SHARE``
 that PostgreSQL's foreign-key checks take (a plain ``FOR UPDATE`` on a stage
 would deadlock against another writer's transition insert naming that stage).
@@ -54,6 +55,10 @@ def lead_for_write(lead_id: Any, *, archived_ok: bool = False) -> Lead:
         lead = Lead.objects.get(pk=int(lead_id), erased_at__isnull=True)
     except (Lead.DoesNotExist, TypeError, ValueError):
         raise NotFound("Lead not found.") from None
+    return lead_writable(lead, archived_ok=archived_ok)
+
+
+def lead_writable(lead: Lead, *, archived_ok: bool = False) -> Lead:
     if lead.archived_at is not None and not archived_ok:
         raise Conflict(LEAD_ARCHIVED)
     return lead

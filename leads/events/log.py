@@ -46,16 +46,55 @@ def next_seq(board_id: int) -> int:
     """Take the board's next seq. The UPDATE locks the board row until the commit, so
     seqs are gapless and events commit in seq order; it comes last in a service
     (see ``leads.access``) to keep that lock short."""
+    return seq_taken(board_id)[0]
+
+
+SEQ_TAKEN = (
+    f"UPDATE {Board._meta.db_table} SET last_seq = last_seq + 1"
+    " WHERE id = %s RETURNING id, last_seq, has_webhooks"
+)
+EVENT_COLUMNS = "board_id, seq, type, payload, actor_id, at"
+
+
+def seq_taken(board_id: int) -> tuple[int, bool]:
+    """``next_seq``, and whether the board has webhooks (read from the same row)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Board._meta.db_table} SET last_seq = last_seq + 1"
-            " WHERE id = %s RETURNING last_seq",
-            [board_id],
-        )
+        cursor.execute(SEQ_TAKEN, [board_id])
         row = cursor.fetchone()
     if row is None:
         raise Board.DoesNotExist(board_id)
-    return int(row[0])
+    return int(row[1]), bool(row[2])
+
+
+def event_insert(
+    board_id: int, type_: str, payload: dict[str, Any], actor_id: int | None, at: datetime
+) -> tuple[int, int, bool]:
+    """Take the board's next seq and store the event under it: ``(row id, seq, whether
+    the board has webhooks)``. One statement on PostgreSQL (the UPDATE of the seq feeds
+    the INSERT), two on SQLite; both in SQL of their own, this being every write's
+    last step."""
+    table = BoardEvent._meta.db_table
+    fields = BoardEvent._meta
+    stored = fields.get_field("payload").get_db_prep_save(payload, connection)
+    moment = fields.get_field("at").get_db_prep_save(at, connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH taken AS ({SEQ_TAKEN}) INSERT INTO {table} ({EVENT_COLUMNS})"
+                " SELECT id, last_seq, %s, %s, %s, %s FROM taken"
+                " RETURNING id, seq, (SELECT has_webhooks FROM taken)",
+                [board_id, type_, stored, actor_id, moment],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise Board.DoesNotExist(board_id)
+            return int(row[0]), int(row[1]), bool(row[2])
+        seq, has_webhooks = seq_taken(board_id)
+        cursor.execute(
+            f"INSERT INTO {table} ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            [board_id, seq, type_, stored, actor_id, moment],
+        )
+        return int(cursor.fetchone()[0]), seq, has_webhooks
 
 
 def event_append(
@@ -73,19 +112,18 @@ def event_append(
     at = at or timezone.now()
     person = actor_summary(actor, membership)
     # Checked before the seq is taken: a payload that does not fit takes no seq.
-    event = cls.model_validate({**dict(payload), "seq": 1, "at": at, "actor": person})
-    event = event.model_copy(update={"seq": next_seq(board_id)})
-    message = event.wire()
-    row = BoardEvent.objects.create(
-        board_id=board_id,
-        seq=event.seq,
-        type=event.type,
-        payload={key: value for key, value in message.items() if key not in ENVELOPE},
-        actor=actor,
-        at=at,
+    message = cls.model_validate({**dict(payload), "seq": 1, "at": at, "actor": person}).wire()
+    stored = {key: value for key, value in message.items() if key not in ENVELOPE}
+    actor_id = actor.pk if actor is not None else None
+    row_id, seq, has_webhooks = event_insert(board_id, message["type"], stored, actor_id, at)
+    message["seq"] = seq
+    row = BoardEvent(
+        pk=row_id, board_id=board_id, seq=seq, type=message["type"], payload=stored, at=at
     )
+    row.actor_id = actor_id
     publish_on_commit(board_id, encode(message))
     # The same commit wakes the board's webhooks (their outbox is the log after their
     # cursor). A failed enqueue costs no event: the worker's sweep finds the webhook.
-    transaction.on_commit(partial(webhooks.webhooks_enqueue, board_id=board_id), robust=True)
+    if has_webhooks:
+        transaction.on_commit(partial(webhooks.webhooks_enqueue, board_id=board_id), robust=True)
     return Appended(row=row, message=message)

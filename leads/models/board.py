@@ -47,6 +47,10 @@ class Board(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     # An archived board is read-only and listed apart; its owner can restore it.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Whether the board has a webhook (active or paused): only then does a commit of its
+    # events wake the deliverers (leads.events.log). Kept by leads.services.webhooks;
+    # one set otherwise is found by the worker's sweep all the same.
+    has_webhooks = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "id"]

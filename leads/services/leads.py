@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import F
@@ -13,6 +15,7 @@ from leads.access import (
     campaign_of_board,
     lead_for_write,
     lead_locked,
+    lead_writable,
     membership_for_write,
     stage_of_board,
 )
@@ -307,42 +310,30 @@ def lead_move(
     lead = lead_for_write(lead_id)
     membership = membership_for_write(lead.board_id, actor)
     to_stage = stage_of_board(lead.board_id, to_stage_id, field="to_stage", lock=True)
-    if version is None:  # no version: a write to the lead meanwhile is no conflict
-        lead = lead_locked(lead.pk)
-    expected = lead.version if version is None else version
-    if lead.version != expected:
+    if version is not None and lead.version != version:
         raise stale(lead)
-    from_stage_id, from_position = lead.stage_id, lead.position
-    changes_stage = to_stage.pk != from_stage_id
-    placed = after is not None or before is not None
-    if not changes_stage and position is None and not placed:
-        raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
-    if placed:
-        neighbour_check(lead, to_stage, after=after, before=before, position=position)
-    lost_reason = ""
-    if changes_stage and system and reason.strip() and to_stage.kind == StageKind.LOST:
-        lost_reason = " ".join(reason.split())[:200]  # a system's reason, kept as given
-    elif changes_stage:
-        lost_reason = lost_reason_for(
-            board_id=lead.board_id, stage=to_stage, reason=reason, system=system
-        )
+    move = partial(
+        lead_move_once,
+        to_stage=to_stage,
+        position=position,
+        after=after,
+        before=before,
+        reason=reason,
+        system=system,
+    )
+    # The conditional update on the version read locks the lead. Without a ``version``
+    # a write to the lead meanwhile is no conflict: lock it, read it again and place
+    # it as it is then (the stage stays locked, so its order has not changed).
+    placed = move(lead, expected=lead.version)
+    if placed is None and version is None:
+        lead = lead_writable(lead_locked(lead.pk))
+        placed = move(lead, expected=lead.version)
+    if placed is None:
+        raise stale(lead)
+    from_stage_id, from_position, lost_reason, now = placed
 
-    now = timezone.now()
-    rank = None
-    if after is not None:
-        rank = rank_next_to(to_stage, after, after=True, exclude=[lead.pk])
-    elif before is not None:
-        rank = rank_next_to(to_stage, before, after=False, exclude=[lead.pk])
-    if rank is None:
-        rank = rank_at(to_stage, position, exclude=[lead.pk])
-    update: dict[str, Any] = {"position": rank, "version": F("version") + 1, "updated_at": now}
+    changes_stage = to_stage.pk != from_stage_id
     if changes_stage:
-        update |= {"stage": to_stage, "stage_entered_at": now}
-    if Lead.objects.filter(pk=lead.pk, version=expected).update(**update) == 0:
-        raise stale(lead)
-    lead.position, lead.version, lead.updated_at = rank, expected + 1, now
-    if changes_stage:
-        lead.stage, lead.stage_entered_at = to_stage, now
         out, into = (from_stage_id, -1, -lead.value), (to_stage.pk, 1, lead.value)
         tallies_shift(lead.board_id, [(s, lead.campaign_id, c, v) for s, c, v in (out, into)])
 
@@ -376,3 +367,52 @@ def lead_move(
         at=now,
     )
     return MoveResult(lead=lead, transition=transition, seq=event.seq, event=event.message)
+
+
+def lead_move_once(
+    lead: Lead,
+    *,
+    expected: int,
+    to_stage: Stage,
+    position: int | None,
+    after: int | None,
+    before: int | None,
+    reason: str,
+    system: bool,
+) -> tuple[int, str, str, datetime] | None:
+    """``lead_move``'s checks, the rank and the conditional update of the lead as read
+    (``expected``: its version then). ``None`` when the update matched no row (written
+    meanwhile); else ``(from stage, from position, lost reason, now)``, and ``lead``
+    is as it is after the move. Precondition: holds the lock of ``to_stage``."""
+    from_stage_id, from_position = lead.stage_id, lead.position
+    changes_stage = to_stage.pk != from_stage_id
+    placed = after is not None or before is not None
+    if not changes_stage and position is None and not placed:
+        raise InvalidInput(f"The lead is already in {to_stage.name}.", field="to_stage")
+    if placed:
+        neighbour_check(lead, to_stage, after=after, before=before, position=position)
+    lost_reason = ""
+    if changes_stage and system and reason.strip() and to_stage.kind == StageKind.LOST:
+        lost_reason = " ".join(reason.split())[:200]  # a system's reason, kept as given
+    elif changes_stage:
+        lost_reason = lost_reason_for(
+            board_id=lead.board_id, stage=to_stage, reason=reason, system=system
+        )
+
+    now = timezone.now()
+    rank = None
+    if after is not None:
+        rank = rank_next_to(to_stage, after, after=True, exclude=[lead.pk])
+    elif before is not None:
+        rank = rank_next_to(to_stage, before, after=False, exclude=[lead.pk])
+    if rank is None:
+        rank = rank_at(to_stage, position, exclude=[lead.pk])
+    update: dict[str, Any] = {"position": rank, "version": F("version") + 1, "updated_at": now}
+    if changes_stage:
+        update |= {"stage": to_stage, "stage_entered_at": now}
+    if Lead.objects.filter(pk=lead.pk, version=expected).update(**update) == 0:
+        return None
+    lead.position, lead.version, lead.updated_at = rank, expected + 1, now
+    if changes_stage:
+        lead.stage, lead.stage_entered_at = to_stage, now
+    return from_stage_id, from_position, lost_reason, now

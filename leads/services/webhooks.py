@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 
 from leads.access import membership_for_write
 from leads.integrations.webhook_delivery import (
@@ -56,6 +57,7 @@ def webhook_insert(
             field="events",
         )
     last_seq = Board.objects.filter(pk=board_id).values_list("last_seq", flat=True)[0]
+    Board.objects.filter(pk=board_id, has_webhooks=False).update(has_webhooks=True)
     return Webhook.objects.create(
         board_id=board_id,
         url=url,
@@ -72,6 +74,9 @@ def webhook_delete(*, board_id: int, actor: Any, webhook_id: int) -> None:
     deleted, _ = Webhook.objects.filter(pk=webhook_id, board_id=board_id).delete()
     if not deleted:
         raise NotFound("Webhook not found.")
+    Board.objects.filter(pk=board_id).update(
+        has_webhooks=Exists(Webhook.objects.filter(board_id=board_id))
+    )
 
 
 @write_transaction

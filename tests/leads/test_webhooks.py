@@ -27,7 +27,12 @@ from leads.integrations.webhook_delivery import (
 )
 from leads.models import DeliveryStatus, Webhook, WebhookDelivery
 from leads.services import board_create, lead_create, lead_move
-from leads.services.webhooks import webhook_create, webhook_set_active
+from leads.services.webhooks import (
+    webhook_create,
+    webhook_delete,
+    webhook_insert,
+    webhook_set_active,
+)
 from tests.conftest import client_for
 from tests.webhook_rig import Receiver, ready_tasks, run_tasks, time_passes
 
@@ -234,17 +239,38 @@ def test_a_task_waiting_to_start_takes_the_later_events_along(
     assert run_tasks(sweep=False).delivered == 3  # the new one delivers all three
 
 
-def test_a_board_without_webhooks_costs_one_query_on_commit(
+def test_a_board_without_webhooks_costs_no_query_on_commit(
     board, owner, django_capture_on_commit_callbacks
 ):
+    """The board row that gives the event its seq says it has no webhook
+    (``Board.has_webhooks``): nothing to look up after the commit."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         lead_create(board_id=board.pk, actor=owner, name="Ada")
     with CaptureQueriesContext(connection) as queries:
         for callback in callbacks:
             callback()
-    webhook_queries = [q for q in queries.captured_queries if "webhook" in q["sql"]]
-    assert len(webhook_queries) == 1 and len(queries) == 1
+    assert len(queries) == 0
     assert ready_tasks() == []
+
+
+def test_a_board_has_webhooks_while_it_keeps_one(board, owner):
+    def has_webhooks() -> bool:
+        board.refresh_from_db()
+        return board.has_webhooks
+
+    assert not has_webhooks()
+    first = webhook_insert(
+        board_id=board.pk, actor=owner, url="https://a.example/", secret="", events=None
+    )
+    second = webhook_insert(
+        board_id=board.pk, actor=owner, url="https://b.example/", secret="", events=None
+    )
+    webhook_set_active(board_id=board.pk, actor=owner, webhook_id=first.pk, active=False)
+    assert has_webhooks()  # a paused one still has a cursor to move on
+    webhook_delete(board_id=board.pk, actor=owner, webhook_id=first.pk)
+    assert has_webhooks()
+    webhook_delete(board_id=board.pk, actor=owner, webhook_id=second.pk)
+    assert not has_webhooks()
 
 
 def test_a_rolled_back_event_enqueues_nothing(board, owner, django_capture_on_commit_callbacks):

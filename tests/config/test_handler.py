@@ -1,0 +1,58 @@
+"""HTTP through the ASGI application: the middleware chain and the view in one thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import HttpCommunicator
+from rest_framework.authtoken.models import Token
+
+from config.asgi import django_asgi_app
+from tests.factories import LeadFactory
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_move_through_the_asgi_stack_runs_in_one_thread(board, stages, owner, monkeypatch):
+    """The middleware and the view see the same worker thread, not the event loop's:
+    one hop per request (Django's handler hopped for each middleware)."""
+    from leads.api import views
+
+    lead = await database_sync_to_async(LeadFactory)(board=board, stage=stages.New)
+    key = await database_sync_to_async(lambda: Token.objects.get_or_create(user=owner)[0].key)()
+    threads: set[int] = set()
+    original = views.LeadMoveApi.post
+
+    def post(self, request, lead_id):
+        threads.add(threading.get_ident())
+        return original(self, request, lead_id)
+
+    def middleware_seen(get_response):
+        def middleware(request):
+            threads.add(threading.get_ident())
+            return get_response(request)
+
+        return middleware
+
+    monkeypatch.setattr(views.LeadMoveApi, "post", post)
+    chain = django_asgi_app._middleware_chain
+    monkeypatch.setattr(django_asgi_app, "_middleware_chain", middleware_seen(chain))
+    body = json.dumps({"to_stage": stages.MQL.pk}).encode()
+    communicator = HttpCommunicator(
+        django_asgi_app,
+        "POST",
+        f"/api/leads/{lead.pk}/move/",
+        body=body,
+        headers=[
+            (b"content-length", str(len(body)).encode()),
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Token {key}".encode()),
+        ],
+    )
+    response = await communicator.get_response()
+    assert response["status"] == 200, response["body"]
+    assert json.loads(response["body"])["lead"]["stage"] == stages.MQL.pk
+    assert len(threads) == 1 and threading.get_ident() not in threads
