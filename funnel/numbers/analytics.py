@@ -114,13 +114,13 @@ def stays_of(transitions: pd.DataFrame) -> pd.DataFrame:
     began, ns), ended (when the lead's next move ended it, ns; 0 while it lasts),
     finished. ``transitions`` are sorted by lead, then time."""
     if transitions.empty:
-        return pd.DataFrame(
+        return empty_frame(
             {
-                "lead_id": pd.Series(dtype="int64"),
-                "stage_id": pd.Series(dtype="int64"),
-                "at": pd.Series(dtype="int64"),
-                "ended": pd.Series(dtype="int64"),
-                "finished": pd.Series(dtype="bool"),
+                "lead_id": "int64",
+                "stage_id": "int64",
+                "at": "int64",
+                "ended": "int64",
+                "finished": "bool",
             }
         )
     # A stay ends at the lead's next move.
@@ -702,15 +702,32 @@ def numbers_of(
     return figures
 
 
+def empty_frame(dtypes: dict[str, Any]) -> pd.DataFrame:
+    """A frame without rows, its columns of these types."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+
+
 def empty_transitions() -> pd.DataFrame:
-    return pd.DataFrame(
+    return empty_frame(
         {
-            "id": pd.Series(dtype="int64"),
-            "lead_id": pd.Series(dtype="int64"),
-            "from_stage_id": pd.Series(dtype="float64"),
-            "to_stage_id": pd.Series(dtype="int64"),
-            "at": pd.Series(dtype="datetime64[ns, UTC]"),
-            "undone": pd.Series(dtype="bool"),
-            "reason": pd.Series(dtype=object),
+            "id": "int64",
+            "lead_id": "int64",
+            "from_stage_id": "float64",
+            "to_stage_id": "int64",
+            "at": "datetime64[ns, UTC]",
+            "undone": "bool",
+            "reason": object,
+        }
+    )
+
+
+def empty_feedback() -> pd.DataFrame:
+    return empty_frame(
+        {
+            "id": "int64",
+            "lead_id": "int64",
+            "verdict": object,
+            "reason": object,
+            "at": "datetime64[ns, UTC]",
         }
     )

@@ -40,15 +40,7 @@ CAMPAIGNS = pd.DataFrame(
         "archived": False,
     }
 )
-FEEDBACK = pd.DataFrame(
-    {
-        "id": pd.Series(dtype="int64"),
-        "lead_id": pd.Series(dtype="int64"),
-        "verdict": pd.Series(dtype=object),
-        "reason": pd.Series(dtype=object),
-        "at": pd.Series(dtype="datetime64[ns, UTC]"),
-    }
-)
+FEEDBACK = analytics.empty_feedback()
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 

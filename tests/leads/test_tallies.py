@@ -9,7 +9,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from leads.models import DEFAULT_LOST_REASONS, Lead, Stage, StageTally
 from leads.selectors import state as state_selectors
@@ -27,6 +26,7 @@ from leads.services.imports import leads_import
 from leads.services.stages import stage_delete
 from leads.services.tallies import board_tallies_drift, board_tallies_rebuild, tallies_shift
 from leads.services.upsert import lead_upsert
+from tests.histories import histories, write
 
 LOST = DEFAULT_LOST_REASONS[0]
 
@@ -193,91 +193,28 @@ class TestStateSameAnswers:
         assert (new["count"], new["value"], new["overdue"]) == (1, 5.0, 1)
 
 
-OPS = st.lists(
-    st.tuples(
-        st.sampled_from(
-            [
-                "create",
-                "move",
-                "bulk_move",
-                "campaign_move",
-                "undo",
-                "archive",
-                "restore",
-                "value",
-                "import",
-                "stage_delete",
-            ]
-        ),
-        st.integers(0, 1000),
-    ),
-    min_size=1,
-    max_size=12,
-)
-
-
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(ops=OPS)
+@given(
+    ops=histories(
+        [
+            "create",
+            "move",
+            "bulk_move",
+            "campaign_move",
+            "undo",
+            "archive",
+            "restore",
+            "value",
+            "import",
+            "stage_delete",
+        ]
+    )
+)
 def test_random_histories_keep_tallies_exact(board, owner, campaign, monkeypatch, ops):
     for op, n in ops:
-        live = list(Stage.objects.filter(board=board).order_by("position"))
-        open_stages = [s for s in live if s.kind != "lost"]
-        leads = list(Lead.objects.filter(board=board, archived_at__isnull=True).order_by("id"))
-        archived = list(Lead.objects.filter(board=board, archived_at__isnull=False))
-        stage = live[n % len(live)]
-        reason = LOST if stage.kind == "lost" else ""
-        try:
-            if op == "create" or (not leads and op in ("move", "bulk_move", "archive", "value")):
-                lead_create(
-                    board_id=board.pk,
-                    actor=owner,
-                    name=f"L{n}",
-                    stage_id=open_stages[n % len(open_stages)].pk,
-                    value=Decimal(n) / 4,
-                    campaign_id=campaign.pk if n % 2 else None,
-                )
-            elif op == "move":
-                lead = leads[n % len(leads)]
-                if lead.stage_id != stage.pk:
-                    lead_move(lead_id=lead.pk, to_stage_id=stage.pk, actor=owner, reason=reason)
-            elif op == "bulk_move":
-                ids = [lead.pk for lead in leads[:: 1 + n % 3]]
-                leads_bulk_move(
-                    board_id=board.pk,
-                    actor=owner,
-                    lead_ids=ids,
-                    to_stage_id=stage.pk,
-                    reason=reason,
-                )
-            elif op == "campaign_move":
-                campaign_move(
-                    campaign_id=campaign.pk,
-                    from_stage_id=live[(n + 1) % len(live)].pk,
-                    to_stage_id=stage.pk,
-                    actor=owner,
-                    reason=reason,
-                )
-            elif op == "undo":
-                transition_undo(board_id=board.pk, actor=owner)
-            elif op == "archive":
-                lead_archive(lead_id=leads[n % len(leads)].pk, actor=owner)
-            elif op == "restore" and archived:
-                lead_restore(lead_id=archived[n % len(archived)].pk, actor=owner)
-            elif op == "value" and leads:
-                lead_update(lead_id=leads[n % len(leads)].pk, actor=owner, value=Decimal(n) / 100)
-            elif op == "import":
-                data = f"Name,Email,Stage,Amount\nI{n},i{n % 5}@x.io,{stage.name},{n}\n".encode()
-                leads_import(board_id=board.pk, actor=owner, data=data)
-            elif op == "stage_delete" and len(open_stages) > 2:
-                gone, target = open_stages[1 + n % (len(open_stages) - 1)], open_stages[0]
-                stage_delete(stage_id=gone.pk, actor=owner, move_to=target.pk)
-        except Exception as exc:  # a refused write (400/409) writes nothing
-            from leads.errors import Conflict, InvalidInput
-
-            if not isinstance(exc, InvalidInput | Conflict):
-                raise
+        write(board, owner, campaign, op, n)
         exact(board)
     kept_state = board_state_get(board_id=board.pk, user=owner)
     assert comparable(kept_state) == comparable(state_fresh(board, owner, monkeypatch))

@@ -28,15 +28,7 @@ CAMPAIGNS = pd.DataFrame(
         "archived": [False, False, True],
     }
 )
-FEEDBACK = pd.DataFrame(
-    {
-        "id": pd.Series(dtype="int64"),
-        "lead_id": pd.Series(dtype="int64"),
-        "verdict": pd.Series(dtype=object),
-        "reason": pd.Series(dtype=object),
-        "at": pd.Series(dtype="datetime64[ns, UTC]"),
-    }
-)
+FEEDBACK = analytics.empty_feedback()
 REASONS = ["No budget", "Chose a competitor", ""]
 
 

@@ -11,14 +11,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from funnel.numbers import analytics, live
 from funnel.numbers.figures import board_numbers_for
 from leads import selectors
-from leads.errors import Conflict, InvalidInput, NotFound
 from leads.events.schema import STORED_TYPES
-from leads.models import DEFAULT_LOST_REASONS, Board, Lead, Stage
+from leads.models import Board, Lead, Stage
 from leads.services import (
     campaign_move,
     lead_create,
@@ -32,8 +30,7 @@ from leads.services.bulk import leads_bulk_move, leads_bulk_update
 from leads.services.imports import leads_import
 from leads.services.stages import stage_delete, stages_reorder
 from tests.funnel.numbers.test_ledger import plain
-
-LOST = DEFAULT_LOST_REASONS[0]
+from tests.histories import LOST, histories, write
 
 
 def spec(board: Board, now) -> dict:
@@ -159,113 +156,32 @@ class TestWrites:
         same(board)  # and still answers
 
 
-OPS = st.lists(
-    st.tuples(
-        st.sampled_from(
-            [
-                "create",
-                "move",
-                "move",
-                "bulk_move",
-                "campaign_move",
-                "undo",
-                "archive",
-                "restore",
-                "erase",
-                "edit",
-                "import",
-                "reorder",
-                "stage_delete",
-                "verdict",
-            ]
-        ),
-        st.integers(0, 1000),
-    ),
-    min_size=1,
-    max_size=12,
-)
-
-
 @pytest.mark.django_db
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(ops=OPS)
+@given(
+    ops=histories(
+        [
+            "create",
+            "move",
+            "move",
+            "bulk_move",
+            "campaign_move",
+            "undo",
+            "archive",
+            "restore",
+            "erase",
+            "value",
+            "campaign",
+            "verdict",
+            "import",
+            "reorder",
+            "stage_delete",
+        ]
+    )
+)
 def test_random_histories_answer_the_specification(board, owner, campaign, ops):
     for op, n in ops:
-        stages = list(Stage.objects.filter(board=board).order_by("position"))
-        opens = [s for s in stages if s.kind == "open"]
-        leads = list(Lead.objects.filter(board=board, archived_at__isnull=True).order_by("id"))
-        archived = list(Lead.objects.filter(board=board, archived_at__isnull=False))
-        stage = stages[n % len(stages)]
-        reason = LOST if stage.kind == "lost" else ""
-        try:
-            if op == "create" or (not leads and op in ("move", "bulk_move", "archive", "edit")):
-                lead_create(
-                    board_id=board.pk,
-                    actor=owner,
-                    name=f"L{n}",
-                    stage_id=opens[n % len(opens)].pk,
-                    value=Decimal(n) / 4,
-                    campaign_id=campaign.pk if n % 2 else None,
-                )
-            elif op == "move":
-                lead = leads[n % len(leads)]
-                if lead.stage_id != stage.pk:
-                    lead_move(lead_id=lead.pk, to_stage_id=stage.pk, actor=owner, reason=reason)
-            elif op == "bulk_move":
-                ids = [lead.pk for lead in leads[:: 1 + n % 3]]
-                leads_bulk_move(
-                    board_id=board.pk,
-                    actor=owner,
-                    lead_ids=ids,
-                    to_stage_id=stage.pk,
-                    reason=reason,
-                )
-            elif op == "campaign_move":
-                campaign_move(
-                    campaign_id=campaign.pk,
-                    from_stage_id=stages[(n + 1) % len(stages)].pk,
-                    to_stage_id=stage.pk,
-                    actor=owner,
-                    reason=reason,
-                )
-            elif op == "undo":
-                transition_undo(board_id=board.pk, actor=owner)
-            elif op == "archive":
-                lead_archive(lead_id=leads[n % len(leads)].pk, actor=owner)
-            elif op == "restore" and archived:
-                lead_restore(lead_id=archived[n % len(archived)].pk, actor=owner)
-            elif op == "erase" and leads:
-                lead = leads[n % len(leads)]
-                lead_erase(lead_id=lead.pk, actor=owner, confirm=lead.name)
-            elif op == "edit" and leads:
-                lead_update(
-                    lead_id=leads[n % len(leads)].pk,
-                    actor=owner,
-                    value=Decimal(n) / 100,
-                    campaign=campaign.pk if n % 3 else None,
-                )
-            elif op == "import":
-                data = f"Name,Email,Stage,Amount\nI{n},i{n % 5}@x.io,{stage.name},{n}\n".encode()
-                leads_import(board_id=board.pk, actor=owner, data=data)
-            elif op == "reorder" and len(opens) > 2:
-                order = [s.pk for s in stages]
-                i = n % (len(opens) - 1)
-                order[i], order[i + 1] = order[i + 1], order[i]
-                stages_reorder(board_id=board.pk, actor=owner, stages=order)
-            elif op == "verdict" and leads:
-                then = ["stay", "recycle", "lost"][n % 3]
-                lead_feedback_record(
-                    lead_id=leads[n % len(leads)].pk,
-                    actor=owner,
-                    verdict="accepted" if n % 2 else "rejected",
-                    reason="" if n % 2 else "Duplicate",
-                    then="stay" if n % 2 else then,
-                )
-            elif op == "stage_delete" and len(opens) > 2:
-                gone, target = opens[1 + n % (len(opens) - 1)], opens[0]
-                stage_delete(stage_id=gone.pk, actor=owner, move_to=target.pk)
-        except (InvalidInput, Conflict, NotFound):
-            pass  # a refused write writes nothing
+        write(board, owner, campaign, op, n)
         same(board)
