@@ -7,6 +7,7 @@ import contextlib
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from leads.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +26,22 @@ from leads.services.imports import leads_import
 from leads.services.stages import stage_delete, stages_reorder
 
 LOST = DEFAULT_LOST_REASONS[0]
+# What every write path does to the leads: creates, moves (one, many, a campaign's),
+# undo, archive and restore, value edits, imports and a stage's removal.
+LEAD_WRITES = [
+    "create",
+    "move",
+    "bulk_move",
+    "campaign_move",
+    "undo",
+    "archive",
+    "restore",
+    "value",
+    "import",
+    "stage_delete",
+]
+# A history's test runs on one board (function-scoped fixtures kept across examples).
+ON_ONE_BOARD = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 
 
 def histories(writes: list[str], max_size: int = 12) -> st.SearchStrategy:

@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from leads.models import DEFAULT_LOST_REASONS, Lead, Stage, StageTally
 from leads.selectors import state as state_selectors
@@ -26,7 +26,7 @@ from leads.services.imports import leads_import
 from leads.services.stages import stage_delete
 from leads.services.tallies import board_tallies_drift, board_tallies_rebuild, tallies_shift
 from leads.services.upsert import lead_upsert
-from tests.histories import histories, write
+from tests.histories import LEAD_WRITES, ON_ONE_BOARD, histories, write
 
 LOST = DEFAULT_LOST_REASONS[0]
 
@@ -193,25 +193,8 @@ class TestStateSameAnswers:
         assert (new["count"], new["value"], new["overdue"]) == (1, 5.0, 1)
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    ops=histories(
-        [
-            "create",
-            "move",
-            "bulk_move",
-            "campaign_move",
-            "undo",
-            "archive",
-            "restore",
-            "value",
-            "import",
-            "stage_delete",
-        ]
-    )
-)
+@settings(max_examples=30, **ON_ONE_BOARD)
+@given(ops=histories(LEAD_WRITES))
 def test_random_histories_keep_tallies_exact(board, owner, campaign, monkeypatch, ops):
     for op, n in ops:
         write(board, owner, campaign, op, n)
