@@ -144,6 +144,13 @@ NUMBERS_FRAMES_BYTES = int(os.environ.get("NUMBERS_FRAMES_BYTES", str(128 * 2**2
 # The live whole-board numbers keep a ledger per board (funnel.numbers.live): every
 # board's together at most NUMBERS_LEDGERS_BYTES (least recently used go).
 NUMBERS_LEDGERS_BYTES = int(os.environ.get("NUMBERS_LEDGERS_BYTES", str(256 * 2**20)))
+# A ledger of a board of at least NUMBERS_LEDGER_SAVED_FROM leads is saved to the
+# "ledgers" cache (Redis, when REDIS_URL is set; none otherwise) after it is built and
+# every NUMBERS_LEDGER_SAVE_EVENTS events after: a process that starts loads it and
+# reads the event log after it instead of the whole board. Kept that many seconds.
+NUMBERS_LEDGER_SAVED_FROM = int(os.environ.get("NUMBERS_LEDGER_SAVED_FROM", "20000"))
+NUMBERS_LEDGER_SAVE_EVENTS = int(os.environ.get("NUMBERS_LEDGER_SAVE_EVENTS", "2000"))
+NUMBERS_LEDGER_SAVED_SECONDS = int(os.environ.get("NUMBERS_LEDGER_SAVED_SECONDS", "604800"))
 # The board's numbers pushed to its sockets (funnel.realtime.numbers_push): this many
 # seconds after the last of a burst of changes, at most NUMBERS_PUSH_MAX_WAIT after
 # its first.
@@ -332,7 +339,13 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "funnelboard"),
-        }
+        },
+        # Saved ledgers of big boards' numbers (funnel.numbers.live): tens of MB each.
+        "ledgers": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "funnelboard") + "-ledgers",
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -72,6 +72,11 @@ class Rows:
         self.size = end
         return start, end
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the room to grow: only the first ``size`` rows."""
+        columns = {name: column[: self.size] for name, column in self.columns.items()}
+        return self.__dict__ | {"columns": columns}
+
     def kill(self, start: int, end: int) -> None:
         self.columns["alive"][start:end] = False
         self.dead += end - start

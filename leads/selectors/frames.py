@@ -79,14 +79,18 @@ def leads_frame(
     return frame[["id", "stage_id", "campaign_id", "created_at", "value", "owner_id"]]
 
 
-def transitions_frame(board_id: int, *, until: Any = None) -> pd.DataFrame:
+def transitions_frame(board_id: int, *, until: Any = None, kept: bool = True) -> pd.DataFrame:
     """Every transition of the board in order; ``undone`` marks an undone transition
     and its reversal (both are left out of the numbers). ``until``: only those at or
     before that moment, so an undo made later does not rewrite what stood then.
+    ``kept``: through the kept frame of a big board (else read once, and not kept).
 
     ``undone`` is worked out in pandas from ``reverts_id`` (a reversal, or a
     transition that a reversal at or before ``until`` points at)."""
-    raw = board_transitions_raw(board_id)
+    if kept:
+        raw = board_transitions_raw(board_id)
+    else:
+        raw = read_transitions(StageTransition.objects.filter(board_id=board_id))
     if until is not None:
         raw = raw[raw["at"] <= pd.Timestamp(until)]
     return transitions_of(raw)

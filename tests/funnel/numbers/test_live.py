@@ -6,6 +6,7 @@ archive, restore, erase, imports, stage reorders and removals."""
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from funnel.numbers import analytics, live
 from funnel.numbers.figures import board_numbers_for
 from leads import selectors
 from leads.events.schema import STORED_TYPES
-from leads.models import Board, Lead, Stage
+from leads.models import Board, BoardEvent, Lead, Stage
 from leads.services import (
     campaign_move,
     lead_create,
@@ -163,3 +164,99 @@ def test_random_histories_answer_the_specification(board, owner, campaign, ops):
     for op, n in ops:
         write(board, owner, campaign, op, n)
         same(board)
+
+
+@pytest.fixture
+def saving(settings):
+    """Ledgers saved to a cache of their own, from the first lead, every 3 events."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "ledgers": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+    }
+    settings.NUMBERS_LEDGER_SAVED_FROM = 0
+    settings.NUMBERS_LEDGER_SAVE_EVENTS = 3
+    live.saved_cache().clear()
+    yield live.saved_cache()
+    live.saved_cache().clear()
+
+
+def restarted() -> None:
+    """As a process that starts: no ledger in memory."""
+    live.kept_ledgers.clear()
+
+
+def saved_seq(cache, board: Board) -> int:
+    _, seq, _ = pickle.loads(cache.get(live.saved_key(live.ledger_key(board))))
+    return seq
+
+
+class TestSaved:
+    def test_a_process_that_starts_loads_the_saved_ledger(
+        self, board, owner, stages, saving, monkeypatch
+    ):
+        a = lead_create(board_id=board.pk, actor=owner, name="A", value=10)
+        same(board)  # built, and saved
+        board.refresh_from_db()
+        assert saved_seq(saving, board) == board.last_seq
+        lead_move(lead_id=a.pk, to_stage_id=stages.SQL.pk, actor=owner)
+        b = lead_create(board_id=board.pk, actor=owner, name="B")
+        restarted()
+        monkeypatch.setattr(live, "built", never_built)
+        same(board)  # loaded, and brought up from the log after it
+        lead_move(lead_id=b.pk, to_stage_id=stages.Lost.pk, actor=owner, reason=LOST)
+        same(board)
+
+    def test_saved_again_every_n_events(self, board, owner, stages, saving):
+        a = lead_create(board_id=board.pk, actor=owner, name="A")
+        same(board)
+        first = saved_seq(saving, board)
+        lead_move(lead_id=a.pk, to_stage_id=stages.MQL.pk, actor=owner)
+        same(board)
+        assert saved_seq(saving, board) == first  # 1 event: not yet
+        for stage in (stages.SQL, stages.Opportunity):
+            lead_move(lead_id=a.pk, to_stage_id=stage.pk, actor=owner)
+        same(board)
+        assert saved_seq(saving, board) == first + 3
+
+    def test_a_small_board_is_not_saved(self, board, owner, saving, settings):
+        settings.NUMBERS_LEDGER_SAVED_FROM = 2
+        lead_create(board_id=board.pk, actor=owner, name="A")
+        same(board)
+        assert saving.get(live.saved_key(live.ledger_key(board))) is None
+
+    @pytest.mark.parametrize("spoiled", ["format", "garbage", "seq ahead", "event missing"])
+    def test_a_saved_ledger_that_does_not_hold_is_built_again(
+        self, board, owner, stages, saving, spoiled
+    ):
+        a = lead_create(board_id=board.pk, actor=owner, name="A", value=3)
+        same(board)
+        key = live.saved_key(live.ledger_key(board))
+        made_by, seq, ledger = pickle.loads(saving.get(key))
+        lead_move(lead_id=a.pk, to_stage_id=stages.Won.pk, actor=owner)
+        if spoiled == "format":
+            saving.set(key, pickle.dumps(("other code", seq, ledger)))
+        elif spoiled == "garbage":
+            saving.set(key, b"\x80not a pickle")
+        elif spoiled == "seq ahead":  # the database restored from before the save
+            saving.set(key, pickle.dumps((made_by, seq + 5, ledger)))
+        else:  # the log does not hold every event since the save
+            BoardEvent.objects.filter(board=board, seq=seq + 1).delete()
+        restarted()
+        same(board)
+
+    def test_a_failing_cache_costs_only_the_build(self, board, owner, saving, monkeypatch):
+        lead_create(board_id=board.pk, actor=owner, name="A")
+
+        def down(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        monkeypatch.setattr(saving, "get", down)
+        monkeypatch.setattr(saving, "set", down)
+        monkeypatch.setattr(live, "saved_cache", lambda: saving)
+        same(board)
+        restarted()
+        same(board)
+
+
+def never_built(*args, **kwargs):
+    raise AssertionError("the ledger was built, not loaded")
