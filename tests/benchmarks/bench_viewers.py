@@ -5,8 +5,8 @@ each; BENCH_HUGE=1: 1,000,000), PostgreSQL + Redis, one server process and two w
 Viewers (BENCH_VIEWERS, default "10,50"; 0, the baseline, is always run first) are processes
 of their own (viewer_clients.py), each fetching ``/charts/`` every 3 s as the panel does and
 counting ``numbers.updated`` pushes on its socket. Each scenario runs BENCH_VIEWER_SECONDS
-(default 30). Also: ``/funnel/`` warm, first ever and first after a restart, ``/state/?per_stage=50``,
-and the web processes' peak RSS (sampled from /proc) during each scenario.
+(default 30). Also: ``/funnel/`` warm, first ever and first after a restart,
+``/state/?per_stage=50``, and the web processes' peak RSS (sampled from /proc) during each scenario.
 """
 
 from __future__ import annotations
