@@ -339,12 +339,14 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "funnelboard"),
+            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
         },
         # Saved ledgers of big boards' numbers (funnel.numbers.live): tens of MB each.
         "ledgers": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "funnelboard") + "-ledgers",
+            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
         },
     }
 else:
