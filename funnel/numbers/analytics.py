@@ -537,10 +537,12 @@ def lost_reasons_of(
         if "reason" in latest.columns
         else pd.Series("", index=latest.index, dtype=object)
     )
+    # Reasons counted by their codes: one factorization of the text, not one per count.
+    codes, reason_names = pd.factorize(reasons.replace("", "No reason").to_numpy())
     frame = pd.DataFrame(
         {
             "lead_id": latest["lead_id"].to_numpy(),
-            "reason": reasons.replace("", "No reason").to_numpy(),
+            "reason": codes,
             "stage": latest["from_stage_id"].to_numpy(),
         }
     )
@@ -557,7 +559,8 @@ def lost_reasons_of(
         else pd.Series(dtype=object),
         "stage": stages.set_index("id")["name"],
     }
-    total = ranked_counts(frame["reason"])
+    used, counts = np.unique(codes, return_counts=True)
+    total = ranked(zip(reason_names[used], counts, strict=True))
     by: dict[str, list[dict[str, Any]]] = {}
     for dimension in LOST_BREAKDOWNS:
         rows = []
@@ -568,7 +571,7 @@ def lost_reasons_of(
             key_value = None if pd.isna(key) else key
             if isinstance(key_value, float) and key_value.is_integer():
                 key_value = int(key_value)
-            counted.setdefault(key_value, []).append((reason, int(count)))
+            counted.setdefault(key_value, []).append((reason_names[reason], int(count)))
         for key_value, counts in counted.items():
             row: dict[str, Any] = {
                 "key": key_value,
@@ -588,10 +591,6 @@ def lost_reasons_of(
         rows.sort(key=lambda row: (-row["leads"], str(row["key"])))
         by[dimension] = rows
     return {"leads": len(frame), "reasons": total, "by": by}
-
-
-def ranked_counts(reasons: pd.Series) -> list[dict[str, Any]]:
-    return ranked(reasons.value_counts().items())
 
 
 def ranked(counts: Any) -> list[dict[str, Any]]:
