@@ -12,19 +12,19 @@ hands every client of the same server and options the process's one pool
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import redis
 
 
 class SharedConnectionPool(redis.ConnectionPool):
-    _shared: dict[tuple[str, str], redis.ConnectionPool] = {}
-    _lock = threading.Lock()
+    _shared: ClassVar[dict[tuple[str, str], SharedConnectionPool]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> redis.ConnectionPool:
+    def from_url(cls, url: str, **options: Any) -> SharedConnectionPool:
         key = (url, repr(sorted(options.items(), key=lambda item: item[0])))
-        with cls._lock:
+        with cls._guard:
             pool = cls._shared.get(key)
             if pool is None:
                 pool = cls._shared[key] = super().from_url(url, **options)

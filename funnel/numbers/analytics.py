@@ -572,11 +572,11 @@ def lost_reasons_of(
             if isinstance(key_value, float) and key_value.is_integer():
                 key_value = int(key_value)
             counted.setdefault(key_value, []).append((reason_names[reason], int(count)))
-        for key_value, counts in counted.items():
+        for key_value, pairs in counted.items():
             row: dict[str, Any] = {
                 "key": key_value,
-                "leads": sum(count for _, count in counts),
-                "reasons": ranked(counts),
+                "leads": sum(count for _, count in pairs),
+                "reasons": ranked(pairs),
             }
             # Channels are their own names; owners are named by the caller (people
             # are no frame here): None until then.
