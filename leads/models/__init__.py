@@ -22,7 +22,7 @@ from .lead import NOTE_MAX_LENGTH, Lead, LeadChange, LeadFeedback, LeadNote, Ran
 from .log import BoardEvent, StageTransition, TransitionSource, new_batch
 from .notifications import Notification, NotificationKind
 from .people import Invitation
-from .tally import StageTally
+from .tally import StageDayTally, StageTally
 
 __all__ = [
     "DEFAULT_LOST_REASONS",
@@ -48,6 +48,7 @@ __all__ = [
     "RejectionReason",
     "Role",
     "Stage",
+    "StageDayTally",
     "StageKind",
     "StageTally",
     "StageTeam",

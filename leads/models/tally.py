@@ -29,3 +29,23 @@ class StageTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage_id}: {self.count}"
+
+
+class StageDayTally(models.Model):
+    """Per (board, stage, UTC day of ``stage_entered_at``): the number of live leads in
+    the stage that entered it that day, kept with ``StageTally`` in the same shifts.
+    A stage's middle entry (its median age) and its count past the SLA are then a
+    walk over its days and one range scan of one day's leads, not of the stage's."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["board", "stage", "day"], name="stage_day_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id} {self.day}: {self.count}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Hashable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -41,13 +41,14 @@ from ..models import (
     Campaign,
     Lead,
     Stage,
+    StageDayTally,
     StageTally,
 )
 from ..ranks import rank_valid
 from ..rules import display_name
 from ..validation import MAX_ID
 from .boards import STAGE_FIELDS
-from .compiled import Slot, kept_compiled, moment_slot, union_all
+from .compiled import Compiled, Slot, kept_compiled, moment_slot, union_all
 from .leads import board_leads_filtered, filters_active, filters_named
 
 STATE_PER_STAGE = 50
@@ -197,30 +198,77 @@ def stage_cards(
 
 
 def stage_middles(
-    leads: QuerySet[Lead], counts: Mapping[int, int], kept: Hashable | None = None
+    leads: QuerySet[Lead],
+    counts: Mapping[int, int],
+    kept: Hashable | None = None,
+    days: Mapping[int, list[tuple[date, int]]] | None = None,
 ) -> dict[int, list[datetime]]:
     """Per non-empty stage of ``counts`` (stage id -> its number of filtered leads):
     the ``stage_entered_at`` of its one or two middle leads by entry (``count`` odd
     or even), a range of the ``lead_live_stage_age`` index; one UNION ALL
-    (``kept``: ``leads_kept``)."""
-    middle = kept_compiled(
-        (kept, "middle") if kept is not None else None,
-        lambda: (
-            leads.filter(stage_id=Slot("stage"))
-            .order_by("stage_entered_at", "id")
-            .values_list("stage_id", "stage_entered_at")
-        ),
-        paged=True,
-    )
-    middles = [
-        (middle, {"stage": stage_id, "offset": (count - 1) // 2, "limit": 2 - count % 2})
-        for stage_id, count in counts.items()
-        if count
-    ]
+    (``kept``: ``leads_kept``). With the board's ``days`` (``board_days``, the
+    leads unfiltered) the range starts at the day of the middle lead: it passes
+    over that day's leads, not half the stage's."""
+
+    def middle(dated: bool) -> Compiled:
+        in_stage = leads.filter(stage_id=Slot("stage"))
+        return kept_compiled(
+            (kept, "middle", dated) if kept is not None else None,
+            lambda: (
+                (in_stage.filter(stage_entered_at__gte=moment_slot("from")) if dated else in_stage)
+                .order_by("stage_entered_at", "id")
+                .values_list("stage_id", "stage_entered_at")
+            ),
+            paged=True,
+        )
+
+    middles: list[tuple[Compiled, dict[str, Any]]] = []
+    for stage_id, count in counts.items():
+        if not count:
+            continue
+        rank, limit = (count - 1) // 2, 2 - count % 2
+        at, offset = day_of_rank(days.get(stage_id), rank) if days else (None, None)
+        if at is None or offset is None:  # no day tallies: from the stage's first lead
+            middles.append((middle(False), {"stage": stage_id, "offset": rank, "limit": limit}))
+        else:
+            values = {"stage": stage_id, "from": at, "offset": offset, "limit": limit}
+            middles.append((middle(True), values))
     entered: dict[int, list[datetime]] = {}
     for stage_id, at in union_all(middles):
         entered.setdefault(stage_id, []).append(at)
     return entered
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a UTC day (``StageDayTally.day``)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def day_of_rank(
+    days: list[tuple[date, int]] | None, rank: int
+) -> tuple[datetime | None, int | None]:
+    """Where the lead of 0-based ``rank`` by entry is, from a stage's ``(day, count)``
+    in day order: the start of its day and its rank from there. ``(None, None)``
+    when the days hold fewer leads (they cannot, unless the tallies drifted)."""
+    before = 0
+    for day, count in days or ():
+        if rank < before + count:
+            return day_start(day), rank - before
+        before += count
+    return None, None
+
+
+def board_days(board_id: int) -> dict[int, list[tuple[date, int]]]:
+    """Per stage, its live leads' ``(UTC day of entry, count)`` in day order
+    (``StageDayTally``)."""
+    days: dict[int, list[tuple[date, int]]] = {}
+    for stage_id, day, count in (
+        StageDayTally.objects.filter(board_id=board_id, count__gt=0)
+        .order_by("stage_id", "day")
+        .values_list("stage_id", "day", "count")
+    ):
+        days.setdefault(stage_id, []).append((day, count))
+    return days
 
 
 def median_age_days(middle: list[datetime] | None, now: datetime) -> float | None:
@@ -402,60 +450,54 @@ def board_tallies(board_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def sla_counts(leads: QuerySet[Lead], *, past: bool) -> QuerySet[Any]:
-    """Per stage, the count of its ``leads`` on one side of its SLA (``sla_side``,
-    the stage and its moment ``since`` as ``Slot``s)."""
-    return (
-        leads.filter(sla_side(Slot("stage"), moment_slot("since"), past=past))
-        .values("stage_id")
-        .annotate(n=Count("id"))
-        .values_list("stage_id", "n")
-    )
-
-
 def stage_totals_kept(
     tallies: list[dict[str, Any]],
+    days: Mapping[int, list[tuple[date, int]]],
     leads: QuerySet[Lead],
     stages: list[dict[str, Any]],
     now: datetime,
-    middles: Mapping[int, list[datetime]] | None = None,
     kept: Hashable | None = None,
 ) -> dict[int, dict[str, Any]]:
     """``stage_totals`` of the whole board: counts and values from its ``tallies``,
-    ``overdue`` from one count per stage with an SLA, a range of the
-    ``lead_live_stage_age`` index: the leads past the SLA, or the count less those
-    within it, whichever side of the stage's ``middles`` (``stage_middles``) is
-    the smaller. Without ``middles``: the leads within it. ``kept``: ``leads_kept``."""
+    ``overdue`` (entered at or before the SLA's ``since``) from its ``days``
+    (``board_days``): the leads of the days before since's day, and a count of
+    that day's leads up to ``since``, a range of the ``lead_live_stage_age``
+    index; one UNION ALL. ``kept``: ``leads_kept``."""
     totals = tally_totals(tallies)
     timed = [s for s in stages if s["sla_days"] is not None and s["id"] in totals]
-    # Past the SLA are those entered at or before ``since``: the fewer side when
-    # ``since`` falls before the middle entry.
-    middles = middles or {}
-    past = {
-        stage["id"]: stage["id"] in middles
-        and rules.past_sla_since(stage["sla_days"], now) < min(middles[stage["id"]])
-        for stage in timed
-    }
-    # One count per stage, UNION ALL: each a range scan (an OR of them is not one).
-    count_of = {
-        side: kept_compiled(
-            (kept, "sla", side) if kept is not None else None,
-            partial(sla_counts, leads, past=side),
-        )
-        for side in set(past.values())
-    }
+    on_the_day = kept_compiled(
+        (kept, "sla") if kept is not None else None,
+        lambda: (
+            leads.filter(
+                stage_id=Slot("stage"),
+                stage_entered_at__gte=moment_slot("from"),
+                stage_entered_at__lte=moment_slot("since"),
+            )
+            .values("stage_id")
+            .annotate(n=Count("id"))
+            .values_list("stage_id", "n")
+        ),
+    )
     since = {s["id"]: rules.past_sla_since(s["sla_days"], now) for s in timed}
     counted = dict(
         union_all(
             [
-                (count_of[past[stage["id"]]], {"stage": stage["id"], "since": since[stage["id"]]})
+                (
+                    on_the_day,
+                    {
+                        "stage": stage["id"],
+                        "from": day_start(since[stage["id"]].astimezone(UTC).date()),
+                        "since": since[stage["id"]],
+                    },
+                )
                 for stage in timed
             ]
         )
     )
     for stage in timed:
-        total, n = totals[stage["id"]], counted.get(stage["id"], 0)
-        total["overdue"] = n if past[stage["id"]] else total["count"] - n
+        day = since[stage["id"]].astimezone(UTC).date()
+        before = sum(n for entered, n in days.get(stage["id"], ()) if entered < day)
+        totals[stage["id"]]["overdue"] = before + counted.get(stage["id"], 0)
     return totals
 
 
@@ -537,11 +579,13 @@ def board_state_get(
 
     now = timezone.now()
     tallies = None if filters_active(filters) else board_tallies(board.pk)
-    totals = stage_totals(leads, stages, now) if tallies is None else tally_totals(tallies)
+    days = None if tallies is None else board_days(board.pk)
+    if tallies is None or days is None:
+        totals = stage_totals(leads, stages, now)
+    else:
+        totals = stage_totals_kept(tallies, days, leads, stages, now, kept)
     counts = {stage["id"]: totals.get(stage["id"], {}).get("count", 0) for stage in stages}
-    middles = stage_middles(leads, counts, kept)
-    if tallies is not None:  # overdue, counted on the smaller side of the middle
-        totals = stage_totals_kept(tallies, leads, stages, now, middles, kept)
+    middles = stage_middles(leads, counts, kept, days)
     owner_ids: set[int] = (
         {c["owner"] for c in lane["leads"] if c["owner"] is not None} if lane else set()
     )

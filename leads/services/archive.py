@@ -26,7 +26,7 @@ from ..errors import Conflict, InvalidInput
 from ..events import event_append
 from ..events.schema import LeadArchivedPayload, LeadErasedPayload, LeadRestoredPayload
 from ..models import BoardEvent, Lead, LeadChange, LeadNote, Notification, Stage
-from .tallies import tallies_shift
+from .tallies import tallies_shift, tally_of
 from .tx import write_transaction
 
 ERASED_NAME = "Erased lead"
@@ -62,7 +62,7 @@ def lead_archive(*, lead_id: Any, actor: Any) -> LifeResult:
     Lead.objects.filter(pk=lead.pk).update(
         archived_at=now, version=F("version") + 1, updated_at=now
     )
-    tallies_shift(lead.board_id, [(lead.stage_id, lead.campaign_id, -1, -lead.value)])
+    tallies_shift(lead.board_id, [(*tally_of(lead), -1, -lead.value, lead.stage_entered_at)])
     event = event_append(
         board_id=lead.board_id,
         payload=LeadArchivedPayload(lead=lead.pk, stage=lead.stage_id),
@@ -90,7 +90,7 @@ def lead_restore(*, lead_id: Any, actor: Any) -> LifeResult:
     Lead.objects.filter(pk=lead.pk).update(
         archived_at=None, version=F("version") + 1, updated_at=now
     )
-    tallies_shift(lead.board_id, [(lead.stage_id, lead.campaign_id, 1, lead.value)])
+    tallies_shift(lead.board_id, [(*tally_of(lead), 1, lead.value, lead.stage_entered_at)])
     lead.refresh_from_db()
     event = event_append(
         board_id=lead.board_id,
@@ -150,7 +150,7 @@ def lead_erase(*, lead_id: Any, actor: Any, confirm: Any) -> LifeResult:
         updated_at=now,
     )
     if not was_archived:
-        tallies_shift(lead.board_id, [(lead.stage_id, lead.campaign_id, -1, -lead.value)])
+        tallies_shift(lead.board_id, [(*tally_of(lead), -1, -lead.value, lead.stage_entered_at)])
     events_anonymised(lead.board_id, lead.pk)
     event = event_append(
         board_id=lead.board_id,

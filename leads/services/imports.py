@@ -55,7 +55,7 @@ from ..validation import attributes_problem
 from .ordering import ranks_on_top
 from .reasons import lost_reason_for
 from .stages import NAME_MAX, STAGES_MAX, import_place_check, stages_insert, stages_lock
-from .tallies import tallies_around, tallies_shift
+from .tallies import tallies_around, tallies_shift, tally_of
 from .tx import write_transaction
 
 Progress = Callable[[ImportPhase, int, int], None]
@@ -313,7 +313,7 @@ def import_write(
     for start in range(0, len(new_leads), CHUNK):
         chunk = Lead.objects.bulk_create(new_leads[start : start + CHUNK])
         tallies_shift(
-            board_id, [(lead.stage_id, lead.campaign_id, 1, lead.value) for lead in chunk]
+            board_id, [(*tally_of(lead), 1, lead.value, lead.stage_entered_at) for lead in chunk]
         )
         reasons = new_reasons[start : start + CHUNK]
         StageTransition.objects.bulk_create(

@@ -40,7 +40,7 @@ from ..validation import attributes_problem, name_problem
 from .notifications import notify_assigned
 from .ordering import rank_at, rank_next_to
 from .reasons import lost_reason_for
-from .tallies import tallies_shift
+from .tallies import tallies_shift, tally_of
 from .tx import write_transaction
 
 # Fields a lead_update may change; the stage changes only through a move.
@@ -193,7 +193,7 @@ def lead_create(
         stage_entered_at=now,
         created_at=now,
     )
-    tallies_shift(board_id, [(stage.pk, lead.campaign_id, 1, lead.value)])
+    tallies_shift(board_id, [(stage.pk, lead.campaign_id, 1, lead.value, now)])
     transition = StageTransition.objects.create(
         board_id=board_id,
         lead=lead,
@@ -256,9 +256,9 @@ def lead_update(*, lead_id: int, actor: Any, version: int | None = None, **field
     if updated == 0:
         raise stale(lead)
     before = {field: json_safe(getattr(lead, field_attr(field))) for field in fields}
-    tallied = (lead.stage_id, lead.campaign_id, -1, -lead.value)
+    tallied = (*tally_of(lead), -1, -lead.value, lead.stage_entered_at)
     lead.refresh_from_db()
-    tallies_shift(lead.board_id, [tallied, (lead.stage_id, lead.campaign_id, 1, lead.value)])
+    tallies_shift(lead.board_id, [tallied, (*tally_of(lead), 1, lead.value, lead.stage_entered_at)])
     changed = {
         field: [before[field], after]
         for field in sorted(fields)
@@ -324,9 +324,11 @@ def lead_move(
     # The conditional update on the version read locks the lead. Without a ``version``
     # a write to the lead meanwhile is no conflict: lock it, read it again and place
     # it as it is then (the stage stays locked, so its order has not changed).
+    entered = lead.stage_entered_at  # the move sets it on ``lead``
     placed = move(lead, expected=lead.version)
     if placed is None and version is None:
         lead = lead_writable(lead_locked(lead.pk))
+        entered = lead.stage_entered_at
         placed = move(lead, expected=lead.version)
     if placed is None:
         raise stale(lead)
@@ -334,8 +336,9 @@ def lead_move(
 
     changes_stage = to_stage.pk != from_stage_id
     if changes_stage:
-        out, into = (from_stage_id, -1, -lead.value), (to_stage.pk, 1, lead.value)
-        tallies_shift(lead.board_id, [(s, lead.campaign_id, c, v) for s, c, v in (out, into)])
+        out = (from_stage_id, lead.campaign_id, -1, -lead.value, entered)
+        into = (to_stage.pk, lead.campaign_id, 1, lead.value, now)
+        tallies_shift(lead.board_id, [out, into])
 
     transition = None
     if changes_stage:

@@ -178,40 +178,41 @@ def take_back(
         assert t.from_stage_id is not None
         by_target[t.from_stage_id].append(t)
     left: dict[int, str] = {}  # lead -> the rank it leaves (in the stage it is taken from)
+    # The days in stage are set last: the day tallies count the leads as they end up.
     with tallies_around(board_id, [t.lead_id for t in todo]):
         for stage_id, group in by_target.items():
             left |= put_back(targets[stage_id], group, now)
-    reasons = reasons_back(todo, targets)
-    reverses = StageTransition.objects.bulk_create(
-        StageTransition(
-            board_id=board_id,
-            lead_id=t.lead_id,
-            from_stage_id=t.to_stage_id,
-            to_stage_id=cast(int, t.from_stage_id),
-            actor=actor,
-            at=now,
-            source=TransitionSource.UNDO,
-            batch=batch,
-            reverts=t,
-            from_position=left[t.lead_id],
-            reason=reasons.get(t.pk, ""),
+        reasons = reasons_back(todo, targets)
+        reverses = StageTransition.objects.bulk_create(
+            StageTransition(
+                board_id=board_id,
+                lead_id=t.lead_id,
+                from_stage_id=t.to_stage_id,
+                to_stage_id=cast(int, t.from_stage_id),
+                actor=actor,
+                at=now,
+                source=TransitionSource.UNDO,
+                batch=batch,
+                reverts=t,
+                from_position=left[t.lead_id],
+                reason=reasons.get(t.pk, ""),
+            )
+            for t in todo
         )
-        for t in todo
-    )
-    # Days in stage continue from when the lead really entered the stage it is back in:
-    # the undone move never happened.
-    ids = [t.lead_id for t in todo]
-    entered = (
-        StageTransition.objects.filter(
-            lead=OuterRef("pk"),
-            to_stage=OuterRef("stage"),
-            reverts__isnull=True,
-            reverted_by__isnull=True,
+        # Days in stage continue from when the lead really entered the stage it is back in:
+        # the undone move never happened.
+        ids = [t.lead_id for t in todo]
+        entered = (
+            StageTransition.objects.filter(
+                lead=OuterRef("pk"),
+                to_stage=OuterRef("stage"),
+                reverts__isnull=True,
+                reverted_by__isnull=True,
+            )
+            .order_by("-at", "-id")
+            .values("at")[:1]
         )
-        .order_by("-at", "-id")
-        .values("at")[:1]
-    )
-    Lead.objects.filter(pk__in=ids).update(stage_entered_at=Coalesce(Subquery(entered), now))
+        Lead.objects.filter(pk__in=ids).update(stage_entered_at=Coalesce(Subquery(entered), now))
     leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=ids)}
     moves = [move_entry(leads[t.lead_id], t.to_stage_id) for t in todo]
     return reverses, leads, moves

@@ -56,7 +56,10 @@ def glance(server: Server) -> dict:
         "from datetime import timedelta; from django.utils import timezone; "
         "from leads.models import Lead; now = timezone.now(); "
         f"[Lead.objects.filter(pk=pk).update(stage_entered_at=now - timedelta(days=d)) "
-        f"for pk, d in {ages!r}.items()]",
+        f"for pk, d in {ages!r}.items()]; "
+        # The edit passes the write paths: the tallies are counted afresh.
+        "from leads.services.tallies import board_tallies_rebuild; "
+        f"board_tallies_rebuild({board['id']})",
     )
     return {"id": board["id"], "stages": stages, "leads": leads, "me": me, "campaign": camp}
 

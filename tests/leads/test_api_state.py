@@ -269,12 +269,13 @@ class TestState:
         with django_assert_max_num_queries(small):
             api.get(state_url(board, per_stage=20))
         assert count_queries() == small
-        # board, stages, the person's sorts, per-stage totals, campaign totals, campaigns,
-        # 6 pages, 6 medians (one per stage with leads), members, owners
-        assert small <= 21
+        # board, stages, the person's sorts, per-stage totals, their days, campaign
+        # totals, campaigns, 6 pages, 6 medians (one per stage with leads), members, owners
+        assert small <= 22
         if connection.features.supports_slicing_ordering_in_compound:
-            # PostgreSQL: the pages in one UNION ALL, the medians in another.
-            assert small <= 11, small
+            # PostgreSQL: the pages in one UNION ALL, the medians in another (and the
+            # stages' days beside their tallies).
+            assert small <= 12, small
 
 
 def test_state_of_a_10k_lead_board_pages_every_stage(board, stages, owner, campaign, api):

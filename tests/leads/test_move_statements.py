@@ -17,7 +17,7 @@ from leads.services.tallies import board_tallies_drift
 # Into another stage: the lead, the membership, the target stage's lock, the rank,
 # the lead's conditional update, the tallies, the transition, the latest verdict,
 # and the event with its seq (one statement on PostgreSQL, two on SQLite).
-INTO_ANOTHER_STAGE = {"postgresql": 9, "sqlite": 10}
+INTO_ANOTHER_STAGE = {"postgresql": 10, "sqlite": 11}  # with both tallies' upserts
 WITHIN_ITS_STAGE = {"postgresql": 7, "sqlite": 8}  # no tallies, no transition
 
 
@@ -64,11 +64,12 @@ def test_a_move_without_a_version_places_the_lead_as_a_write_meanwhile_left_it(
             Lead.objects.filter(pk=ada.pk).update(
                 version=F("version") + 1, stage=stages.MQL, value=Decimal("250")
             )
+            entered = ada.stage_entered_at  # the other write moves it, keeping its entry
             shift = [
-                (stages.New.pk, None, -1, -Decimal(100)),
-                (stages.MQL.pk, None, 1, Decimal(250)),
+                (stages.New.pk, None, -1, -Decimal(100), entered),
+                (stages.MQL.pk, None, 1, Decimal(250), entered),
             ]
-            lead_services.tallies_shift(board.pk, [(s, c, n, v) for s, c, n, v in shift])
+            lead_services.tallies_shift(board.pk, shift)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(lead_services, "rank_at", someone_writes_meanwhile)

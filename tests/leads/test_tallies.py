@@ -3,11 +3,13 @@ and ``/state/`` answers the same from them as from aggregating the leads."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import given, settings
 
 from leads.models import DEFAULT_LOST_REASONS, Lead, Stage, StageTally
@@ -143,9 +145,11 @@ class TestWritePaths:
         assert Lead.objects.get(pk=b.pk).stage_id == stages.MQL.pk
 
     def test_drift_is_reported_and_rebuilt(self, board, stages, two):
-        tallies_shift(board.pk, [(stages.New.pk, None, 3, 5)])
+        day = two[1].stage_entered_at.astimezone(UTC).date()
+        tallies_shift(board.pk, [(stages.New.pk, None, 3, 5, day)])
         assert board_tallies_drift(board) == {
-            (stages.New.pk, 0): {"kept": (4, 15), "fresh": (1, 10)}
+            (stages.New.pk, 0): {"kept": (4, 15), "fresh": (1, 10)},
+            (stages.New.pk, day): {"kept": 5, "fresh": 2},  # both leads entered New today
         }
         board_tallies_rebuild(board)
         exact(board)
@@ -153,7 +157,7 @@ class TestWritePaths:
 
 class TestCommand:
     def test_reports_then_rebuilds_one_board(self, board, stages, two):
-        tallies_shift(board.pk, [(stages.SQL.pk, None, 1, 0)])
+        tallies_shift(board.pk, [(stages.SQL.pk, None, 1, 0, timezone.now())])
         out = StringIO()
         call_command("tallies", stdout=out)
         assert f"board {board.pk} stage {stages.SQL.pk}" in out.getvalue()
@@ -187,6 +191,7 @@ class TestStateSameAnswers:
         lead_archive(lead_id=a.pk, actor=owner)
         lead_create(board_id=board.pk, actor=owner, name="Old", value=5)
         Lead.objects.filter(name="Old").update(stage_entered_at="2020-01-01T00:00:00Z")
+        board_tallies_rebuild(board)  # the shell's edit passed the write paths
         kept_state = board_state_get(board_id=board.pk, user=owner)
         assert comparable(kept_state) == comparable(state_fresh(board, owner, monkeypatch))
         new = kept_state["stages"][0]
@@ -206,12 +211,18 @@ def test_random_histories_keep_tallies_exact(board, owner, campaign, monkeypatch
 @pytest.mark.parametrize(
     ("days", "overdue"),
     [
-        ((0.5, 3, 4, 5, 6), 4),  # most past the SLA: counted as those within it
-        ((0.2, 0.3, 0.5, 0.7, 3), 1),  # few past it: counted directly
+        ((0.5, 3, 4, 5, 6), 4),  # most past the SLA
+        ((0.2, 0.3, 0.5, 0.7, 3), 1),  # few past it
         ((0.2, 0.3, 3, 4), 2),  # an even stage, the SLA between its middle two
+        (
+            (1.999, 2.0001, 2.2, 3, 3, 9),
+            5,
+        ),  # around the SLA's moment (2 days), its day and the next
     ],
 )
-def test_overdue_on_either_side_of_the_middle(board, owner, stages, monkeypatch, days, overdue):
+def test_overdue_and_median_from_the_days(board, owner, stages, monkeypatch, days, overdue):
+    """Overdue: the days before the SLA's day from the day tallies, that day's leads
+    counted up to the moment; the median age from the day of the middle lead."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -221,6 +232,7 @@ def test_overdue_on_either_side_of_the_middle(board, owner, stages, monkeypatch,
     for n, ago in enumerate(days):
         lead = lead_create(board_id=board.pk, actor=owner, name=f"L{n}")
         Lead.objects.filter(pk=lead.pk).update(stage_entered_at=now - timedelta(days=ago))
+    board_tallies_rebuild(board)  # the shell's edit passed the write paths
     kept_state = board_state_get(board_id=board.pk, user=owner)
     assert kept_state["stages"][0]["overdue"] == overdue
     assert comparable(kept_state) == comparable(state_fresh(board, owner, monkeypatch))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,9 +33,15 @@ class Command(BaseCommand):
                 if not drift:
                     continue
                 drifted += 1
-                for (stage_id, campaign), sides in drift.items():
+                for (stage_id, key), sides in drift.items():
+                    if isinstance(key, date):  # a count of the leads that entered that day
+                        self.stdout.write(
+                            f"board {row.pk} stage {stage_id} entered {key.isoformat()}: "
+                            f"kept {sides['kept']}, fresh {sides['fresh']}"
+                        )
+                        continue
                     self.stdout.write(
-                        f"board {row.pk} stage {stage_id} campaign {campaign or '-'}: "
+                        f"board {row.pk} stage {stage_id} campaign {key or '-'}: "
                         f"kept {sides['kept'][0]} / {sides['kept'][1] / 100:.2f}, "
                         f"fresh {sides['fresh'][0]} / {sides['fresh'][1] / 100:.2f}"
                     )
