@@ -1,6 +1,7 @@
 """HTTP through Django, websockets through the board consumer."""
 
 import os
+import sys
 
 import django
 
@@ -10,6 +11,13 @@ malloc_arenas_capped()  # before any thread starts
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+# A request's thread, back from each database or Redis round trip, waits for the GIL
+# while another thread computes (a board's numbers): up to the switch interval each
+# time, CPython's 5 ms by default, so a move of a dozen round trips could wait 60 ms.
+sys.setswitchinterval(settings.GIL_SWITCH_INTERVAL)
 
 from config.handler import OneThreadASGIHandler  # noqa: E402
 

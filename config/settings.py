@@ -157,6 +157,10 @@ NUMBERS_LEDGER_SAVED_SECONDS = int(os.environ.get("NUMBERS_LEDGER_SAVED_SECONDS"
 NUMBERS_PUSH = env_bool("NUMBERS_PUSH", True)
 NUMBERS_PUSH_SETTLE = float(os.environ.get("NUMBERS_PUSH_SETTLE", "0.6"))
 NUMBERS_PUSH_MAX_WAIT = float(os.environ.get("NUMBERS_PUSH_MAX_WAIT", "1.5"))
+# How long a thread of a server process holds the GIL before one that waits for it
+# takes it (sys.setswitchinterval; config.asgi): short, so requests are not held
+# behind a computation of numbers (CPython's default is 0.005).
+GIL_SWITCH_INTERVAL = float(os.environ.get("GIL_SWITCH_INTERVAL", "0.0005"))
 # While a live view's numbers are computed, a request for a newer seq gets the
 # view's latest answer if begun at most this long ago (funnel.numbers.shared).
 NUMBERS_STALE_SECONDS = float(os.environ.get("NUMBERS_STALE_SECONDS", "2.0"))
