@@ -4,7 +4,6 @@ the state in each person's card sort."""
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.conftest import database_kind, report
+from tests.benchmarks.conftest import cpu_seconds, database_kind, report
 from tests.server import ROOT, Server
 
 CLIENTS = str(Path(__file__).with_name("clients.py"))
@@ -118,20 +117,6 @@ def put_json(server: Server, token: str, path: str, body: dict) -> dict:
     )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself or a child
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def run_clients(*args: str) -> dict:

@@ -6,7 +6,8 @@ Viewers (BENCH_VIEWERS, default "10,50"; 0, the baseline, is always run first) a
 of their own (viewer_clients.py), each fetching ``/charts/`` every 3 s as the panel does and
 counting ``numbers.updated`` pushes on its socket. Each scenario runs BENCH_VIEWER_SECONDS
 (default 30). Also: ``/funnel/`` warm, first ever and first after a restart,
-``/state/?per_stage=50``, and the web processes' peak RSS (sampled from /proc) during each scenario.
+``/state/?per_stage=50``, and the web processes' peak RSS (sampled from /proc) during each scenario,
+and where the machine's cores went (the web processes, the viewers, everything busy).
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.clients import Api, percentile
-from tests.benchmarks.conftest import bench_leads, layer_kind, report
+from tests.benchmarks.conftest import (
+    bench_leads,
+    cpu_seconds,
+    layer_kind,
+    machine_busy_seconds,
+    report,
+)
 from tests.server import ROOT, Server
 
 MOVE_EVERY = 0.5
@@ -190,16 +197,35 @@ def scenario(server: Server, token: str, board: int, viewers: int) -> dict[str, 
             assert client.stdout is not None
             line = client.stdout.readline()
             assert line.strip() == "READY", line
+
+        # Where the machine's cores went during the moves: the web processes, the
+        # viewers and everything busy (PostgreSQL, Redis, this loop too).
+        def cpu() -> tuple[float, float, float]:
+            return (
+                sum(cpu_seconds(p.pid) for p in server.processes),
+                sum(cpu_seconds(c.pid) for c in clients),
+                machine_busy_seconds(),
+            )
+
+        before, started = cpu(), time.monotonic()
         with rss_sampler(server) as rss:
             for client in clients:
                 assert client.stdin is not None
                 client.stdin.write("go\n")
                 client.stdin.flush()
             moves = move_loop(server.url, token, board, SECONDS)
+            wall = time.monotonic() - started
+            used = [after - was for after, was in zip(cpu(), before, strict=True)]
             outputs = [
                 json.loads(c.communicate(timeout=SECONDS + 120)[0].strip().splitlines()[-1])
                 for c in clients
             ]
+        cores = {
+            "server_cores": round(used[0] / wall, 2),
+            "viewers_cores": round(used[1] / wall, 2),
+            "machine_busy_cores": round(used[2] / wall, 2),
+            "machine_cores": os.cpu_count(),
+        }
     finally:
         for client in clients:
             if client.poll() is None:
@@ -220,6 +246,7 @@ def scenario(server: Server, token: str, board: int, viewers: int) -> dict[str, 
         "numbers_updated": sum(o["numbers_updated"] for o in outputs),
         "rss_peak_mb": rss["max_process_mb"],
         "rss_peak_all_mb": rss["all_processes_mb"],
+        **cores,
     }
 
 
