@@ -5,9 +5,10 @@ import sys
 
 import django
 
-from config.memory import malloc_arenas_capped
+from config.memory import malloc_arenas_capped, malloc_large_mapped
 
 malloc_arenas_capped()  # before any thread starts
+malloc_large_mapped()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
