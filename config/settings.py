@@ -395,6 +395,11 @@ WORKER_SWEEP_INTERVAL = float(os.environ.get("WORKER_SWEEP_INTERVAL", "60"))
 # most once a day per lead; ``manage.py notify_overdue`` does the same once).
 NOTIFY_OVERDUE_INTERVAL = float(os.environ.get("NOTIFY_OVERDUE_INTERVAL", "3600"))
 TASK_RESULTS_KEPT = float(os.environ.get("TASK_RESULTS_KEPT", str(24 * 3600)))
+# What else a worker process runs, each in a thread of its own until the worker stops:
+# a callable taking a threading.Event (set on stop). The numbers worker computes the
+# boards' pushed numbers outside the web processes where the channel layer is shared
+# (funnel.realtime.numbers_worker).
+WORKER_SERVICES = ["funnel.realtime.numbers_worker.serve"]
 # One POST, all told (DNS, connect, send, answer): a receiver slower than this is a
 # failed attempt, retried with backoff.
 WEBHOOK_DELIVERY_TIMEOUT = float(os.environ.get("WEBHOOK_DELIVERY_TIMEOUT", "10"))

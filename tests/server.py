@@ -91,6 +91,16 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> No
     raise RuntimeError(f"the server at {url} did not become healthy")
 
 
+def terminated(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop ``process`` (SIGTERM, then SIGKILL after ``timeout`` s) and reap it."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class Server:
     """One database, served by one or more uvicorn processes (``start`` adds one)."""
@@ -131,13 +141,7 @@ class Server:
         return url
 
     def stop(self, index: int = 0) -> None:
-        process = self.processes[index]
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminated(self.processes[index])
 
     def restart(self, index: int = 0) -> None:
         """Stop process ``index`` and start it again on the same port."""

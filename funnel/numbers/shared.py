@@ -46,6 +46,7 @@ from django.http import QueryDict
 
 from funnel.numbers import charts
 from funnel.numbers.figures import board_numbers_for
+from funnel.numbers.handoff import CLAIM_SECONDS, handed_to_worker
 from leads import selectors
 from leads.filters import LeadStateFilter
 from leads.models import Board
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 LIVE_SECONDS = 30
 PAST_SECONDS = 3600
-CLAIM_SECONDS = 30
+HANDOFF_WAIT_SECONDS = 5  # for the numbers worker's answer, then compute here
 POLL_SECONDS = (0.01, 0.2)  # a waiter in another process: first and longest poll
 FILTER_NAMES = tuple(LeadStateFilter.base_filters)  # what narrows the leads counted
 
@@ -74,6 +75,7 @@ def board_numbers_shared(
         live=not query.get("as_of"),
         view=view,
         exact=exact,
+        handoff=worker_handoff(board, params, query),
     )
 
 
@@ -90,7 +92,24 @@ def board_charts_shared(
         return {**figures, "seq": numbers["seq"]}
 
     view = View.of("charts", board, params, query)
-    return shared(view.key, compute, live=not query.get("as_of"), view=view, exact=exact)
+    return shared(
+        view.key,
+        compute,
+        live=not query.get("as_of"),
+        view=view,
+        exact=exact,
+        handoff=worker_handoff(board, params, query),
+    )
+
+
+def worker_handoff(
+    board: Board, params: Any, query: Mapping[str, Any]
+) -> Callable[[], bool] | None:
+    """For the default view (no filter, period, channel or moment: the pushed one),
+    what hands its computation to a numbers worker (``funnel.numbers.handoff``)."""
+    if query or any(name in params for name in FILTER_NAMES):
+        return None
+    return lambda: handed_to_worker(board.pk, push=False)
 
 
 @dataclass(frozen=True)
@@ -129,10 +148,13 @@ def shared(
     live: bool,
     view: View | None = None,
     exact: bool = False,
+    handoff: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """The cached answer of ``key``, or the one computation of it (see the module).
     With a live ``view``: one computation of the view at a time, and (unless
-    ``exact``) its latest answer while another runs, if recent enough."""
+    ``exact``) its latest answer while another runs, if recent enough. ``handoff``:
+    what queues the computation for a numbers worker, when one is alive (True);
+    unless ``exact``, this process then waits for the worker's answer."""
     found = cache_get(key)
     if found is not None:
         return found
@@ -156,6 +178,10 @@ def shared(
         if found is not None:
             return found
     try:
+        if handoff is not None and view is not None and not exact:
+            found = from_worker(key, view, handoff)
+            if found is not None:
+                return found
         return across_processes(key, compute, live=live, gate=gate, view=view, exact=exact)
     finally:
         with _flights_lock:
@@ -201,6 +227,24 @@ def across_processes(
     finally:
         if cache_get(claim) == token:  # not one taken after ours lapsed
             cache_delete(claim)
+
+
+def from_worker(key: str, view: View, handoff: Callable[[], bool]) -> dict[str, Any] | None:
+    """The worker's answer of the view at its seq or later (or its latest, if recent),
+    once ``handoff`` queued it; ``None`` without a worker or when none came within
+    ``HANDOFF_WAIT_SECONDS`` (a worker gone meanwhile): compute here."""
+    if not tolerant("handoff", handoff, False):
+        return None
+    deadline = time.monotonic() + HANDOFF_WAIT_SECONDS
+    pause = POLL_SECONDS[0]
+    while time.monotonic() < deadline:
+        found = cache_get(key) or recent(view)
+        if found is not None:
+            return found
+        connection_released()
+        time.sleep(pause)
+        pause = min(pause * 2, POLL_SECONDS[1])
+    return None
 
 
 def connection_released() -> None:

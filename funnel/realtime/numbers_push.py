@@ -12,6 +12,9 @@ that claims ``numbers.updated:<board>:<seq>`` in the cache; its message reaches
 every process's sockets through the board's group. A filtered or past view is
 still asked for (and shared); a client that hears no push within a few seconds
 of a change asks too (``static/board/net/figures.js`` ``awaitPush``).
+
+Where a numbers worker runs (``funnel.realtime.numbers_worker``), the process
+that claims the seq hands the computation to it instead (``funnel.numbers.handoff``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import QueryDict
 
-from funnel.numbers.shared import board_charts_shared, board_numbers_shared, cache_add
+from funnel.numbers.handoff import handed_to_worker, numbers_claimed
+from funnel.numbers.shared import board_charts_shared, board_numbers_shared
 from leads.events import encode
 from leads.events.schema import NumbersUpdated
 from leads.models import Board
@@ -34,15 +38,17 @@ from leads.models import Board
 logger = logging.getLogger(__name__)
 
 CHARTS_MAX_BYTES = 200_000  # over this the charts stay out of the push (panels fetch them)
-CLAIM_PREFIX = "numbers.updated"
 
 
 def numbers_message(board_id: int) -> str | None:
     """The ``numbers.updated`` text of the board now, or ``None`` when another
     process sends it for this seq (or the board is gone)."""
-    board = Board.objects.filter(pk=board_id).first()
-    if board is None or not cache_add(f"{CLAIM_PREFIX}:{board_id}:{board.last_seq}", "1"):
-        return None
+    board = numbers_claimed(board_id)
+    return None if board is None else numbers_text(board)
+
+
+def numbers_text(board: Board) -> str:
+    """The ``numbers.updated`` text of the board's default view now."""
     params, query = QueryDict(), dict[str, Any]()
     funnel = board_numbers_shared(board, params, query, exact=True)
     charts: dict[str, Any] | None = board_charts_shared(board, params, query, exact=True)
@@ -90,6 +96,8 @@ class NumbersPush:
 
     async def _push(self) -> None:
         try:
+            if await database_sync_to_async(handed_to_worker)(self.board_id):
+                return
             text = await database_sync_to_async(numbers_message)(self.board_id)
             if text is not None:
                 await self.send(text)

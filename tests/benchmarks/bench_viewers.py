@@ -36,7 +36,7 @@ from tests.benchmarks.conftest import (
     machine_busy_seconds,
     report,
 )
-from tests.server import ROOT, Server
+from tests.server import ROOT, Server, terminated
 
 MOVE_EVERY = 0.5
 SECONDS = float(os.environ.get("BENCH_VIEWER_SECONDS", "30"))
@@ -116,8 +116,10 @@ def rss_mb(pid: int) -> float:
 
 @contextmanager
 def rss_sampler(server: Server) -> Iterator[dict[str, float]]:
-    """The peak, every 0.25 s, of the largest web process's RSS and of all of them."""
-    peak = {"max_process_mb": 0.0, "all_processes_mb": 0.0}
+    """The peak, every 0.25 s, of the largest web process's RSS, of all of them, and of
+    the task worker's."""
+    peak = {"max_process_mb": 0.0, "all_processes_mb": 0.0, "worker_mb": 0.0}
+    worker = getattr(server, "task_worker", None)
     stop = threading.Event()
 
     def sample() -> None:
@@ -126,6 +128,8 @@ def rss_sampler(server: Server) -> Iterator[dict[str, float]]:
             if sizes:
                 peak["max_process_mb"] = max(peak["max_process_mb"], max(sizes))
                 peak["all_processes_mb"] = max(peak["all_processes_mb"], sum(sizes))
+            if worker is not None:
+                peak["worker_mb"] = max(peak["worker_mb"], rss_mb(worker.pid))
             stop.wait(0.25)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -200,11 +204,14 @@ def scenario(server: Server, token: str, board: int, viewers: int) -> dict[str, 
 
         # Where the machine's cores went during the moves: the web processes, the
         # viewers and everything busy (PostgreSQL, Redis, this loop too).
-        def cpu() -> tuple[float, float, float]:
+        worker = server.task_worker.pid  # type: ignore[attr-defined]
+
+        def cpu() -> tuple[float, float, float, float]:
             return (
                 sum(cpu_seconds(p.pid) for p in server.processes),
                 sum(cpu_seconds(c.pid) for c in clients),
                 machine_busy_seconds(),
+                cpu_seconds(worker),
             )
 
         before, started = cpu(), time.monotonic()
@@ -224,6 +231,7 @@ def scenario(server: Server, token: str, board: int, viewers: int) -> dict[str, 
             "server_cores": round(used[0] / wall, 2),
             "viewers_cores": round(used[1] / wall, 2),
             "machine_busy_cores": round(used[2] / wall, 2),
+            "worker_cores": round(used[3] / wall, 2),
             "machine_cores": os.cpu_count(),
         }
     finally:
@@ -246,8 +254,21 @@ def scenario(server: Server, token: str, board: int, viewers: int) -> dict[str, 
         "numbers_updated": sum(o["numbers_updated"] for o in outputs),
         "rss_peak_mb": rss["max_process_mb"],
         "rss_peak_all_mb": rss["all_processes_mb"],
+        "worker_rss_peak_mb": rss["worker_mb"],
         **cores,
     }
+
+
+def quiet(pid: int, *, cores: float = 0.05, longest: float = 180.0) -> None:
+    """Wait until process ``pid`` uses under ``cores`` over a second (at most ``longest`` s)."""
+    deadline = time.monotonic() + longest
+    was = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        if now - was < cores:
+            return
+        was = now
 
 
 def median_get(url: str, token: str, path: str, runs: int = RUNS) -> float:
@@ -284,9 +305,15 @@ def started(server: Server, workers: int) -> Iterator[Server]:
         WS_MAX_CONNECTIONS_PER_BOARD="0",
     )
     server.start(workers=workers)
+    # The task worker, as make serve runs one beside the web processes: the numbers
+    # worker in it computes the pushed numbers (funnel.realtime.numbers_worker).
+    worker = subprocess.Popen([sys.executable, "manage.py", "worker"], cwd=ROOT, env=server.env)
+    server.task_worker = worker  # type: ignore[attr-defined]
+    quiet(worker.pid)  # its sweeps at start (leads past their SLA) are not the scenario's
     try:
         yield server
     finally:
+        terminated(worker, timeout=15)
         while server.processes:
             server.stop(len(server.processes) - 1)
             server.processes.pop()

@@ -344,7 +344,8 @@ def test_a_worker_with_more_threads_than_pooled_connections_is_refused(db, setti
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
     if pool is None:
         pytest.skip("PostgreSQL's connection pool (SQLite opens a connection per thread)")
-    threads = str(pool["max_size"])  # the loop that claims tasks needs one more
-    with pytest.raises(ImproperlyConfigured, match=rf"DB_POOL_MAX \({threads}\)"):
+    # The loop that claims tasks needs one more, and the numbers worker another.
+    threads = str(pool["max_size"] - 1)
+    with pytest.raises(ImproperlyConfigured, match=rf"DB_POOL_MAX \({pool['max_size']}\)"):
         call_command("worker", "--batch", "--threads", threads)
-    call_command("worker", "--batch", "--threads", str(pool["max_size"] - 1))
+    call_command("worker", "--batch", "--threads", str(pool["max_size"] - 2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable
 from functools import partial
 from types import FrameType
@@ -12,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 from leads.integrations.webhook_delivery import Limits, webhooks_sweep
 from leads.services.notifications import overdue_notify
@@ -48,12 +50,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         limits = Limits.from_settings()  # refuses bad settings before any task runs
         pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
-        if isinstance(pool, dict) and pool.get("max_size", 0) <= options["threads"]:
-            # Each thread holds a pooled connection while it runs a task, and the loop
-            # that claims tasks one more: a smaller pool makes tasks fail waiting for one.
+        if isinstance(pool, dict) and pool.get("max_size", 0) < options["threads"] + 2:
+            # Each thread holds a pooled connection while it runs a task, the loop that
+            # claims tasks one more and the numbers worker (WORKER_SERVICES) another: a
+            # smaller pool makes tasks fail waiting for one.
             raise ImproperlyConfigured(
-                f"DB_POOL_MAX ({pool['max_size']}) must be above the worker's threads "
-                f"({options['threads']})."
+                f"DB_POOL_MAX ({pool['max_size']}) must be at least the worker's threads "
+                f"({options['threads']}) and 2."
             )
         sweeps = [
             Sweep(settings.WORKER_SWEEP_INTERVAL, webhooks_sweep),
@@ -75,7 +78,19 @@ class Command(BaseCommand):
             f"Running tasks (pid {os.getpid()}, worker {worker.id}): {worker.threads} at once, "
             f"{limits.timeout:g} s per webhook delivery, {limits.budget:g} s per task."
         )
-        worker.serve()
+        stop = threading.Event()
+        services = [
+            threading.Thread(target=import_string(path), args=(stop,), name=path, daemon=True)
+            for path in settings.WORKER_SERVICES
+        ]
+        for service in services:
+            service.start()
+        try:
+            worker.serve()
+        finally:
+            stop.set()
+            for service in services:
+                service.join(timeout=10)
         self.stdout.write("Stopped.")
 
     def stop_on_signals(self) -> None:
