@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
+from config.memory import malloc_arenas_capped, malloc_large_mapped
 from leads.integrations.webhook_delivery import Limits, webhooks_sweep
 from leads.services.notifications import overdue_notify
 from leads.worker import Sweep, TaskWorker, request_stop, results_prune
@@ -48,6 +49,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Before its threads start: the numbers worker computes in pandas (config.memory).
+        malloc_arenas_capped()
+        malloc_large_mapped()
         limits = Limits.from_settings()  # refuses bad settings before any task runs
         pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
         if isinstance(pool, dict) and pool.get("max_size", 0) < options["threads"] + 2:
