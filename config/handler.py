@@ -17,7 +17,9 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 
 class OneThreadASGIHandler(ASGIHandler):
@@ -25,5 +27,28 @@ class OneThreadASGIHandler(ASGIHandler):
         super().load_middleware(is_async=False)  # the chain of WSGI, whatever is asked
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        response: Any = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        if runs_apart(request):
+            response: Any = await sync_to_async(self.get_response_apart, thread_sensitive=False)(
+                request
+            )
+        else:
+            response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
         return response
+
+    def get_response_apart(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            return self.get_response(request)
+        finally:
+            # The request's end closes the connections of the shared thread, not this
+            # one's: give this thread's back (to the pool) here.
+            connections.close_all()
+
+
+def runs_apart(request: HttpRequest) -> bool:
+    """Whether the request's view is marked to run apart (``runs_apart``)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "view_class", None)
+    return bool(getattr(view_class, "runs_apart", False))

@@ -45,7 +45,14 @@ class FunnelQueryInput(PeriodInput):
     )
 
 
-class BoardFunnelApi(APIView):
+class NumbersApi(APIView):
+    """A view of the shared numbers: it may wait for another process's computation,
+    so it runs in a thread of its own (``config.handler``)."""
+
+    runs_apart = True
+
+
+class BoardFunnelApi(NumbersApi):
     """Per stage: reached, conversion to next, drop-off, current, median and p90 days
     in stage; overall conversion; per campaign (archived ones too): leads, reach, won
     value, cost, cost per SQL and per Won (``null`` while the cost is missing:
@@ -62,7 +69,7 @@ class BoardFunnelApi(APIView):
         return Response(board_numbers_shared(board, request.query_params, query))
 
 
-class BoardChartsApi(APIView):
+class BoardChartsApi(NumbersApi):
     """The side panel's plotly figures (funnel, time in stage, campaigns, cohorts),
     built from the same numbers as ``/funnel/`` with the same filters."""
 

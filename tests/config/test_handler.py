@@ -1,4 +1,5 @@
-"""HTTP through the ASGI application: the middleware chain and the view in one thread."""
+"""HTTP through the ASGI application: the middleware chain and the view in one thread
+(but the numbers' views, in threads of their own)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,45 @@ async def test_a_move_through_the_asgi_stack_runs_in_one_thread(board, stages, o
     assert response["status"] == 200, response["body"]
     assert json.loads(response["body"])["lead"]["stage"] == stages.MQL.pk
     assert len(threads) == 1 and threading.get_ident() not in threads
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_view_of_the_numbers_runs_apart_from_the_shared_thread(
+    board, stages, owner, monkeypatch
+):
+    """``/funnel/`` may wait for another process's computation: not on the thread
+    every other request of the process runs on (a move's), and its connection is
+    given back when it ends."""
+    from config import handler
+    from funnel import api as funnel_api
+    from leads.api import views
+
+    key = await database_sync_to_async(lambda: Token.objects.get_or_create(user=owner)[0].key)()
+    seen: dict[str, int] = {}
+    funnel_view, state_view = funnel_api.BoardFunnelApi.get, views.BoardStateApi.get
+
+    def funnel(self, request, board_id):
+        seen["funnel"] = threading.get_ident()
+        return funnel_view(self, request, board_id)
+
+    def state(self, request, board_id):
+        seen["state"] = threading.get_ident()
+        return state_view(self, request, board_id)
+
+    monkeypatch.setattr(funnel_api.BoardFunnelApi, "get", funnel)
+    monkeypatch.setattr(views.BoardStateApi, "get", state)
+    closed: list[int] = []
+    close_all = handler.connections.close_all
+    monkeypatch.setattr(
+        handler.connections,
+        "close_all",
+        lambda: closed.append(threading.get_ident()) or close_all(),
+    )
+    headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Token {key}".encode())]
+    for path in (f"/api/boards/{board.pk}/state/", f"/api/boards/{board.pk}/funnel/"):
+        response = await HttpCommunicator(
+            django_asgi_app, "GET", path, headers=headers
+        ).get_response()
+        assert response["status"] == 200, response["body"]
+    assert seen["funnel"] != seen["state"]
+    assert closed == [seen["funnel"]]  # its connections given back, in its own thread
