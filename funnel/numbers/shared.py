@@ -46,7 +46,7 @@ from django.http import QueryDict
 
 from funnel.numbers import charts
 from funnel.numbers.figures import board_numbers_for
-from funnel.numbers.handoff import CLAIM_SECONDS, handed_to_worker
+from funnel.numbers.handoff import CLAIM_SECONDS, handed_to_worker, worker_alive
 from leads import selectors
 from leads.filters import LeadStateFilter
 from leads.models import Board
@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 LIVE_SECONDS = 30
 PAST_SECONDS = 3600
-HANDOFF_WAIT_SECONDS = 5  # for the numbers worker's answer, then compute here
+HANDOFF_CHECK_SECONDS = 5  # waiting for the numbers worker: is it still alive?
 POLL_SECONDS = (0.01, 0.2)  # a waiter in another process: first and longest poll
 FILTER_NAMES = tuple(LeadStateFilter.base_filters)  # what narrows the leads counted
 
@@ -231,16 +231,23 @@ def across_processes(
 
 def from_worker(key: str, view: View, handoff: Callable[[], bool]) -> dict[str, Any] | None:
     """The worker's answer of the view at its seq or later (or its latest, if recent),
-    once ``handoff`` queued it; ``None`` without a worker or when none came within
-    ``HANDOFF_WAIT_SECONDS`` (a worker gone meanwhile): compute here."""
+    once ``handoff`` queued it; ``None`` without a worker, or when the worker's
+    heartbeat lapsed meanwhile (checked every ``HANDOFF_CHECK_SECONDS``) or none came
+    within ``CLAIM_SECONDS``: compute here. (A big board's computation takes the
+    worker seconds; computing here as well would only double it.)"""
     if not tolerant("handoff", handoff, False):
         return None
-    deadline = time.monotonic() + HANDOFF_WAIT_SECONDS
+    started = time.monotonic()
+    checked = started
     pause = POLL_SECONDS[0]
-    while time.monotonic() < deadline:
+    while time.monotonic() - started < CLAIM_SECONDS:
         found = cache_get(key) or recent(view)
         if found is not None:
             return found
+        if time.monotonic() - checked > HANDOFF_CHECK_SECONDS:
+            if not worker_alive():
+                return None
+            checked = time.monotonic()
         connection_released()
         time.sleep(pause)
         pause = min(pause * 2, POLL_SECONDS[1])

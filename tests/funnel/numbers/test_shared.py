@@ -231,3 +231,43 @@ def test_a_waiter_gives_its_database_connection_back_while_it_waits():
     assert connection.connection is not None
     assert shared.shared("k5", lambda: {"answer": "mine"}, live=True) == {"answer": "theirs"}
     assert connection.connection is None  # given back, and not needed again
+
+
+def test_a_request_handed_to_a_worker_that_dies_computes_itself(
+    board, stages, lead, api, computations, monkeypatch
+):
+    """The board was queued for a numbers worker whose heartbeat then lapsed: the
+    request stops waiting at the next check and computes (nothing is left hanging)."""
+    queued: list[int] = []
+    monkeypatch.setattr(shared, "handed_to_worker", lambda pk, push: queued.append(pk) or True)
+    monkeypatch.setattr(shared, "worker_alive", lambda: False)
+    monkeypatch.setattr(shared, "HANDOFF_CHECK_SECONDS", 0.05)
+    started = time.monotonic()
+    response = api.get(f"/api/boards/{board.pk}/funnel/")
+    assert response.status_code == 200
+    assert queued == [board.pk] and computations == [board.pk]
+    assert time.monotonic() - started < 3  # not the 30 s of a claim
+
+
+def test_a_request_handed_to_a_live_worker_keeps_waiting_for_its_answer(
+    board, stages, lead, api, computations, monkeypatch
+):
+    """A worker that is alive but slow (a big board): the request waits past the
+    heartbeat checks for its answer and computes nothing itself."""
+    view = shared.View.of("funnel", Board.objects.get(pk=board.pk), QueryDict(), {})
+    answer = {"seq": view.seq, "stages": []}
+
+    def worker_answers_later(pk, push):
+        def later():
+            time.sleep(0.3)  # past a few checks
+            cache.set(view.key, answer, 30)
+
+        threading.Thread(target=later).start()
+        return True
+
+    monkeypatch.setattr(shared, "handed_to_worker", worker_answers_later)
+    monkeypatch.setattr(shared, "worker_alive", lambda: True)
+    monkeypatch.setattr(shared, "HANDOFF_CHECK_SECONDS", 0.05)
+    response = api.get(f"/api/boards/{board.pk}/funnel/")
+    assert response.status_code == 200
+    assert response.json() == answer and computations == []
