@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
@@ -63,24 +64,33 @@ async def test_a_move_through_the_asgi_stack_runs_in_one_thread(board, stages, o
 async def test_a_view_of_the_numbers_runs_apart_from_the_shared_thread(
     board, stages, owner, monkeypatch
 ):
-    """``/funnel/`` may wait for another process's computation: not on the thread
-    every other request of the process runs on (a move's), and its connection is
-    given back when it ends."""
+    """``/funnel/`` may wait for another process's computation: while it waits, a
+    request of the shared thread (``/state/``, as a move) is answered; and its
+    connections are given back, in its own thread, when it ends."""
     from config import handler
     from funnel import api as funnel_api
     from leads.api import views
 
     key = await database_sync_to_async(lambda: Token.objects.get_or_create(user=owner)[0].key)()
-    seen: dict[str, int] = {}
+    state_answered = threading.Event()
+    waited: list[bool] = []
+    funnel_threads: list[int] = []
     funnel_view, state_view = funnel_api.BoardFunnelApi.get, views.BoardStateApi.get
 
+    funnel_entered = threading.Event()
+
     def funnel(self, request, board_id):
-        seen["funnel"] = threading.get_ident()
+        funnel_threads.append(threading.get_ident())
+        funnel_entered.set()
+        # Sharing the thread, /state/ could not run until this returned: 5 s, then False.
+        waited.append(state_answered.wait(timeout=5))
         return funnel_view(self, request, board_id)
 
     def state(self, request, board_id):
-        seen["state"] = threading.get_ident()
-        return state_view(self, request, board_id)
+        try:
+            return state_view(self, request, board_id)
+        finally:
+            state_answered.set()
 
     monkeypatch.setattr(funnel_api.BoardFunnelApi, "get", funnel)
     monkeypatch.setattr(views.BoardStateApi, "get", state)
@@ -92,10 +102,16 @@ async def test_a_view_of_the_numbers_runs_apart_from_the_shared_thread(
         lambda: closed.append(threading.get_ident()) or close_all(),
     )
     headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Token {key}".encode())]
-    for path in (f"/api/boards/{board.pk}/state/", f"/api/boards/{board.pk}/funnel/"):
-        response = await HttpCommunicator(
-            django_asgi_app, "GET", path, headers=headers
-        ).get_response()
-        assert response["status"] == 200, response["body"]
-    assert seen["funnel"] != seen["state"]
-    assert closed == [seen["funnel"]]  # its connections given back, in its own thread
+
+    def get(path: str):
+        return HttpCommunicator(django_asgi_app, "GET", path, headers=headers).get_response(
+            timeout=20
+        )
+
+    waiting = asyncio.ensure_future(get(f"/api/boards/{board.pk}/funnel/"))
+    assert await asyncio.to_thread(funnel_entered.wait, 5)  # its view is waiting
+    state_response = await get(f"/api/boards/{board.pk}/state/")
+    funnel_response = await waiting
+    assert state_response["status"] == funnel_response["status"] == 200
+    assert waited == [True]  # /state/ was answered while /funnel/ waited
+    assert closed == funnel_threads
